@@ -1,0 +1,3 @@
+module github.com/gocnn/gocnn
+
+go 1.26
