@@ -72,7 +72,7 @@ func (p *Pool) For(n int, body func(worker, lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	if p == nil || p.workers == 1 || n == 1 {
+	if p == nil || p.workers == 1 {
 		body(0, 0, n)
 		return
 	}

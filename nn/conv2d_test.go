@@ -1,0 +1,139 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// conv2dReference is the definition of a convolution as seven nested
+// loops, with nothing clever: the fast path must agree with it.
+func conv2dReference(x *tensor.Tensor, w, b []float32, out, kh, kw, sh, sw, ph, pw int) *tensor.Tensor {
+	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	oh, ow := (h+2*ph-kh)/sh+1, (wd+2*pw-kw)/sw+1
+	y := tensor.New(n, out, oh, ow)
+	for in := 0; in < n; in++ {
+		for o := 0; o < out; o++ {
+			for r := 0; r < oh; r++ {
+				for col := 0; col < ow; col++ {
+					s := float64(b[o])
+					for ch := 0; ch < c; ch++ {
+						for i := 0; i < kh; i++ {
+							for j := 0; j < kw; j++ {
+								ih, iw := r*sh-ph+i, col*sw-pw+j
+								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
+									continue
+								}
+								s += float64(w[((o*c+ch)*kh+i)*kw+j]) * float64(x.Data[((in*c+ch)*h+ih)*wd+iw])
+							}
+						}
+					}
+					y.Data[((in*out+o)*oh+r)*ow+col] = float32(s)
+				}
+			}
+		}
+	}
+	return y
+}
+
+func TestConv2DMatchesReference(t *testing.T) {
+	r := rng.New(1)
+	for trial := 0; trial < 40; trial++ {
+		conv := &Conv2D{
+			Out: 1 + r.IntN(6), KH: 1 + r.IntN(5), KW: 1 + r.IntN(5),
+			StrideH: 1 + r.IntN(3), StrideW: 1 + r.IntN(3), PadH: r.IntN(3), PadW: r.IntN(3),
+		}
+		in := []int{1 + r.IntN(4), conv.KH + r.IntN(9), conv.KW + r.IntN(9)}
+		n := 1 + r.IntN(5)
+		name := fmt.Sprintf("%d@%dx%d s%dx%d p%dx%d on %v", conv.Out, conv.KH, conv.KW, conv.StrideH, conv.StrideW, conv.PadH, conv.PadW, in)
+		env := NewEnv(uint64(trial), 1+trial%3)
+		if _, err := conv.Build(in, env); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		conv.InitWeights(HeNormal, env.Rand)
+		r.FillUniform(conv.bias.Value.Data, 1)
+		x := tensor.New(append([]int{n}, in...)...)
+		r.FillUniform(x.Data, 1)
+		got := conv.Forward(x, false)
+		want := conv2dReference(x, conv.weight.Value.Data, conv.bias.Value.Data, conv.Out, conv.KH, conv.KW, conv.StrideH, conv.StrideW, conv.PadH, conv.PadW)
+		if !tensor.SameShape(got.Shape, want.Shape) {
+			t.Fatalf("%s: shape %v, want %v", name, got.Shape, want.Shape)
+		}
+		for i := range want.Data {
+			if math.Abs(float64(got.Data[i]-want.Data[i])) > 1e-5*(1+math.Abs(float64(want.Data[i]))) {
+				t.Fatalf("%s: element %d is %v, want %v", name, i, got.Data[i], want.Data[i])
+			}
+		}
+		env.Close()
+	}
+}
+
+// maxPoolReference is max-pooling by its definition.
+func maxPoolReference(x *tensor.Tensor, kh, kw, sh, sw int) *tensor.Tensor {
+	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
+	oh, ow := (h-kh)/sh+1, (w-kw)/sw+1
+	y := tensor.New(n, c, oh, ow)
+	for p := 0; p < n*c; p++ {
+		for r := 0; r < oh; r++ {
+			for col := 0; col < ow; col++ {
+				best := float32(math.Inf(-1))
+				for i := 0; i < kh; i++ {
+					for j := 0; j < kw; j++ {
+						best = max(best, x.Data[(p*h+r*sh+i)*w+col*sw+j])
+					}
+				}
+				y.Data[(p*oh+r)*ow+col] = best
+			}
+		}
+	}
+	return y
+}
+
+func TestMaxPool2DMatchesReference(t *testing.T) {
+	r := rng.New(2)
+	for trial := 0; trial < 40; trial++ {
+		pool := &MaxPool2D{KH: 1 + r.IntN(4), KW: 1 + r.IntN(4), StrideH: 1 + r.IntN(4), StrideW: 1 + r.IntN(4)}
+		in := []int{1 + r.IntN(4), pool.KH + r.IntN(9), pool.KW + r.IntN(9)}
+		env := NewEnv(1, 1+trial%2)
+		if _, err := pool.Build(in, env); err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.New(append([]int{1 + r.IntN(4)}, in...)...)
+		r.FillUniform(x.Data, 1)
+		got := pool.Forward(x, false)
+		want := maxPoolReference(x, pool.KH, pool.KW, pool.StrideH, pool.StrideW)
+		if !tensor.SameShape(got.Shape, want.Shape) {
+			t.Fatalf("pool %+v on %v: shape %v, want %v", *pool, in, got.Shape, want.Shape)
+		}
+		for i := range want.Data {
+			if got.Data[i] != want.Data[i] {
+				t.Fatalf("pool %dx%d stride %dx%d on %v: element %d is %v, want %v", pool.KH, pool.KW, pool.StrideH, pool.StrideW, in, i, got.Data[i], want.Data[i])
+			}
+		}
+		env.Close()
+	}
+}
+
+func TestOutputShapes(t *testing.T) {
+	for _, c := range []struct {
+		layer Layer
+		in    []int
+		want  []int
+	}{
+		{NewConv2D(32, 3), []int{1, 28, 28}, []int{32, 26, 26}},
+		{&Conv2D{Out: 6, KH: 5, KW: 5, PadH: 2, PadW: 2}, []int{1, 28, 28}, []int{6, 28, 28}},
+		{&Conv2D{Out: 8, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, []int{3, 7, 10}, []int{8, 4, 5}},
+		{NewMaxPool2D(2), []int{8, 7, 9}, []int{8, 3, 4}},
+		{NewFlatten(), []int{64, 12, 12}, []int{9216}},
+	} {
+		env := NewEnv(1, 1)
+		got, err := c.layer.Build(c.in, env)
+		if err != nil || !tensor.SameShape(got, c.want) {
+			t.Errorf("%s on %v: got %v, %v; want %v", c.layer.Kind(), c.in, got, err, c.want)
+		}
+		env.Close()
+	}
+}

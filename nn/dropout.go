@@ -1,0 +1,82 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Dropout zeroes each element with probability P during training and
+// scales the survivors by 1/(1−P) ("inverted" dropout), so the expected
+// value of every element is unchanged and evaluation needs no rescaling:
+// with train false, Dropout passes its input through untouched.
+//
+// The mask of the last training Forward is kept for the backward pass,
+// which lets the gradient through exactly where the input got through.
+type Dropout struct {
+	P float64 // probability of dropping an element, in [0, 1)
+
+	rand  *rng.RNG
+	shape []int
+	train bool
+	mask  []float32 // 0 or 1/(1−P) per element
+	y, dx tensor.Tensor
+}
+
+// NewDropout returns a dropout layer that drops with probability p.
+func NewDropout(p float64) *Dropout { return &Dropout{P: p} }
+
+// Kind returns "dropout".
+func (d *Dropout) Kind() string { return "dropout" }
+
+// Build takes the layer's own random stream from env.
+func (d *Dropout) Build(in []int, env *Env) ([]int, error) {
+	if d.P < 0 || d.P >= 1 {
+		return nil, fmt.Errorf("needs a drop probability in [0, 1), got %g", d.P)
+	}
+	d.rand, d.shape = env.Rand.Split(), in
+	return in, nil
+}
+
+// Params returns nil.
+func (d *Dropout) Params() []*Param { return nil }
+
+// Rand returns the layer's random stream, whose state a checkpoint saves.
+func (d *Dropout) Rand() *rng.RNG { return d.rand }
+
+// Forward drops elements in training and passes x through in evaluation.
+func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	d.train = train
+	if !train || d.P == 0 {
+		return x
+	}
+	d.y.Resize(x.Shape[0], d.shape)
+	if cap(d.mask) < len(x.Data) {
+		d.mask = make([]float32, len(x.Data))
+	}
+	d.mask = d.mask[:len(x.Data)]
+	keep := float32(1 / (1 - d.P))
+	p := float32(d.P)
+	for i, v := range x.Data {
+		if d.rand.Float32() < p {
+			d.mask[i] = 0
+		} else {
+			d.mask[i] = keep
+		}
+		d.y.Data[i] = v * d.mask[i]
+	}
+	return &d.y
+}
+
+// Backward multiplies dy by the mask of the last training Forward.
+func (d *Dropout) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	if !d.train || d.P == 0 {
+		return dy
+	}
+	d.dx.Resize(dy.Shape[0], d.shape)
+	for i, g := range dy.Data {
+		d.dx.Data[i] = g * d.mask[i]
+	}
+	return &d.dx
+}

@@ -1,0 +1,118 @@
+package nn
+
+// im2col and col2im turn a convolution into a matrix multiply.
+//
+// A convolution slides a window of C×KH×KW input values over the image and
+// takes, at each of the OH×OW output positions, a dot product of that
+// window with each filter. im2col copies every window into a column of a
+// matrix col with K = C·KH·KW rows and P = OH·OW columns:
+//
+//	col[(c·KH + i)·KW + j][oh·OW + ow] = x[c][oh·strideH - padH + i][ow·strideW - padW + j]
+//
+// (zero where the window hangs over the padding). The filters, stored as
+// PyTorch stores them ([Out][C][KH][KW]), are then a matrix W of shape
+// [Out, K], and the whole convolution of one image is the product
+//
+//	y = W·col        [Out, K]·[K, P] = [Out, P]
+//
+// col2im is its adjoint, used by the backward pass: it adds each entry of a
+// [K, P] matrix back onto the input position it was copied from. Windows
+// overlap, so one input pixel may receive several contributions.
+
+// convGeom is the geometry of a 2-D convolution or pooling window.
+type convGeom struct {
+	c, h, w          int // input channels, height, width
+	kh, kw           int // window height and width
+	strideH, strideW int
+	padH, padW       int
+	oh, ow           int // output height and width
+}
+
+// outSize is the number of window positions along one axis: the input
+// padded on both sides, minus the window, in steps of stride, plus one.
+func outSize(in, kernel, stride, pad int) int {
+	return (in+2*pad-kernel)/stride + 1
+}
+
+// im2col copies the windows of one image x ([C, H, W]) into col ([K, P]).
+func (g *convGeom) im2col(x, col []float32) {
+	p := g.oh * g.ow
+	row := 0
+	for c := 0; c < g.c; c++ {
+		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := 0; i < g.kh; i++ {
+			for j := 0; j < g.kw; j++ {
+				dst := col[row*p : (row+1)*p]
+				row++
+				for oh := 0; oh < g.oh; oh++ {
+					out := dst[oh*g.ow : (oh+1)*g.ow]
+					ih := oh*g.strideH - g.padH + i
+					if ih < 0 || ih >= g.h {
+						clear(out)
+						continue
+					}
+					src := plane[ih*g.w : (ih+1)*g.w]
+					g.copyRow(out, src, j)
+				}
+			}
+		}
+	}
+}
+
+// copyRow fills one output row of a col matrix: out[ow] = src[ow·strideW -
+// padW + j], zero outside the input.
+func (g *convGeom) copyRow(out, src []float32, j int) {
+	if g.strideW == 1 {
+		// The row is a contiguous slice of src with zeros on either side.
+		start := j - g.padW // input column of out[0]
+		lo := max(0, -start)
+		hi := min(len(out), g.w-start)
+		if hi <= lo {
+			clear(out)
+			return
+		}
+		clear(out[:lo])
+		copy(out[lo:hi], src[start+lo:start+hi])
+		clear(out[hi:])
+		return
+	}
+	for ow := range out {
+		iw := ow*g.strideW - g.padW + j
+		if iw < 0 || iw >= g.w {
+			out[ow] = 0
+		} else {
+			out[ow] = src[iw]
+		}
+	}
+}
+
+// col2im adds each entry of col ([K, P]) onto the input position it was
+// copied from by im2col, writing the sums to dx ([C, H, W]), which it
+// clears first.
+func (g *convGeom) col2im(col, dx []float32) {
+	clear(dx)
+	p := g.oh * g.ow
+	row := 0
+	for c := 0; c < g.c; c++ {
+		plane := dx[c*g.h*g.w : (c+1)*g.h*g.w]
+		for i := 0; i < g.kh; i++ {
+			for j := 0; j < g.kw; j++ {
+				src := col[row*p : (row+1)*p]
+				row++
+				for oh := 0; oh < g.oh; oh++ {
+					ih := oh*g.strideH - g.padH + i
+					if ih < 0 || ih >= g.h {
+						continue
+					}
+					dst := plane[ih*g.w : (ih+1)*g.w]
+					for ow, v := range src[oh*g.ow : (oh+1)*g.ow] {
+						iw := ow*g.strideW - g.padW + j
+						if iw >= 0 && iw < g.w {
+							dst[iw] += v
+						}
+					}
+				}
+			}
+		}
+	}
+}

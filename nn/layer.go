@@ -1,0 +1,105 @@
+// Package nn holds the layers of a convolutional network, each with its
+// forward and backward pass, the losses, and Sequential, which chains
+// layers into a model.
+//
+// Every layer works on a whole mini-batch at once. Forward takes a tensor
+// of shape [N, ...] and returns the layer's output; Backward takes the
+// gradient of the loss with respect to that output and returns the
+// gradient with respect to the input, setting the gradients of the layer's
+// own parameters on the way. A layer keeps what its backward pass needs
+// (its input, a mask, the positions of the maxima) from the last Forward
+// call, so Forward and Backward alternate: one forward, then one backward.
+//
+// Layers own their output buffers and reuse them from one call to the next.
+// The tensor a layer returns is valid until its next Forward (or Backward)
+// call; copy it to keep it. Once warmed up, a training step allocates
+// nothing.
+//
+// Parameter names and layouts follow PyTorch: a convolution's weight is
+// [out, in, kh, kw], a dense layer's is [out, in], a bias is [out], and a
+// Sequential names them by position, "0.weight", "0.bias", "3.weight", so a
+// model's numbers can be saved in a file PyTorch reads.
+package nn
+
+import (
+	"github.com/gocnn/gocnn/internal/gemm"
+	"github.com/gocnn/gocnn/internal/parallel"
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Layer is one stage of a network.
+type Layer interface {
+	// Kind names the layer's type the way model specs and error messages
+	// spell it: "conv2d", "relu", "dense".
+	Kind() string
+
+	// Build readies the layer for examples of shape in (one example, no
+	// batch dimension: [C, H, W] for images, [F] for flat vectors) and
+	// returns the shape of one example of its output. It allocates the
+	// parameters, and returns an error when in does not fit the layer.
+	Build(in []int, env *Env) (out []int, err error)
+
+	// Forward computes the output for a batch x of shape [N, in...]. With
+	// train false the layer runs as in evaluation (dropout off, batch
+	// norm on its running statistics).
+	Forward(x *tensor.Tensor, train bool) *tensor.Tensor
+
+	// Backward takes dy, the gradient of the loss with respect to the last
+	// Forward's output, sets the gradients of the layer's parameters, and
+	// returns the gradient with respect to that Forward's input. The
+	// parameter gradients are overwritten, not added to.
+	Backward(dy *tensor.Tensor) *tensor.Tensor
+
+	// Params lists the layer's parameters, named as PyTorch names them
+	// within the layer ("weight", "bias"). Layers with none return nil.
+	Params() []*Param
+}
+
+// Param is a named tensor of a layer with the gradient of the loss with
+// respect to it. Grad is nil for state that is saved with the model but
+// not trained (batch norm's running statistics).
+type Param struct {
+	Name  string
+	Value *tensor.Tensor
+	Grad  *tensor.Tensor
+}
+
+// newParam returns a trainable parameter of the given shape, zero-filled.
+func newParam(name string, shape ...int) *Param {
+	return &Param{Name: name, Value: tensor.New(shape...), Grad: tensor.New(shape...)}
+}
+
+// Env is what a model gives its layers when it builds them: the random
+// source for initial weights and for dropout masks, and the worker pool
+// that spreads a batch over the cores.
+type Env struct {
+	// Rand draws initial weights; layers that draw at training time take
+	// their own stream from it with Split.
+	Rand *rng.RNG
+
+	// NeedInputGrad is false while the first layer of a model is built:
+	// its Backward may skip computing the gradient with respect to the
+	// input (and return nil), since nothing uses it.
+	NeedInputGrad bool
+
+	gemm *gemm.Engine
+}
+
+// NewEnv returns an environment drawing from seed and running on the given
+// number of workers (0 means one per core). Close releases its workers.
+func NewEnv(seed uint64, workers int) *Env {
+	return &Env{Rand: rng.New(seed), NeedInputGrad: true, gemm: gemm.NewEngine(parallel.New(workers))}
+}
+
+// Workers is the number of goroutines the layers split a batch over.
+func (e *Env) Workers() int { return e.pool().Workers() }
+
+// Close stops the environment's worker goroutines.
+func (e *Env) Close() { e.pool().Close() }
+
+func (e *Env) pool() *parallel.Pool { return e.gemm.Pool() }
+
+// forEach runs body over the range [0, n) split among the workers; see
+// parallel.Pool.For.
+func (e *Env) forEach(n int, body func(worker, lo, hi int)) { e.pool().For(n, body) }

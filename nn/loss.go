@@ -1,0 +1,137 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// A loss turns a batch of predictions and targets into one number to
+// minimise, the mean over the batch, and gives the gradient of that number
+// with respect to the predictions, which starts the backward pass.
+// Forward returns the loss; Backward returns the gradient for the last
+// Forward (a buffer the loss owns, valid until the next call).
+
+// SoftmaxCrossEntropy is the loss of a classifier whose last layer outputs
+// raw class scores (logits) z. For an example of class t it is
+//
+//	L = −log softmax(z)[t] = logΣⱼ e^zⱼ − z_t
+//
+// computed through the log-sum-exp, so logits of ±1000 give a finite loss.
+// Fusing softmax and cross-entropy gives a simple gradient:
+//
+//	∂L/∂z = softmax(z) − onehot(t)
+//
+// With Weights set (one per class, for imbalanced data), each example
+// counts in proportion to its class's weight, and the batch loss is
+// Σ w_t·L / Σ w_t, as PyTorch's CrossEntropyLoss(weight=...) computes it.
+type SoftmaxCrossEntropy struct {
+	Weights []float32 // optional per-class weights
+
+	grad tensor.Tensor
+}
+
+// Forward returns the mean loss of logits ([N, K]) against labels (N class
+// indices in [0, K)). It also keeps softmax(logits), which Probs returns.
+func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float64 {
+	n, k := logits.Shape[0], logits.Shape[1]
+	if len(labels) != n {
+		panic(fmt.Sprintf("nn: %d labels for a batch of %d", len(labels), n))
+	}
+	if l.Weights != nil && len(l.Weights) != k {
+		panic(fmt.Sprintf("nn: %d class weights for %d classes", len(l.Weights), k))
+	}
+	l.grad.Resize(n, []int{k})
+	var total, weights float64
+	for i, t := range labels {
+		if t < 0 || t >= k {
+			panic(fmt.Sprintf("nn: label %d out of range for %d classes", t, k))
+		}
+		z, p := logits.Data[i*k:(i+1)*k], l.grad.Data[i*k:(i+1)*k]
+		lse := softmaxRow(z, p)
+		w := l.weight(t)
+		total += w * (lse - float64(z[t]))
+		weights += w
+	}
+	// Turn the stored probabilities into the gradient (p − onehot)·w / Σw.
+	for i, t := range labels {
+		g := l.grad.Data[i*k : (i+1)*k]
+		g[t]--
+		scale := float32(l.weight(t) / weights)
+		for j := range g {
+			g[j] *= scale
+		}
+	}
+	return total / weights
+}
+
+func (l *SoftmaxCrossEntropy) weight(class int) float64 {
+	if l.Weights == nil {
+		return 1
+	}
+	return float64(l.Weights[class])
+}
+
+// Backward returns ∂L/∂logits for the last Forward.
+func (l *SoftmaxCrossEntropy) Backward() *tensor.Tensor { return &l.grad }
+
+// MSE is the mean squared error over every element:
+//
+//	L = (1/M) Σ (p − t)²        ∂L/∂p = 2(p − t)/M
+type MSE struct{ grad tensor.Tensor }
+
+// Forward returns the mean squared error of pred against target (same
+// shape).
+func (l *MSE) Forward(pred, target *tensor.Tensor) float64 {
+	checkSameShape("MSE", pred, target)
+	l.grad.Resize(pred.Shape[0], pred.Shape[1:])
+	m := float64(len(pred.Data))
+	var total float64
+	for i, p := range pred.Data {
+		d := float64(p - target.Data[i])
+		total += d * d
+		l.grad.Data[i] = float32(2 * d / m)
+	}
+	return total / m
+}
+
+// Backward returns ∂L/∂pred for the last Forward.
+func (l *MSE) Backward() *tensor.Tensor { return &l.grad }
+
+// BCE is the binary cross-entropy of probabilities p (the output of a
+// sigmoid) against targets t in [0, 1], averaged over every element:
+//
+//	L = −(1/M) Σ [t·log p + (1 − t)·log(1 − p)]
+//	∂L/∂p = (p − t) / (p·(1 − p)) / M
+//
+// As in PyTorch, each log is clamped at −100 so a confident wrong answer
+// gives a large but finite loss, and p is kept a hair inside (0, 1) in the
+// gradient.
+type BCE struct{ grad tensor.Tensor }
+
+// Forward returns the binary cross-entropy of pred against target.
+func (l *BCE) Forward(pred, target *tensor.Tensor) float64 {
+	checkSameShape("BCE", pred, target)
+	l.grad.Resize(pred.Shape[0], pred.Shape[1:])
+	m := float64(len(pred.Data))
+	const eps = 1e-7
+	var total float64
+	for i, p32 := range pred.Data {
+		p, t := float64(p32), float64(target.Data[i])
+		total -= t*max(math.Log(p), -100) + (1-t)*max(math.Log(1-p), -100)
+		pc := min(max(p, eps), 1-eps)
+		l.grad.Data[i] = float32((pc - t) / (pc * (1 - pc)) / m)
+	}
+	return total / m
+}
+
+// Backward returns ∂L/∂pred for the last Forward.
+func (l *BCE) Backward() *tensor.Tensor { return &l.grad }
+
+func checkSameShape(loss string, pred, target *tensor.Tensor) {
+	if !tensor.SameShape(pred.Shape, target.Shape) {
+		panic(fmt.Sprintf("nn: %s of prediction %s against target %s", loss,
+			tensor.ShapeString(pred.Shape), tensor.ShapeString(target.Shape)))
+	}
+}

@@ -1,0 +1,73 @@
+package nn
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gocnn/gocnn/tensor"
+)
+
+func TestSoftmaxCrossEntropyValue(t *testing.T) {
+	// By hand: logits (1, 2, 3), class 0.
+	// log(e¹ + e² + e³) − 1 = log(30.1928) − 1 = 2.407606.
+	// The gradient is softmax − onehot = (0.0900306 − 1, 0.2447285, 0.6652410).
+	var l SoftmaxCrossEntropy
+	loss := l.Forward(tensor.FromData([]float32{1, 2, 3}, 1, 3), []int{0})
+	if math.Abs(loss-2.4076059644) > 1e-6 {
+		t.Errorf("loss %.7f, want 2.4076060", loss)
+	}
+	want := []float32{0.0900306 - 1, 0.2447285, 0.6652410}
+	for i, g := range l.Backward().Data {
+		if math.Abs(float64(g-want[i])) > 1e-6 {
+			t.Errorf("gradient[%d] = %.7f, want %.7f", i, g, want[i])
+		}
+	}
+	// A batch averages: the second example (logits all equal, 3 classes)
+	// costs log 3.
+	loss = l.Forward(tensor.FromData([]float32{1, 2, 3, 5, 5, 5}, 2, 3), []int{0, 1})
+	if want := (2.4076059644 + math.Log(3)) / 2; math.Abs(loss-want) > 1e-6 {
+		t.Errorf("batch loss %.7f, want %.7f", loss, want)
+	}
+}
+
+func TestSoftmaxCrossEntropyStable(t *testing.T) {
+	var l SoftmaxCrossEntropy
+	logits := tensor.FromData([]float32{1000, -1000, 0, -1000, 1000, 999}, 2, 3)
+	loss := l.Forward(logits, []int{1, 1})
+	// Example 1: class 1 trails the best logit by 2000, so it costs 2000.
+	// Example 2: log(e¹⁰⁰⁰ + e⁹⁹⁹) − 1000 = log(1 + e⁻¹) = 0.3132617.
+	want := (2000 + math.Log1p(math.Exp(-1))) / 2
+	if math.IsNaN(loss) || math.IsInf(loss, 0) || math.Abs(loss-want) > 1e-3 {
+		t.Fatalf("loss %v, want %v", loss, want)
+	}
+	for i, g := range l.Backward().Data {
+		if math.IsNaN(float64(g)) || math.IsInf(float64(g), 0) {
+			t.Fatalf("gradient[%d] = %v", i, g)
+		}
+	}
+	if g := l.Backward().Data[1]; math.Abs(float64(g)-(-0.5)) > 1e-6 {
+		t.Errorf("gradient of the hopeless class = %v, want -0.5 (−1 averaged over 2)", g)
+	}
+}
+
+func TestWeightedCrossEntropyMatchesPyTorchDefinition(t *testing.T) {
+	// Σ w_t·L_t / Σ w_t, with L from the unweighted loss of each example.
+	logits := tensor.FromData([]float32{0.5, -1, 2, 0, 1, 1}, 2, 3)
+	labels := []int{2, 0}
+	var plain SoftmaxCrossEntropy
+	l0 := plain.Forward(tensor.FromData(logits.Data[:3], 1, 3), labels[:1])
+	l1 := plain.Forward(tensor.FromData(logits.Data[3:], 1, 3), labels[1:])
+	weighted := SoftmaxCrossEntropy{Weights: []float32{3, 1, 0.5}}
+	got := weighted.Forward(logits, labels)
+	if want := (0.5*l0 + 3*l1) / 3.5; math.Abs(got-want) > 1e-6 {
+		t.Errorf("weighted loss %v, want %v", got, want)
+	}
+}
+
+func TestBCEClampsLog(t *testing.T) {
+	var l BCE
+	loss := l.Forward(tensor.FromData([]float32{0, 1}, 2, 1), tensor.FromData([]float32{1, 0}, 2, 1))
+	if loss != 100 {
+		t.Errorf("completely wrong predictions cost %v, want the clamp 100", loss)
+	}
+}

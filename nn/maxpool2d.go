@@ -1,0 +1,128 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// MaxPool2D keeps the largest value of each KH×KW window, channel by
+// channel, moving the window by the stride (which defaults to the window
+// size, so windows do not overlap). Windows that would run past the edge
+// of the input are dropped, as in PyTorch: a 2×2 pool of a 7×7 map gives
+// 3×3.
+//
+// The output depends only on the winning input of each window, so the
+// backward pass sends each output's gradient to the position that won and
+// nothing to the rest. Forward remembers those positions.
+type MaxPool2D struct {
+	KH, KW           int // window
+	StrideH, StrideW int // step; 0 means the window size
+
+	geom     convGeom
+	outShape []int
+	env      *Env
+	x        *tensor.Tensor
+	y, dx    tensor.Tensor
+	dy       *tensor.Tensor
+	argmax   []int32 // per output: the index of the winner within its image plane
+	fwd, bwd func(worker, lo, hi int)
+}
+
+// NewMaxPool2D returns a k×k max-pool with stride k.
+func NewMaxPool2D(k int) *MaxPool2D { return &MaxPool2D{KH: k, KW: k} }
+
+// Kind returns "maxpool2d".
+func (m *MaxPool2D) Kind() string { return "maxpool2d" }
+
+// Build checks that the window fits the image.
+func (m *MaxPool2D) Build(in []int, env *Env) ([]int, error) {
+	if m.StrideH == 0 {
+		m.StrideH = m.KH
+	}
+	if m.StrideW == 0 {
+		m.StrideW = m.KW
+	}
+	switch {
+	case m.KH <= 0 || m.KW <= 0 || m.StrideH <= 0 || m.StrideW <= 0:
+		return nil, fmt.Errorf("needs a positive window and stride, got window %dx%d, stride %dx%d", m.KH, m.KW, m.StrideH, m.StrideW)
+	case len(in) != 3:
+		return nil, fmt.Errorf("needs an image input [channels height width], got %s", tensor.ShapeString(in))
+	case in[1] < m.KH || in[2] < m.KW:
+		return nil, fmt.Errorf("window %dx%d is larger than the input %dx%d", m.KH, m.KW, in[1], in[2])
+	}
+	g := convGeom{c: in[0], h: in[1], w: in[2], kh: m.KH, kw: m.KW, strideH: m.StrideH, strideW: m.StrideW}
+	g.oh = outSize(g.h, g.kh, g.strideH, 0)
+	g.ow = outSize(g.w, g.kw, g.strideW, 0)
+	m.geom = g
+	m.outShape = []int{g.c, g.oh, g.ow}
+	m.env = env
+	m.fwd, m.bwd = m.forwardPlanes, m.backwardPlanes
+	return m.outShape, nil
+}
+
+// Params returns nil: pooling has no parameters.
+func (m *MaxPool2D) Params() []*Param { return nil }
+
+// Forward pools every channel of every image.
+func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	m.x = x
+	n := x.Shape[0]
+	m.y.Resize(n, m.outShape)
+	if need := len(m.y.Data); cap(m.argmax) < need {
+		m.argmax = make([]int32, need)
+	}
+	m.argmax = m.argmax[:len(m.y.Data)]
+	m.env.forEach(n*m.geom.c, m.fwd)
+	return &m.y
+}
+
+// forwardPlanes pools the image planes (one channel of one image) [lo, hi).
+func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
+	g := &m.geom
+	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	for pl := lo; pl < hi; pl++ {
+		x := m.x.Data[pl*inPlane : (pl+1)*inPlane]
+		y := m.y.Data[pl*outPlane : (pl+1)*outPlane]
+		arg := m.argmax[pl*outPlane : (pl+1)*outPlane]
+		for oh := 0; oh < g.oh; oh++ {
+			for ow := 0; ow < g.ow; ow++ {
+				top := oh*g.strideH*g.w + ow*g.strideW // the window's top-left corner
+				best, bestAt := x[top], top
+				for i := 0; i < g.kh; i++ {
+					for j := 0; j < g.kw; j++ {
+						at := top + i*g.w + j
+						if x[at] > best {
+							best, bestAt = x[at], at
+						}
+					}
+				}
+				y[oh*g.ow+ow] = best
+				arg[oh*g.ow+ow] = int32(bestAt)
+			}
+		}
+	}
+}
+
+// Backward routes each output's gradient to the input that was its max.
+func (m *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	m.dy = dy
+	m.dx.Resize(dy.Shape[0], m.x.Shape[1:])
+	m.env.forEach(dy.Shape[0]*m.geom.c, m.bwd)
+	return &m.dx
+}
+
+// backwardPlanes scatters the gradient of planes [lo, hi).
+func (m *MaxPool2D) backwardPlanes(_, lo, hi int) {
+	g := &m.geom
+	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	for pl := lo; pl < hi; pl++ {
+		dx := m.dx.Data[pl*inPlane : (pl+1)*inPlane]
+		clear(dx)
+		// Overlapping windows (stride < window) can share a winner, so add.
+		arg := m.argmax[pl*outPlane : (pl+1)*outPlane]
+		for i, d := range m.dy.Data[pl*outPlane : (pl+1)*outPlane] {
+			dx[arg[i]] += d
+		}
+	}
+}

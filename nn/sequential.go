@@ -1,0 +1,144 @@
+package nn
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Sequential runs layers one after another: the output of each is the
+// input of the next. It is itself a Layer, so a Sequential can sit inside
+// another model (a residual block's body, say).
+//
+// Build works out every layer's output shape before any data flows, so a
+// model that cannot work fails at once with an error naming the layer,
+// never with a panic in the middle of training.
+type Sequential struct {
+	Layers []Layer
+
+	in     []int
+	shapes [][]int // shapes[i] is the output shape of Layers[i]
+	params []*Param
+}
+
+// NewSequential returns a model made of the given layers, in order.
+func NewSequential(layers ...Layer) *Sequential { return &Sequential{Layers: layers} }
+
+// Kind returns "sequential".
+func (s *Sequential) Kind() string { return "sequential" }
+
+// Build builds every layer in turn for examples of shape in, then draws the
+// initial weights from env.Rand. The error for a layer that does not fit
+// names it by position and kind, as in
+//
+//	layer 5 dense: expects 9216 inputs, got 1600
+func (s *Sequential) Build(in []int, env *Env) ([]int, error) {
+	if len(s.Layers) == 0 {
+		return nil, fmt.Errorf("model has no layers")
+	}
+	for _, d := range in {
+		if d <= 0 {
+			return nil, fmt.Errorf("input shape %s has an empty dimension", tensor.ShapeString(in))
+		}
+	}
+	s.in = append([]int(nil), in...)
+	s.shapes = make([][]int, len(s.Layers))
+	s.params = nil
+	shape := s.in
+	needInputGrad := env.NeedInputGrad
+	for i, l := range s.Layers {
+		env.NeedInputGrad = needInputGrad || i > 0
+		out, err := l.Build(shape, env)
+		if err != nil {
+			env.NeedInputGrad = needInputGrad
+			return nil, fmt.Errorf("layer %d %s: %w", i, l.Kind(), err)
+		}
+		s.shapes[i] = append([]int(nil), out...)
+		for _, p := range l.Params() {
+			s.params = append(s.params, &Param{Name: fmt.Sprintf("%d.%s", i, p.Name), Value: p.Value, Grad: p.Grad})
+		}
+		shape = out
+	}
+	env.NeedInputGrad = needInputGrad
+	for i, l := range s.Layers {
+		if w, ok := l.(Initializer); ok {
+			w.InitWeights(s.autoInit(i), env.Rand)
+		}
+	}
+	return s.OutShape(), nil
+}
+
+// autoInit is what InitAuto means for layer i: He when the first
+// activation after it is a ReLU, Glorot otherwise. Layers that only move
+// or select values (pooling, flatten, dropout, normalisation) are looked
+// through.
+func (s *Sequential) autoInit(i int) Init {
+	for _, l := range s.Layers[i+1:] {
+		switch l.Kind() {
+		case "relu", "leakyrelu":
+			return HeNormal
+		case "maxpool2d", "avgpool2d", "globalavgpool2d", "flatten", "dropout", "batchnorm1d", "batchnorm2d":
+			continue
+		default:
+			return GlorotUniform
+		}
+	}
+	return GlorotUniform
+}
+
+// InShape returns the shape of one input example.
+func (s *Sequential) InShape() []int { return s.in }
+
+// OutShape returns the shape of one output example.
+func (s *Sequential) OutShape() []int { return s.shapes[len(s.shapes)-1] }
+
+// Shapes returns the output shape of every layer.
+func (s *Sequential) Shapes() [][]int { return s.shapes }
+
+// Params returns every layer's parameters, named by the layer's position:
+// "0.weight", "0.bias", "4.weight", ...
+func (s *Sequential) Params() []*Param { return s.params }
+
+// Forward runs x through every layer. x must have shape [N, InShape()...].
+func (s *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	if len(x.Shape) != len(s.in)+1 || !tensor.SameShape(x.Shape[1:], s.in) {
+		panic(fmt.Sprintf("nn: model built for examples of shape %s got a batch of shape %s",
+			tensor.ShapeString(s.in), tensor.ShapeString(x.Shape)))
+	}
+	for _, l := range s.Layers {
+		x = l.Forward(x, train)
+	}
+	return x
+}
+
+// Backward runs the gradient back through every layer, setting all
+// parameter gradients, and returns the gradient with respect to the input
+// (nil when the model was built as the first layer of a larger one).
+func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	for i := len(s.Layers) - 1; i >= 0 && dy != nil; i-- {
+		dy = s.Layers[i].Backward(dy)
+	}
+	return dy
+}
+
+// Summary is a table of the layers with their output shapes and numbers of
+// parameters.
+func (s *Sequential) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-6s %-12s %-16s %10s\n", "layer", "kind", "output", "params")
+	fmt.Fprintf(&b, "%-6s %-12s %-16s %10s\n", "", "input", tensor.ShapeString(s.in), "")
+	total := 0
+	for i, l := range s.Layers {
+		n := 0
+		for _, p := range l.Params() {
+			if p.Grad != nil {
+				n += p.Value.Len()
+			}
+		}
+		total += n
+		fmt.Fprintf(&b, "%-6d %-12s %-16s %10d\n", i, l.Kind(), tensor.ShapeString(s.shapes[i]), n)
+	}
+	fmt.Fprintf(&b, "total trainable parameters: %d\n", total)
+	return b.String()
+}

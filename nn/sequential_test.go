@@ -1,0 +1,170 @@
+package nn
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+func TestSequentialShapeMismatch(t *testing.T) {
+	env := NewEnv(1, 1)
+	defer env.Close()
+	// Written for 28x28 inputs after two 3x3 convolutions (64x12x12 = 9216
+	// features), but given 14x14 inputs (64x5x5 = 1600).
+	m := NewSequential(NewConv2D(32, 3), NewReLU(), NewConv2D(64, 3), NewMaxPool2D(2), NewFlatten(),
+		&Dense{In: 9216, Out: 128})
+	_, err := m.Build([]int{1, 14, 14}, env)
+	if err == nil {
+		t.Fatal("no error for a dense layer that cannot fit")
+	}
+	if want := "layer 5 dense: expects 9216 inputs, got 1600"; err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+
+	for _, c := range []struct {
+		layers []Layer
+		in     []int
+		want   string
+	}{
+		{[]Layer{NewDense(3)}, []int{1, 4, 4}, "layer 0 dense: needs a flat input, got [1 4 4]"},
+		{[]Layer{NewFlatten(), NewConv2D(3, 3)}, []int{1, 4, 4}, "layer 1 conv2d: needs an image input"},
+		{[]Layer{NewConv2D(3, 7)}, []int{1, 4, 4}, "layer 0 conv2d: kernel 7x7 is larger than the padded input 4x4"},
+		{[]Layer{&Conv2D{In: 3, Out: 2, KH: 1, KW: 1}}, []int{1, 4, 4}, "layer 0 conv2d: expects 3 input channels, got 1"},
+		{[]Layer{NewMaxPool2D(5)}, []int{1, 4, 4}, "layer 0 maxpool2d: window 5x5 is larger than the input 4x4"},
+		{[]Layer{NewDropout(1)}, []int{4}, "layer 0 dropout: needs a drop probability in [0, 1)"},
+	} {
+		_, err := NewSequential(c.layers...).Build(c.in, env)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("error %v, want it to start %q", err, c.want)
+		}
+	}
+}
+
+func TestSequentialNamesParamsLikePyTorch(t *testing.T) {
+	env := NewEnv(1, 1)
+	defer env.Close()
+	m := NewSequential(NewConv2D(8, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(10))
+	if _, err := m.Build([]int{1, 28, 28}, env); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]int{"0.weight": {8, 1, 3, 3}, "0.bias": {8}, "4.weight": {10, 1352}, "4.bias": {10}}
+	if len(m.Params()) != len(want) {
+		t.Fatalf("%d params, want %d", len(m.Params()), len(want))
+	}
+	for _, p := range m.Params() {
+		if !tensor.SameShape(p.Value.Shape, want[p.Name]) {
+			t.Errorf("%s has shape %v, want %v", p.Name, p.Value.Shape, want[p.Name])
+		}
+	}
+}
+
+func TestInitialisation(t *testing.T) {
+	env := NewEnv(42, 1)
+	defer env.Close()
+	// A conv before a ReLU gets He (std √(2/fanIn)); a dense layer at the
+	// output gets Glorot uniform (limit √(6/(fanIn+fanOut))).
+	conv, dense := NewConv2D(64, 3), NewDense(10)
+	m := NewSequential(conv, NewMaxPool2D(2), NewReLU(), NewFlatten(), dense)
+	if _, err := m.Build([]int{16, 12, 12}, env); err != nil {
+		t.Fatal(err)
+	}
+	std := stddev(conv.weight.Value.Data)
+	if want := 0.11785; std < want*0.95 || std > want*1.05 { // √(2/144)
+		t.Errorf("conv weight std %.4f, want about %.4f (He)", std, want)
+	}
+	limit := 0.0
+	for _, v := range dense.weight.Value.Data {
+		limit = max(limit, float64(abs32(v)))
+	}
+	if want := 0.06105; limit > want || limit < want*0.98 { // √(6/(1600+10))
+		t.Errorf("dense weights reach %.5f, want up to %.5f (Glorot uniform)", limit, want)
+	}
+	for _, p := range m.Params() {
+		if p.Name[2:] == "bias" {
+			for _, v := range p.Value.Data {
+				if v != 0 {
+					t.Fatalf("%s not zero", p.Name)
+				}
+			}
+		}
+	}
+	// The same seed gives the same weights.
+	env2 := NewEnv(42, 2)
+	defer env2.Close()
+	conv2 := NewConv2D(64, 3)
+	m2 := NewSequential(conv2, NewMaxPool2D(2), NewReLU(), NewFlatten(), NewDense(10))
+	if _, err := m2.Build([]int{16, 12, 12}, env2); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range conv.weight.Value.Data {
+		if conv2.weight.Value.Data[i] != v {
+			t.Fatal("same seed, different weights")
+		}
+	}
+}
+
+func stddev(x []float32) float64 {
+	var s, s2 float64
+	for _, v := range x {
+		s += float64(v)
+		s2 += float64(v) * float64(v)
+	}
+	n := float64(len(x))
+	return sqrt(s2/n - (s/n)*(s/n))
+}
+
+// TestTrainingStepDeterministicAndAllocationFree runs a whole training
+// step (forward, loss, backward) of a small CNN: the same for 1, 2 and 3
+// workers up to rounding of the partial sums, the same bits on every run
+// with the same number of workers, and without allocating once warmed up.
+func TestTrainingStepDeterministicAndAllocationFree(t *testing.T) {
+	build := func(workers int) (*Sequential, *Env) {
+		env := NewEnv(4, workers)
+		m := NewSequential(NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewConv2D(6, 3), NewTanh(),
+			NewFlatten(), NewDropout(0.3), NewDense(8), NewSigmoid(), NewDense(3))
+		if _, err := m.Build([]int{2, 12, 11}, env); err != nil {
+			t.Fatal(err)
+		}
+		return m, env
+	}
+	x := tensor.New(13, 2, 12, 11)
+	rng.New(3).FillUniform(x.Data, 1)
+	labels := []int{0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0}
+	var ce SoftmaxCrossEntropy
+	step := func(m *Sequential) []float32 {
+		ce.Forward(m.Forward(x, true), labels)
+		m.Backward(ce.Backward())
+		var grads []float32
+		for _, p := range m.Params() {
+			grads = append(grads, p.Grad.Data...)
+		}
+		return grads
+	}
+	m1, e1 := build(1)
+	defer e1.Close()
+	ref := step(m1)
+	for _, workers := range []int{1, 2, 3} {
+		a, ea := build(workers)
+		b, eb := build(workers)
+		ga, gb := step(a), step(b)
+		for i := range ga {
+			if ga[i] != gb[i] {
+				t.Fatalf("workers=%d: two runs differ at gradient %d", workers, i)
+			}
+			if d := abs32(ga[i] - ref[i]); d > 1e-5*(1+abs32(ref[i])) {
+				t.Fatalf("workers=%d: gradient %d is %v, one worker gives %v", workers, i, ga[i], ref[i])
+			}
+		}
+		allocs := testing.AllocsPerRun(5, func() {
+			ce.Forward(a.Forward(x, true), labels)
+			a.Backward(ce.Backward())
+		})
+		if allocs != 0 {
+			t.Errorf("workers=%d: a warmed-up training step allocates %v times", workers, allocs)
+		}
+		ea.Close()
+		eb.Close()
+	}
+}

@@ -1,0 +1,57 @@
+package optim
+
+import "github.com/gocnn/gocnn/nn"
+
+// SGD is stochastic gradient descent, optionally with momentum, Nesterov
+// momentum and L2 weight decay, updating as PyTorch's torch.optim.SGD does.
+// For a parameter w with gradient g:
+//
+//	g ← g + WeightDecay·w                  (weight decay)
+//	v ← Momentum·v + g                     (momentum: v starts at 0)
+//	d ← g + Momentum·v  (Nesterov)  or  v  (classical)   or  g  (no momentum)
+//	w ← w − LR·d
+type SGD struct {
+	Rate        float64 // learning rate
+	Momentum    float64 // 0 for plain SGD; 0.9 is usual
+	Nesterov    bool    // look ahead along the momentum
+	WeightDecay float64 // L2 penalty coefficient
+
+	params   []*nn.Param
+	velocity [][]float32
+}
+
+// NewSGD returns an SGD optimiser for params.
+func NewSGD(params []*nn.Param, rate, momentum float64) *SGD {
+	s := &SGD{Rate: rate, Momentum: momentum, params: trainable(params)}
+	s.velocity = make([][]float32, len(s.params))
+	for i, p := range s.params {
+		s.velocity[i] = make([]float32, p.Value.Len())
+	}
+	return s
+}
+
+// LR returns the learning rate.
+func (s *SGD) LR() float64 { return s.Rate }
+
+// SetLR sets the learning rate.
+func (s *SGD) SetLR(lr float64) { s.Rate = lr }
+
+// Step updates every parameter.
+func (s *SGD) Step() {
+	lr, mu, wd := float32(s.Rate), float32(s.Momentum), float32(s.WeightDecay)
+	for i, p := range s.params {
+		w, g, v := p.Value.Data, p.Grad.Data, s.velocity[i]
+		for j := range w {
+			d := g[j] + wd*w[j]
+			if mu != 0 {
+				v[j] = mu*v[j] + d
+				if s.Nesterov {
+					d += mu * v[j]
+				} else {
+					d = v[j]
+				}
+			}
+			w[j] -= lr * d
+		}
+	}
+}
