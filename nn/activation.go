@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/gocnn/gocnn/tensor"
@@ -105,6 +106,51 @@ func tanhBackward(y, dy, dx []float32) {
 	for i, v := range y {
 		dx[i] = dy[i] * (1 - v*v)
 	}
+}
+
+// LeakyReLU lets a small slope through for negative inputs, so a unit
+// never stops learning entirely: y = x for x > 0, y = Slope·x otherwise.
+// With Slope > 0, y has the sign of x, so the derivative (1 or Slope)
+// can still be read off the output.
+type LeakyReLU struct {
+	Slope float32
+	elementwise
+}
+
+// NewLeakyReLU returns a leaky ReLU with the given negative slope (PyTorch
+// uses 0.01 by default).
+func NewLeakyReLU(slope float32) *LeakyReLU {
+	l := &LeakyReLU{Slope: slope}
+	l.forward = func(x, y []float32) {
+		for i, v := range x {
+			if v > 0 {
+				y[i] = v
+			} else {
+				y[i] = l.Slope * v
+			}
+		}
+	}
+	l.backward = func(y, dy, dx []float32) {
+		for i, v := range y {
+			if v > 0 {
+				dx[i] = dy[i]
+			} else {
+				dx[i] = l.Slope * dy[i]
+			}
+		}
+	}
+	return l
+}
+
+// Kind returns "leakyrelu".
+func (*LeakyReLU) Kind() string { return "leakyrelu" }
+
+// Build checks the slope.
+func (l *LeakyReLU) Build(in []int, env *Env) ([]int, error) {
+	if !(l.Slope > 0 && l.Slope < 1) {
+		return nil, fmt.Errorf("needs a slope in (0, 1), got %g", l.Slope)
+	}
+	return l.elementwise.Build(in, env)
 }
 
 // elementwise is the part that all activations share: it keeps the output

@@ -78,7 +78,7 @@ func (s *Sequential) autoInit(i int) Init {
 		switch l.Kind() {
 		case "relu", "leakyrelu":
 			return HeNormal
-		case "maxpool2d", "avgpool2d", "globalavgpool2d", "flatten", "dropout", "batchnorm1d", "batchnorm2d":
+		case "maxpool2d", "avgpool2d", "globalavgpool2d", "flatten", "dropout", "batchnorm":
 			continue
 		default:
 			return GlorotUniform

@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Race gocnn against PyTorch on the CPU: the same models, the same batch
+size, the same number of threads, data already in memory.
+
+For each model it trains for the same number of images in PyTorch and in
+gocnn (by running `gocnn bench`), then prints images per second for both
+and the ratio. It also times batch-1 inference latency.
+
+Run it with Debian's PyTorch (python3-torch) at its fastest: OpenBLAS with
+OpenMP for the dense layers, and malloc settings that stop glibc from
+returning large buffers to the system after every step:
+
+    apt-get install python3-torch libopenblas0-openmp
+    go build -o gocnn ./cmd/gocnn
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp \
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296 \
+    /usr/bin/python3 bench/compare_pytorch.py --gocnn ./gocnn
+
+Only PyTorch is timed when --gocnn is not given.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+
+def make_model(name, classes=10):
+    """The gocnn presets, layer for layer (see model/presets.go)."""
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, classes))
+    if name == "tiny":
+        return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(8 * 13 * 13, classes))
+    if name == "lenet5":
+        return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                             nn.Linear(84, classes))
+    if name == "mnist-cnn":
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
+                             nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
+    raise SystemExit(f"unknown model {name}")
+
+
+def fake_mnist(n, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 1, 28, 28, generator=g)
+    y = torch.randint(0, 10, (n,), generator=g)
+    return x, y
+
+
+def train_speed(name, images, batch, warmup_batches=5):
+    """Images per second of SGD training (momentum 0.9), after a warm-up."""
+    torch.manual_seed(1)
+    model = make_model(name)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = fake_mnist(max(images, batch * warmup_batches))
+    model.train()
+
+    def run(count):
+        done = 0
+        while done < count:
+            xb, yb = x[done % len(x):done % len(x) + batch], y[done % len(x):done % len(x) + batch]
+            if len(xb) < batch:
+                xb, yb = x[:batch], y[:batch]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            opt.step()
+            done += len(xb)
+        return done
+
+    run(batch * warmup_batches)
+    start = time.perf_counter()
+    done = run(images)
+    return done / (time.perf_counter() - start)
+
+
+def infer_speed(name, images, batch):
+    torch.manual_seed(1)
+    model = make_model(name).eval()
+    x, _ = fake_mnist(max(images, batch))
+    with torch.inference_mode():
+        for i in range(3):
+            model(x[:batch])
+        start = time.perf_counter()
+        done = 0
+        while done < images:
+            model(x[done % len(x):done % len(x) + batch])
+            done += batch
+        return done / (time.perf_counter() - start)
+
+
+def latency_us(name, runs=2000):
+    """Median batch-1 inference latency in microseconds."""
+    torch.manual_seed(1)
+    model = make_model(name).eval()
+    x, _ = fake_mnist(1)
+    times = []
+    with torch.inference_mode():
+        for _ in range(50):
+            model(x)
+        for _ in range(runs):
+            t = time.perf_counter()
+            model(x)
+            times.append(time.perf_counter() - t)
+    times.sort()
+    return times[len(times) // 2] * 1e6
+
+
+def gocnn_results(cmd, models, images, batch, threads):
+    out = subprocess.run([cmd, "bench", "-models", ",".join(models), "-images", str(images),
+                          "-batch", str(batch), "-threads", str(threads), "-json"],
+                         check=True, capture_output=True, text=True).stdout
+    return {r["model"]: r for r in map(json.loads, out.splitlines()) if r.strip() if True}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="tiny,lenet5,mnist-cnn")
+    ap.add_argument("--images", type=int, default=0, help="training images per model (default: about 10 s each)")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--gocnn", help="path to a gocnn binary to race")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    models = args.models.split(",")
+    print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
+          f"{args.threads} threads, batch {args.batch}")
+    print(f"# LD_LIBRARY_PATH={os.environ.get('LD_LIBRARY_PATH', '')} GLIBC_TUNABLES={os.environ.get('GLIBC_TUNABLES', '')}")
+    default_images = {"mlp": 200000, "tiny": 200000, "lenet5": 100000, "mnist-cnn": 10000}
+    images = {m: args.images or default_images.get(m, 10000) for m in models}
+
+    ours = {}
+    if args.gocnn:
+        for m in models:
+            ours.update(gocnn_results(args.gocnn, [m], images[m], args.batch, args.threads))
+
+    header = f"{'model':<10} {'images':>7} {'torch train/s':>13} {'gocnn train/s':>13} {'ratio':>6}   " \
+             f"{'torch infer/s':>13} {'gocnn infer/s':>13} {'ratio':>6}   {'torch b1 µs':>11} {'gocnn b1 µs':>11}"
+    print(header)
+    for m in models:
+        t_train = train_speed(m, images[m], args.batch)
+        t_infer = infer_speed(m, images[m] * 3, args.batch)
+        t_lat = latency_us(m)
+        g = ours.get(m)
+        if g:
+            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {g['train_images_per_sec']:>13.0f} "
+                  f"{g['train_images_per_sec'] / t_train:>6.2f}   {t_infer:>13.0f} {g['infer_images_per_sec']:>13.0f} "
+                  f"{g['infer_images_per_sec'] / t_infer:>6.2f}   {t_lat:>11.0f} {g['latency_us']:>11.0f}")
+        else:
+            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {'-':>13} {'-':>6}   {t_infer:>13.0f} {'-':>13} "
+                  f"{'-':>6}   {t_lat:>11.0f} {'-':>11}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

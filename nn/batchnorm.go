@@ -1,0 +1,220 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// BatchNorm normalises each channel (of an image batch [N, C, H, W]) or
+// each feature (of a flat batch [N, F]) to mean 0 and variance 1 over the
+// batch, then scales and shifts it by learned γ (weight) and β (bias):
+//
+//	x̂ = (x − μ) / √(σ² + ε)        y = γ·x̂ + β
+//
+// In training μ and σ² are the batch's own mean and (biased) variance, and
+// running averages of them are kept for evaluation:
+//
+//	running_mean ← (1 − m)·running_mean + m·μ
+//	running_var  ← (1 − m)·running_var  + m·σ²·M/(M − 1)    (unbiased)
+//
+// with momentum m = 0.1 and M values per channel, as PyTorch does. In
+// evaluation the running statistics replace the batch's, so a prediction
+// does not depend on the rest of the batch.
+//
+// The backward pass in training must account for μ and σ² depending on
+// every x of the channel. With g = γ·dy and sums over the channel's M
+// values:
+//
+//	∂L/∂x = (1/√(σ² + ε)) · (g − mean(g) − x̂·mean(g·x̂))
+//	∂L/∂γ = Σ dy·x̂        ∂L/∂β = Σ dy
+//
+// Channels are independent, so they are shared out among the workers.
+type BatchNorm struct {
+	Momentum float64 // 0 means 0.1
+	Eps      float64 // 0 means 1e-5
+
+	channels, spatial int // C, and H·W (1 for flat input)
+	shape             []int
+	weight, bias      *Param
+	runMean, runVar   *Param
+	batches           *Param // num_batches_tracked, as PyTorch saves it
+
+	env        *Env
+	train      bool
+	x, dy      *tensor.Tensor
+	y, dx      tensor.Tensor
+	xhat       []float32 // normalised input, kept for the backward pass
+	invStd     []float32 // 1/√(σ² + ε) per channel, of the last forward
+	fwd, bwd   func(worker, lo, hi int)
+	fwdN, bwdN int
+}
+
+// NewBatchNorm returns a batch-normalisation layer with PyTorch's defaults.
+func NewBatchNorm() *BatchNorm { return &BatchNorm{} }
+
+// Kind returns "batchnorm". (PyTorch calls it BatchNorm2d for images and
+// BatchNorm1d for flat inputs; the saved tensors are the same.)
+func (b *BatchNorm) Kind() string { return "batchnorm" }
+
+// Build accepts images [C, H, W] or flat vectors [F].
+func (b *BatchNorm) Build(in []int, env *Env) ([]int, error) {
+	switch len(in) {
+	case 3:
+		b.channels, b.spatial = in[0], in[1]*in[2]
+	case 1:
+		b.channels, b.spatial = in[0], 1
+	default:
+		return nil, fmt.Errorf("needs an image [C H W] or flat [F] input, got %s", tensor.ShapeString(in))
+	}
+	if b.Momentum == 0 {
+		b.Momentum = 0.1
+	}
+	if b.Eps == 0 {
+		b.Eps = 1e-5
+	}
+	if b.Momentum < 0 || b.Momentum > 1 || b.Eps < 0 {
+		return nil, fmt.Errorf("needs momentum in [0, 1] and eps ≥ 0, got %g and %g", b.Momentum, b.Eps)
+	}
+	b.shape, b.env = in, env
+	c := b.channels
+	b.weight, b.bias = newParam("weight", c), newParam("bias", c)
+	fill(b.weight.Value.Data, 1)
+	b.runMean = &Param{Name: "running_mean", Value: tensor.New(c)}
+	b.runVar = &Param{Name: "running_var", Value: tensor.New(c)}
+	fill(b.runVar.Value.Data, 1)
+	b.batches = &Param{Name: "num_batches_tracked", Value: tensor.New()}
+	b.invStd = make([]float32, c)
+	b.fwd, b.bwd = b.forwardChannels, b.backwardChannels
+	return in, nil
+}
+
+// Params returns γ and β (trained), then the running statistics and the
+// batch count (saved, not trained), under PyTorch's names.
+func (b *BatchNorm) Params() []*Param {
+	return []*Param{b.weight, b.bias, b.runMean, b.runVar, b.batches}
+}
+
+// Forward normalises x with the batch's statistics (train) or the running
+// ones (evaluation).
+func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	b.x, b.train = x, train
+	b.y.Resize(x.Shape[0], b.shape)
+	if train {
+		if cap(b.xhat) < len(x.Data) {
+			b.xhat = make([]float32, len(x.Data))
+		}
+		b.xhat = b.xhat[:len(x.Data)]
+		b.batches.Value.Data[0]++
+	}
+	b.env.forEach(b.channels, b.fwd)
+	return &b.y
+}
+
+func (b *BatchNorm) forwardChannels(_, lo, hi int) {
+	n, hw := b.x.Shape[0], b.spatial
+	m := float64(n * hw)
+	for c := lo; c < hi; c++ {
+		gamma, beta := b.weight.Value.Data[c], b.bias.Value.Data[c]
+		var mean, inv float64
+		if b.train {
+			// The batch's mean and variance, in float64, in two passes.
+			var sum, sq float64
+			for img := range n {
+				for _, v := range b.segment(b.x.Data, img, c) {
+					sum += float64(v)
+				}
+			}
+			mean = sum / m
+			for img := range n {
+				for _, v := range b.segment(b.x.Data, img, c) {
+					sq += (float64(v) - mean) * (float64(v) - mean)
+				}
+			}
+			variance := sq / m
+			inv = 1 / math.Sqrt(variance+b.Eps)
+			b.invStd[c] = float32(inv)
+			unbiased := variance
+			if m > 1 {
+				unbiased = variance * m / (m - 1)
+			}
+			mom := b.Momentum
+			b.runMean.Value.Data[c] = float32((1-mom)*float64(b.runMean.Value.Data[c]) + mom*mean)
+			b.runVar.Value.Data[c] = float32((1-mom)*float64(b.runVar.Value.Data[c]) + mom*unbiased)
+		} else {
+			mean = float64(b.runMean.Value.Data[c])
+			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
+		}
+		mean32, inv32 := float32(mean), float32(inv)
+		for img := range n {
+			x, y := b.segment(b.x.Data, img, c), b.segment(b.y.Data, img, c)
+			for i, v := range x {
+				y[i] = gamma*(v-mean32)*inv32 + beta
+			}
+			if b.train {
+				xhat := b.segment(b.xhat, img, c)
+				for i, v := range x {
+					xhat[i] = (v - mean32) * inv32
+				}
+			}
+		}
+	}
+}
+
+// segment returns the values of channel c of image img within s: one H·W
+// block for images, one value for flat inputs.
+func (b *BatchNorm) segment(s []float32, img, c int) []float32 {
+	base := (img*b.channels + c) * b.spatial
+	return s[base : base+b.spatial]
+}
+
+// Backward sets ∂L/∂γ and ∂L/∂β and returns ∂L/∂x.
+func (b *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	b.dy = dy
+	b.dx.Resize(dy.Shape[0], b.shape)
+	b.env.forEach(b.channels, b.bwd)
+	return &b.dx
+}
+
+func (b *BatchNorm) backwardChannels(_, lo, hi int) {
+	n := b.dy.Shape[0]
+	m := float64(n * b.spatial)
+	for c := lo; c < hi; c++ {
+		gamma := b.weight.Value.Data[c]
+		if !b.train {
+			// With the running statistics fixed, y is affine in x.
+			mean := b.runMean.Value.Data[c]
+			inv := float32(1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps))
+			var dGamma, dBeta float64
+			for img := range n {
+				x, dy, dx := b.segment(b.x.Data, img, c), b.segment(b.dy.Data, img, c), b.segment(b.dx.Data, img, c)
+				for i, g := range dy {
+					dGamma += float64(g * (x[i] - mean) * inv)
+					dBeta += float64(g)
+					dx[i] = g * gamma * inv
+				}
+			}
+			b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(dGamma), float32(dBeta)
+			continue
+		}
+		var sumDy, sumDyXhat float64
+		for img := range n {
+			dy, xhat := b.segment(b.dy.Data, img, c), b.segment(b.xhat, img, c)
+			for i, g := range dy {
+				sumDy += float64(g)
+				sumDyXhat += float64(g) * float64(xhat[i])
+			}
+		}
+		b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(sumDyXhat), float32(sumDy)
+		// With g = γ·dy: mean(g) = γ·Σdy/M and mean(g·x̂) = γ·Σdy·x̂/M.
+		meanG, meanGX := float32(float64(gamma)*sumDy/m), float32(float64(gamma)*sumDyXhat/m)
+		inv := b.invStd[c]
+		for img := range n {
+			dy, xhat, dx := b.segment(b.dy.Data, img, c), b.segment(b.xhat, img, c), b.segment(b.dx.Data, img, c)
+			for i, g := range dy {
+				dx[i] = inv * (gamma*g - meanG - xhat[i]*meanGX)
+			}
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Residual adds a block's input to its output, the idea behind ResNet:
+//
+//	y = body(x) + shortcut(x)
+//
+// The shortcut is the identity when body keeps the shape of x. When body
+// changes the number of channels or shrinks the image by a whole stride,
+// the shortcut is a 1×1 convolution with that stride, so the two can be
+// added. The gradient flows back through both paths and the two input
+// gradients are added:
+//
+//	∂L/∂x = body'ᵀ·dy + shortcut'ᵀ·dy
+//
+// The shortcut gives the gradient a short path to early layers, which is
+// what lets deep networks train. Put the activation that usually follows
+// the addition after the block: residual(...) relu.
+//
+// Parameters are named as a PyTorch module with attributes body (a
+// Sequential) and shortcut (a Conv2d) would name them: "body.0.weight",
+// "shortcut.weight".
+type Residual struct {
+	Body     *Sequential
+	Shortcut *Conv2D // nil for the identity; set by Build when shapes differ
+
+	shape  []int
+	needDX bool
+	y, dx  tensor.Tensor
+}
+
+// NewResidual returns a residual block around the given layers.
+func NewResidual(body ...Layer) *Residual { return &Residual{Body: NewSequential(body...)} }
+
+// Kind returns "residual".
+func (r *Residual) Kind() string { return "residual" }
+
+// Build builds the body and, when its output's shape differs from in, a
+// 1×1 convolution shortcut.
+func (r *Residual) Build(in []int, env *Env) ([]int, error) {
+	out, err := r.Body.Build(in, env)
+	if err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	r.needDX = env.NeedInputGrad
+	r.Shortcut = nil
+	if !tensor.SameShape(in, out) {
+		if len(in) != 3 || len(out) != 3 {
+			return nil, fmt.Errorf("body turns %s into %s; a shortcut can only bridge images", tensor.ShapeString(in), tensor.ShapeString(out))
+		}
+		// The stride s that takes n positions to m is the one a 1x1
+		// convolution would need: (n−1)/s + 1 = m, so s = ⌈n/m⌉ if any.
+		sh, sw := ceilDiv(in[1], out[1]), ceilDiv(in[2], out[2])
+		if (in[1]-1)/sh+1 != out[1] || (in[2]-1)/sw+1 != out[2] {
+			return nil, fmt.Errorf("body turns %s into %s; a 1x1 convolution shortcut cannot match that", tensor.ShapeString(in), tensor.ShapeString(out))
+		}
+		r.Shortcut = &Conv2D{Out: out[0], KH: 1, KW: 1, StrideH: sh, StrideW: sw}
+		if _, err := r.Shortcut.Build(in, env); err != nil {
+			return nil, fmt.Errorf("shortcut: %w", err)
+		}
+	}
+	r.shape = out
+	return out, nil
+}
+
+// InitWeights draws the shortcut's weights (the body drew its own when it
+// was built).
+func (r *Residual) InitWeights(auto Init, g *rng.RNG) {
+	if r.Shortcut != nil {
+		r.Shortcut.InitWeights(auto, g)
+	}
+}
+
+// Params returns the body's parameters, then the shortcut's.
+func (r *Residual) Params() []*Param {
+	var ps []*Param
+	for _, p := range r.Body.Params() {
+		ps = append(ps, &Param{Name: "body." + p.Name, Value: p.Value, Grad: p.Grad})
+	}
+	if r.Shortcut != nil {
+		for _, p := range r.Shortcut.Params() {
+			ps = append(ps, &Param{Name: "shortcut." + p.Name, Value: p.Value, Grad: p.Grad})
+		}
+	}
+	return ps
+}
+
+// Forward returns body(x) + shortcut(x).
+func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	body := r.Body.Forward(x, train)
+	short := x
+	if r.Shortcut != nil {
+		short = r.Shortcut.Forward(x, train)
+	}
+	r.y.Resize(x.Shape[0], r.shape)
+	for i, v := range body.Data {
+		r.y.Data[i] = v + short.Data[i]
+	}
+	return &r.y
+}
+
+// Backward sends dy down both paths and adds the input gradients.
+func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	dBody := r.Body.Backward(dy)
+	dShort := dy
+	if r.Shortcut != nil {
+		dShort = r.Shortcut.Backward(dy)
+	}
+	if !r.needDX {
+		return nil
+	}
+	r.dx.Resize(dy.Shape[0], dBody.Shape[1:])
+	for i, v := range dBody.Data {
+		r.dx.Data[i] = v + dShort.Data[i]
+	}
+	return &r.dx
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
