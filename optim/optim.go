@@ -1,13 +1,21 @@
 // Package optim holds the optimisers: rules that move each parameter a
-// small step against its gradient after every mini-batch.
+// small step against its gradient after every mini-batch; the schedules
+// that change the step size as training goes on; and gradient clipping.
 //
 // An optimiser is made for a fixed list of parameters (a model's Params())
-// and keeps whatever state it needs per parameter (a momentum buffer, say)
-// in flat slices of the same size. Parameters with a nil Grad (saved state
-// such as batch norm's running statistics) are left alone.
+// and keeps whatever it needs per parameter (a momentum buffer, running
+// averages of the gradient) in flat slices of the same size. Parameters
+// with a nil Grad (state such as batch norm's running statistics) are left
+// alone. Each update rule follows its torch.optim namesake, so
+// hyperparameters carry over.
 package optim
 
-import "github.com/gocnn/gocnn/nn"
+import (
+	"fmt"
+	"math"
+
+	"github.com/gocnn/gocnn/nn"
+)
 
 // Optimizer updates parameters from their gradients.
 type Optimizer interface {
@@ -17,6 +25,18 @@ type Optimizer interface {
 	// between steps).
 	LR() float64
 	SetLR(lr float64)
+	// State returns the optimiser's buffers and step count, for a
+	// checkpoint; SetState restores them.
+	State() State
+	SetState(State) error
+}
+
+// State is what an optimiser carries from one step to the next: its step
+// count and named buffers ("momentum/0.weight"). The buffers are the
+// optimiser's own slices, not copies.
+type State struct {
+	Steps   int64
+	Buffers map[string][]float32
 }
 
 // trainable returns the parameters that have gradients.
@@ -28,4 +48,66 @@ func trainable(params []*nn.Param) []*nn.Param {
 		}
 	}
 	return out
+}
+
+// buffers makes one zeroed buffer per parameter.
+func buffers(params []*nn.Param) [][]float32 {
+	b := make([][]float32, len(params))
+	for i, p := range params {
+		b[i] = make([]float32, p.Value.Len())
+	}
+	return b
+}
+
+// state names a set of per-parameter buffers for State.
+func addState(s State, kind string, params []*nn.Param, bufs [][]float32) {
+	for i, p := range params {
+		s.Buffers[kind+"/"+p.Name] = bufs[i]
+	}
+}
+
+// restore copies the buffers of saved kind into bufs, checking that each
+// is there with the right size.
+func restore(saved State, kind string, params []*nn.Param, bufs [][]float32) error {
+	for i, p := range params {
+		name := kind + "/" + p.Name
+		b, ok := saved.Buffers[name]
+		if !ok {
+			return fmt.Errorf("optimiser state has no %s", name)
+		}
+		if len(b) != len(bufs[i]) {
+			return fmt.Errorf("optimiser state %s has %d values, want %d", name, len(b), len(bufs[i]))
+		}
+		copy(bufs[i], b)
+	}
+	return nil
+}
+
+// ClipGradNorm scales all gradients down together so that their global L2
+// norm, √(Σ g²) over every parameter, is at most maxNorm, and returns the
+// norm before clipping. Clipping keeps one bad batch from throwing the
+// weights far away, without changing the gradient's direction.
+func ClipGradNorm(params []*nn.Param, maxNorm float64) float64 {
+	var sq float64
+	for _, p := range params {
+		if p.Grad == nil {
+			continue
+		}
+		for _, g := range p.Grad.Data {
+			sq += float64(g) * float64(g)
+		}
+	}
+	norm := math.Sqrt(sq)
+	if norm > maxNorm {
+		scale := float32(maxNorm / (norm + 1e-6))
+		for _, p := range params {
+			if p.Grad == nil {
+				continue
+			}
+			for i := range p.Grad.Data {
+				p.Grad.Data[i] *= scale
+			}
+		}
+	}
+	return norm
 }

@@ -3,8 +3,8 @@ package optim
 import "github.com/gocnn/gocnn/nn"
 
 // SGD is stochastic gradient descent, optionally with momentum, Nesterov
-// momentum and L2 weight decay, updating as PyTorch's torch.optim.SGD does.
-// For a parameter w with gradient g:
+// momentum and L2 weight decay, as torch.optim.SGD. For a parameter w with
+// gradient g:
 //
 //	g ← g + WeightDecay·w                  (weight decay)
 //	v ← Momentum·v + g                     (momentum: v starts at 0)
@@ -18,15 +18,13 @@ type SGD struct {
 
 	params   []*nn.Param
 	velocity [][]float32
+	steps    int64
 }
 
 // NewSGD returns an SGD optimiser for params.
 func NewSGD(params []*nn.Param, rate, momentum float64) *SGD {
 	s := &SGD{Rate: rate, Momentum: momentum, params: trainable(params)}
-	s.velocity = make([][]float32, len(s.params))
-	for i, p := range s.params {
-		s.velocity[i] = make([]float32, p.Value.Len())
-	}
+	s.velocity = buffers(s.params)
 	return s
 }
 
@@ -38,6 +36,7 @@ func (s *SGD) SetLR(lr float64) { s.Rate = lr }
 
 // Step updates every parameter.
 func (s *SGD) Step() {
+	s.steps++
 	lr, mu, wd := float32(s.Rate), float32(s.Momentum), float32(s.WeightDecay)
 	for i, p := range s.params {
 		w, g, v := p.Value.Data, p.Grad.Data, s.velocity[i]
@@ -54,4 +53,17 @@ func (s *SGD) Step() {
 			w[j] -= lr * d
 		}
 	}
+}
+
+// State returns the momentum buffers.
+func (s *SGD) State() State {
+	st := State{Steps: s.steps, Buffers: map[string][]float32{}}
+	addState(st, "momentum", s.params, s.velocity)
+	return st
+}
+
+// SetState restores buffers saved by State.
+func (s *SGD) SetState(st State) error {
+	s.steps = st.Steps
+	return restore(st, "momentum", s.params, s.velocity)
 }
