@@ -29,7 +29,7 @@ import (
 type SoftmaxCrossEntropy struct {
 	Weights []float32 // optional per-class weights
 
-	grad tensor.Tensor
+	probs, grad tensor.Tensor
 }
 
 // Forward returns the mean loss of logits ([N, K]) against labels (N class
@@ -42,29 +42,33 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float
 	if l.Weights != nil && len(l.Weights) != k {
 		panic(fmt.Sprintf("nn: %d class weights for %d classes", len(l.Weights), k))
 	}
+	l.probs.Resize(n, []int{k})
 	l.grad.Resize(n, []int{k})
 	var total, weights float64
 	for i, t := range labels {
 		if t < 0 || t >= k {
 			panic(fmt.Sprintf("nn: label %d out of range for %d classes", t, k))
 		}
-		z, p := logits.Data[i*k:(i+1)*k], l.grad.Data[i*k:(i+1)*k]
+		z, p := logits.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
 		lse := softmaxRow(z, p)
 		w := l.weight(t)
 		total += w * (lse - float64(z[t]))
 		weights += w
 	}
-	// Turn the stored probabilities into the gradient (p − onehot)·w / Σw.
+	// The gradient is (p − onehot)·w / Σw.
 	for i, t := range labels {
-		g := l.grad.Data[i*k : (i+1)*k]
-		g[t]--
+		g, p := l.grad.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
 		scale := float32(l.weight(t) / weights)
 		for j := range g {
-			g[j] *= scale
+			g[j] = p[j] * scale
 		}
+		g[t] -= scale
 	}
 	return total / weights
 }
+
+// Probs returns softmax(logits) of the last Forward, [N, K].
+func (l *SoftmaxCrossEntropy) Probs() *tensor.Tensor { return &l.probs }
 
 func (l *SoftmaxCrossEntropy) weight(class int) float64 {
 	if l.Weights == nil {
