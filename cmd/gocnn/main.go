@@ -33,6 +33,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"xor":     {"train a tiny network on XOR and print its truth table", runXOR},
+		"train":   {"train a model on MNIST or Fashion-MNIST", runTrain},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"version": {"print the version", runVersion},
 	}
