@@ -40,7 +40,9 @@ var (
 // The format is decided from the first bytes of the data, not from a file
 // name. Every PNG colour type and bit depth (gray, gray+alpha, paletted, RGB,
 // RGBA, 8 and 16 bits, interlaced) and baseline and progressive JPEG
-// (grayscale, YCbCr, CMYK) are read. Empty, truncated or corrupt data, an
+// (grayscale, YCbCr, CMYK) are read. A JPEG whose Exif block says the
+// camera was held sideways or upside down (as phones record it) is turned
+// upright, returned then as *image.RGBA or *image.Gray. Empty, truncated or corrupt data, an
 // image larger than MaxPixels, and other formats give an error that says what
 // is wrong; Decode never panics on bad data.
 func Decode(r io.Reader) (image.Image, string, error) {
@@ -85,6 +87,9 @@ func Decode(r io.Reader) (image.Image, string, error) {
 	img, err := decode(bytes.NewReader(buf))
 	if err != nil {
 		return nil, "", fmt.Errorf("decoding %s: %w", format, err)
+	}
+	if format == "jpeg" {
+		img = orient(img, jpegOrientation(buf))
 	}
 	return img, format, nil
 }
