@@ -6,10 +6,12 @@ import (
 	"math"
 
 	"golang.org/x/image/draw"
+
+	"github.com/gocnn/gocnn/tensor"
 )
 
-// Resize scales the whole of img to w×h pixels and returns it as c×h×w
-// float32 values in [0, 1] (channel-major, the layout of one NCHW example).
+// Resize scales the whole of img to w×h pixels and returns it as a
+// [c, h, w] tensor with values in [0, 1] (one example of an NCHW batch).
 // c = 1 gives the luma (BT.601 weights), c = 3 gives red, green and blue.
 //
 // The image is stretched to the new size without regard to its aspect
@@ -18,7 +20,7 @@ import (
 // the subject must keep its shape. Resampling uses the Catmull-Rom filter of
 // golang.org/x/image/draw, which is anti-aliased when shrinking.
 // Transparent parts come out as if composited over black.
-func Resize(img image.Image, c, h, w int) ([]float32, error) {
+func Resize(img image.Image, c, h, w int) (*tensor.Tensor, error) {
 	if c != 1 && c != 3 {
 		return nil, fmt.Errorf("resize: %d channels asked for; want 1 (gray) or 3 (RGB)", c)
 	}
@@ -32,7 +34,8 @@ func Resize(img image.Image, c, h, w int) ([]float32, error) {
 	dst := image.NewRGBA64(image.Rect(0, 0, w, h))
 	draw.CatmullRom.Scale(dst, dst.Bounds(), img, img.Bounds(), draw.Src, nil)
 
-	out := make([]float32, c*h*w)
+	t := tensor.New(c, h, w)
+	out := t.Data
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			px := dst.RGBA64At(x, y)
@@ -47,7 +50,7 @@ func Resize(img image.Image, c, h, w int) ([]float32, error) {
 			}
 		}
 	}
-	return out, nil
+	return t, nil
 }
 
 // ToImage turns h×w values (one channel of a model input, nominally in
