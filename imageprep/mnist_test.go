@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/draw"
+
+	"github.com/gocnn/gocnn/rng"
 )
 
 // The picture of the photo tests: 300 wide, 400 tall, the digit's unit box
@@ -310,5 +312,48 @@ func TestLargeShadowedPhoto(t *testing.T) {
 	checkMNISTGeometry(t, "photo", x)
 	if d := alignedDiff(x, ref); d > 0.01 {
 		t.Errorf("differs from the clean rendering by %.4f on average, want ≤ 0.01", d)
+	}
+}
+
+// TestOddImages feeds tiny, thin and random pictures: each must give either
+// ErrNoDigit or a valid input, never a panic or values out of range.
+func TestOddImages(t *testing.T) {
+	g := rng.New(3)
+	for _, sz := range [][2]int{{1, 1}, {1, 50}, {50, 1}, {2, 2}, {3, 3}, {7, 5}, {28, 28}, {2, 300}, {300, 2}} {
+		w, h := sz[0], sz[1]
+		for _, kind := range []string{"noise", "one bright pixel", "one dark pixel", "half and half"} {
+			img := image.NewGray(image.Rect(0, 0, w, h))
+			for i := range img.Pix {
+				switch kind {
+				case "noise":
+					img.Pix[i] = uint8(g.IntN(256))
+				case "one dark pixel":
+					img.Pix[i] = 255
+				case "half and half":
+					if i%w < w/2 {
+						img.Pix[i] = 255
+					}
+				}
+			}
+			switch kind {
+			case "one bright pixel":
+				img.Pix[len(img.Pix)/2] = 255
+			case "one dark pixel":
+				img.Pix[len(img.Pix)/2] = 0
+			}
+			x, err := MNISTStyle(img, MNISTOptions{})
+			if err != nil {
+				if !errors.Is(err, ErrNoDigit) {
+					t.Errorf("%dx%d %s: unexpected error %v", w, h, kind, err)
+				}
+				continue
+			}
+			for _, v := range x.Data {
+				if !(v >= 0 && v <= 1) {
+					t.Errorf("%dx%d %s: value %v", w, h, kind, v)
+					break
+				}
+			}
+		}
 	}
 }
