@@ -34,6 +34,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"xor":     {"train a tiny network on XOR and print its truth table", runXOR},
 		"train":   {"train a model on MNIST or Fashion-MNIST", runTrain},
+		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
+		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"version": {"print the version", runVersion},
 	}

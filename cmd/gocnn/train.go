@@ -402,4 +402,3 @@ func (t *trainBar) finish() {
 		t.bar = nil
 	}
 }
-

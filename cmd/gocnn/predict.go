@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gocnn/gocnn/imageprep"
+	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/predict"
+)
+
+func runPredict(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("predict", "predict -model m.safetensors [flags] image... (- reads standard input)", stderr)
+	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
+	top := fs.Int("top", 3, "how many classes to show per image")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case *path == "":
+		return usagef("-model is required")
+	case len(files) == 0:
+		return usagef("name at least one PNG or JPEG file, or - for standard input")
+	case *top < 1:
+		return usagef("-top must be at least 1, got %d", *top)
+	}
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	m, err := model.Load(*path, env)
+	if err != nil {
+		return err
+	}
+	failed := 0
+	for _, file := range files {
+		res, err := predictFile(m, file, os.Stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v\n", err)
+			failed++
+			continue
+		}
+		fmt.Fprintf(stdout, "%s:", file)
+		for _, c := range res.Top(min(*top, len(m.Classes))) {
+			fmt.Fprintf(stdout, "  %s %.1f%%", m.Classes[c], 100*res.Probs[c])
+		}
+		fmt.Fprintln(stdout)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d images could not be read", failed, len(files))
+	}
+	return nil
+}
+
+// predictFile decodes one image file (or stdin for "-") and runs m on it.
+func predictFile(m *model.Model, file string, stdin io.Reader) (*predict.Result, error) {
+	var r io.Reader = stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	img, _, err := imageprep.Decode(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	res, err := predict.Image(m, img)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,95 @@
+// Package predict runs a trained model on image files: it turns a picture
+// into the model's input the way the model's training data was made, runs
+// the network, and returns the class probabilities.
+package predict
+
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/gocnn/gocnn/imageprep"
+	"github.com/gocnn/gocnn/metrics"
+	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Result is a model's answer for one image.
+type Result struct {
+	Input *tensor.Tensor // what the network saw: [C, H, W], after preparation and normalisation
+	Probs []float32      // one probability per class, in the model's class order
+}
+
+// Top returns the k most probable classes, most probable first.
+func (r *Result) Top(k int) []int { return metrics.TopK(r.Probs, k) }
+
+// Prepare turns img into the input m expects: for PrepMNIST a grayscale
+// digit fitted and centred as in MNIST, for PrepResize the whole picture
+// scaled to the input size; then each channel normalised as in training.
+func Prepare(m *model.Model, img image.Image) (*tensor.Tensor, error) {
+	shape := m.Input.Shape
+	var x *tensor.Tensor
+	var err error
+	switch m.Input.Prep {
+	case model.PrepMNIST:
+		x, err = imageprep.MNISTStyle(img, imageprep.MNISTOptions{})
+		if err == nil && (shape[1] != imageprep.Size || shape[2] != imageprep.Size) {
+			// A model for other digit sizes: scale the MNIST-style digit.
+			x, err = imageprep.Resize(imageprep.ToImage(x.Data, imageprep.Size, imageprep.Size), 1, shape[1], shape[2])
+		}
+	case model.PrepResize:
+		x, err = imageprep.Resize(img, shape[0], shape[1], shape[2])
+	default:
+		err = fmt.Errorf("the model asks for input preparation %q, which this version does not know", m.Input.Prep)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Input.Mean) > 0 {
+		plane := shape[1] * shape[2]
+		for c := range shape[0] {
+			mean, std := m.Input.Mean[c], m.Input.Std[c]
+			for i := c * plane; i < (c+1)*plane; i++ {
+				x.Data[i] = (x.Data[i] - mean) / std
+			}
+		}
+	}
+	return x, nil
+}
+
+// Image prepares img and runs m on it. A Model is not safe for concurrent
+// use: callers that share one between goroutines serialise the calls.
+func Image(m *model.Model, img image.Image) (*Result, error) {
+	x, err := Prepare(m, img)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Input: x, Probs: Input(m, x)}, nil
+}
+
+// Input runs m on one prepared input ([C, H, W]) and returns the class
+// probabilities.
+func Input(m *model.Model, x *tensor.Tensor) []float32 {
+	batch := tensor.FromData(x.Data, append([]int{1}, x.Shape...)...)
+	logits := m.Net.Forward(batch, false).Data
+	return softmax(logits)
+}
+
+// softmax turns scores into probabilities (see nn.Softmax).
+func softmax(z []float32) []float32 {
+	top := z[0]
+	for _, v := range z {
+		top = max(top, v)
+	}
+	p := make([]float32, len(z))
+	var sum float64
+	for i, v := range z {
+		e := math.Exp(float64(v - top))
+		p[i] = float32(e)
+		sum += e
+	}
+	for i := range p {
+		p[i] = float32(float64(p[i]) / sum)
+	}
+	return p
+}
