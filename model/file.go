@@ -20,6 +20,33 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
+// FormatVersion is the version of the model file format this package
+// writes, and the newest it reads.
+const FormatVersion = 1
+
+// The metadata keys of a model file.
+const (
+	keyFormat   = "format"
+	keyVersion  = "format_version"
+	keySpec     = "spec"
+	keyInput    = "input"
+	keyClasses  = "classes"
+	keyInfo     = "info"
+	keyChecksum = "sha256"
+	formatName  = "gocnn"
+)
+
+// checkedKeys are the metadata keys the checksum covers, in order.
+func checkedKeys() []string {
+	return []string{keyFormat, keyVersion, keySpec, keyInput, keyClasses, keyInfo}
+}
+
+// Save writes m to the file at path, replacing it atomically: if anything
+// fails, the file that was there is left as it was. It first checks that
+// the model is whole: its network built for its input, one class name per
+// output, and its spec describing its network, so that Load can rebuild
+// it.
+//
 // A model file is a safetensors file (see package safetensors). Its
 // tensors are the network's parameters under their PyTorch names and
 // layouts ("0.weight" [out, in, kh, kw], "0.bias" [out], ...), float32,
@@ -44,31 +71,7 @@ import (
 //	    the shape as decimal numbers joined by commas, a zero byte,
 //	    the tensor's bytes as stored in the file
 //
-// Any other metadata is ignored.
-
-// FormatVersion is the version of the model file format this package
-// writes, and the newest it reads.
-const FormatVersion = 1
-
-// The metadata keys of a model file.
-const (
-	keyFormat   = "format"
-	keyVersion  = "format_version"
-	keySpec     = "spec"
-	keyInput    = "input"
-	keyClasses  = "classes"
-	keyInfo     = "info"
-	keyChecksum = "sha256"
-	formatName  = "gocnn"
-)
-
-// checkedKeys are the metadata keys the checksum covers, in order.
-func checkedKeys() []string {
-	return []string{keyFormat, keyVersion, keySpec, keyInput, keyClasses, keyInfo}
-}
-
-// Save writes m to the file at path, replacing it atomically: if anything
-// fails, the file that was there is left as it was.
+// Load ignores any other metadata.
 func Save(path string, m *Model) error { return save(path, m, nil) }
 
 // save is Save with a hook to wrap the file's writer, which tests use to
@@ -186,8 +189,12 @@ func checksum(meta map[string]string, tensors []safetensors.Tensor) string {
 	buf := make([]byte, 0, 64<<10)
 	for _, i := range order {
 		t := &tensors[i]
+		dtype := t.DType
+		if dtype == "" {
+			dtype = safetensors.F32 // as safetensors.Write takes it
+		}
 		writeField(h, t.Name)
-		writeField(h, t.DType)
+		writeField(h, dtype)
 		dims := make([]string, len(t.Shape))
 		for j, d := range t.Shape {
 			dims[j] = strconv.Itoa(d)

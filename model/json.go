@@ -9,22 +9,7 @@ import (
 	"strconv"
 )
 
-// The JSON form of a spec is an object with one key, "layers", holding
-// the layers in order. Each layer is an object with its "type" and its
-// arguments by name; sizes are a number or [height, width], nested
-// sequences an array of layers:
-//
-//	{"layers": [
-//	  {"type": "conv", "out": 32, "kernel": [3, 3], "stride": 1, "init": "he_normal"},
-//	  {"type": "relu"},
-//	  {"type": "maxpool", "kernel": 2},
-//	  {"type": "flatten"},
-//	  {"type": "dense", "out": 10}
-//	]}
-//
-// Arguments left out take their defaults, as in the text form.
-
-// parseJSON reads the JSON form.
+// parseJSON reads the JSON form (see Parse).
 func (r *Registry) parseJSON(s string) (*Spec, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &top); err != nil {

@@ -54,6 +54,10 @@ type Input struct {
 	Std  []float32 `json:"std,omitempty"`
 }
 
+// MaxInputSize is the largest number of values an input example may have:
+// a 4096x4096 grayscale image, or a 2364x2364 colour one.
+const MaxInputSize = 1 << 24
+
 // The ways to prepare an image for a model.
 const (
 	// PrepMNIST makes a grayscale digit look like an MNIST one: the digit
@@ -74,6 +78,9 @@ func (in *Input) Check() error {
 		if d < 1 || d > MaxSize {
 			return fmt.Errorf("input shape %s has a dimension outside [1, %d]", tensor.ShapeString(in.Shape), MaxSize)
 		}
+	}
+	if n := tensor.Size(in.Shape); n > MaxInputSize {
+		return fmt.Errorf("input shape %s has %d values, over the limit of %d", tensor.ShapeString(in.Shape), n, MaxInputSize)
 	}
 	switch in.Prep {
 	case PrepMNIST:

@@ -10,7 +10,16 @@ import (
 	"strings"
 )
 
-// The text form of a spec is a list of layers separated by spaces:
+// maxDepth bounds how deeply sequences may nest within sequences.
+const maxDepth = 16
+
+// maxSpecFile bounds the size of a spec file ParseFile reads.
+const maxSpecFile = 1 << 20
+
+// Parse reads a spec written in text or, if it starts with "{", in JSON,
+// with the standard layer types.
+//
+// The text form is a list of layers separated by spaces:
 //
 //	conv(32,3) relu conv(64,3) relu maxpool(2) dropout(0.25) flatten dense(128) relu dense(10)
 //
@@ -26,15 +35,25 @@ import (
 // that is itself a sequence of layers is written as one, spaces and all,
 // so layers nest: residual(conv(16,3,pad=1) batchnorm relu). Spaces around
 // arguments are allowed; between a name and its "(" they are not.
-
-// maxDepth bounds how deeply sequences may nest within sequences.
-const maxDepth = 16
-
-// maxSpecFile bounds the size of a spec file ParseFile reads.
-const maxSpecFile = 1 << 20
-
-// Parse reads a spec written in text or, if it starts with "{", in JSON,
-// with the standard layer types.
+//
+// The JSON form is an object with one key, "layers", holding the layers
+// in order. Each layer is an object with its "type" and its arguments by
+// name; sizes are a number or [height, width], nested sequences an array
+// of layers:
+//
+//	{"layers": [
+//	  {"type": "conv", "out": 32, "kernel": [3, 3], "stride": 1, "init": "he_normal"},
+//	  {"type": "relu"},
+//	  {"type": "maxpool", "kernel": 2},
+//	  {"type": "flatten"},
+//	  {"type": "dense", "out": 10}
+//	]}
+//
+// In both forms, arguments left out take their defaults, and errors say
+// where the mistake is:
+//
+//	model spec: at "conv(32,,3)": empty argument
+//	model spec: layers[0] (dense): out must be at least 1, got 0
 func Parse(s string) (*Spec, error) { return Standard().Parse(s) }
 
 // ParseFile reads a spec, in text or JSON, from the file at path, with the

@@ -43,7 +43,8 @@ func sameBits(a, b []float32) bool {
 
 func TestWriteExactBytes(t *testing.T) {
 	// The layout the reference implementation writes: the header padded
-	// with spaces to a multiple of 8, then the numbers.
+	// with spaces to a multiple of 8, then the numbers. The first three
+	// cases are byte for byte the files its own serialisation tests expect.
 	for _, c := range []struct {
 		name    string
 		tensors []Tensor
