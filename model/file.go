@@ -1,0 +1,360 @@
+package model
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/safetensors"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// FormatVersion is the version of the model file format this package
+// writes, and the newest it reads.
+const FormatVersion = 1
+
+// The metadata keys of a model file.
+const (
+	keyFormat   = "format"
+	keyVersion  = "format_version"
+	keySpec     = "spec"
+	keyInput    = "input"
+	keyClasses  = "classes"
+	keyInfo     = "info"
+	keyChecksum = "sha256"
+	formatName  = "gocnn"
+)
+
+// checkedKeys are the metadata keys the checksum covers, in order.
+func checkedKeys() []string {
+	return []string{keyFormat, keyVersion, keySpec, keyInput, keyClasses, keyInfo}
+}
+
+// Save writes m to the file at path, replacing it atomically: if anything
+// fails, the file that was there is left as it was. It first checks that
+// the model is whole: its network built for its input, one class name per
+// output, and its spec describing its network, so that Load can rebuild
+// it.
+//
+// A model file is a safetensors file (see package safetensors). Its
+// tensors are the network's parameters under their PyTorch names and
+// layouts ("0.weight" [out, in, kh, kw], "0.bias" [out], ...), float32,
+// little-endian, so torch's load_file reads them into a state dict. Its
+// metadata holds the rest, every value a string:
+//
+//	format          "gocnn"
+//	format_version  "1"
+//	spec            the spec's canonical text: "conv(8,3) relu maxpool(2) flatten dense(10)"
+//	input           the Input as JSON: {"shape":[1,28,28],"prep":"mnist"}
+//	classes         the class names as a JSON array: ["0","1",...]
+//	info            Model.Info as a JSON object
+//	sha256          the checksum below, in lower-case hex
+//
+// The checksum guards the whole model against corruption: it is the
+// SHA-256 of, in order,
+//
+//	for each of format, format_version, spec, input, classes and info:
+//	    the key, a zero byte, the value, a zero byte
+//	for each tensor, sorted by name:
+//	    the name, a zero byte, the dtype, a zero byte,
+//	    the shape as decimal numbers joined by commas, a zero byte,
+//	    the tensor's bytes as stored in the file
+//
+// Load ignores any other metadata.
+func Save(path string, m *Model) error { return save(path, m, nil) }
+
+// save is Save with a hook to wrap the file's writer, which tests use to
+// make the write fail midway.
+func save(path string, m *Model, wrap func(io.Writer) io.Writer) error {
+	tensors, meta, err := encode(m)
+	if err != nil {
+		return fmt.Errorf("saving model to %s: %w", path, err)
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		if wrap != nil {
+			w = wrap(w)
+		}
+		return safetensors.Write(w, tensors, meta)
+	})
+}
+
+// encode checks m and returns the tensors and metadata of its file.
+func encode(m *Model) ([]safetensors.Tensor, map[string]string, error) {
+	if m == nil || m.Spec == nil || m.Net == nil {
+		return nil, nil, fmt.Errorf("the model has no spec or no network")
+	}
+	if m.Net.InShape() == nil {
+		return nil, nil, fmt.Errorf("the network has not been built")
+	}
+	if err := m.Input.Check(); err != nil {
+		return nil, nil, err
+	}
+	if !tensor.SameShape(m.Net.InShape(), m.Input.Shape) {
+		return nil, nil, fmt.Errorf("the network is built for input %s but the model's input shape is %s",
+			tensor.ShapeString(m.Net.InShape()), tensor.ShapeString(m.Input.Shape))
+	}
+	if err := m.checkClasses(); err != nil {
+		return nil, nil, err
+	}
+	if err := checkSpecMatches(m.Spec, m.Net); err != nil {
+		return nil, nil, err
+	}
+
+	params := m.Net.Params()
+	tensors := make([]safetensors.Tensor, len(params))
+	for i, p := range params {
+		tensors[i] = safetensors.Tensor{Name: p.Name, DType: safetensors.F32, Shape: p.Value.Shape, Data: p.Value.Data}
+	}
+	info := m.Info
+	if info == nil {
+		info = map[string]string{}
+	}
+	classes := m.Classes
+	if classes == nil {
+		classes = []string{}
+	}
+	meta := map[string]string{
+		keyFormat:  formatName,
+		keyVersion: strconv.Itoa(FormatVersion),
+		keySpec:    m.Spec.String(),
+		keyInput:   mustJSON(m.Input),
+		keyClasses: mustJSON(classes),
+		keyInfo:    mustJSON(info),
+	}
+	meta[keyChecksum] = checksum(meta, tensors)
+	return tensors, meta, nil
+}
+
+// checkSpecMatches checks that the spec, written out and read back as Load
+// will, builds a network with the same parameters as net, so that the
+// file Save writes can be loaded.
+func checkSpecMatches(spec *Spec, net *nn.Sequential) error {
+	text := spec.String()
+	again, err := Parse(text)
+	if err != nil {
+		return fmt.Errorf("the spec cannot be read back: %w", err)
+	}
+	env := nn.NewEnv(0, 1)
+	defer env.Close()
+	ref, err := again.Build(net.InShape(), env)
+	if err != nil {
+		return err
+	}
+	got, want := net.Params(), ref.Params()
+	if len(got) != len(want) {
+		return fmt.Errorf("the network has %d parameter tensors but the spec %q makes %d", len(got), text, len(want))
+	}
+	for i := range got {
+		if got[i].Name != want[i].Name || !tensor.SameShape(got[i].Value.Shape, want[i].Value.Shape) {
+			return fmt.Errorf("the network's parameter %s %s does not match the spec %q, which makes %s %s", got[i].Name,
+				tensor.ShapeString(got[i].Value.Shape), text, want[i].Name, tensor.ShapeString(want[i].Value.Shape))
+		}
+	}
+	return nil
+}
+
+// mustJSON encodes values that always encode: inputs, string slices and
+// string maps. Input's numbers are checked to be finite.
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("model: encoding %T: %v", v, err))
+	}
+	return string(b)
+}
+
+// checksum computes the file checksum described above.
+func checksum(meta map[string]string, tensors []safetensors.Tensor) string {
+	h := sha256.New()
+	for _, k := range checkedKeys() {
+		writeField(h, k)
+		writeField(h, meta[k])
+	}
+	order := make([]int, len(tensors))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return tensors[order[a]].Name < tensors[order[b]].Name })
+	buf := make([]byte, 0, 64<<10)
+	for _, i := range order {
+		t := &tensors[i]
+		dtype := t.DType
+		if dtype == "" {
+			dtype = safetensors.F32 // as safetensors.Write takes it
+		}
+		writeField(h, t.Name)
+		writeField(h, dtype)
+		dims := make([]string, len(t.Shape))
+		for j, d := range t.Shape {
+			dims[j] = strconv.Itoa(d)
+		}
+		writeField(h, strings.Join(dims, ","))
+		for _, v := range t.Data {
+			if len(buf) == cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeField writes s and a zero byte.
+func writeField(h hash.Hash, s string) {
+	io.WriteString(h, s)
+	h.Write([]byte{0})
+}
+
+// Load reads the model file at path and rebuilds its network in env, with
+// the weights from the file. It checks everything before it trusts it:
+// the file's structure, its format and version, the checksum, the spec,
+// and that the file's tensors are exactly the parameters the spec makes,
+// with the same shapes. Its errors name the file.
+func Load(path string, env *nn.Env) (*Model, error) {
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading model: %w", err)
+	}
+	m, err := decode(f, env)
+	if err != nil {
+		return nil, fmt.Errorf("loading model %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// decode turns the content of a model file into a model.
+func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
+	meta := f.Metadata
+	if format, ok := meta[keyFormat]; !ok || format != formatName {
+		return nil, fmt.Errorf(`not a gocnn model: its metadata has no "format": %q (a plain tensor file has no spec to rebuild the network from)`, formatName)
+	}
+	if v := meta[keyVersion]; v != strconv.Itoa(FormatVersion) {
+		if n, err := strconv.Atoi(v); err == nil && n > FormatVersion {
+			return nil, fmt.Errorf("model format version %d is newer than this gocnn reads (version %d)", n, FormatVersion)
+		}
+		return nil, fmt.Errorf("unknown model format version %q", v)
+	}
+	for _, t := range f.Tensors {
+		if t.DType != safetensors.F32 {
+			return nil, fmt.Errorf("tensor %q has dtype %s; gocnn models hold F32", t.Name, t.DType)
+		}
+	}
+	for _, k := range append(checkedKeys(), keyChecksum) {
+		if _, ok := meta[k]; !ok {
+			return nil, fmt.Errorf("its metadata has no %q", k)
+		}
+	}
+	if sum := checksum(meta, f.Tensors); sum != meta[keyChecksum] {
+		return nil, fmt.Errorf("the file is corrupted: its contents do not match the sha256 checksum it records")
+	}
+
+	spec, err := Parse(meta[keySpec])
+	if err != nil {
+		return nil, fmt.Errorf("its spec: %w", err)
+	}
+	var input Input
+	if err := strictJSON(meta[keyInput], &input); err != nil {
+		return nil, fmt.Errorf("its input: %w", err)
+	}
+	if err := input.Check(); err != nil {
+		return nil, fmt.Errorf("its input: %w", err)
+	}
+	var classes []string
+	if err := strictJSON(meta[keyClasses], &classes); err != nil {
+		return nil, fmt.Errorf("its classes: %w", err)
+	}
+	var info map[string]string
+	if err := strictJSON(meta[keyInfo], &info); err != nil {
+		return nil, fmt.Errorf("its info: %w", err)
+	}
+	if info == nil {
+		info = map[string]string{}
+	}
+
+	net, err := spec.Build(input.Shape, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := setParams(net, f); err != nil {
+		return nil, err
+	}
+	m := &Model{Spec: spec, Net: net, Input: input, Classes: classes, Info: info}
+	if err := m.checkClasses(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// strictJSON decodes s into v, rejecting unknown fields and anything after
+// the value.
+func strictJSON(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("unexpected text after the JSON value")
+	}
+	return nil
+}
+
+// setParams copies the file's tensors into the network's parameters,
+// checking that the names match exactly and the shapes agree.
+func setParams(net *nn.Sequential, f *safetensors.File) error {
+	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
+	for i := range f.Tensors {
+		byName[f.Tensors[i].Name] = &f.Tensors[i]
+	}
+	wanted := make(map[string]bool)
+	var missing, unexpected []string
+	for _, p := range net.Params() {
+		wanted[p.Name] = true
+		t := byName[p.Name]
+		if t == nil {
+			missing = append(missing, p.Name)
+			continue
+		}
+		if !tensor.SameShape(t.Shape, p.Value.Shape) {
+			return fmt.Errorf("tensor %q has shape %s but the spec makes it %s",
+				p.Name, tensor.ShapeString(t.Shape), tensor.ShapeString(p.Value.Shape))
+		}
+	}
+	for _, t := range f.Tensors {
+		if !wanted[t.Name] {
+			unexpected = append(unexpected, t.Name)
+		}
+	}
+	if len(missing) > 0 || len(unexpected) > 0 {
+		var b bytes.Buffer
+		b.WriteString("its tensors do not match the spec:")
+		if len(missing) > 0 {
+			fmt.Fprintf(&b, " missing %s", strings.Join(missing, ", "))
+		}
+		if len(unexpected) > 0 {
+			if len(missing) > 0 {
+				b.WriteByte(';')
+			}
+			fmt.Fprintf(&b, " unexpected %s", strings.Join(unexpected, ", "))
+		}
+		return fmt.Errorf("%s", b.String())
+	}
+	for _, p := range net.Params() {
+		copy(p.Value.Data, byName[p.Name].Data)
+	}
+	return nil
+}
