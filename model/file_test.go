@@ -105,6 +105,9 @@ func TestSaveLoadGivesIdenticalPredictions(t *testing.T) {
 		{"conv(4,3x2,pad=1,stride=2x1,init=glorot_normal) tanh maxpool(2,stride=1) conv(3,2) sigmoid flatten " +
 			"dropout(0.3) dense(5,init=he_uniform) relu dense(4) softmax",
 			Input{Shape: []int{3, 9, 8}, Prep: PrepResize, Mean: []float32{0.1, 0.2, 0.3}, Std: []float32{1, 2, 3}}, 4},
+		{"conv(4,3,pad=1) batchnorm leakyrelu(0.2) residual(conv(4,3,pad=1) batchnorm(momentum=0.2) relu conv(4,3,pad=1)) relu " +
+			"residual(conv(6,3,stride=2,pad=1) batchnorm) avgpool(2) conv(5,1) globalavgpool flatten dense(3) batchnorm dense(3)",
+			Input{Shape: []int{2, 10, 12}, Prep: PrepResize}, 3},
 	} {
 		spec := c.spec
 		if p, err := Preset(c.spec, c.n); err == nil {
@@ -116,6 +119,7 @@ func TestSaveLoadGivesIdenticalPredictions(t *testing.T) {
 		}
 		m := newModel(t, spec, c.in, classes, 3)
 		m.Info = map[string]string{"dataset": "test", "accuracy": "0.5"}
+		m.Net.Forward(randomBatch(4, c.in.Shape, 7), true) // moves batch norm's running statistics
 		path := filepath.Join(t.TempDir(), "model.safetensors")
 		if err := Save(path, m); err != nil {
 			t.Fatal(err)

@@ -31,7 +31,12 @@ func Standard() *Registry {
 //	dense(out, init=auto)                          fully connected (nn.Dense)
 //	dropout(p)                                     dropout with probability p (nn.Dropout)
 //	flatten                                        images to vectors (nn.Flatten)
+//	avgpool(kernel, stride=kernel)                 average pooling (nn.AvgPool2D)
+//	globalavgpool                                  mean of each channel, [C,H,W] to [C,1,1] (nn.GlobalAvgPool2D)
+//	batchnorm(momentum=0.1, eps=1e-05)             batch normalisation (nn.BatchNorm)
+//	residual(layers...)                            layers plus a shortcut (nn.Residual)
 //	relu, sigmoid, tanh, softmax                   activations
+//	leakyrelu(slope=0.01)                          max(x, slope·x)
 //
 // init is one of auto, he_normal, he_uniform, glorot_normal and
 // glorot_uniform (see nn.Init).
@@ -67,7 +72,48 @@ func StandardLayers() []LayerType {
 			New: func(*Layer) (nn.Layer, error) { return nn.NewTanh(), nil }},
 		{Name: "softmax", Doc: "scores to probabilities (leave it out to train with cross-entropy)",
 			New: func(*Layer) (nn.Layer, error) { return nn.NewSoftmax(), nil }},
+		{Name: "leakyrelu", Doc: "x, or slope·x for negative x", Params: []Param{
+			{Name: "slope", Kind: KindFloat, Positional: true, Default: Value{Float: 0.01}, Check: openUnit},
+		}, New: func(l *Layer) (nn.Layer, error) { return nn.NewLeakyReLU(float32(l.Float("slope"))), nil }},
+		{Name: "avgpool", Doc: "average pooling over windows of size kernel", Params: []Param{
+			{Name: "kernel", Kind: KindPair, Positional: true, Required: true, Check: pairBetween(1, MaxSize)},
+			{Name: "stride", Kind: KindPair, DefaultDoc: "kernel", Check: pairBetween(1, MaxSize)},
+		}, New: newAvgPool},
+		{Name: "globalavgpool", Doc: "the mean of each channel: [C,H,W] becomes [C,1,1]",
+			New: func(*Layer) (nn.Layer, error) { return nn.NewGlobalAvgPool2D(), nil }},
+		{Name: "batchnorm", Doc: "normalises each channel over the batch, then scales and shifts", Params: []Param{
+			{Name: "momentum", Kind: KindFloat, Default: Value{Float: 0.1}, Check: openUnit},
+			{Name: "eps", Kind: KindFloat, Default: Value{Float: 1e-5}, Check: openUnit},
+		}, New: func(l *Layer) (nn.Layer, error) {
+			return &nn.BatchNorm{Momentum: l.Float("momentum"), Eps: l.Float("eps")}, nil
+		}},
+		{Name: "residual", Doc: "adds the block's input to its output (1x1 convolution shortcut when shapes differ)", Params: []Param{
+			{Name: "body", Kind: KindLayers, Positional: true, Required: true},
+		}, New: func(l *Layer) (nn.Layer, error) {
+			body, err := l.Spec("body").NewLayers()
+			if err != nil {
+				return nil, err
+			}
+			return nn.NewResidual(body...), nil
+		}},
 	}
+}
+
+func newAvgPool(l *Layer) (nn.Layer, error) {
+	k := l.Pair("kernel")
+	s := k
+	if l.Has("stride") {
+		s = l.Pair("stride")
+	}
+	return &nn.AvgPool2D{KH: k[0], KW: k[1], StrideH: s[0], StrideW: s[1]}, nil
+}
+
+// openUnit checks that a number is in (0, 1).
+func openUnit(v Value) error {
+	if !(v.Float > 0 && v.Float < 1) {
+		return fmt.Errorf("must be between 0 and 1, got %g", v.Float)
+	}
+	return nil
 }
 
 func newConv(l *Layer) (nn.Layer, error) {
