@@ -39,14 +39,23 @@
 // too few to pay for copying it. When B needs no transposing the kernel
 // then reads it in place (see directB).
 //
-// Tiles at the right and bottom edges of C, where fewer than mr rows or nr
-// columns remain, are computed whole into a scratch tile (the packed
+// Tiles at the bottom edge of C, where fewer than mr rows remain, go to a
+// shorter variant of the kernel when the CPU has one (the AVX-512 set has
+// 2, 4, .., 12-row kernels). Tiles at the right edge, and bottom tiles no
+// variant fits exactly, are computed whole into a scratch tile (the packed
 // slivers are padded with zeros) and only their valid part is stored.
 //
 // beta is applied once, before any product is added: beta 0 makes the
 // first k block store its tiles instead of adding them (so old values, NaN
 // included, are never read), beta 1 costs nothing, and any other beta
 // scales C in a separate pass. alpha is folded into the packing of A.
+//
+// The micro-kernel is chosen once, at start-up, from the CPU's features:
+// see Kernel. Each element of C is summed in an order that depends only on
+// k and the kernel, so results do not depend on how the rows and columns
+// of a product are blocked or split between workers (see Engine). They do
+// differ in the last bits from one kernel to another, since the assembly
+// kernels use fused multiply-adds.
 package gemm
 
 import "unsafe"
@@ -90,18 +99,11 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 	}
 	addToC := beta == 1 // otherwise the first k block overwrites C
 
-	mr, nr := kern.mr, kern.nr
 	kc := blockSize(k, kern.kc, 4) // 4: the assembly kernels' unrolling
-	mc := blockSize(m, kern.mc, mr)
-	nc := blockSize(n, kern.nc, nr)
+	mc := blockSize(m, kern.mc, kern.mr)
+	nc := blockSize(n, kern.nc, kern.nr)
 	direct := directB(kern, transB, m)
-	if direct {
-		ws.packB = alignedBuffer(ws.packB, kc*nr) // room for one edge sliver
-	} else {
-		ws.packB = alignedBuffer(ws.packB, kc*roundUp(nc, nr))
-	}
-	ws.packA = alignedBuffer(ws.packA, roundUp(mc, mr)*kc)
-	ws.tile = alignedBuffer(ws.tile, mr*nr)
+	ws.reserve(kern, m, n, k)
 
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
@@ -118,6 +120,17 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 			}
 		}
 	}
+}
+
+// reserve grows the workspace, if need be, to hold the packed blocks of an
+// m×n×k product. The sizes grow with m, n and k (blocks are at most kc,
+// mc and nc), so a workspace reserved for one product serves every
+// product no larger in any dimension without allocating.
+func (ws *Workspace) reserve(kern *microKernel, m, n, k int) {
+	kc := min(k, kern.kc)
+	ws.packA = alignedBuffer(ws.packA, roundUp(min(m, kern.mc), kern.mr)*kc)
+	ws.packB = alignedBuffer(ws.packB, kc*roundUp(min(n, kern.nc), kern.nr))
+	ws.tile = alignedBuffer(ws.tile, kern.mr*kern.nr)
 }
 
 // macroKernel runs the micro-kernel over an mcb×ncb block of C (c is its
@@ -174,22 +187,25 @@ func storeTile(c []float32, ldc int, tile []float32, ldt, rows, cols int, accumu
 
 // directB reports whether the kernel should read B in place instead of
 // packing it. Packing B costs a copy of every element of op(B) and pays
-// off through reuse: each packed sliver serves ceil(m/mr) tiles. With few
-// rows of C that reuse is too small, and when B is not transposed its rows
-// already hold the nr consecutive floats a kernel step loads, so the copy
-// is skipped (only the ragged last sliver is packed, to pad it).
+// off through reuse: each packed sliver serves every row tile of C. When
+// B is not transposed its rows already hold the nr consecutive floats a
+// kernel step loads, so with few rows of C the copy is skipped (only the
+// ragged last sliver of each block is packed, to pad it).
+//
+// Measured on Zen 5, reading B in place was as fast or faster for up to
+// one row block (mc rows) of C, by 20% with a couple of tiles' worth of
+// rows. Beyond that, B's rows, ldb floats apart, can fall into the same
+// few cache sets when ldb is a multiple of a large power of two (10-15%
+// slower at m = n = k = 512 and 1024), where packed slivers, contiguous,
+// cannot.
 func directB(kern *microKernel, transB bool, m int) bool {
-	return !transB && m <= directBMaxTiles*kern.mr
+	return !transB && m <= kern.mc
 }
 
-// directBMaxTiles is the most row tiles for which B is read in place.
-// Beyond it, packing wins: a packed sliver is contiguous and stays in L1,
-// while B's rows may be far apart and collide in the cache.
-const directBMaxTiles = 4
-
 // blockSize splits n into the fewest blocks of at most max and returns the
-// block size, rounded up to a multiple of unit: an even split, so that the
-// last block is not a sliver.
+// block size, rounded up to a multiple of unit (but no more than n): an
+// even split, so that the last block is not a sliver. max must be a
+// multiple of unit.
 func blockSize(n, max, unit int) int {
 	blocks := (n + max - 1) / max
 	return min(roundUp((n+blocks-1)/blocks, unit), n)

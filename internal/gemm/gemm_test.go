@@ -284,8 +284,7 @@ func TestPackers(t *testing.T) {
 					}
 				}
 			}
-			maxWidth := max(kern.nr, kern.mr)
-			for width := 1; width <= maxWidth; width++ {
+			for width := 1; width <= maxCopyWidth; width++ {
 				for cols := 1; cols <= width; cols++ {
 					for _, rows := range []int{1, 2, 7, 16} {
 						reset()
@@ -344,29 +343,35 @@ func TestEngineDeterministic(t *testing.T) {
 }
 
 // TestNoAllocs checks that a warmed Workspace, and an Engine, allocate
-// nothing per testProduct, for the testProduct that warmed them and smaller ones.
+// nothing per product, for the product that warmed them and for smaller
+// ones, including ones blocked or split differently.
 func TestNoAllocs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	big := newProduct(rng, false, true, 300, 700, 600, 1, 0.5)
-	small := []*testProduct{
-		newProduct(rng, false, false, 32, 676, 9, 1, 0),
-		newProduct(rng, true, false, 288, 576, 64, 1, 1),
-		newProduct(rng, false, true, 64, 10, 128, 2, 0),
+	big := newProduct(rng, false, true, 520, 700, 600, 1, 0.5)
+	smaller := []*testProduct{
+		big,
+		newProduct(rng, false, false, 32, 676, 9, 1, 0),   // B read in place
+		newProduct(rng, true, false, 288, 576, 64, 1, 1),  // one k block
+		newProduct(rng, false, true, 64, 10, 128, 2, 0),   // narrower than a tile
+		newProduct(rng, false, true, 168, 256, 256, 1, 0), // one whole m block, one whole k block
+		newProduct(rng, true, true, 400, 600, 512, 1, 0),  // split by rows, not columns
 	}
-	call := func(sgemm func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int), p *testProduct) {
+	type sgemmFunc = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+	call := func(sgemm sgemmFunc, p *testProduct) {
 		sgemm(p.transA, p.transB, p.m, p.n, p.k, p.alpha, p.a, p.lda, p.b, p.ldb, p.beta, p.c, p.ldc)
 	}
 	var ws Workspace
 	pool := parallel.New(2)
 	defer pool.Close()
 	e := NewEngine(pool)
-	for name, sgemm := range map[string]func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int){
-		"Workspace": ws.Sgemm, "Engine": e.Sgemm,
-	} {
-		call(sgemm, big)
-		for _, p := range append([]*testProduct{big}, small...) {
-			if allocs := testing.AllocsPerRun(5, func() { call(sgemm, p) }); allocs != 0 {
-				t.Errorf("%s: %v: %v allocations per call, want 0", name, p, allocs)
+	for _, tc := range []struct {
+		name  string
+		sgemm sgemmFunc
+	}{{"Workspace", ws.Sgemm}, {"Engine", e.Sgemm}} {
+		call(tc.sgemm, big)
+		for _, p := range smaller {
+			if allocs := testing.AllocsPerRun(5, func() { call(tc.sgemm, p) }); allocs != 0 {
+				t.Errorf("%s: %v: %v allocations per call, want 0", tc.name, p, allocs)
 			}
 		}
 	}

@@ -68,13 +68,19 @@ func (kern *microKernel) packBSliver(sliver []float32, transB bool, b []float32,
 	}
 }
 
-// maxTransposeWidth is the widest strip packTranspose writes: sixteen
-// floats, one AVX-512 register. A's slivers must be no wider (mr <= 16).
-const maxTransposeWidth = 16
+// The widest rows the packing primitives write: packCopy's are at most
+// three AVX-512 registers (so nr <= 48), packTranspose's one (so mr <= 16).
+const (
+	maxCopyWidth      = 48
+	maxTransposeWidth = 16
+)
 
-// copyPanel runs kern.packCopy after checking the slices, as runTile does
-// for the kernel: the assembly trusts its arguments.
+// copyPanel runs kern.packCopy after checking its arguments, as runTile
+// does for the kernel: the assembly trusts them.
 func (kern *microKernel) copyPanel(dst []float32, width int, src []float32, srcStride, rows, cols int, alpha float32) {
+	if width > maxCopyWidth || cols > width {
+		panic("gemm: packCopy: bad width")
+	}
 	if rows == 0 {
 		return
 	}
@@ -83,8 +89,11 @@ func (kern *microKernel) copyPanel(dst []float32, width int, src []float32, srcS
 	kern.packCopy(dst, width, src, srcStride, rows, cols, alpha)
 }
 
-// transposePanel runs kern.packTranspose after checking the slices.
+// transposePanel runs kern.packTranspose after checking its arguments.
 func (kern *microKernel) transposePanel(dst []float32, dstStride, width int, src []float32, srcStride, rows, cols int, alpha float32) {
+	if width > maxTransposeWidth || rows > width {
+		panic("gemm: packTranspose: bad width")
+	}
 	_ = dst[(cols-1)*dstStride+width-1]
 	if rows > 0 {
 		_ = src[(rows-1)*srcStride+cols-1]

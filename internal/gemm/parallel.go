@@ -65,6 +65,12 @@ func (e *Engine) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []floa
 		e.ws[0].Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	// Every worker's workspace is made big enough for the whole product,
+	// not just its share, so that however a later, smaller product is
+	// split, no worker needs to grow its workspace.
+	for w := range e.ws {
+		e.ws[w].reserve(&kernel, m, n, k)
+	}
 	// Split whichever dimension shares its tiles out more evenly: a
 	// worker with one tile more than the others sets the pace. On a tie
 	// split rows; each worker then packs only its own rows of A.
