@@ -8,49 +8,223 @@
 //
 // where op(A) is A or its transpose (m×k), op(B) is B or its transpose
 // (k×n), and C is m×n.
+//
+// # How the work is blocked
+//
+// The structure is the one GotoBLAS introduced and BLIS made famous. At the
+// bottom sits a micro-kernel that keeps an mr×nr tile of C in vector
+// registers (14×32 on AVX-512, 6×16 on AVX2) and, for each step p of the
+// shared dimension, multiplies a column of mr values of A by a row of nr
+// values of B: mr*nr fused multiply-adds for mr+nr loads. Everything above
+// it exists to feed it from the nearest cache:
+//
+//	for jc over n in blocks of nc:            // B block kc×nc lives in L3
+//	    for pc over k in blocks of kc:
+//	        pack op(B)[pc:pc+kc, jc:jc+nc] into slivers kc×nr
+//	        for ic over m in blocks of mc:    // A block mc×kc lives in L2
+//	            pack alpha*op(A)[ic:ic+mc, pc:pc+kc] into slivers mr×kc
+//	            for jr over the block's columns in steps of nr:
+//	                for ir over the block's rows in steps of mr:
+//	                    micro-kernel: C tile (+)= A sliver × B sliver
+//
+// The B sliver (kc×nr) is reused by every tile of the ir loop and stays in
+// L1; the A block is reused by every sliver of the jr loop and stays in L2.
+// Packing (pack.go) copies each block once into exactly the order the
+// micro-kernel reads it, and is where transposes and leading dimensions are
+// dealt with, so there is one micro-kernel per instruction set rather than
+// one per transpose combination.
+//
+// Products with few rows of C, the common case in a convolutional network
+// working on one image at a time, reuse each piece of B only a few times,
+// too few to pay for copying it. When B needs no transposing the kernel
+// then reads it in place (see directB).
+//
+// Tiles at the bottom edge of C, where fewer than mr rows remain, go to a
+// shorter variant of the kernel when the CPU has one (the AVX-512 set has
+// 2, 4, .., 12-row kernels). Tiles at the right edge, and bottom tiles no
+// variant fits exactly, are computed whole into a scratch tile (the packed
+// slivers are padded with zeros) and only their valid part is stored.
+//
+// beta is applied once, before any product is added: beta 0 makes the
+// first k block store its tiles instead of adding them (so old values, NaN
+// included, are never read), beta 1 costs nothing, and any other beta
+// scales C in a separate pass. alpha is folded into the packing of A.
+//
+// The micro-kernel is chosen once, at start-up, from the CPU's features:
+// see Kernel. Each element of C is summed in an order that depends only on
+// k and the kernel, so results do not depend on how the rows and columns
+// of a product are blocked or split between workers (see Engine). They do
+// differ in the last bits from one kernel to another, since the assembly
+// kernels use fused multiply-adds.
 package gemm
+
+import "unsafe"
 
 // Workspace holds one thread's scratch memory for a multiply. A
 // Workspace grows on first use and does not allocate afterwards for
 // products of the same or smaller size. It must not be shared between
 // goroutines that multiply at the same time.
 type Workspace struct {
-	packA, packB []float32
+	packA, packB []float32 // packed blocks of A and B, 64-byte aligned
+	tile         []float32 // one mr×nr tile, for the edges of C
 }
 
 // Sgemm computes C = alpha*op(A)*op(B) + beta*C on the calling goroutine.
 // When beta is 0, C is overwritten and its old contents (even NaN) are
 // ignored.
 func (ws *Workspace) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if m == 0 || n == 0 {
+	ws.sgemm(&kernel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Sgemm computes C = alpha*op(A)*op(B) + beta*C with a temporary workspace.
+// It is meant for tests and one-off products; hot loops keep a Workspace.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	var ws Workspace
+	ws.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemm is Sgemm with the micro-kernel as a parameter, so that tests can
+// run every kernel the CPU supports through the whole driver.
+func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m <= 0 || n <= 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
-	if k == 0 || alpha == 0 {
+	if k <= 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	for i := 0; i < m; i++ {
-		ci := c[i*ldc : i*ldc+n]
-		for p := 0; p < k; p++ {
-			var aip float32
-			if transA {
-				aip = a[p*lda+i]
-			} else {
-				aip = a[i*lda+p]
+	if beta != 0 && beta != 1 {
+		scaleC(m, n, beta, c, ldc)
+		beta = 1
+	}
+	addToC := beta == 1 // otherwise the first k block overwrites C
+
+	kc := blockSize(k, kern.kc, 4) // 4: the assembly kernels' unrolling
+	mc := blockSize(m, kern.mc, kern.mr)
+	nc := blockSize(n, kern.nc, kern.nr)
+	direct := directB(kern, transB, m)
+	ws.reserve(kern, m, n, k)
+
+	for jc := 0; jc < n; jc += nc {
+		ncb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			accumulate := addToC || pc > 0
+			if !direct {
+				kern.packB(ws.packB, transB, b, ldb, pc, jc, kcb, ncb)
 			}
-			aip *= alpha
-			if transB {
-				for j := range ci {
-					ci[j] += aip * b[j*ldb+p]
-				}
-			} else {
-				bp := b[p*ldb : p*ldb+n]
-				for j, v := range bp {
-					ci[j] += aip * v
-				}
+			for ic := 0; ic < m; ic += mc {
+				mcb := min(mc, m-ic)
+				kern.packA(ws.packA, transA, a, lda, ic, pc, mcb, kcb, alpha)
+				ws.macroKernel(kern, mcb, ncb, kcb, b, ldb, pc, jc, direct, c[ic*ldc+jc:], ldc, accumulate)
 			}
 		}
 	}
+}
+
+// reserve grows the workspace, if need be, to hold the packed blocks of an
+// m×n×k product. The sizes grow with m, n and k (blocks are at most kc,
+// mc and nc), so a workspace reserved for one product serves every
+// product no larger in any dimension without allocating.
+func (ws *Workspace) reserve(kern *microKernel, m, n, k int) {
+	kc := min(k, kern.kc)
+	ws.packA = alignedBuffer(ws.packA, roundUp(min(m, kern.mc), kern.mr)*kc)
+	ws.packB = alignedBuffer(ws.packB, kc*roundUp(min(n, kern.nc), kern.nr))
+	ws.tile = alignedBuffer(ws.tile, kern.mr*kern.nr)
+}
+
+// macroKernel runs the micro-kernel over an mcb×ncb block of C (c is its
+// top-left element) from the packed A block in ws.packA and either the
+// packed B block in ws.packB or, when direct, B itself at (pc, jc).
+func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, b []float32, ldb, pc, jc int, direct bool, c []float32, ldc int, accumulate bool) {
+	mr, nr := kern.mr, kern.nr
+	for jr := 0; jr < ncb; jr += nr {
+		cols := min(nr, ncb-jr)
+		var bSliver []float32
+		bStride := nr
+		switch {
+		case !direct:
+			bSliver = ws.packB[jr*kcb:]
+		case cols == nr:
+			bSliver, bStride = b[pc*ldb+jc+jr:], ldb
+		default:
+			bSliver = ws.packB
+			kern.packBSliver(bSliver, false, b, ldb, pc, jc+jr, kcb, cols)
+		}
+		for ir := 0; ir < mcb; ir += mr {
+			rows := min(mr, mcb-ir)
+			run, height := kern.forRows(rows)
+			aSliver := ws.packA[ir*kcb:]
+			cTile := c[ir*ldc+jr:]
+			if rows == height && cols == nr {
+				kern.runTile(run, height, kcb, aSliver, bSliver, bStride, cTile, ldc, accumulate)
+				continue
+			}
+			// An edge tile: compute it whole, keep the part inside C.
+			kern.runTile(run, height, kcb, aSliver, bSliver, bStride, ws.tile, nr, false)
+			storeTile(cTile, ldc, ws.tile, nr, rows, cols, accumulate)
+		}
+	}
+}
+
+// storeTile stores the top-left rows×cols part of an edge tile into C,
+// adding it to C's values when accumulate is true. Adding the tile to C
+// after summing it from zero is exactly what the kernels do in their own
+// store, so edge tiles round the same way as whole ones.
+func storeTile(c []float32, ldc int, tile []float32, ldt, rows, cols int, accumulate bool) {
+	for i := 0; i < rows; i++ {
+		src := tile[i*ldt : i*ldt+cols]
+		dst := c[i*ldc : i*ldc+cols]
+		if !accumulate {
+			copy(dst, src)
+			continue
+		}
+		for j, v := range src {
+			dst[j] += v
+		}
+	}
+}
+
+// directB reports whether the kernel should read B in place instead of
+// packing it. Packing B costs a copy of every element of op(B) and pays
+// off through reuse: each packed sliver serves every row tile of C. When
+// B is not transposed its rows already hold the nr consecutive floats a
+// kernel step loads, so with few rows of C the copy is skipped (only the
+// ragged last sliver of each block is packed, to pad it).
+//
+// Measured on Zen 5, reading B in place was as fast or faster for up to
+// one row block (mc rows) of C, by 20% with a couple of tiles' worth of
+// rows. Beyond that, B's rows, ldb floats apart, can fall into the same
+// few cache sets when ldb is a multiple of a large power of two (10-15%
+// slower at m = n = k = 512 and 1024), where packed slivers, contiguous,
+// cannot.
+func directB(kern *microKernel, transB bool, m int) bool {
+	return !transB && m <= kern.mc
+}
+
+// blockSize splits n into the fewest blocks of at most max and returns the
+// block size, rounded up to a multiple of unit (but no more than n): an
+// even split, so that the last block is not a sliver. max must be a
+// multiple of unit.
+func blockSize(n, max, unit int) int {
+	blocks := (n + max - 1) / max
+	return min(roundUp((n+blocks-1)/blocks, unit), n)
+}
+
+func roundUp(n, unit int) int { return (n + unit - 1) / unit * unit }
+
+// alignedBuffer returns a slice of length n starting on a 64-byte boundary,
+// reusing buf when it is big enough. Aligned packed slivers keep every
+// vector load of the kernel inside one cache line.
+func alignedBuffer(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	const align = 64 / 4 // in floats
+	buf = make([]float32, n+align-1)
+	off := int(uintptr(unsafe.Pointer(unsafe.SliceData(buf))) / 4 % align)
+	off = (align - off) % align
+	return buf[off : off+n]
 }
 
 // scaleC multiplies the m×n matrix C by beta, writing zeros when beta is 0.
@@ -68,11 +242,4 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 			row[j] *= beta
 		}
 	}
-}
-
-// Sgemm computes C = alpha*op(A)*op(B) + beta*C with a temporary workspace.
-// It is meant for tests and one-off products; hot loops keep a Workspace.
-func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	var ws Workspace
-	ws.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }

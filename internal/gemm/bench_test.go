@@ -1,0 +1,95 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocnn/gocnn/internal/parallel"
+)
+
+// A benchShape is a product to time.
+type benchShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        int
+}
+
+// benchShapes are square products, then the products one image makes in
+// the mnist-cnn model (conv: 32 3×3 filters on 28×28, then 64 3×3×32 on
+// 26×26, as im2col products, forward and backward; dense: a 9216→128 layer
+// and a 128→10 layer on a batch of 64).
+var benchShapes = []benchShape{
+	{name: "square64", m: 64, n: 64, k: 64},
+	{name: "square256", m: 256, n: 256, k: 256},
+	{name: "square512", m: 512, n: 512, k: 512},
+	{name: "square1024", m: 1024, n: 1024, k: 1024},
+	{name: "conv1-forward-32x676x9", m: 32, n: 676, k: 9},
+	{name: "conv2-forward-64x576x288", m: 64, n: 576, k: 288},
+	{name: "conv2-weightgrad-64x288x576-transB", transB: true, m: 64, n: 288, k: 576},
+	{name: "conv2-inputgrad-288x576x64-transA", transA: true, m: 288, n: 576, k: 64},
+	{name: "dense1-64x128x9216-transB", transB: true, m: 64, n: 128, k: 9216},
+	{name: "dense2-64x10x128-transB", transB: true, m: 64, n: 10, k: 128},
+}
+
+// BenchmarkSgemm times each shape on one goroutine (a Workspace) and on an
+// Engine over a pool of two workers, and reports GFLOP/s (2mnk flops per
+// product).
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range benchShapes {
+		rng := rand.New(rand.NewPCG(1, 2))
+		rowsA, colsA := s.m, s.k
+		if s.transA {
+			rowsA, colsA = s.k, s.m
+		}
+		rowsB, colsB := s.k, s.n
+		if s.transB {
+			rowsB, colsB = s.n, s.k
+		}
+		x := randomMatrix(rng, rowsA, colsA)
+		y := randomMatrix(rng, rowsB, colsB)
+		z := make([]float32, s.m*s.n)
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		report := func(b *testing.B) {
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		}
+		b.Run(s.name+"/single", func(b *testing.B) {
+			var ws Workspace
+			for b.Loop() {
+				ws.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, colsA, y, colsB, 0, z, s.n)
+			}
+			report(b)
+		})
+		b.Run(s.name+"/workers2", func(b *testing.B) {
+			pool := parallel.New(2)
+			defer pool.Close()
+			e := NewEngine(pool)
+			for b.Loop() {
+				e.Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, x, colsA, y, colsB, 0, z, s.n)
+			}
+			report(b)
+		})
+	}
+}
+
+// BenchmarkKernels times a 512×512×512 product with each micro-kernel this
+// CPU can run, on one goroutine, to compare them.
+func BenchmarkKernels(b *testing.B) {
+	const n = 512
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := randomMatrix(rng, n, n)
+	y := randomMatrix(rng, n, n)
+	z := make([]float32, n*n)
+	for _, kc := range allKernels() {
+		b.Run(fmt.Sprintf("%s/square%d", kc.kern.name, n), func(b *testing.B) {
+			if !kc.supported {
+				b.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
+			}
+			var ws Workspace
+			for b.Loop() {
+				ws.sgemm(kc.kern, false, false, n, n, n, 1, x, n, y, n, 0, z, n)
+			}
+			b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
