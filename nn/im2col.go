@@ -86,6 +86,30 @@ func (g *convGeom) copyRow(out, src []float32, j int) {
 	}
 }
 
+// addRow is copyRow run backwards: dst[ow·strideW − padW + j] += src[ow]
+// for the positions inside the input.
+func (g *convGeom) addRow(dst, src []float32, j int) {
+	if g.strideW == 1 {
+		start := j - g.padW
+		lo := max(0, -start)
+		hi := min(len(src), g.w-start)
+		if hi <= lo {
+			return
+		}
+		d := dst[start+lo : start+hi]
+		for i, v := range src[lo:hi] {
+			d[i] += v
+		}
+		return
+	}
+	for ow, v := range src {
+		iw := ow*g.strideW - g.padW + j
+		if iw >= 0 && iw < g.w {
+			dst[iw] += v
+		}
+	}
+}
+
 // col2im adds each entry of col ([K, P]) onto the input position it was
 // copied from by im2col, writing the sums to dx ([C, H, W]), which it
 // clears first.
@@ -104,13 +128,7 @@ func (g *convGeom) col2im(col, dx []float32) {
 					if ih < 0 || ih >= g.h {
 						continue
 					}
-					dst := plane[ih*g.w : (ih+1)*g.w]
-					for ow, v := range src[oh*g.ow : (oh+1)*g.ow] {
-						iw := ow*g.strideW - g.padW + j
-						if iw >= 0 && iw < g.w {
-							dst[iw] += v
-						}
-					}
+					g.addRow(plane[ih*g.w:(ih+1)*g.w], src[oh*g.ow:(oh+1)*g.ow], j)
 				}
 			}
 		}

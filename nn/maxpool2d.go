@@ -92,8 +92,13 @@ func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
 				for i := 0; i < g.kh; i++ {
 					for j := 0; j < g.kw; j++ {
 						at := top + i*g.w + j
-						if x[at] > best {
-							best, bestAt = x[at], at
+						// Kept free of branches (the compiler turns these
+						// into a max and a conditional move): on real
+						// data the winner is unpredictable.
+						better := x[at] > best
+						best = max(best, x[at])
+						if better {
+							bestAt = at
 						}
 					}
 				}

@@ -1,0 +1,83 @@
+package model
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// The preset benchmarks time one SGD training step (forward, loss,
+// backward, update) and one inference pass on a batch of 64 random
+// MNIST-sized images, and report images per second:
+//
+//	go test -run ^$ -bench 'Preset' ./model
+//
+// They use every core (GOMAXPROCS); set -cpu 1,2 to compare.
+func BenchmarkPresetTrainStep(b *testing.B) {
+	for _, name := range PresetNames() {
+		b.Run(name, func(b *testing.B) {
+			net, env := benchNet(b, name)
+			defer env.Close()
+			x, labels := benchBatch(64)
+			opt := optim.NewSGD(net.Params(), 0.01, 0.9)
+			var loss nn.SoftmaxCrossEntropy
+			step := func() {
+				loss.Forward(net.Forward(x, true), labels)
+				net.Backward(loss.Backward())
+				opt.Step()
+			}
+			step()
+			b.ResetTimer()
+			for range b.N {
+				step()
+			}
+			b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
+
+func BenchmarkPresetInference(b *testing.B) {
+	for _, name := range PresetNames() {
+		for _, batch := range []int{64, 1} {
+			b.Run(fmt.Sprintf("%s/batch=%d", name, batch), func(b *testing.B) {
+				net, env := benchNet(b, name)
+				defer env.Close()
+				x, _ := benchBatch(batch)
+				net.Forward(x, false)
+				b.ResetTimer()
+				for range b.N {
+					net.Forward(x, false)
+				}
+				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
+	}
+}
+
+func benchNet(b *testing.B, name string) (*nn.Sequential, *nn.Env) {
+	spec, err := Preset(name, 10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := nn.NewEnv(1, 0)
+	net, err := spec.Build([]int{1, 28, 28}, env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return net, env
+}
+
+func benchBatch(n int) (*tensor.Tensor, []int) {
+	r := rng.New(1)
+	x := tensor.New(n, 1, 28, 28)
+	r.FillUniform(x.Data, 1)
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = r.IntN(10)
+	}
+	return x, labels
+}
