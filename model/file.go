@@ -33,7 +33,12 @@ const (
 	keyClasses  = "classes"
 	keyInfo     = "info"
 	keyChecksum = "sha256"
+	keyState    = "state"
 	formatName  = "gocnn"
+
+	// StatePrefix starts the names of the tensors a checkpoint keeps beside
+	// the model's own (see SaveWithState).
+	StatePrefix = "state/"
 )
 
 // checkedKeys are the metadata keys the checksum covers, in order.
@@ -72,14 +77,37 @@ func checkedKeys() []string {
 //	    the tensor's bytes as stored in the file
 //
 // Load ignores any other metadata.
-func Save(path string, m *Model) error { return save(path, m, nil) }
+func Save(path string, m *Model) error { return save(path, m, nil, nil) }
 
-// save is Save with a hook to wrap the file's writer, which tests use to
-// make the write fail midway.
-func save(path string, m *Model, wrap func(io.Writer) io.Writer) error {
+// State is what a training checkpoint keeps in the model file beside the
+// model: tensors whose names start with StatePrefix (an optimiser's
+// momentum, "state/momentum/0.weight") and one metadata string (the
+// training loop's counters, as JSON). The checksum covers them too. Load
+// ignores them, so a checkpoint is also a model file.
+type State struct {
+	Tensors []safetensors.Tensor
+	Meta    string
+}
+
+// SaveWithState writes m and st to path, atomically, as Save does.
+func SaveWithState(path string, m *Model, st *State) error { return save(path, m, st, nil) }
+
+// save is Save with optional state and a hook to wrap the file's writer,
+// which tests use to make the write fail midway.
+func save(path string, m *Model, st *State, wrap func(io.Writer) io.Writer) error {
 	tensors, meta, err := encode(m)
 	if err != nil {
 		return fmt.Errorf("saving model to %s: %w", path, err)
+	}
+	if st != nil {
+		for _, t := range st.Tensors {
+			if !strings.HasPrefix(t.Name, StatePrefix) {
+				return fmt.Errorf("saving model to %s: state tensor %q does not start with %q", path, t.Name, StatePrefix)
+			}
+		}
+		tensors = append(tensors, st.Tensors...)
+		meta[keyState] = st.Meta
+		meta[keyChecksum] = checksum(meta, tensors)
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
 		if wrap != nil {
@@ -174,10 +202,15 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// checksum computes the file checksum described above.
+// checksum computes the file checksum described above; with a state, its
+// key and value follow info.
 func checksum(meta map[string]string, tensors []safetensors.Tensor) string {
 	h := sha256.New()
-	for _, k := range checkedKeys() {
+	keys := checkedKeys()
+	if _, ok := meta[keyState]; ok {
+		keys = append(keys, keyState)
+	}
+	for _, k := range keys {
 		writeField(h, k)
 		writeField(h, meta[k])
 	}
@@ -225,15 +258,32 @@ func writeField(h hash.Hash, s string) {
 // and that the file's tensors are exactly the parameters the spec makes,
 // with the same shapes. Its errors name the file.
 func Load(path string, env *nn.Env) (*Model, error) {
+	m, _, err := LoadWithState(path, env)
+	return m, err
+}
+
+// LoadWithState is Load for a checkpoint: it also returns the state saved
+// beside the model (nil for a plain model file).
+func LoadWithState(path string, env *nn.Env) (*Model, *State, error) {
 	f, err := safetensors.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("loading model: %w", err)
+		return nil, nil, fmt.Errorf("loading model: %w", err)
 	}
 	m, err := decode(f, env)
 	if err != nil {
-		return nil, fmt.Errorf("loading model %s: %w", path, err)
+		return nil, nil, fmt.Errorf("loading model %s: %w", path, err)
 	}
-	return m, nil
+	meta, ok := f.Metadata[keyState]
+	if !ok {
+		return m, nil, nil
+	}
+	st := &State{Meta: meta}
+	for _, t := range f.Tensors {
+		if strings.HasPrefix(t.Name, StatePrefix) {
+			st.Tensors = append(st.Tensors, t)
+		}
+	}
+	return m, st, nil
 }
 
 // decode turns the content of a model file into a model.
@@ -335,7 +385,7 @@ func setParams(net *nn.Sequential, f *safetensors.File) error {
 		}
 	}
 	for _, t := range f.Tensors {
-		if !wanted[t.Name] {
+		if !wanted[t.Name] && !strings.HasPrefix(t.Name, StatePrefix) {
 			unexpected = append(unexpected, t.Name)
 		}
 	}

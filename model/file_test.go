@@ -416,7 +416,7 @@ func TestFailedSaveKeepsTheOldFile(t *testing.T) {
 	}
 	// A new model whose write fails after 300 bytes, past the header.
 	m := newModel(t, smallSpec, old.Input, old.Classes, 8)
-	err = save(path, m, func(w io.Writer) io.Writer { return &failingWriter{w: w, left: 300} })
+	err = save(path, m, nil, func(w io.Writer) io.Writer { return &failingWriter{w: w, left: 300} })
 	if !errors.Is(err, errDiskFull) {
 		t.Fatalf("error %v, want %v", err, errDiskFull)
 	}
@@ -451,4 +451,53 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 	}
 	f.left -= len(p)
 	return f.w.Write(p)
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	spec, err := Preset("tiny", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newModel(t, spec.String(), Input{Shape: []int{1, 8, 8}, Prep: PrepResize}, []string{"a", "b", "c"}, 1)
+	st := &State{Meta: `{"epoch":3}`, Tensors: []safetensors.Tensor{
+		{Name: StatePrefix + "momentum/0.weight", DType: safetensors.F32, Shape: []int{2}, Data: []float32{1.5, -2}},
+	}}
+	path := filepath.Join(t.TempDir(), "ckpt.safetensors")
+	if err := SaveWithState(path, m, st); err != nil {
+		t.Fatal(err)
+	}
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	got, gotState, err := LoadWithState(path, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotState == nil || gotState.Meta != st.Meta || len(gotState.Tensors) != 1 ||
+		gotState.Tensors[0].Name != "state/momentum/0.weight" || gotState.Tensors[0].Data[1] != -2 {
+		t.Errorf("state came back as %+v", gotState)
+	}
+	if len(got.Net.Params()) != len(m.Net.Params()) {
+		t.Error("model params differ")
+	}
+	// A checkpoint is also a model file.
+	if _, err := Load(path, env); err != nil {
+		t.Errorf("loading a checkpoint as a model: %v", err)
+	}
+	// The checksum covers the state: change one state number on disk.
+	raw, _ := os.ReadFile(path)
+	idx := bytes.LastIndex(raw, []byte{0, 0, 0xc0, 0x3f}) // 1.5 in little-endian float32
+	if idx < 0 {
+		t.Fatal("state value not found in the file")
+	}
+	raw[idx+3] ^= 0x01
+	bad := filepath.Join(t.TempDir(), "bad.safetensors")
+	os.WriteFile(bad, raw, 0o644)
+	if _, _, err := LoadWithState(bad, env); err == nil || !strings.Contains(err.Error(), "corrupted") {
+		t.Errorf("a flipped bit in the state gave %v, want a checksum error", err)
+	}
+	// State tensors must carry the prefix.
+	st.Tensors[0].Name = "momentum"
+	if err := SaveWithState(path, m, st); err == nil {
+		t.Error("a state tensor without the prefix was accepted")
+	}
 }

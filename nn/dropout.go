@@ -80,3 +80,22 @@ func (d *Dropout) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	}
 	return &d.dx
 }
+
+// RandomStreams returns the random streams of the layers that draw while
+// training (dropout), depth first through nested models, in a fixed order:
+// a checkpoint saves their states so that a resumed run draws the same
+// masks as one never interrupted.
+func RandomStreams(layers []Layer) []*rng.RNG {
+	var out []*rng.RNG
+	for _, l := range layers {
+		switch v := l.(type) {
+		case interface{ Rand() *rng.RNG }:
+			out = append(out, v.Rand())
+		case *Sequential:
+			out = append(out, RandomStreams(v.Layers)...)
+		case *Residual:
+			out = append(out, RandomStreams(v.Body.Layers)...)
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,82 +25,96 @@ import (
 	"github.com/gocnn/gocnn/train"
 )
 
-// trainFlags are the settings of gocnn train.
-type trainFlags struct {
-	data, dataDir, classes string
-	trainLimit, testLimit  int
-	normalize              bool
+// trainSettings are the settings of gocnn train. A checkpoint stores them,
+// so that -resume carries on with the same ones.
+type trainSettings struct {
+	Data       string `json:"data"`
+	DataDir    string `json:"data_dir,omitempty"`
+	Classes    string `json:"classes,omitempty"`
+	TrainLimit int    `json:"train_limit,omitempty"`
+	TestLimit  int    `json:"test_limit,omitempty"`
+	Normalize  bool   `json:"normalize,omitempty"`
 
-	model       string
-	epochs      int
-	batch       int
-	optimizer   string
-	lr          float64
-	momentum    float64
-	nesterov    bool
-	weightDecay float64
-	schedule    string
-	clip        float64
-	seed        uint64
-	threads     int
-	val         float64
-	earlyStop   string
+	Model       string  `json:"model"`
+	Epochs      int     `json:"epochs"`
+	Batch       int     `json:"batch"`
+	Optimizer   string  `json:"optimizer"`
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"`
+	Nesterov    bool    `json:"nesterov,omitempty"`
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+	Schedule    string  `json:"schedule"`
+	Clip        float64 `json:"clip,omitempty"`
+	Seed        uint64  `json:"seed"`
+	Threads     int     `json:"threads"`
+	Val         float64 `json:"val,omitempty"`
+	EarlyStop   string  `json:"early_stop,omitempty"`
 
-	out, log string
-	quiet    bool
+	Out        string `json:"out"`
+	Log        string `json:"log"`
+	Checkpoint string `json:"checkpoint"`
 }
 
-func (f *trainFlags) register(fs *flagSet) {
-	fs.StringVar(&f.data, "data", "mnist", "dataset: mnist or fashion-mnist")
-	fs.StringVar(&f.dataDir, "data-dir", "", "data folder (default $GOCNN_DATA, else gocnn in the user's cache folder)")
-	fs.StringVar(&f.classes, "classes", "", "train on these classes only, by index or name (\"3,5\" for the two-digit task)")
-	fs.IntVar(&f.trainLimit, "train-limit", 0, "use only the first N training images (0: all)")
-	fs.IntVar(&f.testLimit, "test-limit", 0, "use only the first N test images (0: all)")
-	fs.BoolVar(&f.normalize, "normalize", false, "normalise each channel to mean 0, std 1 (statistics of the training set)")
-	fs.StringVar(&f.model, "model", "lenet5", "preset ("+strings.Join(model.PresetNames(), ", ")+"), a spec such as \"conv(8,3) relu maxpool(2) flatten dense(10)\", or a .json/.txt spec file")
-	fs.IntVar(&f.epochs, "epochs", 5, "passes over the training set")
-	fs.IntVar(&f.batch, "batch", 64, "mini-batch size")
-	fs.StringVar(&f.optimizer, "optimizer", "sgd", "sgd, adam, adamw or rmsprop")
-	fs.Float64Var(&f.lr, "lr", 0, "learning rate (default 0.05 for sgd, 0.001 otherwise)")
-	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum (sgd, rmsprop)")
-	fs.BoolVar(&f.nesterov, "nesterov", false, "Nesterov momentum (sgd)")
-	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
-	fs.StringVar(&f.schedule, "schedule", "constant", "learning-rate schedule: constant, step, exp, cosine, onecycle or plateau")
-	fs.Float64Var(&f.clip, "clip", 0, "clip gradients to this global norm (0: off)")
-	fs.Uint64Var(&f.seed, "seed", 1, "random seed: the same seed and -threads give the same model")
-	fs.IntVar(&f.threads, "threads", 0, "worker threads (0: one per core)")
-	fs.Float64Var(&f.val, "val", 0, "hold out this fraction of the training set for validation")
-	fs.StringVar(&f.earlyStop, "early-stop", "", "stop when a validation metric stalls: val_loss:N or val_accuracy:N epochs")
-	fs.StringVar(&f.out, "out", "", "model file to write (default <data>-<model>.safetensors)")
-	fs.StringVar(&f.log, "log", "", "metrics log, one JSON line per epoch (default the model file with .jsonl)")
-	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar")
+func (f *trainSettings) register(fs *flagSet) {
+	fs.StringVar(&f.Data, "data", "mnist", "dataset: mnist or fashion-mnist")
+	fs.StringVar(&f.DataDir, "data-dir", "", "data folder (default $GOCNN_DATA, else gocnn in the user's cache folder)")
+	fs.StringVar(&f.Classes, "classes", "", "train on these classes only, by index or name (\"3,5\" for the two-digit task)")
+	fs.IntVar(&f.TrainLimit, "train-limit", 0, "use only the first N training images (0: all)")
+	fs.IntVar(&f.TestLimit, "test-limit", 0, "use only the first N test images (0: all)")
+	fs.BoolVar(&f.Normalize, "normalize", false, "normalise each channel to mean 0, std 1 (statistics of the training set)")
+	fs.StringVar(&f.Model, "model", "lenet5", "preset ("+strings.Join(model.PresetNames(), ", ")+"), a spec such as \"conv(8,3) relu maxpool(2) flatten dense(10)\", or a .json/.txt spec file")
+	fs.IntVar(&f.Epochs, "epochs", 5, "passes over the training set")
+	fs.IntVar(&f.Batch, "batch", 64, "mini-batch size")
+	fs.StringVar(&f.Optimizer, "optimizer", "sgd", "sgd, adam, adamw or rmsprop")
+	fs.Float64Var(&f.LR, "lr", 0, "learning rate (default 0.05 for sgd, 0.001 otherwise)")
+	fs.Float64Var(&f.Momentum, "momentum", 0.9, "momentum (sgd, rmsprop)")
+	fs.BoolVar(&f.Nesterov, "nesterov", false, "Nesterov momentum (sgd)")
+	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "weight decay")
+	fs.StringVar(&f.Schedule, "schedule", "constant", "learning-rate schedule: constant, step, exp, cosine, onecycle or plateau")
+	fs.Float64Var(&f.Clip, "clip", 0, "clip gradients to this global norm (0: off)")
+	fs.Uint64Var(&f.Seed, "seed", 1, "random seed: the same seed and -threads give the same model")
+	fs.IntVar(&f.Threads, "threads", 0, "worker threads (0: one per core)")
+	fs.Float64Var(&f.Val, "val", 0, "hold out this fraction of the training set for validation; the model file then keeps the best epoch")
+	fs.StringVar(&f.EarlyStop, "early-stop", "", "stop when a validation metric stalls: val_loss:N or val_accuracy:N epochs")
+	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors)")
+	fs.StringVar(&f.Log, "log", "", "metrics log, one JSON line per epoch (default the model file with .jsonl)")
+	fs.StringVar(&f.Checkpoint, "checkpoint", "", "checkpoint written after every epoch (default the model file with .ckpt; \"none\" for none)")
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "train [flags]", stderr)
-	var f trainFlags
+	var f trainSettings
 	f.register(fs)
+	resume := fs.String("resume", "", "carry on the run saved in this checkpoint, with its settings (-epochs may raise the total)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
 	if err := fs.parse(args, false); err != nil {
 		return err
+	}
+	var (
+		ck  *train.Checkpoint
+		m   *model.Model
+		env *nn.Env
+	)
+	if *resume != "" {
+		var err error
+		if m, ck, env, err = openCheckpoint(*resume, &f, fs); err != nil {
+			return err
+		}
+		defer env.Close()
 	}
 	if err := f.check(); err != nil {
 		return err
 	}
+	f.defaults()
 	trainSet, testSet, err := f.loadData(stdout, stderr)
 	if err != nil {
 		return err
 	}
-	spec, err := resolveSpec(f.model, len(trainSet.Classes))
-	if err != nil {
-		return usagef("-model: %v", err)
-	}
-	env := nn.NewEnv(f.seed, f.threads)
-	defer env.Close()
 	input := model.Input{Shape: trainSet.Shape(), Prep: model.PrepResize}
-	if f.data == "mnist" {
+	if f.Data == "mnist" {
 		input.Prep = model.PrepMNIST
 	}
-	if f.normalize {
+	if f.Normalize {
 		norm := data.ComputeNormalization(trainSet)
 		if err := norm.Apply(trainSet); err != nil {
 			return err
@@ -109,14 +124,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		input.Mean, input.Std = norm.Mean, norm.Std
 	}
-	m, err := model.New(spec, input, trainSet.Classes, env)
-	if err != nil {
-		return fmt.Errorf("model %s: %w", spec, err)
+	if m == nil {
+		spec, err := resolveSpec(f.Model, len(trainSet.Classes))
+		if err != nil {
+			return usagef("-model: %v", err)
+		}
+		env = nn.NewEnv(f.Seed, f.Threads)
+		defer env.Close()
+		if m, err = model.New(spec, input, trainSet.Classes, env); err != nil {
+			return fmt.Errorf("model %s: %w", spec, err)
+		}
 	}
 	var valSet *data.Dataset
-	if f.val > 0 {
-		trainSet, valSet, err = trainSet.Split(f.val, rng.New(f.seed+2))
-		if err != nil {
+	if f.Val > 0 {
+		if trainSet, valSet, err = trainSet.Split(f.Val, rng.New(f.Seed+2)); err != nil {
 			return err
 		}
 	}
@@ -125,49 +146,80 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Validation, cfg.Test = valSet, testSet
-	if f.out == "" {
-		f.out = fmt.Sprintf("%s-%s.safetensors", f.data, safeName(f.model))
-	}
-	if f.log == "" {
-		f.log = strings.TrimSuffix(f.out, filepath.Ext(f.out)) + ".jsonl"
+	var state *train.State
+	if ck != nil {
+		if err := ck.Restore(cfg.Optimizer, cfg.Schedule); err != nil {
+			return fmt.Errorf("resuming from %s: %w", *resume, err)
+		}
+		state = &ck.State
 	}
 
-	fmt.Fprintf(stdout, "data   %s: %d training, %d test images of %s, %d classes %v\n", f.data, trainSet.Len(), testSet.Len(),
+	fmt.Fprintf(stdout, "data   %s: %d training, %d test images of %s, %d classes %v\n", f.Data, trainSet.Len(), testSet.Len(),
 		shapeText(trainSet.Shape()), len(trainSet.Classes), trainSet.Classes)
 	if valSet != nil {
-		fmt.Fprintf(stdout, "       %d validation images held out\n", valSet.Len())
+		fmt.Fprintf(stdout, "       %d validation images held out; %s keeps the best epoch\n", valSet.Len(), f.Out)
 	}
-	fmt.Fprintf(stdout, "model  %s\n", spec)
-	fmt.Fprintf(stdout, "       %d parameters; %d threads; seed %d\n", countParams(m.Net), env.Workers(), f.seed)
-	fmt.Fprintf(stdout, "train  %d epochs, batch %d, %s lr %g, schedule %s\n", f.epochs, f.batch, f.optimizer, cfg.Optimizer.LR(), f.schedule)
+	fmt.Fprintf(stdout, "model  %s\n", m.Spec)
+	fmt.Fprintf(stdout, "       %d parameters; %d threads; seed %d\n", countParams(m.Net), env.Workers(), f.Seed)
+	fmt.Fprintf(stdout, "train  %d epochs, batch %d, %s lr %g, schedule %s\n", f.Epochs, f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
+	if state != nil {
+		fmt.Fprintf(stdout, "resume from %s after epoch %d\n", *resume, state.Epoch)
+		for _, e := range state.History {
+			fmt.Fprintln(stdout, epochLine(e, f.Epochs))
+		}
+	}
 
-	var history []train.Epoch
-	bar := newTrainBar(stderr, f.quiet)
+	info := func(s *train.State) map[string]string {
+		return map[string]string{"dataset": f.Data, "epochs": strconv.Itoa(s.Epoch), "seed": strconv.FormatUint(f.Seed, 10)}
+	}
+	bar := newTrainBar(stderr, *quiet)
 	cfg.Progress = bar.update
 	cfg.EpochEnd = func(e train.Epoch, s *train.State) error {
 		bar.finish()
-		history = append(history, e)
-		fmt.Fprintln(stdout, epochLine(e, f.epochs))
-		return writeLog(f.log, history)
+		fmt.Fprintln(stdout, epochLine(e, f.Epochs))
+		if err := writeLog(f.Log, s.History); err != nil {
+			return err
+		}
+		m.Info = info(s)
+		if valSet != nil && e.Best {
+			if err := model.Save(f.Out, m); err != nil {
+				return err
+			}
+		}
+		if f.Checkpoint != "none" {
+			return train.SaveCheckpoint(f.Checkpoint, m, cfg.Optimizer, cfg.Schedule, s, f)
+		}
+		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
-	res, err := train.Fit(ctx, m.Net, trainSet, cfg, nil)
+	res, err := train.Fit(ctx, m.Net, trainSet, cfg, state)
 	bar.finish()
 	if err != nil {
+		if f.Checkpoint != "none" && res != nil && res.State.Epoch > 0 {
+			fmt.Fprintf(stderr, "the checkpoint of epoch %d is in %s (gocnn train -resume %s)\n", res.State.Epoch, f.Checkpoint, f.Checkpoint)
+		}
 		return err
 	}
 	wall := time.Since(start)
+	if valSet != nil {
+		// The model file holds the best epoch: score that one.
+		best, err := model.Load(f.Out, env)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "best   epoch %d (%s %.4f), kept in %s\n", res.State.BestEpoch, bestMetric(cfg), res.State.BestValue, f.Out)
+		m = best
+	}
 	final, err := train.Evaluate(m.Net, testSet, 256)
 	if err != nil {
 		return err
 	}
-	m.Info = map[string]string{
-		"dataset": f.data, "epochs": strconv.Itoa(res.State.Epoch), "seed": strconv.FormatUint(f.seed, 10),
-		"test_accuracy": fmt.Sprintf("%.4f", final.Accuracy), "test_loss": fmt.Sprintf("%.4f", final.Loss),
-	}
-	if err := model.Save(f.out, m); err != nil {
+	m.Info = info(res.State)
+	m.Info["test_accuracy"] = fmt.Sprintf("%.4f", final.Accuracy)
+	m.Info["test_loss"] = fmt.Sprintf("%.4f", final.Loss)
+	if err := model.Save(f.Out, m); err != nil {
 		return err
 	}
 	if res.Stopped != "" {
@@ -175,41 +227,93 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "done   test accuracy %.2f%%, loss %.4f after %d epochs in %s\n", 100*final.Accuracy, final.Loss,
 		res.State.Epoch, wall.Round(100*time.Millisecond))
-	fmt.Fprintf(stdout, "saved  %s (metrics in %s)\n", f.out, f.log)
+	fmt.Fprintf(stdout, "saved  %s (metrics in %s)\n", f.Out, f.Log)
 	return nil
 }
 
-func (f *trainFlags) check() error {
+// openCheckpoint loads a checkpoint to resume and takes its settings in
+// place of the flags, but for an explicit -epochs, which may extend the
+// run.
+func openCheckpoint(path string, f *trainSettings, fs *flagSet) (*model.Model, *train.Checkpoint, *nn.Env, error) {
+	epochs, epochsSet := f.Epochs, false
+	fs.Visit(func(fl *flag.Flag) { epochsSet = epochsSet || fl.Name == "epochs" })
+	// The checkpoint's settings say how many workers built its model; the
+	// model must be rebuilt with the same number to continue identically.
+	var saved trainSettings
+	peekEnv := nn.NewEnv(0, 1)
+	_, ck, err := train.LoadCheckpoint(path, peekEnv)
+	peekEnv.Close()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := json.Unmarshal(ck.Config, &saved); err != nil || saved.Data == "" {
+		return nil, nil, nil, fmt.Errorf("%s holds no gocnn train settings to resume with", path)
+	}
+	*f = saved
+	if epochsSet {
+		f.Epochs = epochs
+	}
+	env := nn.NewEnv(f.Seed, f.Threads)
+	m, ck, err := train.LoadCheckpoint(path, env)
+	if err != nil {
+		env.Close()
+		return nil, nil, nil, err
+	}
+	return m, ck, env, nil
+}
+
+func bestMetric(cfg train.Config) string {
+	if cfg.EarlyStop.Metric != "" {
+		return cfg.EarlyStop.Metric
+	}
+	return "val_loss"
+}
+
+func (f *trainSettings) check() error {
 	switch {
-	case f.epochs < 1:
-		return usagef("-epochs must be at least 1, got %d", f.epochs)
-	case f.batch < 1:
-		return usagef("-batch must be at least 1, got %d", f.batch)
-	case f.lr < 0:
-		return usagef("-lr must be positive, got %g", f.lr)
-	case f.threads < 0:
-		return usagef("-threads must be 0 (all cores) or more, got %d", f.threads)
-	case f.val < 0 || f.val >= 1:
-		return usagef("-val must be a fraction in [0, 1), got %g", f.val)
-	case f.trainLimit < 0 || f.testLimit < 0:
+	case f.Epochs < 1:
+		return usagef("-epochs must be at least 1, got %d", f.Epochs)
+	case f.Batch < 1:
+		return usagef("-batch must be at least 1, got %d", f.Batch)
+	case f.LR < 0:
+		return usagef("-lr must be positive, got %g", f.LR)
+	case f.Threads < 0:
+		return usagef("-threads must be 0 (all cores) or more, got %d", f.Threads)
+	case f.Val < 0 || f.Val >= 1:
+		return usagef("-val must be a fraction in [0, 1), got %g", f.Val)
+	case f.TrainLimit < 0 || f.TestLimit < 0:
 		return usagef("-train-limit and -test-limit must not be negative")
-	case f.earlyStop != "" && f.val == 0:
+	case f.EarlyStop != "" && f.Val == 0:
 		return usagef("-early-stop needs a validation set: add -val 0.1")
 	}
 	return nil
 }
 
+// defaults fills in the file names that depend on other settings.
+func (f *trainSettings) defaults() {
+	if f.Out == "" {
+		f.Out = fmt.Sprintf("%s-%s.safetensors", f.Data, safeName(f.Model))
+	}
+	base := strings.TrimSuffix(f.Out, filepath.Ext(f.Out))
+	if f.Log == "" {
+		f.Log = base + ".jsonl"
+	}
+	if f.Checkpoint == "" {
+		f.Checkpoint = base + ".ckpt"
+	}
+}
+
 // loadData loads the dataset, takes the class subset and the limits.
-func (f *trainFlags) loadData(stdout, stderr io.Writer) (trainSet, testSet *data.Dataset, err error) {
-	if _, err := data.Lookup(f.data); err != nil {
+func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, testSet *data.Dataset, err error) {
+	if _, err := data.Lookup(f.Data); err != nil {
 		return nil, nil, usagef("-data: %v", err)
 	}
-	trainSet, testSet, err = loadData(f.data, f.dataDir, stdout, stderr)
+	trainSet, testSet, err = loadData(f.Data, f.DataDir, stdout, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	if f.classes != "" {
-		classes, err := data.ParseClassList(f.classes, trainSet.Classes)
+	if f.Classes != "" {
+		classes, err := data.ParseClassList(f.Classes, trainSet.Classes)
 		if err != nil {
 			return nil, nil, usagef("-classes: %v", err)
 		}
@@ -220,7 +324,7 @@ func (f *trainFlags) loadData(stdout, stderr io.Writer) (trainSet, testSet *data
 			return nil, nil, err
 		}
 	}
-	return limit(trainSet, f.trainLimit), limit(testSet, f.testLimit), nil
+	return limit(trainSet, f.TrainLimit), limit(testSet, f.TestLimit), nil
 }
 
 // limit keeps the first n examples of d (all of them when n is 0).
@@ -236,28 +340,28 @@ func limit(d *data.Dataset, n int) *data.Dataset {
 }
 
 // config turns the flags into a training configuration for m.
-func (f *trainFlags) config(m *model.Model, trainSize int) (train.Config, error) {
+func (f *trainSettings) config(m *model.Model, trainSize int) (train.Config, error) {
 	params := m.Net.Params()
-	lr := f.lr
+	lr := f.LR
 	var opt optim.Optimizer
-	switch f.optimizer {
+	switch f.Optimizer {
 	case "sgd":
 		if lr == 0 {
 			lr = 0.05
 		}
-		s := optim.NewSGD(params, lr, f.momentum)
-		s.Nesterov, s.WeightDecay = f.nesterov, f.weightDecay
+		s := optim.NewSGD(params, lr, f.Momentum)
+		s.Nesterov, s.WeightDecay = f.Nesterov, f.WeightDecay
 		opt = s
 	case "adam", "adamw":
 		if lr == 0 {
 			lr = 0.001
 		}
 		a := optim.NewAdam(params, lr)
-		if f.optimizer == "adamw" {
+		if f.Optimizer == "adamw" {
 			a = optim.NewAdamW(params, lr)
 		}
-		if f.weightDecay != 0 {
-			a.WeightDecay = f.weightDecay
+		if f.WeightDecay != 0 {
+			a.WeightDecay = f.WeightDecay
 		}
 		opt = a
 	case "rmsprop":
@@ -265,22 +369,22 @@ func (f *trainFlags) config(m *model.Model, trainSize int) (train.Config, error)
 			lr = 0.001
 		}
 		r := optim.NewRMSProp(params, lr)
-		r.Momentum, r.WeightDecay = f.momentum, f.weightDecay
+		r.Momentum, r.WeightDecay = f.Momentum, f.WeightDecay
 		opt = r
 	default:
-		return train.Config{}, usagef("-optimizer %q: want sgd, adam, adamw or rmsprop", f.optimizer)
+		return train.Config{}, usagef("-optimizer %q: want sgd, adam, adamw or rmsprop", f.Optimizer)
 	}
-	stepsPerEpoch := (trainSize + f.batch - 1) / f.batch
-	sched, err := optim.ParseSchedule(f.schedule, lr, f.epochs, stepsPerEpoch)
+	stepsPerEpoch := (trainSize + f.Batch - 1) / f.Batch
+	sched, err := optim.ParseSchedule(f.Schedule, lr, f.Epochs, stepsPerEpoch)
 	if err != nil {
 		return train.Config{}, usagef("-schedule: %v", err)
 	}
-	cfg := train.Config{Epochs: f.epochs, BatchSize: f.batch, Seed: f.seed + 1, Optimizer: opt, Schedule: sched, ClipNorm: f.clip}
-	if f.earlyStop != "" {
-		metric, patience, ok := strings.Cut(f.earlyStop, ":")
+	cfg := train.Config{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed + 1, Optimizer: opt, Schedule: sched, ClipNorm: f.Clip}
+	if f.EarlyStop != "" {
+		metric, patience, ok := strings.Cut(f.EarlyStop, ":")
 		n, err := strconv.Atoi(patience)
 		if !ok || err != nil || n < 1 || (metric != "val_loss" && metric != "val_accuracy") {
-			return train.Config{}, usagef("-early-stop %q: want val_loss:N or val_accuracy:N with N ≥ 1", f.earlyStop)
+			return train.Config{}, usagef("-early-stop %q: want val_loss:N or val_accuracy:N with N ≥ 1", f.EarlyStop)
 		}
 		cfg.EarlyStop = train.EarlyStop{Metric: metric, Patience: n}
 	}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/safetensors"
+)
+
+// These tests train on real MNIST: the data folder gets it on first use
+// (through the Go module proxy on machines without the HTTP mirrors), and
+// .ci/run fetches it before the tests run.
+
+// TestTrainEndToEnd trains lenet5 on 2,000 real MNIST images and requires
+// at least 90% accuracy on 1,000 test images, then evaluates and predicts
+// with the saved model.
+func TestTrainEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "e2e.safetensors")
+	code, stdout, stderr := runCLI("train", "-model", "lenet5", "-train-limit", "2000", "-test-limit", "1000",
+		"-epochs", "5", "-out", out, "-quiet")
+	if code != 0 {
+		t.Fatalf("train: status %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"epoch 1/5", "epoch 5/5", "done   test accuracy", "saved  " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("train output lacks %q:\n%s", want, stdout)
+		}
+	}
+	env := nn.NewEnv(1, 0)
+	defer env.Close()
+	m, err := model.Load(out, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, evalOut, stderr := runCLI("eval", "-model", out, "-limit", "1000")
+	if code != 0 {
+		t.Fatalf("eval: status %d: %s", code, stderr)
+	}
+	var acc float64
+	for _, line := range strings.Split(evalOut, "\n") {
+		if strings.HasPrefix(line, "accuracy ") {
+			f := strings.Fields(line)
+			acc = parseFloat(t, f[1])
+		}
+	}
+	if acc < 0.90 {
+		t.Errorf("accuracy on 1,000 test images %.4f, want at least 0.90\n%s", acc, evalOut)
+	}
+	if m.Info["test_accuracy"] == "" || m.Info["dataset"] != "mnist" {
+		t.Errorf("model info %v", m.Info)
+	}
+	// The log has one JSON line per epoch.
+	log, err := os.ReadFile(filepath.Join(dir, "e2e.jsonl"))
+	if err != nil || bytes.Count(log, []byte("\n")) != 5 {
+		t.Errorf("metrics log: %v, %d lines", err, bytes.Count(log, []byte("\n")))
+	}
+	code, predOut, stderr := runCLI("predict", "-model", out, "../../imageprep/testdata/seven-paper.jpg")
+	if code != 0 || !strings.Contains(predOut, "seven-paper.jpg:  7 ") {
+		t.Errorf("predict: status %d, %q %q", code, predOut, stderr)
+	}
+}
+
+func parseFloat(t *testing.T, s string) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("parsing %q: %v", s, err)
+	}
+	return f
+}
+
+// TestKillAndResume kills a training process with SIGKILL once it has
+// written a checkpoint, resumes it, and checks that the final model has
+// exactly the weights of the same run left alone.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST in a separate process")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "gocnn")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building gocnn: %v\n%s", err, out)
+	}
+	args := func(out string) []string {
+		return []string{"train", "-model", "mnist-cnn", "-train-limit", "3000", "-test-limit", "200", "-epochs", "4",
+			"-threads", "2", "-out", filepath.Join(dir, out), "-quiet"}
+	}
+	if out, err := exec.Command(bin, args("whole.safetensors")...).CombinedOutput(); err != nil {
+		t.Fatalf("uninterrupted run: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, args("killed.safetensors")...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(dir, "killed.ckpt")
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, err := os.Stat(ckpt); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint after 2 minutes")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	err := cmd.Wait()
+	if cmd.ProcessState.Success() {
+		t.Skip("the run finished before it could be killed")
+	}
+	t.Logf("killed: %v", err)
+	if out, err := exec.Command(bin, "train", "-resume", ckpt, "-quiet").CombinedOutput(); err != nil {
+		t.Fatalf("resumed run: %v\n%s", err, out)
+	} else if !strings.Contains(string(out), "resume from") {
+		t.Errorf("resumed run did not say it resumed:\n%s", out)
+	}
+	whole, err := safetensors.ReadFile(filepath.Join(dir, "whole.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := safetensors.ReadFile(filepath.Join(dir, "killed.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range whole.Tensors {
+		r := resumed.Tensor(w.Name)
+		if r == nil {
+			t.Fatalf("resumed model lacks %s", w.Name)
+		}
+		for i := range w.Data {
+			if w.Data[i] != r.Data[i] {
+				t.Fatalf("%s[%d]: resumed %v, uninterrupted %v", w.Name, i, r.Data[i], w.Data[i])
+			}
+		}
+	}
+}
