@@ -278,3 +278,6 @@ func TestCheck(t *testing.T) {
 	}()
 	p.Apply(batch(1, 1, 8, 8, 1), rng.New(1))
 }
+
+// Apply fits the training loop's hook, train.Config.Augment.
+var _ func(*data.Batch, *rng.RNG) = (&Pipeline{}).Apply
