@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/internal/atomicfile"
 	"github.com/gocnn/gocnn/model"
@@ -34,6 +35,7 @@ type trainSettings struct {
 	TrainLimit int    `json:"train_limit,omitempty"`
 	TestLimit  int    `json:"test_limit,omitempty"`
 	Normalize  bool   `json:"normalize,omitempty"`
+	Augment    string `json:"augment,omitempty"`
 
 	Model       string  `json:"model"`
 	Epochs      int     `json:"epochs"`
@@ -62,6 +64,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.IntVar(&f.TrainLimit, "train-limit", 0, "use only the first N training images (0: all)")
 	fs.IntVar(&f.TestLimit, "test-limit", 0, "use only the first N test images (0: all)")
 	fs.BoolVar(&f.Normalize, "normalize", false, "normalise each channel to mean 0, std 1 (statistics of the training set)")
+	fs.StringVar(&f.Augment, "augment", "", "augment training images: digits, skin, or a list such as \"shift=2,rotate=10\" (see the augment package)")
 	fs.StringVar(&f.Model, "model", "lenet5", "preset ("+strings.Join(model.PresetNames(), ", ")+"), a spec such as \"conv(8,3) relu maxpool(2) flatten dense(10)\", or a .json/.txt spec file")
 	fs.IntVar(&f.Epochs, "epochs", 5, "passes over the training set")
 	fs.IntVar(&f.Batch, "batch", 64, "mini-batch size")
@@ -114,8 +117,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.Data == "mnist" {
 		input.Prep = model.PrepMNIST
 	}
+	var norm *data.Normalization
 	if f.Normalize {
-		norm := data.ComputeNormalization(trainSet)
+		n := data.ComputeNormalization(trainSet)
+		norm = &n
 		if err := norm.Apply(trainSet); err != nil {
 			return err
 		}
@@ -146,6 +151,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Validation, cfg.Test = valSet, testSet
+	if cfg.Augment, err = f.augmenter(trainSet, norm); err != nil {
+		return err
+	}
 	var state *train.State
 	if ck != nil {
 		if err := ck.Restore(cfg.Optimizer, cfg.Schedule); err != nil {
@@ -260,6 +268,27 @@ func openCheckpoint(path string, f *trainSettings, fs *flagSet) (*model.Model, *
 		return nil, nil, nil, err
 	}
 	return m, ck, env, nil
+}
+
+// augmenter turns -augment into the training loop's hook (nil for none).
+// Augmentation works on normalised images when -normalize is on.
+func (f *trainSettings) augmenter(d *data.Dataset, norm *data.Normalization) (func(*data.Batch, *rng.RNG), error) {
+	opts, err := augment.Parse(f.Augment)
+	if err != nil {
+		return nil, usagef("-augment: %v", err)
+	}
+	if opts.String() == "none" {
+		return nil, nil
+	}
+	opts.Normalization = norm
+	p, err := augment.New(opts)
+	if err != nil {
+		return nil, usagef("-augment: %v", err)
+	}
+	if err := p.Check(d.Shape()); err != nil {
+		return nil, usagef("-augment: %v", err)
+	}
+	return p.Apply, nil
 }
 
 func bestMetric(cfg train.Config) string {
