@@ -315,6 +315,9 @@ func (f *trainSettings) check() error {
 	case f.EarlyStop != "" && f.Val == 0:
 		return usagef("-early-stop needs a validation set: add -val 0.1")
 	}
+	if _, err := augment.Parse(f.Augment); err != nil {
+		return usagef("-augment: %v", err)
+	}
 	return nil
 }
 
