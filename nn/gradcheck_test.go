@@ -74,6 +74,7 @@ func checkLayerGradients(t *testing.T, c gradCase, workers int) {
 	t.Helper()
 	env := NewEnv(7, workers)
 	defer env.Close()
+	env.NeedInputGrad = true
 	if _, err := c.layer.Build(c.in, env); err != nil {
 		t.Fatalf("build: %v", err)
 	}

@@ -78,9 +78,12 @@ type Env struct {
 	// their own stream from it with Split.
 	Rand *rng.RNG
 
-	// NeedInputGrad is false while the first layer of a model is built:
-	// its Backward may skip computing the gradient with respect to the
-	// input (and return nil), since nothing uses it.
+	// NeedInputGrad says whether the layer being built must return the
+	// gradient with respect to its input from Backward. Training never
+	// needs it for a model's input, so it starts false and the first
+	// layer skips that work (returning nil); Sequential sets it for the
+	// layers after the first. Set it before Build to get the input
+	// gradient of a whole model (to see which pixels matter, say).
 	NeedInputGrad bool
 
 	gemm *gemm.Engine
@@ -89,7 +92,7 @@ type Env struct {
 // NewEnv returns an environment drawing from seed and running on the given
 // number of workers (0 means one per core). Close releases its workers.
 func NewEnv(seed uint64, workers int) *Env {
-	return &Env{Rand: rng.New(seed), NeedInputGrad: true, gemm: gemm.NewEngine(parallel.New(workers))}
+	return &Env{Rand: rng.New(seed), gemm: gemm.NewEngine(parallel.New(workers))}
 }
 
 // Workers is the number of goroutines the layers split a batch over.
