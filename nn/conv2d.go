@@ -15,16 +15,22 @@ import (
 //	y[n][o][oh][ow] = b[o] + Σ_c Σ_i Σ_j  W[o][c][i][j] · x[n][c][oh·sH − pH + i][ow·sW − pW + j]
 //
 // The forward pass copies the windows of each image into a matrix (im2col,
-// see im2col.go) and multiplies: y = W·col. The backward pass, given
-// dy = ∂L/∂y, is the same algebra run backwards:
+// see im2col.go) and multiplies: y = W·col. The bias rides along in the
+// same product, as the weight of an extra input that is always 1: W gets
+// the bias as a last column (Wb, [Out, K+1]) and col a last row of ones
+// ([K+1, P]), so Wb·col = W·col + b with no separate pass over y.
 //
-//	∂L/∂W = Σₙ dyₙ·colₙᵀ       [Out, P]·[P, K]
-//	∂L/∂b = Σₙ Σ_positions dyₙ
-//	∂L/∂x = col2im(Wᵀ·dyₙ)     [K, Out]·[Out, P], windows added back
+// The backward pass, given dy = ∂L/∂y, is the same algebra run backwards:
+//
+//	∂L/∂Wb = Σₙ dyₙ·colₙᵀ       [Out, P]·[P, K+1]
+//	∂L/∂x  = col2im(Wᵀ·dyₙ)     [K, Out]·[Out, P], windows added back
+//
+// The last column of ∂L/∂Wb, the sum of dy against the row of ones, is the
+// bias gradient Σₙ Σ_positions dyₙ.
 //
 // The images of a batch are shared out among the workers; each worker has
-// its own col matrix and its own partial sums of ∂L/∂W and ∂L/∂b, which are
-// added up in worker order so the result does not depend on timing.
+// its own col matrix and its own partial sum of ∂L/∂Wb, which are added up
+// in worker order so the result does not depend on timing.
 type Conv2D struct {
 	In, Out          int // channels; In 0 means take it from the input shape
 	KH, KW           int // kernel height and width
@@ -42,8 +48,9 @@ type Conv2D struct {
 	y, dx tensor.Tensor
 	dy    *tensor.Tensor // the gradient Backward is working on
 
-	col        [][]float32 // per worker: im2col matrix [K, P], reused for Wᵀ·dy
-	dW, dB     [][]float32 // per worker: partial weight and bias gradients
+	wb         []float32   // [Out, K+1]: the filters with the bias as last column
+	col        [][]float32 // per worker: im2col matrix [K+1, P] (last row all ones), reused for Wᵀ·dy
+	dWb        [][]float32 // per worker: partial gradient of wb
 	forwardFn  func(worker, lo, hi int)
 	backwardFn func(worker, lo, hi int)
 }
@@ -89,11 +96,12 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	c.env, c.needDX = env, env.NeedInputGrad
 	k, p := c.In*c.KH*c.KW, g.oh*g.ow
 	workers := env.Workers()
-	c.col, c.dW, c.dB = make([][]float32, workers), make([][]float32, workers), make([][]float32, workers)
+	c.wb = make([]float32, c.Out*(k+1))
+	c.col, c.dWb = make([][]float32, workers), make([][]float32, workers)
 	for w := range workers {
-		c.col[w] = make([]float32, k*p)
-		c.dW[w] = make([]float32, c.Out*k)
-		c.dB[w] = make([]float32, c.Out)
+		c.col[w] = make([]float32, (k+1)*p)
+		fill(c.col[w][k*p:], 1) // the bias's input; im2col never writes this row
+		c.dWb[w] = make([]float32, c.Out*(k+1))
 	}
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
 	return c.outShape, nil
@@ -113,6 +121,12 @@ func (c *Conv2D) Params() []*Param { return []*Param{c.weight, c.bias} }
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	c.x = x
 	c.y.Resize(x.Shape[0], c.outShape)
+	// Gather the filters and the bias into Wb, row by row.
+	k := c.In * c.KH * c.KW
+	for o := range c.Out {
+		copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
+		c.wb[o*(k+1)+k] = c.bias.Value.Data[o]
+	}
 	c.env.forEach(x.Shape[0], c.forwardFn)
 	return &c.y
 }
@@ -123,15 +137,11 @@ func (c *Conv2D) forwardImages(worker, lo, hi int) {
 	k, p := c.In*c.KH*c.KW, g.oh*g.ow
 	inSize, outSize := c.In*g.h*g.w, c.Out*p
 	ws := c.env.gemm.Workspace(worker)
+	col := c.col[worker]
 	for n := lo; n < hi; n++ {
-		col := c.col[worker]
 		g.im2col(c.x.Data[n*inSize:(n+1)*inSize], col)
-		// Start each output channel at its bias, then add W·col (beta = 1).
-		y := c.y.Data[n*outSize : (n+1)*outSize]
-		for o, b := range c.bias.Value.Data {
-			fill(y[o*p:(o+1)*p], b)
-		}
-		ws.Sgemm(false, false, c.Out, p, k, 1, c.weight.Value.Data, k, col, p, 1, y, p)
+		// y = Wb·col: [Out, K+1]·[K+1, P].
+		ws.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, col, p, 0, c.y.Data[n*outSize:(n+1)*outSize], p)
 	}
 }
 
@@ -145,7 +155,9 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	workers := c.env.Workers()
 	c.env.forEach(n, c.backwardFn)
 
-	// Add up the workers' partial gradients, in worker order.
+	// Add up the workers' partial gradients, in worker order, and split
+	// ∂L/∂Wb into the filters' and the bias's gradients.
+	k := c.In * c.KH * c.KW
 	dW, dB := c.weight.Grad.Data, c.bias.Grad.Data
 	clear(dW)
 	clear(dB)
@@ -153,11 +165,13 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		if lo, hi := parallel.Range(n, workers, w); lo == hi {
 			continue // this worker had no images
 		}
-		for i, v := range c.dW[w] {
-			dW[i] += v
-		}
-		for i, v := range c.dB[w] {
-			dB[i] += v
+		part := c.dWb[w]
+		for o := range c.Out {
+			row, grad := part[o*(k+1):(o+1)*(k+1)], dW[o*k:(o+1)*k]
+			for i, v := range row[:k] {
+				grad[i] += v
+			}
+			dB[o] += row[k]
 		}
 	}
 	if !c.needDX {
@@ -173,27 +187,23 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 	k, p := c.In*c.KH*c.KW, g.oh*g.ow
 	inSize, outSize := c.In*g.h*g.w, c.Out*p
 	ws := c.env.gemm.Workspace(worker)
-	col, dW, dB := c.col[worker], c.dW[worker], c.dB[worker]
-	clear(dB)
+	col, dWb := c.col[worker], c.dWb[worker]
 	for n := lo; n < hi; n++ {
 		dy := c.dy.Data[n*outSize : (n+1)*outSize]
-		// ∂L/∂W += dy·colᵀ, starting from zero at the worker's first image.
+		// ∂L/∂Wb += dy·colᵀ, starting from zero at the worker's first image.
 		g.im2col(c.x.Data[n*inSize:(n+1)*inSize], col)
 		var beta float32 = 1
 		if n == lo {
 			beta = 0
 		}
-		ws.Sgemm(false, true, c.Out, k, p, 1, dy, p, col, p, beta, dW, k)
-		// ∂L/∂b += the sum of dy over positions, per channel.
-		for o := range dB {
-			dB[o] += sum(dy[o*p : (o+1)*p])
-		}
+		ws.Sgemm(false, true, c.Out, k+1, p, 1, dy, p, col, p, beta, dWb, k+1)
 		if !c.needDX {
 			continue
 		}
-		// ∂L/∂col = Wᵀ·dy overwrites col, which is no longer needed, and
+		// ∂L/∂col = Wᵀ·dy overwrites the first K rows of col, which are no
+		// longer needed (Wᵀ is Wb's first K columns, transposed), and
 		// col2im adds the windows back into the shape of the input.
-		ws.Sgemm(true, false, k, p, c.Out, 1, c.weight.Value.Data, k, dy, p, 0, col, p)
+		ws.Sgemm(true, false, k, p, c.Out, 1, c.wb, k+1, dy, p, 0, col, p)
 		g.col2im(col, c.dx.Data[n*inSize:(n+1)*inSize])
 	}
 }

@@ -35,6 +35,8 @@ func outSize(in, kernel, stride, pad int) int {
 }
 
 // im2col copies the windows of one image x ([C, H, W]) into col ([K, P]).
+// Row (c, i, j) of col holds, for every output position, the input pixel
+// that filter tap (i, j) of channel c sees there.
 func (g *convGeom) im2col(x, col []float32) {
 	p := g.oh * g.ow
 	row := 0
@@ -42,51 +44,62 @@ func (g *convGeom) im2col(x, col []float32) {
 		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for i := 0; i < g.kh; i++ {
 			for j := 0; j < g.kw; j++ {
-				dst := col[row*p : (row+1)*p]
+				g.fillRow(col[row*p:(row+1)*p], plane, i, j)
 				row++
-				for oh := 0; oh < g.oh; oh++ {
-					out := dst[oh*g.ow : (oh+1)*g.ow]
-					ih := oh*g.strideH - g.padH + i
-					if ih < 0 || ih >= g.h {
-						clear(out)
-						continue
-					}
-					src := plane[ih*g.w : (ih+1)*g.w]
-					g.copyRow(out, src, j)
-				}
 			}
 		}
 	}
 }
 
-// copyRow fills one output row of a col matrix: out[ow] = src[ow·strideW -
-// padW + j], zero outside the input.
-func (g *convGeom) copyRow(out, src []float32, j int) {
-	if g.strideW == 1 {
-		// The row is a contiguous slice of src with zeros on either side.
-		start := j - g.padW // input column of out[0]
-		lo := max(0, -start)
-		hi := min(len(out), g.w-start)
-		if hi <= lo {
-			clear(out)
-			return
+// fillRow writes row (i, j) of one channel's part of col: for each output
+// position (oh, ow), the pixel plane[oh·sH − pH + i][ow·sW − pW + j], or 0
+// in the padding.
+func (g *convGeom) fillRow(dst, plane []float32, i, j int) {
+	if g.strideW != 1 {
+		for oh := 0; oh < g.oh; oh++ {
+			out := dst[oh*g.ow : (oh+1)*g.ow]
+			ih := oh*g.strideH - g.padH + i
+			if ih < 0 || ih >= g.h {
+				clear(out)
+				continue
+			}
+			src := plane[ih*g.w : (ih+1)*g.w]
+			for ow := range out {
+				iw := ow*g.strideW - g.padW + j
+				if iw < 0 || iw >= g.w {
+					out[ow] = 0
+				} else {
+					out[ow] = src[iw]
+				}
+			}
 		}
-		clear(out[:lo])
-		copy(out[lo:hi], src[start+lo:start+hi])
-		clear(out[hi:])
 		return
 	}
-	for ow := range out {
-		iw := ow*g.strideW - g.padW + j
-		if iw < 0 || iw >= g.w {
-			out[ow] = 0
-		} else {
-			out[ow] = src[iw]
+	// With stride 1 across, each output row is a contiguous run of an
+	// input row, shifted by j − padW, with zeros where the window hangs
+	// over the left or right edge. The run [lo, hi) is the same for every
+	// output row, so it is worked out once.
+	shift := j - g.padW // input column of output column 0
+	lo := max(0, -shift)
+	hi := min(g.ow, g.w-shift)
+	for oh := 0; oh < g.oh; oh++ {
+		out := dst[oh*g.ow : (oh+1)*g.ow]
+		ih := oh*g.strideH - g.padH + i
+		if ih < 0 || ih >= g.h || hi <= lo {
+			clear(out)
+			continue
+		}
+		if lo > 0 {
+			clear(out[:lo])
+		}
+		copy(out[lo:hi], plane[ih*g.w+shift+lo:ih*g.w+shift+hi])
+		if hi < g.ow {
+			clear(out[hi:])
 		}
 	}
 }
 
-// addRow is copyRow run backwards: dst[ow·strideW − padW + j] += src[ow]
+// addRow is fillRow's step run backwards, for one output row: dst[ow·strideW − padW + j] += src[ow]
 // for the positions inside the input.
 func (g *convGeom) addRow(dst, src []float32, j int) {
 	if g.strideW == 1 {
