@@ -51,3 +51,15 @@ func TestNilPoolRunsInline(t *testing.T) {
 		t.Errorf("nil pool: covered %d of 5, %d workers", got, p.Workers())
 	}
 }
+
+// BenchmarkFor measures the cost of handing out and collecting one round
+// of work: what every layer pays per call when it splits a batch.
+func BenchmarkFor(b *testing.B) {
+	p := New(0)
+	defer p.Close()
+	var sink [64]int
+	body := func(w, lo, hi int) { sink[w*8] += hi - lo }
+	for range b.N {
+		p.For(64, body)
+	}
+}
