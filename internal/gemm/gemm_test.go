@@ -174,6 +174,8 @@ func TestSgemmBlocks(t *testing.T) {
 		{20, 4200, 9},   // several n blocks
 		{700, 33, 257},  // several m blocks, k just over a block
 		{130, 4100, 20}, // several m and n blocks
+		{6, 40, 256},    // a k block of exactly 256 (BZHI reads 8 bits of its index)
+		{20, 33, 512},   // two such blocks
 	}
 	for _, kc := range allKernels() {
 		t.Run(kc.kern.name, func(t *testing.T) {

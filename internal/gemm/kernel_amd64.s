@@ -2160,8 +2160,13 @@ TEXT ·packTransposeAVX512(SB), NOSPLIT, $0-92
 	JLE   packTranspose_done
 
 packTranspose_block:
+	// BZHI reads only the low 8 bits of its index, so clamp the columns
+	// left to 16 first: 256 columns left would otherwise give no bits.
+	MOVQ $16, BX
+	CMPQ R10, BX
+	CMOVQLT R10, BX
 	MOVQ $-1, AX
-	BZHIQ R10, AX, AX // low 16 bits: the block's min(16, cols left) columns
+	BZHIQ BX, AX, AX // the block's min(16, cols left) columns
 	KMOVW AX, K1
 	VBROADCASTSS alpha+88(FP), Z31
 	MOVQ R11, SI
