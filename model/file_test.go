@@ -23,6 +23,7 @@ const smallSpec = "conv(2,3) relu maxpool(2) flatten dense(3)"
 
 // newModel builds a model and gives every parameter, biases included,
 // random values, so that any mix-up on the way to a file and back shows.
+// Batch norm's running variances get positive values, as they must.
 func newModel(t testing.TB, spec string, in Input, classes []string, seed uint64) *Model {
 	t.Helper()
 	env := nn.NewEnv(seed, 1)
@@ -38,6 +39,11 @@ func newModel(t testing.TB, spec string, in Input, classes []string, seed uint64
 	r := rng.New(seed + 1000)
 	for _, p := range m.Net.Params() {
 		r.FillNormal(p.Value.Data, 0.5)
+		if strings.HasSuffix(p.Name, "running_var") {
+			for i, v := range p.Value.Data {
+				p.Value.Data[i] = 0.5 + v*v
+			}
+		}
 	}
 	m.Info = map[string]string{"seed": "1"}
 	return m

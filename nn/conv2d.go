@@ -127,6 +127,17 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
 		c.wb[o*(k+1)+k] = c.bias.Value.Data[o]
 	}
+	if n := x.Shape[0]; n < c.env.Workers() {
+		// Too few images to go round (batch-1 inference): take them one
+		// at a time and split each product among the workers instead.
+		g, p := &c.geom, c.geom.oh*c.geom.ow
+		inSize, outSize := c.In*g.h*g.w, c.Out*p
+		for i := range n {
+			g.im2col(x.Data[i*inSize:(i+1)*inSize], c.col[0])
+			c.env.gemm.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, c.col[0], p, 0, c.y.Data[i*outSize:(i+1)*outSize], p)
+		}
+		return &c.y
+	}
 	c.env.forEach(x.Shape[0], c.forwardFn)
 	return &c.y
 }
