@@ -1,0 +1,201 @@
+package data
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gocnn/gocnn/rng"
+)
+
+func TestClassCounts(t *testing.T) {
+	d := labelled([]int{2, 0, 2, 2}, []string{"a", "b", "c"})
+	if got := d.ClassCounts(); !slices.Equal(got, []int{1, 0, 3}) {
+		t.Errorf("ClassCounts = %v, want [1 0 3]", got)
+	}
+}
+
+func TestClassWeights(t *testing.T) {
+	close := func(got, want []float32) bool {
+		if len(got) != len(want) {
+			return false
+		}
+		for i := range got {
+			if math.Abs(float64(got[i]-want[i])) > 1e-6 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range []struct {
+		counts           []int
+		inverse, sklearn []float32
+	}{
+		// 1/1 and 1/3 have mean 2/3, so the inverse weights are 1.5 and
+		// 0.5; balanced: 4/(2·1) = 2 and 4/(2·3) = 2/3.
+		{[]int{1, 3}, []float32{1.5, 0.5}, []float32{2, 2.0 / 3}},
+		// An empty class gets 0 and is left out: the same as [1 3].
+		{[]int{1, 0, 3}, []float32{1.5, 0, 0.5}, []float32{2, 0, 2.0 / 3}},
+		// Balanced classes: all ones.
+		{[]int{5, 5, 5}, []float32{1, 1, 1}, []float32{1, 1, 1}},
+		// 10, 20, 70: 1/10+1/20+1/70 = 0.16428…; 3/(10·0.16428) = 1.8261.
+		// Balanced: 100/30, 100/60, 100/210.
+		{[]int{10, 20, 70}, []float32{1.826087, 0.9130435, 0.26086956}, []float32{100.0 / 30, 100.0 / 60, 100.0 / 210}},
+	} {
+		if got := InverseFrequencyWeights(c.counts); !close(got, c.inverse) {
+			t.Errorf("InverseFrequencyWeights(%v) = %v, want %v", c.counts, got, c.inverse)
+		}
+		if got := BalancedWeights(c.counts); !close(got, c.sklearn) {
+			t.Errorf("BalancedWeights(%v) = %v, want %v", c.counts, got, c.sklearn)
+		}
+	}
+}
+
+// balancedEpoch collects the indices and batch sizes of one epoch of s,
+// checking each batch against the dataset (whose pixels encode the
+// example's index, see labelled).
+func balancedEpoch(t *testing.T, s *BalancedSampler, d *Dataset) (order []int, sizes []int) {
+	t.Helper()
+	var b Batch
+	for s.Next(&b) {
+		if b.Images.Shape[0] != b.Len() || len(b.Images.Data) != 2*b.Len() {
+			t.Fatalf("batch images %v for %d labels", b.Images.Shape, b.Len())
+		}
+		for j := range b.Len() {
+			i := int(b.Images.Data[2*j])
+			if i != b.Indices[j] || b.Labels[j] != d.Labels[i] || b.Images.Data[2*j+1] != -float32(i) {
+				t.Fatalf("batch row %d: image of example %d, index %d, label %d", j, i, b.Indices[j], b.Labels[j])
+			}
+			order = append(order, i)
+		}
+		sizes = append(sizes, b.Len())
+	}
+	return order, sizes
+}
+
+// imbalanced returns 100 examples: 90 of class 0, 9 of class 1, 1 of
+// class 2, and none of class 3.
+func imbalanced() *Dataset {
+	labels := make([]int, 100)
+	for i := range labels {
+		switch {
+		case i == 50:
+			labels[i] = 2
+		case i%11 == 3:
+			labels[i] = 1
+		}
+	}
+	return labelled(labels, []string{"common", "rare", "unique", "absent"})
+}
+
+func TestBalancedSamplerDrawsClassesEqually(t *testing.T) {
+	d := imbalanced()
+	if got := d.ClassCounts(); !slices.Equal(got, []int{90, 9, 1, 0}) {
+		t.Fatalf("fixture counts %v", got)
+	}
+	s, err := NewBalancedSampler(d, 16, rng.New(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 7 {
+		t.Errorf("Len = %d, want 7 batches of 16 for 100 examples", s.Len())
+	}
+	counts := make([]int, 4)
+	seenCommon := map[int]bool{}
+	const epochs = 30
+	for range epochs {
+		order, sizes := balancedEpoch(t, s, d)
+		if len(order) != 100 || !slices.Equal(sizes, []int{16, 16, 16, 16, 16, 16, 4}) {
+			t.Fatalf("epoch of %d examples in batches %v, want 100 in 6×16 + 4", len(order), sizes)
+		}
+		for _, i := range order {
+			counts[d.Labels[i]]++
+			if d.Labels[i] == 0 {
+				seenCommon[i] = true
+			}
+		}
+		s.Reset()
+	}
+	// 3,000 draws over three classes: 1,000 each expected, standard
+	// deviation about 26. The absent class is never drawn.
+	for k, c := range counts[:3] {
+		if math.Abs(float64(c)-1000) > 130 {
+			t.Errorf("class %d drawn %d times in 3000, want about 1000", k, c)
+		}
+	}
+	if counts[3] != 0 {
+		t.Errorf("a class with no examples was drawn %d times", counts[3])
+	}
+	// Within a class the examples are walked, not drawn with
+	// replacement: about 1,000 draws of class 0 visit all 90 examples.
+	if len(seenCommon) != 90 {
+		t.Errorf("%d of the 90 examples of class 0 were drawn", len(seenCommon))
+	}
+}
+
+func TestBalancedSamplerSeededAndDropLast(t *testing.T) {
+	d := imbalanced()
+	run := func(seed uint64) []int {
+		s, err := NewBalancedSampler(d, 16, rng.New(seed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := balancedEpoch(t, s, d)
+		s.Reset()
+		b, _ := balancedEpoch(t, s, d)
+		return append(a, b...)
+	}
+	if a, b := run(1), run(1); !slices.Equal(a, b) {
+		t.Error("the same seed gave different batches")
+	}
+	if a, b := run(1), run(2); slices.Equal(a, b) {
+		t.Error("different seeds gave the same batches")
+	}
+	s, _ := NewBalancedSampler(d, 16, rng.New(1))
+	s.DropLast = true
+	if _, sizes := balancedEpoch(t, s, d); len(sizes) != 6 || s.Len() != 6 {
+		t.Errorf("DropLast: batches %v, Len %d; want six of 16", sizes, s.Len())
+	}
+	var b Batch
+	if s.Next(&b) {
+		t.Error("Next after the end of the epoch returned a batch")
+	}
+}
+
+func TestBalancedSamplerAllocatesNothing(t *testing.T) {
+	d := imbalanced()
+	s, err := NewBalancedSampler(d, 16, rng.New(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Batch
+	s.Next(&b) // grow the buffers
+	allocs := testing.AllocsPerRun(200, func() {
+		if !s.Next(&b) {
+			s.Reset()
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("Next allocates %v times per batch, want 0", allocs)
+	}
+}
+
+func TestBalancedSamplerErrors(t *testing.T) {
+	d := imbalanced()
+	for _, c := range []struct {
+		d    *Dataset
+		size int
+		r    *rng.RNG
+		want string
+	}{
+		{d, 0, rng.New(1), "batch size 0"},
+		{d, 8, nil, "needs a random source"},
+		{labelled(nil, []string{"a"}), 8, rng.New(1), "no examples"},
+		{labelled([]int{0, 4}, []string{"a", "b"}), 8, rng.New(1), "label 4 of example 1"},
+	} {
+		if _, err := NewBalancedSampler(c.d, c.size, c.r); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error containing %q", err, c.want)
+		}
+	}
+}
