@@ -1,15 +1,20 @@
 package train
 
 import (
+	"fmt"
+
 	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/metrics"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/tensor"
 )
 
 // Evaluation is how a model did on a dataset.
 type Evaluation struct {
-	Loss      float64   // mean softmax cross-entropy
-	Accuracy  float64   // fraction of examples whose top class is right
+	Loss      float64 // mean softmax cross-entropy
+	Accuracy  float64 // fraction of examples whose top class is right
+	Balanced  float64 // balanced accuracy: the mean over classes of each class's recall
+	Confusion *metrics.Confusion
 	Predicted []int     // the top class of each example, in dataset order
 	Probs     []float32 // [N, K] class probabilities, row by row
 	Classes   int       // K
@@ -46,6 +51,13 @@ func Evaluate(net *nn.Sequential, d *data.Dataset, batchSize int) (*Evaluation, 
 	}
 	ev.Loss = sum / float64(d.Len())
 	ev.Accuracy = float64(hits) / float64(d.Len())
+	ev.Confusion = metrics.NewConfusion(d.Classes)
+	for i, p := range ev.Predicted {
+		if err := ev.Confusion.Add(d.Labels[i], p); err != nil {
+			return nil, fmt.Errorf("scoring %s: %w", d.Name, err)
+		}
+	}
+	ev.Balanced = ev.Confusion.BalancedAccuracy()
 	return ev, nil
 }
 

@@ -63,10 +63,11 @@ type Sampler interface {
 	Len() int
 }
 
-// EarlyStop says when to give up on a run that has stopped improving.
+// EarlyStop says when to give up on a run that has stopped improving, and
+// which validation metric picks the best epoch.
 type EarlyStop struct {
-	Metric   string // "val_loss" (lower is better) or "val_accuracy"
-	Patience int    // epochs without improvement
+	Metric   string // "val_loss" (lower is better, the default), "val_accuracy" or "val_balanced_accuracy"
+	Patience int    // epochs without improvement; 0 never stops
 }
 
 // Progress is a report after one training batch.
@@ -86,8 +87,10 @@ type Epoch struct {
 	TrainAccuracy float64 `json:"train_accuracy"`
 	ValLoss       float64 `json:"val_loss,omitempty"`
 	ValAccuracy   float64 `json:"val_accuracy,omitempty"`
+	ValBalanced   float64 `json:"val_balanced_accuracy,omitempty"`
 	TestLoss      float64 `json:"test_loss,omitempty"`
 	TestAccuracy  float64 `json:"test_accuracy,omitempty"`
+	TestBalanced  float64 `json:"test_balanced_accuracy,omitempty"`
 	LearningRate  float64 `json:"lr"`
 	Seconds       float64 `json:"seconds"` // training time, scoring excluded
 	ImagesPerSec  float64 `json:"images_per_sec"`
@@ -228,13 +231,13 @@ func (cfg *Config) check(net *nn.Sequential, d *data.Dataset) error {
 	if out := net.OutShape(); len(out) != 1 || out[0] != len(d.Classes) {
 		return fmt.Errorf("train: the model outputs %v scores per example but %s has %d classes", out, d.Name, len(d.Classes))
 	}
-	if cfg.EarlyStop.Patience > 0 {
-		if cfg.Validation == nil {
-			return fmt.Errorf("train: early stopping needs a validation set")
-		}
-		if m := cfg.EarlyStop.Metric; m != "val_loss" && m != "val_accuracy" {
-			return fmt.Errorf("train: early stopping on %q; want val_loss or val_accuracy", m)
-		}
+	if cfg.EarlyStop.Patience > 0 && cfg.Validation == nil {
+		return fmt.Errorf("train: early stopping needs a validation set")
+	}
+	switch cfg.EarlyStop.Metric {
+	case "", "val_loss", "val_accuracy", "val_balanced_accuracy":
+	default:
+		return fmt.Errorf("train: unknown validation metric %q; want val_loss, val_accuracy or val_balanced_accuracy", cfg.EarlyStop.Metric)
 	}
 	return nil
 }
@@ -250,14 +253,14 @@ func (cfg *Config) score(net *nn.Sequential, e *Epoch) error {
 		if err != nil {
 			return err
 		}
-		e.ValLoss, e.ValAccuracy = ev.Loss, ev.Accuracy
+		e.ValLoss, e.ValAccuracy, e.ValBalanced = ev.Loss, ev.Accuracy, ev.Balanced
 	}
 	if cfg.Test != nil {
 		ev, err := Evaluate(net, cfg.Test, batch)
 		if err != nil {
 			return err
 		}
-		e.TestLoss, e.TestAccuracy = ev.Loss, ev.Accuracy
+		e.TestLoss, e.TestAccuracy, e.TestBalanced = ev.Loss, ev.Accuracy, ev.Balanced
 	}
 	return nil
 }
@@ -278,8 +281,11 @@ func (s *State) track(e *Epoch, cfg Config) (stop bool) {
 		return false
 	}
 	metric, higherIsBetter := e.ValLoss, false
-	if cfg.EarlyStop.Metric == "val_accuracy" {
+	switch cfg.EarlyStop.Metric {
+	case "val_accuracy":
 		metric, higherIsBetter = e.ValAccuracy, true
+	case "val_balanced_accuracy":
+		metric, higherIsBetter = e.ValBalanced, true
 	}
 	better := s.BestEpoch == 0 || (higherIsBetter && metric > s.BestValue) || (!higherIsBetter && metric < s.BestValue)
 	if better {

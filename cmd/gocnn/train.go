@@ -29,28 +29,32 @@ import (
 // trainSettings are the settings of gocnn train. A checkpoint stores them,
 // so that -resume carries on with the same ones.
 type trainSettings struct {
-	Data       string `json:"data"`
-	DataDir    string `json:"data_dir,omitempty"`
-	Classes    string `json:"classes,omitempty"`
-	TrainLimit int    `json:"train_limit,omitempty"`
-	TestLimit  int    `json:"test_limit,omitempty"`
-	Normalize  bool   `json:"normalize,omitempty"`
-	Augment    string `json:"augment,omitempty"`
+	Data       string   `json:"data"`
+	DataDir    string   `json:"data_dir,omitempty"`
+	Classes    string   `json:"classes,omitempty"`
+	TrainLimit int      `json:"train_limit,omitempty"`
+	TestLimit  int      `json:"test_limit,omitempty"`
+	Normalize  bool     `json:"normalize,omitempty"`
+	Augment    string   `json:"augment,omitempty"`
+	Ham        hamFlags `json:"ham,omitempty"`
 
-	Model       string  `json:"model"`
-	Epochs      int     `json:"epochs"`
-	Batch       int     `json:"batch"`
-	Optimizer   string  `json:"optimizer"`
-	LR          float64 `json:"lr"`
-	Momentum    float64 `json:"momentum"`
-	Nesterov    bool    `json:"nesterov,omitempty"`
-	WeightDecay float64 `json:"weight_decay,omitempty"`
-	Schedule    string  `json:"schedule"`
-	Clip        float64 `json:"clip,omitempty"`
-	Seed        uint64  `json:"seed"`
-	Threads     int     `json:"threads"`
-	Val         float64 `json:"val,omitempty"`
-	EarlyStop   string  `json:"early_stop,omitempty"`
+	Model        string  `json:"model"`
+	Epochs       int     `json:"epochs"`
+	Batch        int     `json:"batch"`
+	Optimizer    string  `json:"optimizer"`
+	LR           float64 `json:"lr"`
+	Momentum     float64 `json:"momentum"`
+	Nesterov     bool    `json:"nesterov,omitempty"`
+	WeightDecay  float64 `json:"weight_decay,omitempty"`
+	Schedule     string  `json:"schedule"`
+	Clip         float64 `json:"clip,omitempty"`
+	Seed         uint64  `json:"seed"`
+	Threads      int     `json:"threads"`
+	Val          float64 `json:"val,omitempty"`
+	EarlyStop    string  `json:"early_stop,omitempty"`
+	Best         string  `json:"best,omitempty"`
+	ClassWeights string  `json:"class_weights,omitempty"`
+	Sampler      string  `json:"sampler,omitempty"`
 
 	Out        string `json:"out"`
 	Log        string `json:"log"`
@@ -58,8 +62,9 @@ type trainSettings struct {
 }
 
 func (f *trainSettings) register(fs *flagSet) {
-	fs.StringVar(&f.Data, "data", "mnist", "dataset: mnist or fashion-mnist")
-	fs.StringVar(&f.DataDir, "data-dir", "", "data folder (default $GOCNN_DATA, else gocnn in the user's cache folder)")
+	fs.StringVar(&f.Data, "data", "mnist", "dataset: mnist, fashion-mnist or ham10000")
+	fs.StringVar(&f.DataDir, "data-dir", "", "data folder (default $GOCNN_DATA, else gocnn in the user's cache folder); for ham10000, the folder holding HAM10000_metadata.csv")
+	f.Ham.register(fs)
 	fs.StringVar(&f.Classes, "classes", "", "train on these classes only, by index or name (\"3,5\" for the two-digit task)")
 	fs.IntVar(&f.TrainLimit, "train-limit", 0, "use only the first N training images (0: all)")
 	fs.IntVar(&f.TestLimit, "test-limit", 0, "use only the first N test images (0: all)")
@@ -78,7 +83,10 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed: the same seed and -threads give the same model")
 	fs.IntVar(&f.Threads, "threads", 0, "worker threads (0: one per core)")
 	fs.Float64Var(&f.Val, "val", 0, "hold out this fraction of the training set for validation; the model file then keeps the best epoch")
-	fs.StringVar(&f.EarlyStop, "early-stop", "", "stop when a validation metric stalls: val_loss:N or val_accuracy:N epochs")
+	fs.StringVar(&f.EarlyStop, "early-stop", "", "stop when a validation metric stalls for N epochs: val_loss:N, val_accuracy:N or val_balanced_accuracy:N")
+	fs.StringVar(&f.Best, "best", "", "validation metric that picks the epoch the model file keeps: val_loss, val_accuracy or val_balanced_accuracy (default val_loss; val_balanced_accuracy for ham10000)")
+	fs.StringVar(&f.ClassWeights, "class-weights", "none", "weight each class's loss: none, balanced (N/(K·count)) or inverse (1/count, mean 1)")
+	fs.StringVar(&f.Sampler, "sampler", "shuffle", "how training batches are drawn: shuffle (each image once per epoch) or balanced (classes equally often)")
 	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors)")
 	fs.StringVar(&f.Log, "log", "", "metrics log, one JSON line per epoch (default the model file with .jsonl)")
 	fs.StringVar(&f.Checkpoint, "checkpoint", "", "checkpoint written after every epoch (default the model file with .ckpt; \"none\" for none)")
@@ -109,11 +117,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	f.defaults()
-	trainSet, testSet, err := f.loadData(stdout, stderr)
+	trainSet, valSet, testSet, err := f.loadData(stdout, stderr)
 	if err != nil {
 		return err
 	}
 	input := model.Input{Shape: trainSet.Shape(), Prep: model.PrepResize}
+	showBalanced := f.Data == "ham10000"
 	if f.Data == "mnist" {
 		input.Prep = model.PrepMNIST
 	}
@@ -124,8 +133,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := norm.Apply(trainSet); err != nil {
 			return err
 		}
-		if err := norm.Apply(testSet); err != nil {
-			return err
+		for _, d := range []*data.Dataset{testSet, valSet} {
+			if d == nil {
+				continue
+			}
+			if err := norm.Apply(d); err != nil {
+				return err
+			}
 		}
 		input.Mean, input.Std = norm.Mean, norm.Std
 	}
@@ -140,13 +154,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %s: %w", spec, err)
 		}
 	}
-	var valSet *data.Dataset
-	if f.Val > 0 {
-		if trainSet, valSet, err = trainSet.Split(f.Val, rng.New(f.Seed+2)); err != nil {
-			return err
-		}
-	}
-	cfg, err := f.config(m, trainSet.Len())
+	cfg, err := f.config(m, trainSet)
 	if err != nil {
 		return err
 	}
@@ -173,7 +181,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if state != nil {
 		fmt.Fprintf(stdout, "resume from %s after epoch %d\n", *resume, state.Epoch)
 		for _, e := range state.History {
-			fmt.Fprintln(stdout, epochLine(e, f.Epochs))
+			fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
 		}
 	}
 
@@ -184,7 +192,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	cfg.Progress = bar.update
 	cfg.EpochEnd = func(e train.Epoch, s *train.State) error {
 		bar.finish()
-		fmt.Fprintln(stdout, epochLine(e, f.Epochs))
+		fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
 		if err := writeLog(f.Log, s.History); err != nil {
 			return err
 		}
@@ -226,6 +234,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	m.Info = info(res.State)
 	m.Info["test_accuracy"] = fmt.Sprintf("%.4f", final.Accuracy)
+	m.Info["test_balanced_accuracy"] = fmt.Sprintf("%.4f", final.Balanced)
 	m.Info["test_loss"] = fmt.Sprintf("%.4f", final.Loss)
 	if err := model.Save(f.Out, m); err != nil {
 		return err
@@ -233,8 +242,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if res.Stopped != "" {
 		fmt.Fprintf(stdout, "stopped: %s\n", res.Stopped)
 	}
-	fmt.Fprintf(stdout, "done   test accuracy %.2f%%, loss %.4f after %d epochs in %s\n", 100*final.Accuracy, final.Loss,
-		res.State.Epoch, wall.Round(100*time.Millisecond))
+	fmt.Fprintf(stdout, "done   test accuracy %.2f%% (balanced %.2f%%), loss %.4f after %d epochs in %s\n", 100*final.Accuracy,
+		100*final.Balanced, final.Loss, res.State.Epoch, wall.Round(100*time.Millisecond))
+	if showBalanced {
+		final.Confusion.Format(stdout)
+	}
 	fmt.Fprintf(stdout, "saved  %s (metrics in %s)\n", f.Out, f.Log)
 	return nil
 }
@@ -298,6 +310,17 @@ func bestMetric(cfg train.Config) string {
 	return "val_loss"
 }
 
+// classWeights turns -class-weights into per-class loss weights.
+func (f *trainSettings) classWeights(d *data.Dataset) []float32 {
+	switch f.ClassWeights {
+	case "balanced":
+		return data.BalancedWeights(d.ClassCounts())
+	case "inverse":
+		return data.InverseFrequencyWeights(d.ClassCounts())
+	}
+	return nil
+}
+
 func (f *trainSettings) check() error {
 	switch {
 	case f.Epochs < 1:
@@ -312,11 +335,26 @@ func (f *trainSettings) check() error {
 		return usagef("-val must be a fraction in [0, 1), got %g", f.Val)
 	case f.TrainLimit < 0 || f.TestLimit < 0:
 		return usagef("-train-limit and -test-limit must not be negative")
-	case f.EarlyStop != "" && f.Val == 0:
+	case f.EarlyStop != "" && f.Val == 0 && f.Data != "ham10000":
 		return usagef("-early-stop needs a validation set: add -val 0.1")
 	}
 	if _, err := augment.Parse(f.Augment); err != nil {
 		return usagef("-augment: %v", err)
+	}
+	switch {
+	case f.ClassWeights != "none" && f.ClassWeights != "balanced" && f.ClassWeights != "inverse":
+		return usagef("-class-weights %q: want none, balanced or inverse", f.ClassWeights)
+	case f.Sampler != "shuffle" && f.Sampler != "balanced":
+		return usagef("-sampler %q: want shuffle or balanced", f.Sampler)
+	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy":
+		return usagef("-best %q: want val_loss, val_accuracy or val_balanced_accuracy", f.Best)
+	case f.Data == "ham10000" && f.Val != 0:
+		return usagef("-val does not apply to ham10000, which is split by lesion into train, validation and test parts")
+	}
+	if f.Data == "ham10000" {
+		if _, _, err := f.Ham.size(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -335,28 +373,42 @@ func (f *trainSettings) defaults() {
 	}
 }
 
-// loadData loads the dataset, takes the class subset and the limits.
-func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, testSet *data.Dataset, err error) {
-	if _, err := data.Lookup(f.Data); err != nil {
-		return nil, nil, usagef("-data: %v", err)
-	}
-	trainSet, testSet, err = loadData(f.Data, f.DataDir, stdout, stderr)
-	if err != nil {
-		return nil, nil, err
+// loadData loads the dataset and returns its training, validation (nil
+// without -val) and test sets, after the class subset and the limits.
+func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, testSet *data.Dataset, err error) {
+	if f.Data == "ham10000" {
+		if trainSet, valSet, testSet, err = f.loadHAM(stdout); err != nil {
+			return nil, nil, nil, err
+		}
+	} else {
+		if _, err := data.Lookup(f.Data); err != nil {
+			return nil, nil, nil, usagef("-data: %v (or ham10000)", err)
+		}
+		if trainSet, testSet, err = loadData(f.Data, f.DataDir, stdout, stderr); err != nil {
+			return nil, nil, nil, err
+		}
 	}
 	if f.Classes != "" {
 		classes, err := data.ParseClassList(f.Classes, trainSet.Classes)
 		if err != nil {
-			return nil, nil, usagef("-classes: %v", err)
+			return nil, nil, nil, usagef("-classes: %v", err)
 		}
-		if trainSet, err = trainSet.ClassSubset(classes); err != nil {
-			return nil, nil, err
-		}
-		if testSet, err = testSet.ClassSubset(classes); err != nil {
-			return nil, nil, err
+		for _, d := range []**data.Dataset{&trainSet, &valSet, &testSet} {
+			if *d == nil {
+				continue
+			}
+			if *d, err = (*d).ClassSubset(classes); err != nil {
+				return nil, nil, nil, err
+			}
 		}
 	}
-	return limit(trainSet, f.TrainLimit), limit(testSet, f.TestLimit), nil
+	trainSet, testSet = limit(trainSet, f.TrainLimit), limit(testSet, f.TestLimit)
+	if f.Val > 0 {
+		if trainSet, valSet, err = trainSet.Split(f.Val, rng.New(f.Seed+2)); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return trainSet, valSet, testSet, nil
 }
 
 // limit keeps the first n examples of d (all of them when n is 0).
@@ -372,7 +424,8 @@ func limit(d *data.Dataset, n int) *data.Dataset {
 }
 
 // config turns the flags into a training configuration for m.
-func (f *trainSettings) config(m *model.Model, trainSize int) (train.Config, error) {
+func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset) (train.Config, error) {
+	trainSize := trainSet.Len()
 	params := m.Net.Params()
 	lr := f.LR
 	var opt optim.Optimizer
@@ -411,14 +464,22 @@ func (f *trainSettings) config(m *model.Model, trainSize int) (train.Config, err
 	if err != nil {
 		return train.Config{}, usagef("-schedule: %v", err)
 	}
-	cfg := train.Config{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed + 1, Optimizer: opt, Schedule: sched, ClipNorm: f.Clip}
+	cfg := train.Config{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed + 1, Optimizer: opt, Schedule: sched, ClipNorm: f.Clip,
+		ClassWeights: f.classWeights(trainSet)}
+	cfg.EarlyStop.Metric = f.Best
+	if f.Best == "" && f.Data == "ham10000" {
+		cfg.EarlyStop.Metric = "val_balanced_accuracy"
+	}
 	if f.EarlyStop != "" {
 		metric, patience, ok := strings.Cut(f.EarlyStop, ":")
 		n, err := strconv.Atoi(patience)
-		if !ok || err != nil || n < 1 || (metric != "val_loss" && metric != "val_accuracy") {
-			return train.Config{}, usagef("-early-stop %q: want val_loss:N or val_accuracy:N with N ≥ 1", f.EarlyStop)
+		if !ok || err != nil || n < 1 || (metric != "val_loss" && metric != "val_accuracy" && metric != "val_balanced_accuracy") {
+			return train.Config{}, usagef("-early-stop %q: want val_loss:N, val_accuracy:N or val_balanced_accuracy:N with N ≥ 1", f.EarlyStop)
 		}
 		cfg.EarlyStop = train.EarlyStop{Metric: metric, Patience: n}
+	}
+	if f.Sampler == "balanced" {
+		cfg.Sampler = func(r *rng.RNG) (train.Sampler, error) { return data.NewBalancedSampler(trainSet, f.Batch, r) }
 	}
 	return cfg, nil
 }
@@ -469,15 +530,22 @@ func shapeText(shape []int) string {
 	return strings.Join(parts, "x")
 }
 
-// epochLine is the line printed after each epoch.
-func epochLine(e train.Epoch, epochs int) string {
+// epochLine is the line printed after each epoch; with balanced set it
+// shows the balanced accuracy of the validation and test sets too.
+func epochLine(e train.Epoch, epochs int, balanced bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "epoch %*d/%d  train loss %.4f acc %6.2f%%", len(strconv.Itoa(epochs)), e.Epoch, epochs, e.TrainLoss, 100*e.TrainAccuracy)
 	if e.ValLoss != 0 || e.ValAccuracy != 0 {
 		fmt.Fprintf(&b, "  val loss %.4f acc %6.2f%%", e.ValLoss, 100*e.ValAccuracy)
+		if balanced {
+			fmt.Fprintf(&b, " bal %6.2f%%", 100*e.ValBalanced)
+		}
 	}
 	if e.TestLoss != 0 || e.TestAccuracy != 0 {
 		fmt.Fprintf(&b, "  test loss %.4f acc %6.2f%%", e.TestLoss, 100*e.TestAccuracy)
+		if balanced {
+			fmt.Fprintf(&b, " bal %6.2f%%", 100*e.TestBalanced)
+		}
 	}
 	fmt.Fprintf(&b, "  lr %.3g  %.1fs (%.0f img/s)", e.LearningRate, e.Seconds, e.ImagesPerSec)
 	if e.Best {
