@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"train":   {"train a model on MNIST or Fashion-MNIST", runTrain},
 		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
 		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
+		"serve":   {"serve a playground page and a JSON API for a trained model", runServe},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"version": {"print the version", runVersion},
 	}
