@@ -31,7 +31,9 @@ type FeatureMap struct {
 	// Min and Max are the values drawn black and white, the same for every
 	// channel of the stage, so that a channel that hardly responds looks
 	// dark: Min is the smallest value or 0, whichever is lower, and Max
-	// the largest value.
+	// the largest value. In between, a value at fraction t of the way is
+	// drawn with brightness √t, which lets weak responses show beside the
+	// strongest one.
 	Min float32 `json:"min"`
 	Max float32 `json:"max"`
 
@@ -110,8 +112,9 @@ func mapRange(v []float32) (lo, hi float32) {
 	return lo, hi
 }
 
-// grayImage draws h×w values, lo as black and hi as white. When hi ≤ lo
-// every pixel is black.
+// grayImage draws h×w values, lo as black and hi as white, a value at
+// fraction t of the way with brightness √t. When hi ≤ lo every pixel is
+// black.
 func grayImage(v []float32, h, w int, lo, hi float32) *image.Gray {
 	g := image.NewGray(image.Rect(0, 0, w, h))
 	span := float64(hi) - float64(lo)
@@ -123,7 +126,7 @@ func grayImage(v []float32, h, w int, lo, hi float32) *image.Gray {
 		if t != t {
 			t = 0
 		}
-		g.Pix[i] = uint8(math.Round(min(max(t, 0), 1) * 255))
+		g.Pix[i] = uint8(math.Round(math.Sqrt(min(max(t, 0), 1)) * 255))
 	}
 	return g
 }

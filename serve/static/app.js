@@ -87,6 +87,7 @@
     timer = null;
     queued = null;
     generation++;
+    updateBusy();
     resetResults();
     setStatus('Draw in the black square, or upload a PNG or JPEG picture.');
   });
@@ -96,9 +97,17 @@
   let inFlight = false;
   let queued = null;
 
+  // The results are busy while an answer is awaited or due (aria-busy;
+  // tests wait for it to clear too).
+  const results = document.querySelector('.probs');
+  function updateBusy() {
+    results.setAttribute('aria-busy', String(inFlight || queued !== null || timer !== null));
+  }
+
   function enqueue(job) {
     queued = job;
     if (!inFlight) runQueued();
+    updateBusy();
   }
 
   async function runQueued() {
@@ -111,17 +120,20 @@
     } finally {
       inFlight = false;
       if (queued) runQueued();
+      updateBusy();
     }
   }
 
   function schedule() {
-    if (timer === null) timer = setTimeout(() => { timer = null; sendCanvas(); }, THROTTLE_MS);
+    if (timer === null) timer = setTimeout(() => { timer = null; sendCanvas(); updateBusy(); }, THROTTLE_MS);
+    updateBusy();
   }
 
   function sendNow() {
     clearTimeout(timer);
     timer = null;
     sendCanvas();
+    updateBusy();
   }
 
   function sendCanvas() {
@@ -223,7 +235,9 @@
   }
 
   function percent(p) {
-    return (100 * p).toFixed(p >= 0.9995 || p < 0.0005 ? 0 : 1) + '%';
+    if (p > 0.999 && p < 1) return '>99.9%';
+    if (p > 0 && p < 0.001) return '<0.1%';
+    return (100 * p).toFixed(p === 0 || p === 1 ? 0 : 1) + '%';
   }
 
   function resetResults() {
@@ -255,8 +269,8 @@
     prediction.querySelector('.prob').textContent = percent(best.prob) + ' sure';
     inputImg.src = ans.input;
     showMaps(ans.feature_maps || []);
-    const others = ans.top.slice(1).map((t) => `${t.class} ${percent(t.prob)}`).join(', ');
-    setStatus(`Looks like ${best.class}` + (others ? ` (then ${others}).` : '.'));
+    const others = ans.top.slice(1).filter((t) => t.prob >= 0.01).map((t) => `${t.class} ${percent(t.prob)}`).join(', ');
+    setStatus(`Looks like ${best.class}` + (others ? ` (or perhaps ${others}).` : '.'));
   }
 
   function showMaps(maps) {
@@ -275,7 +289,7 @@
         dims.textContent = `${m.shape[0]} maps of ${m.shape[1]}×${m.shape[2]}${shown}`;
         h.appendChild(dims);
         const grid = document.createElement('div');
-        grid.className = m.channels.length > 24 ? 'grid small' : 'grid';
+        grid.className = 'grid ' + (m.channels.length <= 8 ? 'large' : m.channels.length <= 24 ? '' : 'small');
         m.channels.forEach((_, c) => {
           const img = document.createElement('img');
           img.alt = `layer ${m.layer}, map ${c + 1}`;
