@@ -54,7 +54,9 @@
 //	400  empty body, malformed JSON or multipart, data that is not a PNG or
 //	     JPEG image, a picture with no digit in it, a bad query parameter
 //	405  a method other than POST (the Allow header says which)
-//	413  a body over Options.MaxBodyBytes (2 MiB by default)
+//	404  an unknown /api/ path
+//	413  a body over Options.MaxBodyBytes (2 MiB by default), or a picture
+//	     of more than Options.MaxPixels pixels (33 megapixels by default)
 //	415  a Content-Type other than the ones above
 //	422  an "input" whose length does not match the model's input shape
 //	500  a fault in the server; it keeps running

@@ -19,6 +19,12 @@ import (
 // saved as JPEG, far more than a drawing.
 const DefaultMaxBodyBytes = 2 << 20
 
+// DefaultMaxPixels is the largest picture, in pixels, that is decoded
+// unless Options.MaxPixels says otherwise: a 33-megapixel photo. A small
+// compressed file can claim a huge picture; this keeps one request from
+// taking gigabytes of memory.
+const DefaultMaxPixels = 1 << 25
+
 // DefaultMaxMapChannels is how many channels of each feature map an answer
 // holds at most unless Options.MaxMapChannels says otherwise.
 const DefaultMaxMapChannels = 64
@@ -28,6 +34,10 @@ type Options struct {
 	// MaxBodyBytes caps the size of a request body; a larger one gets
 	// 413. 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+
+	// MaxPixels caps the width × height of a picture; a larger one gets
+	// 413 before it is decoded. 0 means DefaultMaxPixels.
+	MaxPixels int
 
 	// MaxMapChannels caps the channels of each feature map in an answer.
 	// 0 means DefaultMaxMapChannels.
@@ -62,6 +72,9 @@ var staticFiles embed.FS
 func New(m *model.Model, opts Options) *Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxPixels <= 0 {
+		opts.MaxPixels = DefaultMaxPixels
 	}
 	if opts.MaxMapChannels <= 0 {
 		opts.MaxMapChannels = DefaultMaxMapChannels

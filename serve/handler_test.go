@@ -3,8 +3,10 @@ package serve
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -538,5 +540,48 @@ func TestConcurrentRequests(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// hugePNG returns a small PNG file whose header claims w×h pixels (its
+// pixel data is that of a 1×1 picture): a decompression bomb in miniature.
+func hugePNG(t *testing.T, w, h uint32) []byte {
+	t.Helper()
+	b := encodePNG(t, image.NewGray(image.Rect(0, 0, 1, 1)))
+	// The IHDR chunk follows the 8-byte signature: length (4), "IHDR" (4),
+	// width (4), height (4), 5 more bytes, then the CRC of type and data.
+	binary.BigEndian.PutUint32(b[16:], w)
+	binary.BigEndian.PutUint32(b[20:], h)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+func TestHugePictureIsRefusedBeforeDecoding(t *testing.T) {
+	m := newTestModel(t, testSpec, mnistInput())
+	for _, c := range []struct {
+		w, h   uint32
+		opts   Options
+		status int
+		want   string
+	}{
+		{30000, 30000, Options{}, 413, "the png picture is 30000×30000 pixels, more than the 33554432 accepted"},
+		{2000, 2000, Options{MaxPixels: 1 << 20}, 413, "the png picture is 2000×2000 pixels, more than the 1048576 accepted"},
+		// Under the cap it gets as far as the decoder, which finds the
+		// pixel data missing.
+		{2000, 2000, Options{}, 400, "decoding png"},
+	} {
+		code, a, _ := do(t, New(m, c.opts), "POST", "/api/predict", "image/png", hugePNG(t, c.w, c.h))
+		if code != c.status || !strings.Contains(a.Error, c.want) {
+			t.Errorf("%d×%d, MaxPixels %d: status %d, error %q; want %d and %q", c.w, c.h, c.opts.MaxPixels, code, a.Error, c.status, c.want)
+		}
+	}
+	// The cap counts pixels, not bytes: a 90×90 drawing passes a cap of
+	// 8100 and fails one of 8099.
+	seven := encodePNG(t, drawnSeven())
+	if code, a, _ := do(t, New(m, Options{MaxPixels: 8100}), "POST", "/api/predict", "image/png", seven); code != 200 {
+		t.Errorf("90×90 under a cap of 8100 pixels: status %d, %q", code, a.Error)
+	}
+	if code, _, _ := do(t, New(m, Options{MaxPixels: 8099}), "POST", "/api/predict", "image/png", seven); code != 413 {
+		t.Errorf("90×90 under a cap of 8099 pixels: status %d, want 413", code)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	_ "image/jpeg" // for image.DecodeConfig
+	_ "image/png"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -254,6 +256,14 @@ func decodeDataURI(s string) ([]byte, error) {
 
 // prepareImage decodes a PNG or JPEG and prepares it for the model.
 func (h *Handler) prepareImage(b []byte) (*tensor.Tensor, error) {
+	// Read the size from the header first: refuse a huge picture before
+	// its pixels take memory. Data that is no PNG or JPEG at all is left
+	// to imageprep.Decode, whose errors say what is wrong.
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err == nil {
+		if n := int64(cfg.Width) * int64(cfg.Height); n > int64(h.opts.MaxPixels) {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "the %s picture is %d×%d pixels, more than the %d accepted", format, cfg.Width, cfg.Height, h.opts.MaxPixels)
+		}
+	}
 	img, _, err := imageprep.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, "%v", err)
