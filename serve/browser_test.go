@@ -139,6 +139,30 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	ctx, cancel = chromedp.NewContext(ctx, chromedp.WithLogf(t.Logf))
 	defer cancel()
 
+	// Collect the script errors of the page: there must be none.
+	var pageErrors []string
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	consoleDone := make(chan bool)
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				pageErrors = append(pageErrors, m.String())
+			}
+		}
+	}()
+	defer func() {
+		stopConsole()
+		<-consoleDone
+		for _, e := range pageErrors {
+			t.Errorf("script error in the page: %s", e)
+		}
+	}()
+
 	err := chromedp.Do(ctx,
 		chromedp.Navigate("http://"+addr+"/"),
 		// The bars appear once the page has read /api/model.

@@ -167,6 +167,13 @@ func TestPredictWithMaps(t *testing.T) {
 	if len(a.Probs) != 10 {
 		t.Errorf("maps=0: %d probabilities", len(a.Probs))
 	}
+
+	// A model without convolutions has no maps to give.
+	mlp := newTestModel(t, "flatten dense(16) relu dense(10)", mnistInput())
+	code, a, _ = do(t, New(mlp, Options{}), "POST", "/api/predict?maps=1", "image/png", seven)
+	if code != 200 || a.FeatureMaps != nil || len(a.Probs) != 10 {
+		t.Errorf("mlp with maps=1: status %d, %d maps, %d probabilities, error %q", code, len(a.FeatureMaps), len(a.Probs), a.Error)
+	}
 }
 
 func TestInputImageColour(t *testing.T) {

@@ -248,6 +248,7 @@
     prediction.querySelector('.prob').textContent = '';
     inputImg.removeAttribute('src');
     mapsBox.replaceChildren();
+    delete mapsBox.dataset.layout;
   }
 
   function show(ans) {
@@ -275,6 +276,11 @@
 
   function showMaps(maps) {
     if (!mapsToggle.checked) return;
+    if (maps.length === 0) {
+      mapsBox.textContent = 'This model has no convolutions to show.';
+      mapsBox.dataset.layout = 'none';
+      return;
+    }
     // Reuse the images while the layout stays the same, to avoid flicker.
     const layout = maps.map((m) => `${m.layer}:${m.channels.length}`).join(',');
     if (mapsBox.dataset.layout !== layout) {
