@@ -37,6 +37,7 @@ func commands() map[string]command {
 		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
 		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
 		"bench":   {"time training and inference of the preset models on this machine", runBench},
+		"serve":   {"serve a playground page and a JSON API for a trained model", runServe},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"version": {"print the version", runVersion},
 	}

@@ -1,0 +1,323 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/chromedp"
+
+	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/train"
+)
+
+// The browser test is steered by two environment variables:
+//
+//	GOCNN_SERVE_MODEL=m.safetensors  serve this model instead of training one
+//	GOCNN_SCREENSHOT=docs/playground.png  also save the screenshot there
+//
+// The README's picture is made with a LeNet-5 trained for one epoch:
+//
+//	go run ./cmd/gocnn train -model lenet5 -epochs 1 -out /tmp/lenet5.safetensors
+//	GOCNN_SERVE_MODEL=/tmp/lenet5.safetensors GOCNN_SCREENSHOT=$PWD/docs/playground.png \
+//		go test ./serve -run Browser -count=1
+
+// findChromium returns the path of a Chromium or Chrome on PATH, or "".
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// playgroundModel returns the model to serve and whether it has learnt
+// MNIST, so that a drawn digit must be recognised: the model named by
+// GOCNN_SERVE_MODEL; else, when MNIST is in the data folder, the tiny
+// preset trained for one epoch on 5,000 of its images (a few seconds);
+// else an untrained one.
+func playgroundModel(t *testing.T) (*model.Model, bool) {
+	t.Helper()
+	env := nn.NewEnv(1, 2)
+	t.Cleanup(env.Close)
+	if path := os.Getenv("GOCNN_SERVE_MODEL"); path != "" {
+		m, err := model.Load(path, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, m.Info["dataset"] == "mnist"
+	}
+	spec, err := model.Preset("tiny", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(spec, model.Input{Shape: []int{1, 28, 28}, Prep: model.PrepMNIST}, digitClasses, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := data.Check(data.MNIST(), data.LoadOptions{})
+	if err != nil {
+		t.Logf("no data folder (%v): serving an untrained model", err)
+		return m, false
+	}
+	for _, s := range status {
+		if s.Err != nil {
+			if !errors.Is(s.Err, fs.ErrNotExist) {
+				t.Logf("%s: %v", s.Path, s.Err)
+			}
+			t.Logf("MNIST is not in the data folder (gocnn data fetch mnist puts it there): serving an untrained model")
+			return m, false
+		}
+	}
+	trainSet, _, err := data.Load("mnist", data.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]int, 5000)
+	for i := range first {
+		first[i] = i
+	}
+	start := time.Now()
+	_, err = train.Fit(context.Background(), m.Net, trainSet.Subset(first), train.Config{
+		Epochs: 1, BatchSize: 32, Seed: 1,
+		Optimizer: optim.NewSGD(m.Net.Params(), 0.05, 0.9),
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("trained %s on 5,000 MNIST images in %v", spec, time.Since(start).Round(time.Millisecond))
+	return m, true
+}
+
+// rect is an element's box in CSS pixels of the viewport.
+type rect struct{ X, Y, W, H float64 }
+
+// TestPlaygroundInBrowser opens the page in headless Chromium, draws a
+// digit on the canvas with the mouse, and checks that the page shows the
+// model's prediction, the network's input and the feature maps.
+func TestPlaygroundInBrowser(t *testing.T) {
+	browser := findChromium()
+	if browser == "" {
+		t.Skip("chromium not found: install Debian's chromium package to run the browser test")
+	}
+	m, trained := playgroundModel(t)
+	addr, _ := startServer(t, New(m, Options{}), ServerOptions{})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ctx, cancel = chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the sandbox does not work as root, as in CI containers
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	)
+	defer cancel()
+	ctx, cancel = chromedp.NewContext(ctx, chromedp.WithLogf(t.Logf))
+	defer cancel()
+
+	// Collect the script errors of the page: there must be none.
+	var pageErrors []string
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	consoleDone := make(chan bool)
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				pageErrors = append(pageErrors, m.String())
+			}
+		}
+	}()
+	defer func() {
+		stopConsole()
+		<-consoleDone
+		for _, e := range pageErrors {
+			t.Errorf("script error in the page: %s", e)
+		}
+	}()
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+addr+"/"),
+		// The bars appear once the page has read /api/model.
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#bars li').length === 10`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if err != nil {
+		t.Fatalf("opening the page: %v", err)
+	}
+	pad, err := chromedp.Run(ctx, chromedp.Evaluate[rect](`(() => {
+		const r = document.getElementById('pad').getBoundingClientRect();
+		return {X: r.left, Y: r.top, W: r.width, H: r.height};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pad.W < 100 || pad.H < 100 {
+		t.Fatalf("the canvas is %gx%g pixels", pad.W, pad.H)
+	}
+
+	// Draw a 7 in one stroke: the bar from left to right, then the stem
+	// down to the left, in small steps as a hand would.
+	stroke := [][2]float64{{0.28, 0.22}, {0.72, 0.22}, {0.46, 0.84}}
+	at := func(p [2]float64) (float64, float64) { return pad.X + p[0]*pad.W, pad.Y + p[1]*pad.H }
+	leftHeld := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons = input.MouseButtonLeft, 1 }
+	x, y := at(stroke[0])
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(chromedp.MousePressed, x, y, leftHeld, chromedp.ClickCount(1))}
+	for i := 1; i < len(stroke); i++ {
+		for k := 1; k <= 12; k++ {
+			f := float64(k) / 12
+			x, y = at([2]float64{stroke[i-1][0] + f*(stroke[i][0]-stroke[i-1][0]), stroke[i-1][1] + f*(stroke[i][1]-stroke[i-1][1])})
+			steps = append(steps, chromedp.MouseEvent(chromedp.MouseMoved, x, y, leftHeld), chromedp.Sleep(8*time.Millisecond))
+		}
+	}
+	steps = append(steps, chromedp.MouseEvent(chromedp.MouseReleased, x, y, leftHeld, chromedp.ClickCount(1)))
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("drawing: %v", err)
+	}
+
+	// The stroke is on the canvas: white ink in the middle of the bar.
+	ink, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`Array.from(document.getElementById('pad').getContext('2d').getImageData(140, 62, 1, 1).data)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ink) != 4 || ink[0] < 200 {
+		t.Errorf("canvas pixel under the stroke is %v, want white", ink)
+	}
+
+	// Once the answer to the finished drawing is in (the results are no
+	// longer busy), the page shows a prediction with the top bar
+	// highlighted, the network's input and the feature maps.
+	predicted, err := chromedp.Run(ctx, chromedp.Poll[string](
+		`document.querySelector('.probs').getAttribute('aria-busy') === 'false' &&
+		 document.querySelectorAll('#maps img[src^="data:image/png"]').length > 0 &&
+		 document.getElementById('prediction').dataset.class`,
+		chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
+		t.Fatalf("no prediction appeared: %v (status line %q)", err, status)
+	}
+	type pageState struct {
+		Predicted, Top, Status, Input string
+		Tops, Maps                    int
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[pageState](`(() => ({
+		Predicted: document.getElementById('prediction').dataset.class,
+		Top: (document.querySelector('#bars li.top .name') || {}).textContent || '',
+		Tops: document.querySelectorAll('#bars li.top').length,
+		Status: document.getElementById('status').textContent,
+		Input: document.getElementById('input').src.slice(0, 22),
+		Maps: document.querySelectorAll('#maps .stage').length,
+	}))()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("predicted %q; page: %+v", predicted, state)
+	if state.Tops != 1 || state.Top != state.Predicted || !strings.HasPrefix(state.Status, "Looks like "+state.Predicted) {
+		t.Errorf("the highlighted bar (%q, %d highlighted) and the status line (%q) disagree with the prediction %q",
+			state.Top, state.Tops, state.Status, state.Predicted)
+	}
+	if state.Input != "data:image/png;base64," {
+		t.Errorf("the network's input is not shown (src starts %q)", state.Input)
+	}
+	if want := len(featureMapStages(m)); state.Maps != want {
+		t.Errorf("%d feature map stages shown, want %d", state.Maps, want)
+	}
+	if trained && state.Predicted != "7" {
+		t.Errorf("a model trained on MNIST read the drawn 7 as %q", state.Predicted)
+	}
+
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "playground.png")
+	if err := atomicfile.WriteFile(path, shot); err != nil {
+		t.Fatal(err)
+	}
+	if out := os.Getenv("GOCNN_SCREENSHOT"); out != "" {
+		if err := atomicfile.WriteFile(out, shot); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot saved to %s", out)
+	}
+
+	// Clear wipes the canvas and the results.
+	cleared, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => {
+		document.getElementById('clear').click();
+		return document.getElementById('prediction').dataset.class + '|' + document.querySelectorAll('#maps img').length;
+	})()`))
+	if err != nil || cleared != "|0" {
+		t.Errorf("after Clear: %q, %v; want no prediction and no maps", cleared, err)
+	}
+
+	// Uploading a blank picture gives a gentle message, not a prediction;
+	// uploading a drawing gives a prediction and shows the picture on the
+	// canvas.
+	dir := t.TempDir()
+	blank, seven := filepath.Join(dir, "blank.png"), filepath.Join(dir, "seven.png")
+	if err := atomicfile.WriteFile(blank, encodePNG(t, image.NewGray(image.Rect(0, 0, 40, 40)))); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteFile(seven, encodePNG(t, drawnSeven())); err != nil {
+		t.Fatal(err)
+	}
+	upload := func(path, until string) string {
+		t.Helper()
+		err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}))
+		if err != nil {
+			t.Fatalf("uploading %s: %v", filepath.Base(path), err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Poll[string](until, chromedp.WithPollingTimeout(10*time.Second)))
+		if err != nil {
+			status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
+			t.Fatalf("uploading %s: %v (status line %q)", filepath.Base(path), err, status)
+		}
+		return got
+	}
+	msg := upload(blank, `document.getElementById('status').classList.contains('error') && document.getElementById('status').textContent`)
+	if !strings.Contains(msg, "No digit found") {
+		t.Errorf("after uploading a blank picture the status line says %q", msg)
+	}
+	upload(seven, `document.querySelector('.probs').getAttribute('aria-busy') === 'false' && document.getElementById('prediction').dataset.class`)
+	corner, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`Array.from(document.getElementById('pad').getContext('2d').getImageData(140, 140, 1, 1).data)`))
+	if err != nil || len(corner) != 4 || corner[0] < 200 {
+		t.Errorf("the uploaded picture is not on the canvas: centre pixel %v, %v", corner, err)
+	}
+}
+
+// featureMapStages lists the first layer of each stage the page draws.
+func featureMapStages(m *model.Model) []string {
+	var s []string
+	for i := range m.Net.Layers {
+		if _, ok := stageEnd(m.Net.Layers, i); ok {
+			s = append(s, fmt.Sprint(i))
+		}
+	}
+	return s
+}

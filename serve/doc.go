@@ -1,0 +1,72 @@
+// Package serve puts a trained model behind HTTP: a playground page where
+// a person draws a digit and watches the network's probabilities and
+// feature maps change stroke by stroke, and a small JSON API that the page
+// uses and that scripts can call.
+//
+// New returns the http.Handler; Serve runs it on a listener with the
+// timeouts and limits a server on a network needs, until its context ends.
+// The page and its script and style sheet are embedded in the binary and
+// load nothing from elsewhere.
+//
+// # Routes
+//
+//	GET  /              the playground page
+//	GET  /static/...    its script and style sheet
+//	GET  /api/model     the model: spec, classes, input shape and preparation, layers
+//	POST /api/predict   classify one image (or one prepared input)
+//
+// # POST /api/predict
+//
+// The body is one of:
+//
+//   - a PNG or JPEG image, with Content-Type image/png or image/jpeg (the
+//     page sends its canvas this way);
+//   - multipart/form-data with the image in a file field named "image" (or,
+//     failing that, the first file field): what an HTML upload form sends;
+//   - application/json, either {"image": "data:image/png;base64,..."} (a
+//     data URI or bare base64 of a PNG or JPEG), or {"input": [...]}, the
+//     model's input itself: C·H·W numbers in [0, 1] in channel, row,
+//     column order, as the data set holds them, before the model's
+//     normalisation, which the server applies.
+//
+// An image is prepared as the model's training data was (see
+// predict.Prepare): for an MNIST model, the digit is found, fitted into
+// 20×20 pixels and centred in 28×28, whatever the size of the picture.
+//
+// The answer is JSON:
+//
+//	{
+//	  "classes": ["0", "1", ...],           // the model's class names
+//	  "probs":   [0.001, 0.97, ...],        // one probability per class
+//	  "top":     [{"class": "1", "index": 1, "prob": 0.97}, ...], // the three best
+//	  "input":   "data:image/png;base64,...", // what the network saw
+//	  "feature_maps": [...]                   // with ?maps=1 only
+//	}
+//
+// With the query parameter maps=1 the answer also holds the feature maps
+// of the convolutional stages (see FeatureMap): one small grayscale PNG per
+// channel, as data URIs. They are left out by default, which keeps the
+// answer to a script short.
+//
+// Errors are JSON too, {"error": "what is wrong"}, with the status saying
+// whose fault it is:
+//
+//	400  empty body, malformed JSON or multipart, data that is not a PNG or
+//	     JPEG image, a picture with no digit in it, a bad query parameter
+//	405  a method other than POST (the Allow header says which)
+//	404  an unknown /api/ path
+//	413  a body over Options.MaxBodyBytes (2 MiB by default), or a picture
+//	     of more than Options.MaxPixels pixels (33 megapixels by default)
+//	415  a Content-Type other than the ones above
+//	422  an "input" whose length does not match the model's input shape
+//	500  a fault in the server; it keeps running
+//
+// For example, with curl:
+//
+//	curl --data-binary @digit.png -H 'Content-Type: image/png' http://127.0.0.1:8080/api/predict
+//	curl -F image=@photo.jpg 'http://127.0.0.1:8080/api/predict?maps=1'
+//
+// A model is not safe for concurrent use, so the handler runs the network
+// for one request at a time; decoding and preparing images, the slow part
+// for large photos, run in parallel.
+package serve

@@ -1,0 +1,334 @@
+package serve
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // for image.DecodeConfig
+	_ "image/png"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/imageprep"
+	"github.com/gocnn/gocnn/metrics"
+	"github.com/gocnn/gocnn/predict"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// topCount is how many of the best classes an answer lists in "top".
+const topCount = 3
+
+// prediction is the answer of POST /api/predict.
+type prediction struct {
+	Classes     []string     `json:"classes"`
+	Probs       []float32    `json:"probs"`
+	Top         []topClass   `json:"top"`
+	Input       string       `json:"input"`
+	FeatureMaps []FeatureMap `json:"feature_maps,omitempty"`
+}
+
+// topClass is one of the most probable classes.
+type topClass struct {
+	Class string  `json:"class"`
+	Index int     `json:"index"`
+	Prob  float32 `json:"prob"`
+}
+
+// jsonRequest is the body of an application/json request: exactly one of
+// its fields is set.
+type jsonRequest struct {
+	Image *string   `json:"image"` // data URI or base64 of a PNG or JPEG
+	Input []float32 `json:"input"` // C·H·W values in [0, 1], before normalisation
+}
+
+func (h *Handler) servePredict(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		methodNotAllowed(w, r, "POST")
+		return
+	}
+	maps, err := boolQuery(r, "maps")
+	if err != nil {
+		h.writeFailure(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
+	x, err := h.readInput(r)
+	if err != nil {
+		h.writeFailure(w, r, err)
+		return
+	}
+	res, err := h.run(x, maps)
+	if err != nil {
+		h.writeFailure(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// boolQuery reads an optional true/false query parameter.
+func boolQuery(r *http.Request, name string) (bool, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return false, nil
+	}
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, errorf(http.StatusBadRequest, "query parameter %s=%q: want 1 or 0 (or true or false)", name, s)
+	}
+	return v, nil
+}
+
+// readInput reads the request body and turns it into the model's input:
+// prepared and normalised, [C, H, W].
+func (h *Handler) readInput(r *http.Request) (*tensor.Tensor, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil, errorf(http.StatusUnsupportedMediaType, "the request has no Content-Type: send image/png, image/jpeg, multipart/form-data or application/json")
+	}
+	mediaType, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, errorf(http.StatusUnsupportedMediaType, "unreadable Content-Type %q: %v", ct, err)
+	}
+	switch mediaType {
+	case "image/png", "image/jpeg", "image/jpg":
+		body, err := readBody(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		return h.prepareImage(body)
+	case "multipart/form-data":
+		body, err := readMultipartImage(r.Body, params["boundary"])
+		if err != nil {
+			return nil, err
+		}
+		return h.prepareImage(body)
+	case "application/json":
+		body, err := readBody(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		return h.readJSON(body)
+	default:
+		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported Content-Type %q: send image/png, image/jpeg, multipart/form-data or application/json", mediaType)
+	}
+}
+
+// readBody reads a whole (size-capped) body; an empty one is an error.
+func readBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if len(b) == 0 {
+		return nil, errorf(http.StatusBadRequest, "empty request body: send a PNG or JPEG image")
+	}
+	return b, nil
+}
+
+// bodyError turns a failure to read the body into 413 when the body was
+// over the cap and 400 otherwise.
+func bodyError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errorf(http.StatusRequestEntityTooLarge, "the request body is larger than the limit of %s", byteSize(tooBig.Limit))
+	}
+	return errorf(http.StatusBadRequest, "reading the request body: %v", err)
+}
+
+// byteSize writes n bytes for people: "2 MiB", "300 KiB", "17 bytes".
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// readMultipartImage returns the contents of the file field "image" of a
+// multipart form, or of its first file field if none has that name.
+func readMultipartImage(body io.Reader, boundary string) ([]byte, error) {
+	if boundary == "" {
+		return nil, errorf(http.StatusBadRequest, "multipart/form-data without a boundary parameter")
+	}
+	mr := multipart.NewReader(body, boundary)
+	var first []byte
+	found := false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, multipartError(err)
+		}
+		if part.FileName() == "" && part.FormName() != "image" {
+			continue // another form field
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			return nil, multipartError(err)
+		}
+		if part.FormName() == "image" {
+			if len(b) == 0 {
+				return nil, errorf(http.StatusBadRequest, "the form's image field is empty: choose a PNG or JPEG file")
+			}
+			return b, nil
+		}
+		if !found {
+			first, found = b, true
+		}
+	}
+	if !found {
+		return nil, errorf(http.StatusBadRequest, `the form has no file: send the image in a field named "image"`)
+	}
+	if len(first) == 0 {
+		return nil, errorf(http.StatusBadRequest, "the form's file is empty: choose a PNG or JPEG file")
+	}
+	return first, nil
+}
+
+func multipartError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return bodyError(err)
+	}
+	return errorf(http.StatusBadRequest, "reading the multipart form: %v", err)
+}
+
+// readJSON reads an application/json request.
+func (h *Handler) readJSON(body []byte) (*tensor.Tensor, error) {
+	var req jsonRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return nil, errorf(http.StatusBadRequest, `invalid JSON request: %v (want {"image": "data:image/png;base64,..."} or {"input": [numbers]})`, err)
+	}
+	if dec.More() {
+		return nil, errorf(http.StatusBadRequest, "invalid JSON request: more than one JSON value in the body")
+	}
+	switch {
+	case req.Image != nil && req.Input != nil:
+		return nil, errorf(http.StatusBadRequest, `the JSON request has both "image" and "input": send one`)
+	case req.Image != nil:
+		img, err := decodeDataURI(*req.Image)
+		if err != nil {
+			return nil, err
+		}
+		return h.prepareImage(img)
+	case req.Input != nil:
+		return h.rawInput(req.Input)
+	default:
+		return nil, errorf(http.StatusBadRequest, `the JSON request has neither "image" nor "input"`)
+	}
+}
+
+// decodeDataURI returns the bytes of a base64 data URI
+// ("data:image/png;base64,iVBOR...") or of bare base64.
+func decodeDataURI(s string) ([]byte, error) {
+	payload := s
+	if rest, ok := strings.CutPrefix(s, "data:"); ok {
+		meta, b64, ok := strings.Cut(rest, ",")
+		if !ok || !strings.HasSuffix(meta, ";base64") {
+			return nil, errorf(http.StatusBadRequest, `"image" is a data URI but not a base64 one ("data:image/png;base64,...")`)
+		}
+		payload = b64
+	}
+	payload = strings.TrimRight(payload, "=")
+	b, err := base64.RawStdEncoding.DecodeString(payload)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, `"image" is not valid base64: %v`, err)
+	}
+	if len(b) == 0 {
+		return nil, errorf(http.StatusBadRequest, `"image" is empty: send a PNG or JPEG image`)
+	}
+	return b, nil
+}
+
+// prepareImage decodes a PNG or JPEG and prepares it for the model.
+func (h *Handler) prepareImage(b []byte) (*tensor.Tensor, error) {
+	// Read the size from the header first: refuse a huge picture before
+	// its pixels take memory. Data that is no PNG or JPEG at all is left
+	// to imageprep.Decode, whose errors say what is wrong.
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err == nil {
+		if n := int64(cfg.Width) * int64(cfg.Height); n > int64(h.opts.MaxPixels) {
+			return nil, errorf(http.StatusRequestEntityTooLarge, "the %s picture is %d×%d pixels, more than the %d accepted", format, cfg.Width, cfg.Height, h.opts.MaxPixels)
+		}
+	}
+	img, _, err := imageprep.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, "%v", err)
+	}
+	return h.prepare(img)
+}
+
+func (h *Handler) prepare(img image.Image) (*tensor.Tensor, error) {
+	x, err := predict.Prepare(h.model, img)
+	switch {
+	case errors.Is(err, imageprep.ErrNoDigit):
+		return nil, errorf(http.StatusBadRequest, "no digit found: the picture is blank or has too little contrast")
+	case err != nil:
+		return nil, errorf(http.StatusBadRequest, "preparing the image: %v", err)
+	}
+	return x, nil
+}
+
+// rawInput checks an input sent as numbers against the model's input
+// shape and normalises it as the model was trained.
+func (h *Handler) rawInput(v []float32) (*tensor.Tensor, error) {
+	shape := h.model.Input.Shape
+	if want := inputSize(h.model); len(v) != want {
+		return nil, errorf(http.StatusUnprocessableEntity,
+			`"input" has %d values but the model expects an input of shape %s, %d values`,
+			len(v), tensor.ShapeString(shape), want)
+	}
+	x := tensor.FromData(v, append([]int{1}, shape...)...)
+	if len(h.model.Input.Mean) > 0 {
+		norm := data.Normalization{Mean: h.model.Input.Mean, Std: h.model.Input.Std}
+		if err := norm.ApplyImages(x); err != nil {
+			return nil, err
+		}
+	}
+	return tensor.FromData(x.Data, shape...), nil
+}
+
+// run runs the network on one prepared input and builds the answer.
+func (h *Handler) run(x *tensor.Tensor, maps bool) (*prediction, error) {
+	m := h.model
+	var probs []float32
+	var fmaps []FeatureMap
+	func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.beforeRun != nil {
+			h.beforeRun()
+		}
+		probs = predict.Input(m, x)
+		if maps {
+			fmaps = featureMaps(m.Net, x, h.opts.MaxMapChannels)
+		}
+	}()
+	if len(probs) != len(m.Classes) {
+		return nil, fmt.Errorf("the network gave %d outputs for %d classes", len(probs), len(m.Classes))
+	}
+	res := &prediction{
+		Classes:     m.Classes,
+		Probs:       probs,
+		Input:       pngDataURI(inputImage(x, m.Input.Mean, m.Input.Std)),
+		FeatureMaps: fmaps,
+	}
+	res.Top = []topClass{}
+	for _, c := range metrics.TopK(probs, topCount) {
+		res.Top = append(res.Top, topClass{Class: m.Classes[c], Index: c, Prob: probs[c]})
+	}
+	return res, nil
+}
