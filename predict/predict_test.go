@@ -1,0 +1,90 @@
+package predict
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
+)
+
+func newModel(t *testing.T, in model.Input) *model.Model {
+	t.Helper()
+	spec, err := model.Parse("conv(2,3) relu flatten dense(3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := nn.NewEnv(1, 1)
+	t.Cleanup(env.Close)
+	m, err := model.New(spec, in, []string{"a", "b", "c"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestPrepareResizeNormalises checks that a flat-coloured picture becomes
+// its colour, scaled to [0, 1] and then normalised per channel.
+func TestPrepareResizeNormalises(t *testing.T) {
+	m := newModel(t, model.Input{Shape: []int{3, 8, 6}, Prep: model.PrepResize,
+		Mean: []float32{0.5, 0.25, 0}, Std: []float32{0.5, 0.25, 2}})
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	for y := range 30 {
+		for x := range 40 {
+			img.Set(x, y, color.RGBA{R: 255, G: 0, B: 102, A: 255})
+		}
+	}
+	x, err := Prepare(m, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// (1 − 0.5)/0.5 = 1, (0 − 0.25)/0.25 = −1, (0.4 − 0)/2 = 0.2.
+	want := []float32{1, -1, 0.2}
+	for c := range 3 {
+		for i := range 48 {
+			if v := x.Data[c*48+i]; math.Abs(float64(v-want[c])) > 1e-5 {
+				t.Fatalf("channel %d value %d is %v, want %v", c, i, v, want[c])
+			}
+		}
+	}
+}
+
+// TestImageGivesSoftmaxOfTheNetwork checks the probabilities against the
+// network's own logits.
+func TestImageGivesSoftmaxOfTheNetwork(t *testing.T) {
+	m := newModel(t, model.Input{Shape: []int{1, 28, 28}, Prep: model.PrepMNIST})
+	img := image.NewGray(image.Rect(0, 0, 50, 50))
+	for y := 10; y < 40; y++ {
+		for x := 22; x < 28; x++ {
+			img.SetGray(x, y, color.Gray{Y: 255})
+		}
+	}
+	res, err := Image(m, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logits := m.Net.Forward(res.Input.Reshape(1, 1, 28, 28), false).Data
+	var z float64
+	for _, l := range logits {
+		z += math.Exp(float64(l))
+	}
+	var total float32
+	for i, p := range res.Probs {
+		want := math.Exp(float64(logits[i])) / z
+		if math.Abs(float64(p)-want) > 1e-6 {
+			t.Errorf("class %d: probability %v, want %v", i, p, want)
+		}
+		total += p
+	}
+	if math.Abs(float64(total-1)) > 1e-6 {
+		t.Errorf("probabilities add up to %v", total)
+	}
+	if top := res.Top(2); len(top) != 2 || res.Probs[top[0]] < res.Probs[top[1]] {
+		t.Errorf("top classes %v", top)
+	}
+	if _, err := Image(m, image.NewGray(image.Rect(0, 0, 30, 30))); err == nil {
+		t.Error("a blank picture gave no error")
+	}
+}
