@@ -36,6 +36,9 @@ func commands() map[string]command {
 		"train":   {"train a model on MNIST or Fashion-MNIST", runTrain},
 		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
 		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
+		"inspect": {"show a model's filters, feature maps and probabilities for one image", runInspect},
+		"report":  {"write a self-contained HTML report on a trained model", runReport},
+		"plot":    {"draw training curves from metrics logs, as PNG or SVG", runPlot},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"version": {"print the version", runVersion},
 	}
