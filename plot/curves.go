@@ -195,7 +195,7 @@ func padRange(a *gonum.Axis, frac, half float64) {
 
 // niceTicks marks round numbers, steps of 1, 2, 2.5 or 5 times a power
 // of ten, about six of them, labelled with no more decimals than the step
-// needs. Integer, set, keeps to whole numbers (epochs).
+// needs. Integer, set, keeps to whole numbers, about ten of them (epochs).
 type niceTicks struct{ integer bool }
 
 func (t niceTicks) Ticks(lo, hi float64) []gonum.Tick {
@@ -203,8 +203,8 @@ func (t niceTicks) Ticks(lo, hi float64) []gonum.Tick {
 		return []gonum.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'g', 4, 64)}}
 	}
 	step := niceStep((hi - lo) / 6)
-	if t.integer {
-		step = math.Max(1, step)
+	if t.integer { // every epoch up to about ten of them
+		step = math.Max(1, niceStep((hi-lo)/10))
 	}
 	decimals := max(0, int(math.Ceil(-math.Log10(step)-1e-9)))
 	if step*math.Pow10(decimals) != math.Round(step*math.Pow10(decimals)) { // 2.5, 0.25, ...
