@@ -7,10 +7,9 @@ import (
 	"strings"
 
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/metrics"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
-	"github.com/gocnn/gocnn/train"
+	"github.com/gocnn/gocnn/plot"
 )
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -20,11 +19,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	dataDir := addDataDirFlag(fs)
 	limitN := fs.Int("limit", 0, "use only the first N test images (0: all)")
 	threads := fs.Int("threads", 0, "worker threads (0: one per core)")
+	heatmap := fs.String("confusion", "", "also draw the confusion matrix as a heat map to this .png or .svg file")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
 	if *path == "" {
 		return usagef("-model is required")
+	}
+	if *heatmap != "" {
+		if _, err := plot.FormatOf(*heatmap); err != nil {
+			return usagef("-confusion: %v", err)
+		}
 	}
 	env := nn.NewEnv(1, *threads)
 	defer env.Close()
@@ -32,45 +37,25 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *name == "" {
-		*name = m.Info["dataset"]
-		if *name == "" {
-			return usagef("the model does not say which dataset it was trained on: give -data")
-		}
-	}
-	if _, err := data.Lookup(*name); err != nil {
-		return usagef("-data: %v", err)
-	}
-	_, test, err := loadData(*name, *dataDir, stdout, stderr)
+	test, dataset, err := testSetFor(m, *path, *name, *dataDir, *limitN, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	test, err = matchClasses(test, m.Classes)
-	if err != nil {
-		return fmt.Errorf("%s on %s: %w", *path, *name, err)
-	}
-	test = limit(test, *limitN)
-	if len(m.Input.Mean) > 0 {
-		norm := data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
-		if err := norm.Apply(test); err != nil {
-			return err
-		}
-	}
-	if !slices.Equal(test.Shape(), m.Input.Shape) {
-		return fmt.Errorf("%s expects inputs of shape %v, %s has %v", *path, m.Input.Shape, *name, test.Shape())
-	}
-	ev, err := train.Evaluate(m.Net, test, 256)
+	ev, conf, err := score(m, test)
 	if err != nil {
 		return err
 	}
-	conf := metrics.NewConfusion(m.Classes)
-	for i, p := range ev.Predicted {
-		if err := conf.Add(test.Labels[i], p); err != nil {
+	fmt.Fprintf(stdout, "%s on %s test set (%d images)\nloss %.4f  accuracy %.2f%%\n\n", *path, dataset, test.Len(), ev.Loss, 100*ev.Accuracy)
+	if err := conf.Format(stdout); err != nil {
+		return err
+	}
+	if *heatmap != "" {
+		if err := writeChart(*heatmap, func(w io.Writer, opt plot.Options) error { return plot.ConfusionHeatmap(w, conf, opt) }); err != nil {
 			return err
 		}
+		fmt.Fprintf(stdout, "\nwrote %s\n", *heatmap)
 	}
-	fmt.Fprintf(stdout, "%s on %s test set (%d images)\nloss %.4f  accuracy %.2f%%\n\n", *path, *name, test.Len(), ev.Loss, 100*ev.Accuracy)
-	return conf.Format(stdout)
+	return nil
 }
 
 // matchClasses returns d restricted to, and relabelled in the order of, the

@@ -38,6 +38,9 @@ func commands() map[string]command {
 		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
 		"bench":   {"time training and inference of the preset models on this machine", runBench},
 		"serve":   {"serve a playground page and a JSON API for a trained model", runServe},
+		"inspect": {"show a model's filters, feature maps and probabilities for one image", runInspect},
+		"report":  {"write a self-contained HTML report on a trained model", runReport},
+		"plot":    {"draw training curves from metrics logs, as PNG or SVG", runPlot},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"version": {"print the version", runVersion},
 	}
