@@ -117,6 +117,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	f.defaults()
+	if err := f.makeFolders(); err != nil {
+		return err
+	}
 	trainSet, valSet, testSet, err := f.loadData(stdout, stderr)
 	if err != nil {
 		return err
@@ -354,6 +357,20 @@ func (f *trainSettings) check() error {
 	if f.Data == "ham10000" {
 		if _, _, err := f.Ham.size(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// makeFolders creates the folders of the files training will write, so
+// that a missing folder fails now rather than after the first epoch.
+func (f *trainSettings) makeFolders() error {
+	for _, path := range []string{f.Out, f.Log, f.Checkpoint} {
+		if path == "none" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("making the folder for %s: %w", path, err)
 		}
 	}
 	return nil
