@@ -7,50 +7,37 @@ import (
 	"strings"
 
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/model"
-	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/plot"
 )
 
 func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", "eval -model m.safetensors [flags]", stderr)
-	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
-	name := fs.String("data", "", "dataset to score on: mnist or fashion-mnist (default: the one the model was trained on)")
-	dataDir := addDataDirFlag(fs)
-	limitN := fs.Int("limit", 0, "use only the first N test images (0: all)")
-	threads := fs.Int("threads", 0, "worker threads (0: one per core)")
+	var sf scoreFlags
+	sf.register(fs)
 	heatmap := fs.String("confusion", "", "also draw the confusion matrix as a heat map to this .png or .svg file")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
-	if *path == "" {
-		return usagef("-model is required")
+	if err := sf.check(); err != nil {
+		return err
 	}
 	if *heatmap != "" {
 		if _, err := plot.FormatOf(*heatmap); err != nil {
 			return usagef("-confusion: %v", err)
 		}
 	}
-	env := nn.NewEnv(1, *threads)
-	defer env.Close()
-	m, err := model.Load(*path, env)
+	s, err := sf.score(stdout, stderr)
 	if err != nil {
 		return err
 	}
-	test, dataset, err := testSetFor(m, *path, *name, *dataDir, *limitN, stdout, stderr)
-	if err != nil {
-		return err
-	}
-	ev, conf, err := score(m, test)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s on %s test set (%d images)\nloss %.4f  accuracy %.2f%%\n\n", *path, dataset, test.Len(), ev.Loss, 100*ev.Accuracy)
-	if err := conf.Format(stdout); err != nil {
+	defer s.env.Close()
+	ev := s.eval
+	fmt.Fprintf(stdout, "%s on %s test set (%d images)\nloss %.4f  accuracy %.2f%%\n\n", sf.path, s.dataset, s.test.Len(), ev.Loss, 100*ev.Accuracy)
+	if err := ev.Confusion.Format(stdout); err != nil {
 		return err
 	}
 	if *heatmap != "" {
-		if err := writeChart(*heatmap, func(w io.Writer, opt plot.Options) error { return plot.ConfusionHeatmap(w, conf, opt) }); err != nil {
+		if err := writeChart(*heatmap, func(w io.Writer, opt plot.Options) error { return plot.ConfusionHeatmap(w, ev.Confusion, opt) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nwrote %s\n", *heatmap)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/ham10000"
+	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/rng"
 )
 
@@ -38,6 +39,62 @@ func (h *hamFlags) size() (height, width int, err error) {
 	return height, width, nil
 }
 
+// hamTestSet loads the test part of the split a HAM10000 model was trained
+// with, at the model's input size, from the folders named in its info
+// (dataDir, when given, replaces the data folder).
+func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*data.Dataset, error) {
+	splitFile := m.Info["split_file"]
+	if splitFile == "" {
+		return nil, fmt.Errorf("the model does not name the split file it was trained with")
+	}
+	if dataDir == "" {
+		dataDir = m.Info["data_dir"]
+	}
+	opts := ham10000.Options{Dir: dataDir, Height: m.Input.Shape[1], Width: m.Input.Shape[2], Channels: m.Input.Shape[0],
+		Log: func(msg string) { fmt.Fprintln(stdout, msg) }}
+	if images := m.Info["images"]; images != "" {
+		opts.ImageDirs = []string{images}
+	}
+	set, err := ham10000.Load(opts)
+	if err != nil {
+		return nil, err
+	}
+	split, err := ham10000.ReadSplitCSV(splitFile, set.Records)
+	if err != nil {
+		return nil, err
+	}
+	test := set.Dataset.Subset(split.Test)
+	test.Name = "ham10000/test"
+	return test, nil
+}
+
+// hamInfo is what a HAM10000 model remembers of its data, so that eval
+// and report can find its test images again.
+func (f *trainSettings) hamInfo(info map[string]string) {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	info["data_dir"] = abs(f.hamDir())
+	info["split_file"] = abs(f.Ham.SplitFile)
+	if f.Ham.Images != "" {
+		info["images"] = abs(f.Ham.Images)
+	}
+}
+
+// hamDir is the folder holding HAM10000's metadata.
+func (f *trainSettings) hamDir() string {
+	if f.DataDir != "" {
+		return f.DataDir
+	}
+	if d, err := data.DefaultDir(); err == nil {
+		return filepath.Join(d, "ham10000")
+	}
+	return "ham10000"
+}
+
 // loadHAM loads HAM10000 resized, split into training, validation and
 // test parts by lesion (or by image, flagged as leaky), and writes the
 // split to a CSV beside the model so that the run can be reproduced.
@@ -47,15 +104,7 @@ func (f *trainSettings) loadHAM(stdout io.Writer) (trainSet, valSet, testSet *da
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dir := f.DataDir
-	if dir == "" {
-		d, err := data.DefaultDir()
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		dir = filepath.Join(d, "ham10000")
-	}
-	opts := ham10000.Options{Dir: dir, Height: height, Width: width, Channels: 3,
+	opts := ham10000.Options{Dir: f.hamDir(), Height: height, Width: width, Channels: 3,
 		Log: func(msg string) { fmt.Fprintln(stdout, msg) }}
 	if h.Images != "" {
 		opts.ImageDirs = []string{h.Images}

@@ -189,7 +189,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	info := func(s *train.State) map[string]string {
-		return map[string]string{"dataset": f.Data, "epochs": strconv.Itoa(s.Epoch), "seed": strconv.FormatUint(f.Seed, 10)}
+		i := map[string]string{"dataset": f.Data, "epochs": strconv.Itoa(s.Epoch), "seed": strconv.FormatUint(f.Seed, 10)}
+		if f.Data == "ham10000" {
+			f.hamInfo(i)
+		}
+		return i
 	}
 	bar := newTrainBar(stderr, *quiet)
 	cfg.Progress = bar.update
