@@ -1,0 +1,131 @@
+package vec
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// The benchmarks work on the output of the tiny model's convolution for
+// one batch: 64 images × 8 channels × 26×26 = 346,112 floats (1.4 MB per
+// array). SetBytes counts the bytes each call reads and writes, so MB/s is
+// memory traffic.
+const (
+	benchPlanes = 64 * 8
+	benchH      = 26
+	benchW      = 26
+	benchN      = benchPlanes * benchH * benchW
+)
+
+// benchImpls runs bench once per implementation this processor can run.
+func benchImpls(b *testing.B, bytes int, bench func(b *testing.B, k *kernels)) {
+	for _, impl := range implementations() {
+		b.Run(impl.k.name, func(b *testing.B) {
+			if !impl.supported {
+				b.Skipf("this processor cannot run the %s kernels", impl.k.name)
+			}
+			b.SetBytes(int64(bytes))
+			bench(b, impl.k)
+		})
+	}
+}
+
+// benchData returns n values of both signs, as activations are.
+func benchData(seed uint64, n int) []float32 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+func BenchmarkRelu(b *testing.B) {
+	x, dst := benchData(1, benchN), make([]float32, benchN)
+	benchImpls(b, 8*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.relu(dst, x)
+		}
+	})
+}
+
+func BenchmarkReluBackward(b *testing.B) {
+	y, dy, dx := benchData(1, benchN), benchData(2, benchN), make([]float32, benchN)
+	reluGo(y, y)
+	benchImpls(b, 12*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.reluBackward(dx, dy, y)
+		}
+	})
+}
+
+// BenchmarkFill fills the batch one plane at a time, as a convolution
+// starts each output channel at its bias.
+func BenchmarkFill(b *testing.B) {
+	dst := make([]float32, benchN)
+	const plane = benchH * benchW
+	benchImpls(b, 4*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			for p := range benchPlanes {
+				k.fill(dst[p*plane:(p+1)*plane], 0.25)
+			}
+		}
+	})
+}
+
+func BenchmarkAdd(b *testing.B) {
+	x, dst := benchData(1, benchN), benchData(2, benchN)
+	benchImpls(b, 12*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.add(dst, x)
+		}
+	})
+}
+
+func BenchmarkAddScaled(b *testing.B) {
+	x, dst := benchData(1, benchN), benchData(2, benchN)
+	benchImpls(b, 12*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.addScaled(dst, x, 1e-6)
+		}
+	})
+}
+
+func BenchmarkMul(b *testing.B) {
+	x, y, dst := benchData(1, benchN), benchData(2, benchN), make([]float32, benchN)
+	benchImpls(b, 12*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.mul(dst, x, y)
+		}
+	})
+}
+
+// BenchmarkSum sums the batch one plane at a time, as a convolution adds
+// up its bias gradient.
+func BenchmarkSum(b *testing.B) {
+	x := benchData(1, benchN)
+	const plane = benchH * benchW
+	var sink float32
+	benchImpls(b, 4*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			for p := range benchPlanes {
+				sink += k.sum(x[p*plane : (p+1)*plane])
+			}
+		}
+	})
+	_ = sink
+}
+
+// BenchmarkMaxPool2x2 pools the batch one 26×26 plane at a time, as the
+// tiny model's pooling layer does.
+func BenchmarkMaxPool2x2(b *testing.B) {
+	src := benchData(1, benchN)
+	const in, out = benchH * benchW, (benchH / 2) * (benchW / 2)
+	dst, arg := make([]float32, benchPlanes*out), make([]int32, benchPlanes*out)
+	benchImpls(b, benchPlanes*(4*in+8*out), func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			for p := range benchPlanes {
+				k.maxPool2x2(dst[p*out:(p+1)*out], arg[p*out:(p+1)*out], src[p*in:(p+1)*in], benchH, benchW)
+			}
+		}
+	})
+}

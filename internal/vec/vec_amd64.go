@@ -1,0 +1,150 @@
+//go:build amd64 && !purego
+
+package vec
+
+import "golang.org/x/sys/cpu"
+
+// The kernels in vec_amd64.s. The callers have checked the lengths: every
+// slice is as long as the last one the kernel names (x, y, src).
+
+//go:noescape
+func reluAVX512(dst, x []float32)
+
+//go:noescape
+func reluBackwardAVX512(dx, dy, y []float32)
+
+//go:noescape
+func fillAVX512(dst []float32, v float32)
+
+//go:noescape
+func addAVX512(dst, x []float32)
+
+//go:noescape
+func addScaledAVX512(dst, x []float32, a float32)
+
+//go:noescape
+func mulAVX512(dst, x, y []float32)
+
+//go:noescape
+func sumAVX512(x []float32) float32
+
+//go:noescape
+func maxPool2x2AVX512(dst []float32, arg []int32, src []float32, h, w int)
+
+// The AVX2 elementwise kernels take a multiple of 8 elements.
+
+//go:noescape
+func reluAVX2x8(dst, x []float32)
+
+//go:noescape
+func reluBackwardAVX2x8(dx, dy, y []float32)
+
+//go:noescape
+func fillAVX2x8(dst []float32, v float32)
+
+//go:noescape
+func addAVX2x8(dst, x []float32)
+
+//go:noescape
+func addScaledAVX2x8(dst, x []float32, a float32)
+
+//go:noescape
+func mulAVX2x8(dst, x, y []float32)
+
+// sumAVX2 sums blocks (a multiple of 64 elements) followed by tail.
+//
+//go:noescape
+func sumAVX2(blocks []float32, tail *[sumLanes]float32) float32
+
+//go:noescape
+func maxPool2x2AVX2(dst []float32, arg []int32, src []float32, h, w int)
+
+var avx512Kernels = kernels{
+	name:         "avx512",
+	relu:         reluAVX512,
+	reluBackward: reluBackwardAVX512,
+	fill:         fillAVX512,
+	add:          addAVX512,
+	addScaled:    addScaledAVX512,
+	mul:          mulAVX512,
+	sum:          sumAVX512,
+	maxPool2x2:   maxPool2x2AVX512,
+}
+
+var avx2Kernels = kernels{
+	name:         "avx2",
+	relu:         reluAVX2,
+	reluBackward: reluBackwardAVX2,
+	fill:         fillAVX2,
+	add:          addAVX2,
+	addScaled:    addScaledAVX2,
+	mul:          mulAVX2,
+	sum:          sumAVX2Padded,
+	maxPool2x2:   maxPool2x2AVX2,
+}
+
+// The AVX2 elementwise functions run the kernel on all but the last
+// len%8 elements, and the Go code on those.
+
+func reluAVX2(dst, x []float32) {
+	n := len(x) &^ 7
+	reluAVX2x8(dst[:n], x[:n])
+	reluGo(dst[n:], x[n:])
+}
+
+func reluBackwardAVX2(dx, dy, y []float32) {
+	n := len(y) &^ 7
+	reluBackwardAVX2x8(dx[:n], dy[:n], y[:n])
+	reluBackwardGo(dx[n:], dy[n:], y[n:])
+}
+
+func fillAVX2(dst []float32, v float32) {
+	n := len(dst) &^ 7
+	fillAVX2x8(dst[:n], v)
+	fillGo(dst[n:], v)
+}
+
+func addAVX2(dst, x []float32) {
+	n := len(x) &^ 7
+	addAVX2x8(dst[:n], x[:n])
+	addGo(dst[n:], x[n:])
+}
+
+func addScaledAVX2(dst, x []float32, a float32) {
+	n := len(x) &^ 7
+	addScaledAVX2x8(dst[:n], x[:n], a)
+	addScaledGo(dst[n:], x[n:], a)
+}
+
+func mulAVX2(dst, x, y []float32) {
+	n := len(x) &^ 7
+	mulAVX2x8(dst[:n], x[:n], y[:n])
+	mulGo(dst[n:], x[n:], y[n:])
+}
+
+// sumAVX2Padded copies the last len%64 elements into a block padded with
+// zeros, for the kernel to add after the whole blocks.
+func sumAVX2Padded(x []float32) float32 {
+	n := len(x) &^ (sumLanes - 1)
+	var tail [sumLanes]float32
+	copy(tail[:], x[n:])
+	return sumAVX2(x[:n], &tail)
+}
+
+// hasAVX512 and hasAVX2 report whether this processor can run the
+// kernels; the AVX-512 ones make their masks with BMI2's BZHI.
+var (
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
+	hasAVX2   = cpu.X86.HasAVX2
+)
+
+func init() {
+	switch {
+	case hasAVX512:
+		active = avx512Kernels
+	case hasAVX2:
+		active = avx2Kernels
+	default:
+		active = goKernels
+	}
+}
