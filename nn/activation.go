@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -32,26 +33,18 @@ func NewReLU() *ReLU {
 // Kind returns "relu".
 func (*ReLU) Kind() string { return "relu" }
 
-func reluForward(x, y []float32) {
-	for i, v := range x {
-		y[i] = max(v, 0)
-	}
-}
+// reluForward and reluBackward are the ReLU's two loops. They run over
+// whole batches, so they use the vector kernels of internal/vec, which do
+// the same as
+//
+//	for i, v := range x { if v > 0 { y[i] = v } else { y[i] = 0 } }
+//	for i, v := range y { if v > 0 { dx[i] = dy[i] } else { dx[i] = 0 } }
+//
+// sixteen elements at a time (a NaN passes through both, so a diverging
+// network stays visible).
+func reluForward(x, y []float32) { vec.Relu(y, x) }
 
-func reluBackward(y, dy, dx []float32) {
-	dy, dx = dy[:len(y)], dx[:len(y)]
-	for i, v := range y {
-		// Written as "if v > 0", this loop would branch on every element,
-		// and on the random-looking signs of activations the processor
-		// guesses wrong half the time. Instead: y ≥ 0, so y > 0 exactly
-		// when its bits are not all zero, and b | -b has its top bit set
-		// exactly when b ≠ 0. Shifting that bit across gives a mask of all
-		// ones (let dy through) or all zeros (block it).
-		b := math.Float32bits(v)
-		mask := uint32(int32(b|-b) >> 31)
-		dx[i] = math.Float32frombits(math.Float32bits(dy[i]) & mask)
-	}
-}
+func reluBackward(y, dy, dx []float32) { vec.ReluBackward(dx, dy, y) }
 
 // Sigmoid is the logistic function 1/(1+e^-x), which squashes any input
 // into (0, 1).

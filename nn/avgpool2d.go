@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -149,7 +150,7 @@ func (g *GlobalAvgPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	g.x = x
 	g.y.Resize(x.Shape[0], []int{g.c, 1, 1})
 	for pl := range g.y.Data {
-		g.y.Data[pl] = sum(x.Data[pl*g.hw:(pl+1)*g.hw]) / float32(g.hw)
+		g.y.Data[pl] = vec.Sum(x.Data[pl*g.hw:(pl+1)*g.hw]) / float32(g.hw)
 	}
 	return &g.y
 }
@@ -158,7 +159,7 @@ func (g *GlobalAvgPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (g *GlobalAvgPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	g.dx.Resize(dy.Shape[0], g.x.Shape[1:])
 	for pl, d := range dy.Data {
-		fill(g.dx.Data[pl*g.hw:(pl+1)*g.hw], d/float32(g.hw))
+		vec.Fill(g.dx.Data[pl*g.hw:(pl+1)*g.hw], d/float32(g.hw))
 	}
 	return &g.dx
 }

@@ -225,12 +225,3 @@ func fill(s []float32, v float32) {
 		s[i] = v
 	}
 }
-
-// sum adds up s.
-func sum(s []float32) float32 {
-	var t float32
-	for _, v := range s {
-		t += v
-	}
-	return t
-}

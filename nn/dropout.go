@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -58,14 +59,14 @@ func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	d.mask = d.mask[:len(x.Data)]
 	keep := float32(1 / (1 - d.P))
 	p := float32(d.P)
-	for i, v := range x.Data {
+	for i := range d.mask {
 		if d.rand.Float32() < p {
 			d.mask[i] = 0
 		} else {
 			d.mask[i] = keep
 		}
-		d.y.Data[i] = v * d.mask[i]
 	}
+	vec.Mul(d.y.Data, x.Data, d.mask)
 	return &d.y
 }
 
@@ -75,9 +76,7 @@ func (d *Dropout) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		return dy
 	}
 	d.dx.Resize(dy.Shape[0], d.shape)
-	for i, g := range dy.Data {
-		d.dx.Data[i] = g * d.mask[i]
-	}
+	vec.Mul(d.dx.Data, dy.Data, d.mask)
 	return &d.dx
 }
 

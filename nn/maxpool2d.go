@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -81,10 +82,17 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
 	g := &m.geom
 	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	// The usual 2×2 pool with stride 2 has a vector kernel that does the
+	// loops below sixteen outputs at a time.
+	square2 := g.kh == 2 && g.kw == 2 && g.strideH == 2 && g.strideW == 2
 	for pl := lo; pl < hi; pl++ {
 		x := m.x.Data[pl*inPlane : (pl+1)*inPlane]
 		y := m.y.Data[pl*outPlane : (pl+1)*outPlane]
 		arg := m.argmax[pl*outPlane : (pl+1)*outPlane]
+		if square2 {
+			vec.MaxPool2x2(y, arg, x, g.h, g.w)
+			continue
+		}
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				top := oh*g.strideH*g.w + ow*g.strideW // the window's top-left corner
