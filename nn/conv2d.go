@@ -28,6 +28,9 @@ import (
 // The last column of ∂L/∂Wb, the sum of dy against the row of ones, is the
 // bias gradient Σₙ Σ_positions dyₙ.
 //
+// With stride 1, col is built in whole rows (widecol.go), which is much
+// faster for small images and gives the same numbers.
+//
 // The images of a batch are shared out among the workers; each worker has
 // its own col matrix and its own partial sum of ∂L/∂Wb, which are added up
 // in worker order so the result does not depend on timing.
@@ -48,11 +51,28 @@ type Conv2D struct {
 	y, dx tensor.Tensor
 	dy    *tensor.Tensor // the gradient Backward is working on
 
-	wb         []float32   // [Out, K+1]: the filters with the bias as last column
-	col        [][]float32 // per worker: im2col matrix [K+1, P] (last row all ones), reused for Wᵀ·dy
-	dWb        [][]float32 // per worker: partial gradient of wb
+	wide       bool          // stride 1: im2col in whole rows (see widecol.go)
+	wg         wideGeom      // the wide layout's geometry
+	wb         []float32     // [Out, K+1]: the filters with the bias as last column
+	scratch    []convScratch // per worker
 	forwardFn  func(worker, lo, hi int)
 	backwardFn func(worker, lo, hi int)
+}
+
+// convScratch is one worker's memory for a convolution.
+type convScratch struct {
+	col []float32 // im2col matrix [K+1, columns], last row all ones; reused for Wᵀ·dy
+	dWb []float32 // the worker's partial sum of ∂L/∂Wb
+
+	// The wide layout's buffers: the padded image and its gradient, the
+	// wide output, and the widened dy (whose junk columns stay zero).
+	padX, padDX, outW, dyW []float32
+}
+
+// multiplier is a matrix multiply: a worker's gemm.Workspace, or the
+// gemm.Engine that splits one product among all the workers.
+type multiplier interface {
+	Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 }
 
 // NewConv2D returns a convolution with out filters of size k×k, stride 1
@@ -94,14 +114,23 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	c.weight = newParam("weight", c.Out, c.In, c.KH, c.KW)
 	c.bias = newParam("bias", c.Out)
 	c.env, c.needDX = env, env.NeedInputGrad
-	k, p := c.In*c.KH*c.KW, g.oh*g.ow
-	workers := env.Workers()
+	k := c.In * c.KH * c.KW
+	c.wide = c.StrideH == 1 && c.StrideW == 1
+	if c.wide {
+		c.wg = newWideGeom(g)
+	}
+	cols := c.columns()
 	c.wb = make([]float32, c.Out*(k+1))
-	c.col, c.dWb = make([][]float32, workers), make([][]float32, workers)
-	for w := range workers {
-		c.col[w] = make([]float32, (k+1)*p)
-		fill(c.col[w][k*p:], 1) // the bias's input; im2col never writes this row
-		c.dWb[w] = make([]float32, c.Out*(k+1))
+	c.scratch = make([]convScratch, env.Workers())
+	for w := range c.scratch {
+		s := &c.scratch[w]
+		s.col = make([]float32, (k+1)*cols)
+		fill(s.col[k*cols:], 1) // the bias's input; im2col never writes this row
+		s.dWb = make([]float32, c.Out*(k+1))
+		if c.wide {
+			s.padX, s.padDX = make([]float32, c.wg.paddedSize()), make([]float32, c.wg.paddedSize())
+			s.outW, s.dyW = make([]float32, c.Out*cols), make([]float32, c.Out*cols)
+		}
 	}
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
 	return c.outShape, nil
@@ -130,11 +159,9 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if n := x.Shape[0]; n < c.env.Workers() {
 		// Too few images to go round (batch-1 inference): take them one
 		// at a time and split each product among the workers instead.
-		g, p := &c.geom, c.geom.oh*c.geom.ow
-		inSize, outSize := c.In*g.h*g.w, c.Out*p
+		in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
 		for i := range n {
-			g.im2col(x.Data[i*inSize:(i+1)*inSize], c.col[0])
-			c.env.gemm.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, c.col[0], p, 0, c.y.Data[i*outSize:(i+1)*outSize], p)
+			c.forwardImage(x.Data[i*in:(i+1)*in], c.y.Data[i*out:(i+1)*out], &c.scratch[0], c.env.gemm)
 		}
 		return &c.y
 	}
@@ -142,18 +169,36 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return &c.y
 }
 
+// columns is the number of columns of col: one per output position, or
+// OH·WP in the wide layout.
+func (c *Conv2D) columns() int {
+	if c.wide {
+		return c.wg.cols
+	}
+	return c.geom.oh * c.geom.ow
+}
+
 // forwardImages computes the outputs of images [lo, hi) on one worker.
 func (c *Conv2D) forwardImages(worker, lo, hi int) {
-	g := &c.geom
-	k, p := c.In*c.KH*c.KW, g.oh*g.ow
-	inSize, outSize := c.In*g.h*g.w, c.Out*p
-	ws := c.env.gemm.Workspace(worker)
-	col := c.col[worker]
+	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
 	for n := lo; n < hi; n++ {
-		g.im2col(c.x.Data[n*inSize:(n+1)*inSize], col)
-		// y = Wb·col: [Out, K+1]·[K+1, P].
-		ws.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, col, p, 0, c.y.Data[n*outSize:(n+1)*outSize], p)
+		c.forwardImage(c.x.Data[n*in:(n+1)*in], c.y.Data[n*out:(n+1)*out], &c.scratch[worker], c.env.gemm.Workspace(worker))
 	}
+}
+
+// forwardImage convolves one image x ([In, H, W]) into y ([Out, OH, OW]):
+// y = Wb·col, [Out, K+1]·[K+1, columns].
+func (c *Conv2D) forwardImage(x, y []float32, s *convScratch, mul multiplier) {
+	k, cols := c.In*c.KH*c.KW, c.columns()
+	if !c.wide {
+		c.geom.im2col(x, s.col)
+		mul.Sgemm(false, false, c.Out, cols, k+1, 1, c.wb, k+1, s.col, cols, 0, y, cols)
+		return
+	}
+	c.wg.pad(x, s.padX)
+	c.wg.im2colWide(s.padX, s.col)
+	mul.Sgemm(false, false, c.Out, cols, k+1, 1, c.wb, k+1, s.col, cols, 0, s.outW, cols)
+	c.wg.narrow(s.outW, y, c.Out)
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -176,7 +221,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		if lo, hi := parallel.Range(n, workers, w); lo == hi {
 			continue // this worker had no images
 		}
-		part := c.dWb[w]
+		part := c.scratch[w].dWb
 		for o := range c.Out {
 			row, grad := part[o*(k+1):(o+1)*(k+1)], dW[o*k:(o+1)*k]
 			for i, v := range row[:k] {
@@ -194,28 +239,46 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // backwardImages accumulates the partial gradients of images [lo, hi) on
 // one worker and writes their input gradients.
 func (c *Conv2D) backwardImages(worker, lo, hi int) {
-	g := &c.geom
-	k, p := c.In*c.KH*c.KW, g.oh*g.ow
-	inSize, outSize := c.In*g.h*g.w, c.Out*p
-	ws := c.env.gemm.Workspace(worker)
-	col, dWb := c.col[worker], c.dWb[worker]
+	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
 	for n := lo; n < hi; n++ {
-		dy := c.dy.Data[n*outSize : (n+1)*outSize]
-		// ∂L/∂Wb += dy·colᵀ, starting from zero at the worker's first image.
-		g.im2col(c.x.Data[n*inSize:(n+1)*inSize], col)
-		var beta float32 = 1
-		if n == lo {
-			beta = 0
+		var dx []float32
+		if c.needDX {
+			dx = c.dx.Data[n*in : (n+1)*in]
 		}
-		ws.Sgemm(false, true, c.Out, k+1, p, 1, dy, p, col, p, beta, dWb, k+1)
-		if !c.needDX {
-			continue
-		}
-		// ∂L/∂col = Wᵀ·dy overwrites the first K rows of col, which are no
-		// longer needed (Wᵀ is Wb's first K columns, transposed), and
-		// col2im adds the windows back into the shape of the input.
-		ws.Sgemm(true, false, k, p, c.Out, 1, c.wb, k+1, dy, p, 0, col, p)
-		g.col2im(col, c.dx.Data[n*inSize:(n+1)*inSize])
+		c.backwardImage(c.x.Data[n*in:(n+1)*in], c.dy.Data[n*out:(n+1)*out], dx, n == lo,
+			&c.scratch[worker], c.env.gemm.Workspace(worker))
+	}
+}
+
+// backwardImage adds one image's ∂L/∂Wb = dy·colᵀ to the worker's partial
+// sum (or starts it, for the worker's first image) and, when dx is not
+// nil, writes the image's input gradient col2im(Wᵀ·dy).
+func (c *Conv2D) backwardImage(x, dy, dx []float32, first bool, s *convScratch, mul multiplier) {
+	k, cols := c.In*c.KH*c.KW, c.columns()
+	if c.wide {
+		c.wg.widen(dy, s.dyW, c.Out)
+		dy = s.dyW
+		c.wg.pad(x, s.padX)
+		c.wg.im2colWide(s.padX, s.col)
+	} else {
+		c.geom.im2col(x, s.col)
+	}
+	var beta float32 = 1
+	if first {
+		beta = 0
+	}
+	mul.Sgemm(false, true, c.Out, k+1, cols, 1, dy, cols, s.col, cols, beta, s.dWb, k+1)
+	if dx == nil {
+		return
+	}
+	// ∂L/∂col = Wᵀ·dy overwrites the first K rows of col, which are no
+	// longer needed (Wᵀ is Wb's first K columns, transposed), and col2im
+	// adds the windows back into the shape of the input.
+	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, s.col, cols)
+	if c.wide {
+		c.wg.col2imWide(s.col, s.padDX, dx)
+	} else {
+		c.geom.col2im(s.col, dx)
 	}
 }
 
