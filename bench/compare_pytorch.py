@@ -121,7 +121,7 @@ def gocnn_results(cmd, models, images, batch, threads):
     out = subprocess.run([cmd, "bench", "-models", ",".join(models), "-images", str(images),
                           "-batch", str(batch), "-threads", str(threads), "-json"],
                          check=True, capture_output=True, text=True).stdout
-    return {r["model"]: r for r in map(json.loads, out.splitlines()) if r.strip() if True}
+    return {r["model"]: r for r in (json.loads(line) for line in out.splitlines() if line.strip())}
 
 
 def main():
