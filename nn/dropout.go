@@ -57,13 +57,19 @@ func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		d.mask = make([]float32, len(x.Data))
 	}
 	d.mask = d.mask[:len(x.Data)]
+	// Each element is dropped when a 16-bit random number falls below
+	// P·65536, four elements to one 64-bit draw: P is rounded to a
+	// multiple of 1/65536, and masks cost a quarter of a draw each.
 	keep := float32(1 / (1 - d.P))
-	p := float32(d.P)
-	for i := range d.mask {
-		if d.rand.Float32() < p {
-			d.mask[i] = 0
-		} else {
-			d.mask[i] = keep
+	threshold := uint64(d.P*65536 + 0.5)
+	for i := 0; i < len(d.mask); i += 4 {
+		bits := d.rand.Uint64()
+		for j := i; j < min(i+4, len(d.mask)); j++ {
+			// 1 when the 16 bits fall below the threshold: the subtraction
+			// then wraps round and sets the top bit (no branch to mispredict).
+			dropped := (bits&0xffff - threshold) >> 63
+			d.mask[j] = keep * float32(1-dropped)
+			bits >>= 16
 		}
 	}
 	vec.Mul(d.y.Data, x.Data, d.mask)

@@ -168,3 +168,39 @@ func TestTrainingStepDeterministicAndAllocationFree(t *testing.T) {
 		eb.Close()
 	}
 }
+
+// TestDropoutRate checks that dropout drops about P of the elements,
+// scales the rest by 1/(1−P), and passes everything in evaluation.
+func TestDropoutRate(t *testing.T) {
+	for _, p := range []float64{0.25, 0.5, 0.1} {
+		env := NewEnv(1, 1)
+		d := NewDropout(p)
+		if _, err := d.Build([]int{1000}, env); err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.New(100, 1000)
+		fill(x.Data, 1)
+		y := d.Forward(x, true)
+		dropped := 0
+		var total float64
+		for _, v := range y.Data {
+			switch {
+			case v == 0:
+				dropped++
+			case abs32(v-float32(1/(1-p))) > 1e-6:
+				t.Fatalf("p=%g: kept value %v, want %v", p, v, 1/(1-p))
+			}
+			total += float64(v)
+		}
+		if rate := float64(dropped) / 1e5; rate < p-0.005 || rate > p+0.005 {
+			t.Errorf("p=%g: dropped %.4f of the values", p, rate)
+		}
+		if mean := total / 1e5; mean < 0.99 || mean > 1.01 {
+			t.Errorf("p=%g: mean %.4f, want about 1", p, mean)
+		}
+		if d.Forward(x, false) != x {
+			t.Errorf("p=%g: evaluation does not pass the input through", p)
+		}
+		env.Close()
+	}
+}
