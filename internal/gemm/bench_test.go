@@ -15,10 +15,12 @@ type benchShape struct {
 	m, n, k        int
 }
 
-// benchShapes are square products, then the products one image makes in
-// the mnist-cnn model (conv: 32 3×3 filters on 28×28, then 64 3×3×32 on
+// benchShapes are square products; the products one image makes in the
+// mnist-cnn model (conv: 32 3×3 filters on 28×28, then 64 3×3×32 on
 // 26×26, as im2col products, forward and backward; dense: a 9216→128 layer
-// and a 128→10 layer on a batch of 64).
+// and a 128→10 layer on a batch of 64, x·Wᵀ); and the forward products of
+// smaller conv layers (8 3×3 filters on 28×28, LeNet-5's 6 5×5 filters on
+// 32×32), where the overheads of a call show most.
 var benchShapes = []benchShape{
 	{name: "square64", m: 64, n: 64, k: 64},
 	{name: "square256", m: 256, n: 256, k: 256},
@@ -30,6 +32,8 @@ var benchShapes = []benchShape{
 	{name: "conv2-inputgrad-288x576x64-transA", transA: true, m: 288, n: 576, k: 64},
 	{name: "dense1-64x128x9216-transB", transB: true, m: 64, n: 128, k: 9216},
 	{name: "dense2-64x10x128-transB", transB: true, m: 64, n: 10, k: 128},
+	{name: "tiny-conv-8x676x9", m: 8, n: 676, k: 9},
+	{name: "lenet-conv1-6x784x25", m: 6, n: 784, k: 25},
 }
 
 // BenchmarkSgemm times each shape on one goroutine (a Workspace) and on an

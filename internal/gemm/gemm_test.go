@@ -140,25 +140,31 @@ var (
 
 // TestSgemmSmall runs every micro-kernel the CPU has through the driver on
 // sizes from 1 to 67 in each dimension: every remainder of every tile
-// shape, with and without B read in place. Each value of m, n and k occurs
-// at least three times, and the 36 combinations of transposes, alpha and
-// beta take turns.
+// shape. Each value of m, n and k occurs three times, and the 36
+// combinations of transposes, alpha and beta take turns. Each product is
+// computed twice: with the kernel's own block sizes (B is then read in
+// place whenever it is not transposed) and with tiny ones, which make
+// these small products cross k, m and n blocks and pack B.
 func TestSgemmSmall(t *testing.T) {
 	for _, kc := range allKernels() {
 		t.Run(kc.kern.name, func(t *testing.T) {
 			if !kc.supported {
 				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
 			}
+			tiny := *kc.kern
+			tiny.kc, tiny.mc, tiny.nc = 8, 2*tiny.mr, 2*tiny.nr
 			rng := rand.New(rand.NewPCG(1, 2))
 			var ws Workspace
-			sgemm := kernelSgemm(&ws, kc.kern)
+			sgemm, sgemmTiny := kernelSgemm(&ws, kc.kern), kernelSgemm(&ws, &tiny)
 			for i := 0; i < 3*67*3; i++ {
 				dims := [3]int{1 + rng.IntN(67), 1 + rng.IntN(67), 1 + rng.IntN(67)}
 				dims[i%3] = 1 + i/3%67
 				combo := i % 36
 				transA, transB := combo&1 != 0, combo&2 != 0
 				alpha, beta := alphas[combo/4%3], betas[combo/12]
-				newProduct(rng, transA, transB, dims[0], dims[1], dims[2], alpha, beta).check(t, sgemm)
+				p := newProduct(rng, transA, transB, dims[0], dims[1], dims[2], alpha, beta)
+				p.check(t, sgemm)
+				p.check(t, sgemmTiny)
 			}
 		})
 	}
