@@ -1,7 +1,6 @@
 package gemm
 
 import (
-	"runtime"
 
 	"github.com/gocnn/gocnn/internal/parallel"
 )
@@ -97,17 +96,6 @@ func balance(tiles, workers int) float64 {
 // run multiplies the tile rows (or tile columns) [lo, hi) of the product in
 // e.args on worker w.
 func (e *Engine) run(w, lo, hi int) {
-	if w == 0 {
-		// The pool wakes worker 1 by sending on a channel, which puts
-		// that worker's goroutine on this goroutine's own run queue,
-		// where it waits until this one blocks: after it has done its
-		// share. Another core takes it from there only after a delay
-		// (tens of microseconds), and the product would run nearly
-		// serially. Yielding here swaps the two: the worker runs on
-		// this core at once, and this goroutine moves to the global
-		// run queue, where the core that was woken for it finds it.
-		runtime.Gosched()
-	}
 	p := &e.args
 	a, b, c := p.a, p.b, p.c
 	if p.byRows {

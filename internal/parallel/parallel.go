@@ -82,6 +82,14 @@ func (p *Pool) For(n int, body func(worker, lo, hi int)) {
 			p.jobs[w-1] <- job{body, lo, hi}
 		}
 	}
+	// Sending on a channel puts the woken worker on this goroutine's own
+	// run queue, where it would wait until this goroutine blocks, after
+	// doing its own share: another core takes it from there only after
+	// tens of microseconds, and the loop would run nearly serially.
+	// Yielding swaps the two: the worker runs on this core at once, and
+	// this goroutine moves to the global run queue, where the core woken
+	// for it picks it up.
+	runtime.Gosched()
 	if lo, hi := Range(n, p.workers, 0); lo < hi {
 		body(0, lo, hi)
 	}
