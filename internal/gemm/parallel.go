@@ -1,7 +1,6 @@
 package gemm
 
 import (
-
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
