@@ -3,6 +3,7 @@ package optim
 import (
 	"math"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/nn"
 )
 
@@ -60,25 +61,18 @@ func (a *Adam) Step() {
 	t := float64(a.steps)
 	c1 := 1 - math.Pow(a.Beta1, t) // bias corrections
 	c2 := 1 - math.Pow(a.Beta2, t)
-	b1, b2 := float32(a.Beta1), float32(a.Beta2)
-	stepSize := float32(a.Rate / c1)
-	root2 := float32(math.Sqrt(c2))
-	eps := float32(a.Eps)
-	decay := float32(a.WeightDecay)
-	shrink := float32(1 - a.Rate*a.WeightDecay)
+	step := vec.AdamStep{
+		Beta1:       float32(a.Beta1),
+		Beta2:       float32(a.Beta2),
+		StepSize:    float32(a.Rate / c1),
+		Root2:       float32(math.Sqrt(c2)),
+		Eps:         float32(a.Eps),
+		WeightDecay: float32(a.WeightDecay),
+		Decoupled:   a.Decoupled,
+		Shrink:      float32(1 - a.Rate*a.WeightDecay),
+	}
 	for i, p := range a.params {
-		w, g, m, v := p.Value.Data, p.Grad.Data, a.m[i], a.v[i]
-		for j := range w {
-			gj := g[j]
-			if a.Decoupled {
-				w[j] *= shrink
-			} else {
-				gj += decay * w[j]
-			}
-			m[j] = b1*m[j] + (1-b1)*gj
-			v[j] = b2*v[j] + (1-b2)*gj*gj
-			w[j] -= stepSize * m[j] / (sqrt32(v[j])/root2 + eps)
-		}
+		vec.Adam(p.Value.Data, p.Grad.Data, a.m[i], a.v[i], step)
 	}
 }
 
@@ -98,5 +92,3 @@ func (a *Adam) SetState(st State) error {
 	}
 	return restore(st, "v", a.params, a.v)
 }
-
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }

@@ -8,12 +8,18 @@
 // with a nil Grad (state such as batch norm's running statistics) are left
 // alone. Each update rule follows its torch.optim namesake, so
 // hyperparameters carry over.
+//
+// The update loops run on the fused kernels of internal/vec: one pass over
+// each parameter's slices per step, with every operation rounded to
+// float32 in a fixed order (a multiply and an add are never fused into
+// one), so a step gives the same bits on every machine.
 package optim
 
 import (
 	"fmt"
 	"math"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/nn"
 )
 
@@ -87,15 +93,16 @@ func restore(saved State, kind string, params []*nn.Param, bufs [][]float32) err
 // norm, √(Σ g²) over every parameter, is at most maxNorm, and returns the
 // norm before clipping. Clipping keeps one bad batch from throwing the
 // weights far away, without changing the gradient's direction.
+//
+// The squares are summed in float64, each parameter's in the fixed order
+// of vec.SumSquares, so the norm is the same on every machine.
 func ClipGradNorm(params []*nn.Param, maxNorm float64) float64 {
 	var sq float64
 	for _, p := range params {
 		if p.Grad == nil {
 			continue
 		}
-		for _, g := range p.Grad.Data {
-			sq += float64(g) * float64(g)
-		}
+		sq += vec.SumSquares(p.Grad.Data)
 	}
 	norm := math.Sqrt(sq)
 	if norm > maxNorm {
@@ -104,9 +111,7 @@ func ClipGradNorm(params []*nn.Param, maxNorm float64) float64 {
 			if p.Grad == nil {
 				continue
 			}
-			for i := range p.Grad.Data {
-				p.Grad.Data[i] *= scale
-			}
+			vec.Scale(p.Grad.Data, scale)
 		}
 	}
 	return norm

@@ -1,6 +1,9 @@
 package optim
 
-import "github.com/gocnn/gocnn/nn"
+import (
+	"github.com/gocnn/gocnn/internal/vec"
+	"github.com/gocnn/gocnn/nn"
+)
 
 // RMSProp divides each step by a running root-mean-square of the recent
 // gradients, so parameters with large, noisy gradients take smaller steps,
@@ -38,20 +41,15 @@ func (r *RMSProp) SetLR(lr float64) { r.Rate = lr }
 // Step updates every parameter.
 func (r *RMSProp) Step() {
 	r.steps++
-	lr, alpha, eps := float32(r.Rate), float32(r.Alpha), float32(r.Eps)
-	mu, decay := float32(r.Momentum), float32(r.WeightDecay)
+	step := vec.RMSPropStep{
+		LR:          float32(r.Rate),
+		Alpha:       float32(r.Alpha),
+		Eps:         float32(r.Eps),
+		Momentum:    float32(r.Momentum),
+		WeightDecay: float32(r.WeightDecay),
+	}
 	for i, p := range r.params {
-		w, g, s, b := p.Value.Data, p.Grad.Data, r.sq[i], r.buf[i]
-		for j := range w {
-			gj := g[j] + decay*w[j]
-			s[j] = alpha*s[j] + (1-alpha)*gj*gj
-			d := gj / (sqrt32(s[j]) + eps)
-			if mu != 0 {
-				b[j] = mu*b[j] + d
-				d = b[j]
-			}
-			w[j] -= lr * d
-		}
+		vec.RMSProp(p.Value.Data, p.Grad.Data, r.sq[i], r.buf[i], step)
 	}
 }
 

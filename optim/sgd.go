@@ -1,6 +1,9 @@
 package optim
 
-import "github.com/gocnn/gocnn/nn"
+import (
+	"github.com/gocnn/gocnn/internal/vec"
+	"github.com/gocnn/gocnn/nn"
+)
 
 // SGD is stochastic gradient descent, optionally with momentum, Nesterov
 // momentum and L2 weight decay, as torch.optim.SGD. For a parameter w with
@@ -37,21 +40,14 @@ func (s *SGD) SetLR(lr float64) { s.Rate = lr }
 // Step updates every parameter.
 func (s *SGD) Step() {
 	s.steps++
-	lr, mu, wd := float32(s.Rate), float32(s.Momentum), float32(s.WeightDecay)
+	step := vec.SGDStep{
+		LR:          float32(s.Rate),
+		Momentum:    float32(s.Momentum),
+		WeightDecay: float32(s.WeightDecay),
+		Nesterov:    s.Nesterov,
+	}
 	for i, p := range s.params {
-		w, g, v := p.Value.Data, p.Grad.Data, s.velocity[i]
-		for j := range w {
-			d := g[j] + wd*w[j]
-			if mu != 0 {
-				v[j] = mu*v[j] + d
-				if s.Nesterov {
-					d += mu * v[j]
-				} else {
-					d = v[j]
-				}
-			}
-			w[j] -= lr * d
-		}
+		vec.SGD(p.Value.Data, p.Grad.Data, s.velocity[i], step)
 	}
 }
 

@@ -129,3 +129,68 @@ func BenchmarkMaxPool2x2(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkScale(b *testing.B) {
+	dst := benchData(1, benchN)
+	benchImpls(b, 8*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.scale(dst, 1)
+		}
+	})
+}
+
+func BenchmarkAxpby(b *testing.B) {
+	x, dst := benchData(1, benchN), benchData(2, benchN)
+	benchImpls(b, 12*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.axpby(dst, x, 1, 1e-6)
+		}
+	})
+}
+
+func BenchmarkSumSquares(b *testing.B) {
+	x := benchData(1, benchN)
+	var sink float64
+	benchImpls(b, 4*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			sink += k.sumSquares(x)
+		}
+	})
+	_ = sink
+}
+
+// The optimiser steps run over benchN parameters, with SetBytes counting
+// the slices read and written.
+
+func BenchmarkSGD(b *testing.B) {
+	w, g, v := benchData(1, benchN), benchData(2, benchN), benchData(3, benchN)
+	Scale(g, 1e-3)
+	s := SGDStep{LR: 1e-2, Momentum: 0.9, WeightDecay: 5e-4}
+	benchImpls(b, 20*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.sgdMomentum(w, g, v, s)
+		}
+	})
+}
+
+func BenchmarkAdam(b *testing.B) {
+	w, g, m, v := benchData(1, benchN), benchData(2, benchN), make([]float32, benchN), make([]float32, benchN)
+	Scale(g, 1e-3)
+	s := AdamStep{Beta1: 0.9, Beta2: 0.999, StepSize: 1e-3, Root2: 1, Eps: 1e-8, Decoupled: true, Shrink: 1 - 1e-5}
+	benchImpls(b, 28*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.adam(w, g, m, v, s)
+		}
+	})
+}
+
+func BenchmarkRMSProp(b *testing.B) {
+	w, g, sq, buf := benchData(1, benchN), benchData(2, benchN), make([]float32, benchN), make([]float32, benchN)
+	Scale(g, 1e-3)
+	s := RMSPropStep{LR: 1e-3, Alpha: 0.99, Eps: 1e-8, Momentum: 0.9}
+	benchImpls(b, 28*benchN, func(b *testing.B, k *kernels) {
+		for b.Loop() {
+			k.rmsProp(w, g, sq, buf, s)
+		}
+	})
+}

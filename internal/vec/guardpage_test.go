@@ -43,6 +43,19 @@ func TestNoAccessPastEnd(t *testing.T) {
 			k.addScaled(dst, x, 2)
 			k.mul(dst, x, y)
 			k.sum(x)
+			k.scale(dst, 0.5)
+			k.axpby(dst, x, 0.5, 2)
+			k.sumSquares(x)
+			m, v := atPageEnd(t, n), atPageEnd(t, n)
+			k.sgd(dst, x, SGDStep{LR: 0.1, WeightDecay: 0.01})
+			for _, nesterov := range []bool{false, true} {
+				k.sgdMomentum(dst, x, v, SGDStep{LR: 0.1, Momentum: 0.9, Nesterov: nesterov})
+			}
+			for _, decoupled := range []bool{false, true} {
+				k.adam(dst, x, m, v, AdamStep{Beta1: 0.9, Beta2: 0.999, StepSize: 0.01, Root2: 0.03, Eps: 1e-8, WeightDecay: 0.1, Decoupled: decoupled, Shrink: 0.99})
+			}
+			k.rmsProp(dst, x, m, nil, RMSPropStep{LR: 0.01, Alpha: 0.99, Eps: 1e-8})
+			k.rmsProp(dst, x, m, v, RMSPropStep{LR: 0.01, Alpha: 0.99, Eps: 1e-8, Momentum: 0.9})
 		}
 		for h := 2; h <= 5; h++ {
 			for w := 2; w <= 35; w++ {

@@ -23,6 +23,13 @@ var goKernels = kernels{
 	mul:          mulGo,
 	sum:          sumGo,
 	maxPool2x2:   maxPool2x2Go,
+	scale:        scaleGo,
+	axpby:        axpbyGo,
+	sumSquares:   sumSquaresGo,
+	sgd:          sgdGo,
+	sgdMomentum:  sgdMomentumGo,
+	adam:         adamGo,
+	rmsProp:      rmsPropGo,
 }
 
 // reluGo is (x < 0 ? +0 : x), what VMAXPS computes with 0 as its first
@@ -145,3 +152,121 @@ func maxPool2x2Go(dst []float32, arg []int32, src []float32, h, w int) {
 		}
 	}
 }
+
+func scaleGo(dst []float32, a float32) {
+	for i := range dst {
+		dst[i] *= a
+	}
+}
+
+func axpbyGo(dst, x []float32, a, b float32) {
+	dst = dst[:len(x)]
+	for i, v := range x {
+		dst[i] = float32(a*dst[i]) + float32(b*v)
+	}
+}
+
+// sumSquaresGo adds in the order documented on SumSquares. The square of a
+// float32 is exact in float64, so fusing it with the addition (as the
+// compiler may) changes nothing.
+func sumSquaresGo(x []float32) float64 {
+	var s [squareLanes]float64
+	for len(x) >= squareLanes {
+		for j := range s {
+			v := float64(x[j])
+			s[j] += v * v
+		}
+		x = x[squareLanes:]
+	}
+	for j, v := range x {
+		s[j] += float64(v) * float64(v)
+	}
+	return foldSquareLanes(&s)
+}
+
+// foldSquareLanes adds up the 32 partial sums of SumSquares.
+func foldSquareLanes(s *[squareLanes]float64) float64 {
+	var t [8]float64
+	for j := range t {
+		t[j] = (s[j] + s[j+8]) + (s[j+16] + s[j+24])
+	}
+	for half := 4; half > 0; half /= 2 {
+		for j := range half {
+			t[j] += t[j+half]
+		}
+	}
+	return t[0]
+}
+
+// The optimiser steps, in the orders documented in step.go. Each product
+// is converted to float32 so that the compiler cannot fuse it with the
+// addition that follows.
+
+func sgdGo(w, g []float32, s SGDStep) {
+	lr, wd := s.LR, s.WeightDecay
+	w = w[:len(g)]
+	for i, gi := range g {
+		d := gi + float32(wd*w[i])
+		w[i] -= float32(lr * d)
+	}
+}
+
+func sgdMomentumGo(w, g, v []float32, s SGDStep) {
+	lr, mu, wd := s.LR, s.Momentum, s.WeightDecay
+	w, v = w[:len(g)], v[:len(g)]
+	for i, gi := range g {
+		d := gi + float32(wd*w[i])
+		vi := float32(mu*v[i]) + d
+		v[i] = vi
+		if s.Nesterov {
+			d += float32(mu * vi)
+		} else {
+			d = vi
+		}
+		w[i] -= float32(lr * d)
+	}
+}
+
+func adamGo(w, g, m, v []float32, s AdamStep) {
+	b1, c1 := s.Beta1, 1-s.Beta1
+	b2, c2 := s.Beta2, 1-s.Beta2
+	w, m, v = w[:len(g)], m[:len(g)], v[:len(g)]
+	for i, gi := range g {
+		wi := w[i]
+		if s.Decoupled {
+			wi *= s.Shrink
+		} else {
+			gi += float32(s.WeightDecay * wi)
+		}
+		mi := float32(b1*m[i]) + float32(c1*gi)
+		vi := float32(b2*v[i]) + float32(float32(c2*gi)*gi)
+		m[i], v[i] = mi, vi
+		den := sqrt32(vi)/s.Root2 + s.Eps
+		w[i] = wi - float32(s.StepSize*mi)/den
+	}
+}
+
+func rmsPropGo(w, g, sq, buf []float32, s RMSPropStep) {
+	alpha, c := s.Alpha, 1-s.Alpha
+	momentum := s.Momentum != 0
+	w, sq = w[:len(g)], sq[:len(g)]
+	if momentum {
+		buf = buf[:len(g)]
+	}
+	for i, gi := range g {
+		gi += float32(s.WeightDecay * w[i])
+		si := float32(alpha*sq[i]) + float32(float32(c*gi)*gi)
+		sq[i] = si
+		d := gi / (sqrt32(si) + s.Eps)
+		if momentum {
+			d = float32(s.Momentum*buf[i]) + d
+			buf[i] = d
+		}
+		w[i] -= float32(s.LR * d)
+	}
+}
+
+// sqrt32 is the correctly rounded float32 square root (the float64 root
+// of a float32 rounds to the same float32; the compiler makes it one
+// SQRTSS on amd64).
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }

@@ -1,6 +1,7 @@
-// Package vec runs the elementwise loops of the layers over float32
-// slices: ReLU and its gradient, filling, adding, scaling, multiplying,
-// summing, and 2×2 max-pooling.
+// Package vec runs the elementwise loops of the layers and optimisers over
+// float32 slices: ReLU and its gradient, filling, adding, scaling,
+// multiplying, summing, 2×2 max-pooling, and the update rules of SGD, Adam
+// and RMSProp, each fused into a single pass over its slices.
 //
 // Go does not vectorise loops, and these run over whole batches, so on
 // amd64 each has an assembly kernel: AVX-512 where the processor has
@@ -9,9 +10,15 @@
 // purego.go) that other architectures and the purego build tag use, and
 // the two agree bit for bit: the result of a function never depends on
 // which of them ran. The one exception is the payload of a NaN made by
-// arithmetic on two NaNs (in Add, AddScaled, Mul and Sum), which the
-// hardware leaves to the order of the operands; the result is a NaN
+// arithmetic on two NaNs (in the functions that add or multiply), which
+// the hardware leaves to the order of the operands; the result is a NaN
 // either way.
+//
+// Bit-for-bit agreement needs every operation done in a fixed order and
+// rounded to float32 on its own: a multiply and an add are never fused
+// into one instruction (the Go code converts each product to float32,
+// which forbids the compiler to fuse it), and sums are added in a
+// documented order.
 //
 // The functions that take several slices require them to have the same
 // length and panic if they do not: a mismatch is a programming error. An
@@ -35,6 +42,16 @@ type kernels struct {
 	mul          func(dst, x, y []float32)
 	sum          func(x []float32) float32
 	maxPool2x2   func(dst []float32, arg []int32, src []float32, h, w int)
+	scale        func(dst []float32, a float32)
+	axpby        func(dst, x []float32, a, b float32)
+	sumSquares   func(x []float32) float64
+
+	// The optimiser steps (step.go). sgd is SGD without momentum, which
+	// has no velocity to read or write.
+	sgd         func(w, g []float32, s SGDStep)
+	sgdMomentum func(w, g, v []float32, s SGDStep)
+	adam        func(w, g, m, v []float32, s AdamStep)
+	rmsProp     func(w, g, sq, buf []float32, s RMSPropStep)
 }
 
 // active is the implementation this machine uses, set once by the init
@@ -87,6 +104,16 @@ func Mul(dst, x, y []float32) {
 	active.mul(dst, x, y)
 }
 
+// Scale sets dst[i] *= a.
+func Scale(dst []float32, a float32) { active.scale(dst, a) }
+
+// Axpby sets dst[i] = a·dst[i] + b·x[i]. Each product is rounded to
+// float32, then their sum: three roundings, never a fused multiply-add.
+func Axpby(dst, x []float32, a, b float32) {
+	sameLen("Axpby", "dst", len(dst), "x", len(x))
+	active.axpby(dst, x, a, b)
+}
+
 // sumLanes is the number of partial sums Sum keeps.
 const sumLanes = 64
 
@@ -103,6 +130,22 @@ const sumLanes = 64
 // also usually more accurate than adding left to right, since each partial
 // sum holds only 1/64 of the terms. The sum of no elements is +0.
 func Sum(x []float32) float32 { return active.sum(x) }
+
+// squareLanes is the number of partial sums SumSquares keeps.
+const squareLanes = 32
+
+// SumSquares returns Σ x[i]², the squared L2 norm of x, in float64. Each
+// square is exact in float64 (a float32 has 24 significant bits, its
+// square at most 48), so the only roundings are those of the additions,
+// made in a fixed order, as in Sum but with 32 partial sums:
+//
+//	s[j] = ((+0 + x[j]²) + x[j+32]²) + x[j+64]² + ...   for j < 32
+//	t[j] = (s[j] + s[j+8]) + (s[j+16] + s[j+24])   for j < 8
+//	t[j] = t[j] + t[j+4]   for j < 4, then likewise with 2 and 1
+//
+// and the sum is t[0]. In float64 the sum keeps about 29 more bits than a
+// float32 one would, which a norm of a million gradients can use.
+func SumSquares(x []float32) float64 { return active.sumSquares(x) }
 
 // MaxPool2x2 pools one h×w plane src (row-major, len h·w) in 2×2 windows
 // with stride 2, as nn.MaxPool2D does with a window of 2. The output is

@@ -31,6 +31,18 @@ func sumAVX512(x []float32) float32
 //go:noescape
 func maxPool2x2AVX512(dst []float32, arg []int32, src []float32, h, w int)
 
+//go:noescape
+func scaleAVX512(dst []float32, a float32)
+
+//go:noescape
+func axpbyAVX512(dst, x []float32, a, b float32)
+
+// sumSquaresAVX512 sums the squares of blocks (a multiple of 32
+// elements), then of tail.
+//
+//go:noescape
+func sumSquaresAVX512(blocks []float32, tail *[squareLanes]float32) float64
+
 // The AVX2 elementwise kernels take a multiple of 8 elements.
 
 //go:noescape
@@ -59,6 +71,18 @@ func sumAVX2(blocks []float32, tail *[sumLanes]float32) float32
 //go:noescape
 func maxPool2x2AVX2(dst []float32, arg []int32, src []float32, h, w int)
 
+//go:noescape
+func scaleAVX2x8(dst []float32, a float32)
+
+//go:noescape
+func axpbyAVX2x8(dst, x []float32, a, b float32)
+
+// sumSquaresAVX2 sums the squares of blocks (a multiple of 32 elements),
+// then of tail.
+//
+//go:noescape
+func sumSquaresAVX2(blocks []float32, tail *[squareLanes]float32) float64
+
 var avx512Kernels = kernels{
 	name:         "avx512",
 	relu:         reluAVX512,
@@ -69,6 +93,13 @@ var avx512Kernels = kernels{
 	mul:          mulAVX512,
 	sum:          sumAVX512,
 	maxPool2x2:   maxPool2x2AVX512,
+	scale:        scaleAVX512,
+	axpby:        axpbyAVX512,
+	sumSquares:   sumSquaresAVX512Padded,
+	sgd:          sgdAVX512Step,
+	sgdMomentum:  sgdMomentumAVX512Step,
+	adam:         adamAVX512Step,
+	rmsProp:      rmsPropAVX512Step,
 }
 
 var avx2Kernels = kernels{
@@ -81,6 +112,13 @@ var avx2Kernels = kernels{
 	mul:          mulAVX2,
 	sum:          sumAVX2Padded,
 	maxPool2x2:   maxPool2x2AVX2,
+	scale:        scaleAVX2,
+	axpby:        axpbyAVX2,
+	sumSquares:   sumSquaresAVX2Padded,
+	sgd:          sgdAVX2,
+	sgdMomentum:  sgdMomentumAVX2,
+	adam:         adamAVX2,
+	rmsProp:      rmsPropAVX2,
 }
 
 // The AVX2 elementwise functions run the kernel on all but the last
@@ -120,6 +158,36 @@ func mulAVX2(dst, x, y []float32) {
 	n := len(x) &^ 7
 	mulAVX2x8(dst[:n], x[:n], y[:n])
 	mulGo(dst[n:], x[n:], y[n:])
+}
+
+func scaleAVX2(dst []float32, a float32) {
+	n := len(dst) &^ 7
+	scaleAVX2x8(dst[:n], a)
+	scaleGo(dst[n:], a)
+}
+
+func axpbyAVX2(dst, x []float32, a, b float32) {
+	n := len(x) &^ 7
+	axpbyAVX2x8(dst[:n], x[:n], a, b)
+	axpbyGo(dst[n:], x[n:], a, b)
+}
+
+// sumSquaresAVX512Padded and sumSquaresAVX2Padded copy the last len%32
+// elements into a block padded with zeros, for the kernel to add after
+// the whole blocks (each zero adds +0 to a partial sum, which changes
+// nothing: the partial sums start at +0 and add squares, so none is −0).
+func sumSquaresAVX512Padded(x []float32) float64 {
+	n := len(x) &^ (squareLanes - 1)
+	var tail [squareLanes]float32
+	copy(tail[:], x[n:])
+	return sumSquaresAVX512(x[:n], &tail)
+}
+
+func sumSquaresAVX2Padded(x []float32) float64 {
+	n := len(x) &^ (squareLanes - 1)
+	var tail [squareLanes]float32
+	copy(tail[:], x[n:])
+	return sumSquaresAVX2(x[:n], &tail)
 }
 
 // sumAVX2Padded copies the last len%64 elements into a block padded with

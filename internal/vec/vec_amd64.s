@@ -1044,3 +1044,371 @@ maxPool2_next:
 
 	VZEROUPPER
 	RET
+
+// func scaleAVX512(dst []float32, a float32)
+//
+//	DI dst, CX elements left
+//	Z31 a in every lane
+TEXT ·scaleAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	VBROADCASTSS a+24(FP), Z31
+
+	// Four vectors per trip.
+	CMPQ CX, $64
+	JLT  scale512_tail
+
+scale512_loop:
+	VMULPS  (DI), Z31, Z0
+	VMULPS  64(DI), Z31, Z1
+	VMULPS  128(DI), Z31, Z2
+	VMULPS  192(DI), Z31, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $256, DI
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JGE     scale512_loop
+
+	// The rest, a masked vector at a time.
+scale512_tail:
+	TESTQ     CX, CX
+	JLE       scale512_done
+	TAILMASK(CX, K1)
+	VMOVUPS.Z (DI), K1, Z0
+	VMULPS    Z31, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       scale512_tail
+
+scale512_done:
+	VZEROUPPER
+	RET
+
+// func axpbyAVX512(dst, x []float32, a, b float32)
+//
+// dst = a*dst + b*x: two multiplies, then the add, each rounded.
+//
+//	DI dst, SI x, CX elements left
+//	Z31 a, Z30 b in every lane
+TEXT ·axpbyAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS a+48(FP), Z31
+	VBROADCASTSS b+52(FP), Z30
+
+	// Four vectors per trip.
+	CMPQ CX, $64
+	JLT  axpby512_tail
+
+axpby512_loop:
+	VMULPS  (DI), Z31, Z0
+	VMULPS  64(DI), Z31, Z1
+	VMULPS  128(DI), Z31, Z2
+	VMULPS  192(DI), Z31, Z3
+	VMULPS  (SI), Z30, Z4
+	VMULPS  64(SI), Z30, Z5
+	VMULPS  128(SI), Z30, Z6
+	VMULPS  192(SI), Z30, Z7
+	VADDPS  Z4, Z0, Z0
+	VADDPS  Z5, Z1, Z1
+	VADDPS  Z6, Z2, Z2
+	VADDPS  Z7, Z3, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JGE     axpby512_loop
+
+	// The rest, a masked vector at a time.
+axpby512_tail:
+	TESTQ     CX, CX
+	JLE       axpby512_done
+	TAILMASK(CX, K1)
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z1
+	VMULPS    Z31, Z0, Z0
+	VMULPS    Z30, Z1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       axpby512_tail
+
+axpby512_done:
+	VZEROUPPER
+	RET
+
+// func sumSquaresAVX512(blocks []float32, tail *[32]float32) float64
+//
+// The 32 partial sums of SumSquares are Z0-Z3 in float64, lanes 8k..8k+7
+// in Zk. VCVTPS2PD widens 8 floats to doubles, exactly, and their squares
+// are exact too, so only the additions round. len(blocks) is a multiple
+// of 32; tail holds the elements after them, padded with +0.
+//
+//	SI blocks, CX elements of blocks left, DX tail
+//	Z0-Z3 partial sums
+TEXT ·sumSquaresAVX512(SB), NOSPLIT, $0-40
+	MOVQ   blocks_base+0(FP), SI
+	MOVQ   blocks_len+8(FP), CX
+	MOVQ   tail+24(FP), DX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+	// 32 elements per trip.
+	TESTQ CX, CX
+	JLE   sumSquares512_tail
+
+sumSquares512_loop:
+	VCVTPS2PD (SI), Z4
+	VCVTPS2PD 32(SI), Z5
+	VCVTPS2PD 64(SI), Z6
+	VCVTPS2PD 96(SI), Z7
+	VMULPD    Z4, Z4, Z4
+	VMULPD    Z5, Z5, Z5
+	VMULPD    Z6, Z6, Z6
+	VMULPD    Z7, Z7, Z7
+	VADDPD    Z4, Z0, Z0
+	VADDPD    Z5, Z1, Z1
+	VADDPD    Z6, Z2, Z2
+	VADDPD    Z7, Z3, Z3
+	ADDQ      $128, SI
+	SUBQ      $32, CX
+	JG        sumSquares512_loop
+
+	// Then the padded tail, the same way.
+sumSquares512_tail:
+	VCVTPS2PD (DX), Z4
+	VCVTPS2PD 32(DX), Z5
+	VCVTPS2PD 64(DX), Z6
+	VCVTPS2PD 96(DX), Z7
+	VMULPD    Z4, Z4, Z4
+	VMULPD    Z5, Z5, Z5
+	VMULPD    Z6, Z6, Z6
+	VMULPD    Z7, Z7, Z7
+	VADDPD    Z4, Z0, Z0
+	VADDPD    Z5, Z1, Z1
+	VADDPD    Z6, Z2, Z2
+	VADDPD    Z7, Z3, Z3
+
+	// t[j] = (s[j] + s[j+8]) + (s[j+16] + s[j+24]).
+	VADDPD Z1, Z0, Z0
+	VADDPD Z3, Z2, Z2
+	VADDPD Z2, Z0, Z0
+
+	// t[j] += t[j+4], then t[j+2], t[j+1].
+	VEXTRACTF64X4 $1, Z0, Y1
+	VADDPD        Y1, Y0, Y0
+	VEXTRACTF128  $1, Y0, X1
+	VADDPD        X1, X0, X0
+	VUNPCKHPD     X0, X0, X1
+	VADDSD        X1, X0, X0
+	VZEROUPPER
+	MOVSD         X0, ret+32(FP)
+	RET
+
+// func scaleAVX2x8(dst []float32, a float32)
+//
+//	DI dst, CX elements left (a multiple of 8)
+//	Y15 a in every lane
+TEXT ·scaleAVX2x8(SB), NOSPLIT, $0-28
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         dst_len+8(FP), CX
+	VBROADCASTSS a+24(FP), Y15
+
+	// Four vectors per trip.
+	CMPQ CX, $32
+	JLT  scale2_one
+
+scale2_loop:
+	VMULPS  (DI), Y15, Y0
+	VMULPS  32(DI), Y15, Y1
+	VMULPS  64(DI), Y15, Y2
+	VMULPS  96(DI), Y15, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	CMPQ    CX, $32
+	JGE     scale2_loop
+
+	// The rest, a vector at a time.
+scale2_one:
+	TESTQ   CX, CX
+	JLE     scale2_done
+	VMULPS  (DI), Y15, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     scale2_one
+
+scale2_done:
+	VZEROUPPER
+	RET
+
+// func axpbyAVX2x8(dst, x []float32, a, b float32)
+//
+//	DI dst, SI x, CX elements left (a multiple of 8)
+//	Y15 a, Y14 b in every lane
+TEXT ·axpbyAVX2x8(SB), NOSPLIT, $0-56
+	MOVQ         dst_base+0(FP), DI
+	MOVQ         x_base+24(FP), SI
+	MOVQ         x_len+32(FP), CX
+	VBROADCASTSS a+48(FP), Y15
+	VBROADCASTSS b+52(FP), Y14
+
+	// Four vectors per trip.
+	CMPQ CX, $32
+	JLT  axpby2_one
+
+axpby2_loop:
+	VMULPS  (DI), Y15, Y0
+	VMULPS  32(DI), Y15, Y1
+	VMULPS  64(DI), Y15, Y2
+	VMULPS  96(DI), Y15, Y3
+	VMULPS  (SI), Y14, Y4
+	VMULPS  32(SI), Y14, Y5
+	VMULPS  64(SI), Y14, Y6
+	VMULPS  96(SI), Y14, Y7
+	VADDPS  Y4, Y0, Y0
+	VADDPS  Y5, Y1, Y1
+	VADDPS  Y6, Y2, Y2
+	VADDPS  Y7, Y3, Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	SUBQ    $32, CX
+	CMPQ    CX, $32
+	JGE     axpby2_loop
+
+	// The rest, a vector at a time.
+axpby2_one:
+	TESTQ   CX, CX
+	JLE     axpby2_done
+	VMULPS  (DI), Y15, Y0
+	VMULPS  (SI), Y14, Y1
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     axpby2_one
+
+axpby2_done:
+	VZEROUPPER
+	RET
+
+// func sumSquaresAVX2(blocks []float32, tail *[32]float32) float64
+//
+// As sumSquaresAVX512, with the 32 partial sums in eight registers of
+// four doubles, lanes 4k..4k+3 in Yk.
+//
+//	SI blocks, CX elements of blocks left, DX tail
+//	Y0-Y7 partial sums, Y8-Y15 the squares of a trip
+TEXT ·sumSquaresAVX2(SB), NOSPLIT, $0-40
+	MOVQ   blocks_base+0(FP), SI
+	MOVQ   blocks_len+8(FP), CX
+	MOVQ   tail+24(FP), DX
+	VXORPD Y0, Y0, Y0
+	VXORPD Y1, Y1, Y1
+	VXORPD Y2, Y2, Y2
+	VXORPD Y3, Y3, Y3
+	VXORPD Y4, Y4, Y4
+	VXORPD Y5, Y5, Y5
+	VXORPD Y6, Y6, Y6
+	VXORPD Y7, Y7, Y7
+
+	// 32 elements per trip.
+	TESTQ CX, CX
+	JLE   sumSquares2_tail
+
+sumSquares2_loop:
+	VCVTPS2PD (SI), Y8
+	VCVTPS2PD 16(SI), Y9
+	VCVTPS2PD 32(SI), Y10
+	VCVTPS2PD 48(SI), Y11
+	VCVTPS2PD 64(SI), Y12
+	VCVTPS2PD 80(SI), Y13
+	VCVTPS2PD 96(SI), Y14
+	VCVTPS2PD 112(SI), Y15
+	VMULPD    Y8, Y8, Y8
+	VMULPD    Y9, Y9, Y9
+	VMULPD    Y10, Y10, Y10
+	VMULPD    Y11, Y11, Y11
+	VMULPD    Y12, Y12, Y12
+	VMULPD    Y13, Y13, Y13
+	VMULPD    Y14, Y14, Y14
+	VMULPD    Y15, Y15, Y15
+	VADDPD    Y8, Y0, Y0
+	VADDPD    Y9, Y1, Y1
+	VADDPD    Y10, Y2, Y2
+	VADDPD    Y11, Y3, Y3
+	VADDPD    Y12, Y4, Y4
+	VADDPD    Y13, Y5, Y5
+	VADDPD    Y14, Y6, Y6
+	VADDPD    Y15, Y7, Y7
+	ADDQ      $128, SI
+	SUBQ      $32, CX
+	JG        sumSquares2_loop
+
+	// Then the padded tail, the same way.
+sumSquares2_tail:
+	VCVTPS2PD (DX), Y8
+	VCVTPS2PD 16(DX), Y9
+	VCVTPS2PD 32(DX), Y10
+	VCVTPS2PD 48(DX), Y11
+	VCVTPS2PD 64(DX), Y12
+	VCVTPS2PD 80(DX), Y13
+	VCVTPS2PD 96(DX), Y14
+	VCVTPS2PD 112(DX), Y15
+	VMULPD    Y8, Y8, Y8
+	VMULPD    Y9, Y9, Y9
+	VMULPD    Y10, Y10, Y10
+	VMULPD    Y11, Y11, Y11
+	VMULPD    Y12, Y12, Y12
+	VMULPD    Y13, Y13, Y13
+	VMULPD    Y14, Y14, Y14
+	VMULPD    Y15, Y15, Y15
+	VADDPD    Y8, Y0, Y0
+	VADDPD    Y9, Y1, Y1
+	VADDPD    Y10, Y2, Y2
+	VADDPD    Y11, Y3, Y3
+	VADDPD    Y12, Y4, Y4
+	VADDPD    Y13, Y5, Y5
+	VADDPD    Y14, Y6, Y6
+	VADDPD    Y15, Y7, Y7
+
+	// t[j] = (s[j] + s[j+8]) + (s[j+16] + s[j+24]): Y0 for j < 4, Y1 for
+	// 4 <= j < 8.
+	VADDPD Y2, Y0, Y0
+	VADDPD Y6, Y4, Y4
+	VADDPD Y4, Y0, Y0
+	VADDPD Y3, Y1, Y1
+	VADDPD Y7, Y5, Y5
+	VADDPD Y5, Y1, Y1
+
+	// t[j] += t[j+4], then t[j+2], t[j+1].
+	VADDPD       Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VADDPD       X1, X0, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VZEROUPPER
+	MOVSD        X0, ret+32(FP)
+	RET

@@ -63,6 +63,25 @@ func refSum(x []float32) float32 {
 	return t[0]
 }
 
+// refSumSquares adds the squares in the order documented on SumSquares,
+// element by element.
+func refSumSquares(x []float32) float64 {
+	var s [32]float64
+	for i, v := range x {
+		s[i%32] += float64(v) * float64(v)
+	}
+	var t [8]float64
+	for j := range 8 {
+		t[j] = (s[j] + s[j+8]) + (s[j+16] + s[j+24])
+	}
+	for _, half := range []int{4, 2, 1} {
+		for j := range half {
+			t[j] = t[j] + t[j+half]
+		}
+	}
+	return t[0]
+}
+
 // refMaxPool2x2 is the window loop of nn.MaxPool2D, with the winner
 // replaced only by a greater element.
 func refMaxPool2x2(src []float32, h, w int) ([]float32, []int32) {
@@ -286,6 +305,64 @@ func TestMul(t *testing.T) {
 	})
 }
 
+func TestScale(t *testing.T) {
+	for _, a := range []float32{0.375, -3, 0, float32(math.Inf(-1)), math.Float32frombits(0x7fc00001)} {
+		testElementwise(t, elementwiseCase{
+			run:            func(k *kernels, dst []float32, _ [][]float32) { k.scale(dst, a) },
+			want:           func(old float32, _ []float32) float32 { return old * a },
+			nanPayloadFree: true,
+			operands:       func(old float32, _ []float32) []float32 { return []float32{old, a} },
+		})
+	}
+}
+
+func TestAxpby(t *testing.T) {
+	for _, ab := range [][2]float32{{0.9, 0.1}, {-3, 0.375}, {0, 1}, {1, 0}, {float32(math.Inf(1)), 2}} {
+		a, b := ab[0], ab[1]
+		testElementwise(t, elementwiseCase{
+			inputs: 1,
+			run:    func(k *kernels, dst []float32, in [][]float32) { k.axpby(dst, in[0], a, b) },
+			want: func(old float32, in []float32) float32 {
+				return float32(a*old) + float32(b*in[0])
+			},
+			nanPayloadFree: true,
+			// 0·Inf makes a NaN of its own.
+			operands: func(old float32, in []float32) []float32 { return []float32{a * old, b * in[0]} },
+		})
+	}
+}
+
+// TestAxpbyNotFused checks that both products are rounded before they are
+// added, with the numbers of TestAddScaledNotFused: a·x = 1 + 2⁻¹¹ + 2⁻²⁴
+// rounds to 1 + 2⁻¹¹, which the other product cancels exactly.
+func TestAxpbyNotFused(t *testing.T) {
+	a := float32(1 + 1.0/4096)
+	d := float32(1 + 1.0/2048)
+	forEachImpl(t, func(t *testing.T, k *kernels) {
+		for _, n := range []int{1, 7, 8, 16, 17, 64, 100} {
+			dst, x := make([]float32, n), make([]float32, n)
+			for i := range n {
+				dst[i], x[i] = a, d
+			}
+			k.axpby(dst, x, a, -1) // a·a − d
+			for i, v := range dst {
+				if v != 0 {
+					t.Fatalf("n=%d: dst[%d] = %g, want 0 (%g means a multiply-add was fused)", n, i, v, math.Exp2(-24))
+				}
+			}
+			for i := range n {
+				dst[i], x[i] = d, a
+			}
+			k.axpby(dst, x, -1, a) // −d + a·a
+			for i, v := range dst {
+				if v != 0 {
+					t.Fatalf("n=%d, the other way round: dst[%d] = %g, want 0", n, i, v)
+				}
+			}
+		}
+	})
+}
+
 // TestInPlace checks that an output may be its input.
 func TestInPlace(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, k *kernels) {
@@ -340,6 +417,68 @@ func TestSum(t *testing.T) {
 				if got, want := k.sum(x), refSum(x); !sameResult(got, want, true) {
 					t.Fatalf("n=%d offset %d with special values: got %v, want %v", n, off, got, want)
 				}
+			}
+		}
+	})
+}
+
+func TestSumSquares(t *testing.T) {
+	forEachImpl(t, func(t *testing.T, k *kernels) {
+		r := rand.New(rand.NewPCG(12, 13))
+		for _, n := range testLengths() {
+			for off := range 4 {
+				// Finite values, the whole float32 range, where the result
+				// must match bit for bit.
+				x := finiteValues(r, n)
+				for i := range x {
+					if r.IntN(4) == 0 {
+						x[i] = specials[r.IntN(len(specials))]
+						if isNaN(x[i]) || math.IsInf(float64(x[i]), 0) {
+							x[i] = -1.5
+						}
+					}
+				}
+				_, s := placed(x, off)
+				if got, want := k.sumSquares(s), refSumSquares(s); math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("n=%d offset %d: got %v, want %v", n, off, got, want)
+				}
+				// With specials: an Inf or NaN anywhere makes the sum +Inf
+				// or NaN, any NaN.
+				_, s = placed(randomValues(r, n), off)
+				got, want := k.sumSquares(s), refSumSquares(s)
+				if math.Float64bits(got) != math.Float64bits(want) && !(math.IsNaN(got) && math.IsNaN(want)) {
+					t.Fatalf("n=%d offset %d with special values: got %v, want %v", n, off, got, want)
+				}
+			}
+		}
+	})
+}
+
+// TestSumSquaresOrder checks sums worked out by hand.
+func TestSumSquaresOrder(t *testing.T) {
+	const big = 1 << 27 // big² = 2⁵⁴, where float64 steps by 4
+	cases := []struct {
+		name string
+		x    []float32
+		want float64
+	}{
+		{"empty", nil, 0},
+		{"minus zero", []float32{float32(math.Copysign(0, -1))}, 0},
+		{"one", []float32{-3}, 9},
+		// The largest float32 squared overflows float32, not float64.
+		{"no overflow", []float32{math.MaxFloat32}, float64(math.MaxFloat32) * float64(math.MaxFloat32)},
+		{"no underflow", []float32{math.SmallestNonzeroFloat32}, math.Exp2(-298)},
+		// Left to right, each 1 added to 2⁵⁴ is lost (a tie, rounded to
+		// even). Here the ones sit in partial sums 1, 3, 5 and 7, meet in
+		// pairs when t[j] += t[j+4] and t[j] += t[j+2], and join big² as 4.
+		{"fold order", []float32{big, 1, 0, 1, 0, 1, 0, 1}, 1<<54 + 4},
+		// 1² + ... + 1000² = 1000·1001·2001/6, exact.
+		{"integers", integers(1000), 333833500},
+	}
+	forEachImpl(t, func(t *testing.T, k *kernels) {
+		for _, c := range cases {
+			if got := k.sumSquares(c.x); math.Float64bits(got) != math.Float64bits(c.want) {
+				t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 			}
 		}
 	})
@@ -482,8 +621,10 @@ func TestAgainstGo(t *testing.T) {
 	pool := randomValues(r, 29*31)
 	type outputs struct {
 		relu, reluBackward, add, addScaled, mul, pool []float32
+		scale, axpby                                  []float32
 		arg                                           []int32
 		sum                                           float32
+		sumSquares                                    float64
 	}
 	run := func(k *kernels) outputs {
 		var o outputs
@@ -498,6 +639,11 @@ func TestAgainstGo(t *testing.T) {
 		o.mul = make([]float32, n)
 		k.mul(o.mul, x, y)
 		o.sum = k.sum(finiteValues(rand.New(rand.NewPCG(8, 9)), n))
+		o.scale = append([]float32(nil), old...)
+		k.scale(o.scale, 1.7)
+		o.axpby = append([]float32(nil), old...)
+		k.axpby(o.axpby, x, 0.3, -1.3)
+		o.sumSquares = k.sumSquares(finiteValues(rand.New(rand.NewPCG(10, 11)), n))
 		o.pool, o.arg = make([]float32, 14*15), make([]int32, 14*15)
 		k.maxPool2x2(o.pool, o.arg, pool, 29, 31)
 		return o
@@ -523,6 +669,8 @@ func TestAgainstGo(t *testing.T) {
 		compare("AddScaled", got.addScaled, want.addScaled, both(old, x))
 		compare("Mul", got.mul, want.mul, both(x, y))
 		compare("MaxPool2x2", got.pool, want.pool, never)
+		compare("Scale", got.scale, want.scale, never)
+		compare("Axpby", got.axpby, want.axpby, both(old, x))
 		for i := range want.arg {
 			if got.arg[i] != want.arg[i] {
 				t.Errorf("MaxPool2x2: arg %d: got %d, the Go code %d", i, got.arg[i], want.arg[i])
@@ -531,6 +679,9 @@ func TestAgainstGo(t *testing.T) {
 		}
 		if !sameBits(got.sum, want.sum) {
 			t.Errorf("Sum: got %v, the Go code %v", got.sum, want.sum)
+		}
+		if math.Float64bits(got.sumSquares) != math.Float64bits(want.sumSquares) {
+			t.Errorf("SumSquares: got %v, the Go code %v", got.sumSquares, want.sumSquares)
 		}
 	})
 }
@@ -562,6 +713,16 @@ func TestExported(t *testing.T) {
 	if got := Sum(x); got != 21.5 {
 		t.Errorf("Sum = %v, want 21.5", got)
 	}
+	// 4 + 9 + 0.25 + 16 + 1 + 1 + 0 + 81 + 64
+	if got := SumSquares(x); got != 176.25 {
+		t.Errorf("SumSquares = %v, want 176.25", got)
+	}
+	y := append([]float32(nil), x...)
+	Scale(y, -2)
+	Axpby(y, x, 0.5, 3) // 0.5·(−2x) + 3x = 2x
+	if want := []float32{-4, 6, -1, 8, 2, -2, 0, 18, 16}; fmt.Sprint(y) != fmt.Sprint(want) {
+		t.Errorf("Scale, Axpby: got %v, want %v", y, want)
+	}
 	pooled, arg := make([]float32, 2), make([]int32, 2)
 	MaxPool2x2(pooled, arg, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 3, 4)
 	if pooled[0] != 6 || pooled[1] != 8 || arg[0] != 5 || arg[1] != 7 {
@@ -583,6 +744,15 @@ func TestLengthMismatch(t *testing.T) {
 		{func() { Add(a, b) }, "vec.Add: len(dst) = 3 but len(x) = 4"},
 		{func() { AddScaled(b, a, 1) }, "vec.AddScaled: len(dst) = 4 but len(x) = 3"},
 		{func() { Mul(a, a, b) }, "vec.Mul: len(dst) = 3 but len(y) = 4"},
+		{func() { Axpby(a, b, 1, 1) }, "vec.Axpby: len(dst) = 3 but len(x) = 4"},
+		{func() { SGD(a, b, a, SGDStep{Momentum: 0.9}) }, "vec.SGD: len(w) = 3 but len(g) = 4"},
+		{func() { SGD(a, a, b, SGDStep{Momentum: 0.9}) }, "vec.SGD: len(w) = 3 but len(v) = 4"},
+		{func() { SGD(a, a, nil, SGDStep{Momentum: 0.9}) }, "vec.SGD: len(w) = 3 but len(v) = 0"},
+		{func() { Adam(a, a, a, b, AdamStep{}) }, "vec.Adam: len(w) = 3 but len(v) = 4"},
+		{func() { Adam(a, a, b, a, AdamStep{}) }, "vec.Adam: len(w) = 3 but len(m) = 4"},
+		{func() { Adam(b, a, a, a, AdamStep{}) }, "vec.Adam: len(w) = 4 but len(g) = 3"},
+		{func() { RMSProp(a, a, b, nil, RMSPropStep{}) }, "vec.RMSProp: len(w) = 3 but len(sq) = 4"},
+		{func() { RMSProp(a, a, a, b, RMSPropStep{Momentum: 0.5}) }, "vec.RMSProp: len(w) = 3 but len(buf) = 4"},
 		{func() { MaxPool2x2(a, make([]int32, 1), make([]float32, 4), 2, 2) }, "len(dst) = 3 and len(arg) = 1"},
 		{func() { MaxPool2x2(a[:1], make([]int32, 1), make([]float32, 5), 2, 2) }, "len(src) = 5"},
 		{func() { MaxPool2x2(nil, nil, make([]float32, 3), 1, 3) }, "1×3, smaller than the 2×2 window"},
