@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -30,7 +31,9 @@ import (
 //	∂L/∂x = (1/√(σ² + ε)) · (g − mean(g) − x̂·mean(g·x̂))
 //	∂L/∂γ = Σ dy·x̂        ∂L/∂β = Σ dy
 //
-// Channels are independent, so they are shared out among the workers.
+// The loops run over each image's plane of a channel with the vector
+// kernels of internal/vec. Channels are independent, so they are shared
+// out among the workers.
 type BatchNorm struct {
 	Momentum float64 // 0 means 0.1
 	Eps      float64 // 0 means 1e-5
@@ -41,14 +44,13 @@ type BatchNorm struct {
 	runMean, runVar   *Param
 	batches           *Param // num_batches_tracked, as PyTorch saves it
 
-	env        *Env
-	train      bool
-	x, dy      *tensor.Tensor
-	y, dx      tensor.Tensor
-	xhat       []float32 // normalised input, kept for the backward pass
-	invStd     []float32 // 1/√(σ² + ε) per channel, of the last forward
-	fwd, bwd   func(worker, lo, hi int)
-	fwdN, bwdN int
+	env      *Env
+	train    bool
+	x, dy    *tensor.Tensor
+	y, dx    tensor.Tensor
+	mean     []float32 // the batch's μ per channel, of the last forward
+	invStd   []float32 // 1/√(σ² + ε) per channel, of the last forward
+	fwd, bwd func(worker, lo, hi int)
 }
 
 // NewBatchNorm returns a batch-normalisation layer with PyTorch's defaults.
@@ -85,7 +87,7 @@ func (b *BatchNorm) Build(in []int, env *Env) ([]int, error) {
 	b.runVar = &Param{Name: "running_var", Value: tensor.New(c)}
 	fill(b.runVar.Value.Data, 1)
 	b.batches = &Param{Name: "num_batches_tracked", Value: tensor.New()}
-	b.invStd = make([]float32, c)
+	b.mean, b.invStd = make([]float32, c), make([]float32, c)
 	b.fwd, b.bwd = b.forwardChannels, b.backwardChannels
 	return in, nil
 }
@@ -102,10 +104,6 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	b.x, b.train = x, train
 	b.y.Resize(x.Shape[0], b.shape)
 	if train {
-		if cap(b.xhat) < len(x.Data) {
-			b.xhat = make([]float32, len(x.Data))
-		}
-		b.xhat = b.xhat[:len(x.Data)]
 		b.batches.Value.Data[0]++
 	}
 	b.env.forEach(b.channels, b.fwd)
@@ -113,28 +111,24 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 }
 
 func (b *BatchNorm) forwardChannels(_, lo, hi int) {
-	n, hw := b.x.Shape[0], b.spatial
-	m := float64(n * hw)
+	n := b.x.Shape[0]
+	m := float64(n * b.spatial)
 	for c := lo; c < hi; c++ {
-		gamma, beta := b.weight.Value.Data[c], b.bias.Value.Data[c]
 		var mean, inv float64
 		if b.train {
-			// The batch's mean and variance, in float64, in two passes.
-			var sum, sq float64
+			// The batch's mean and variance in one pass, accumulated in
+			// float64: Var x = E[x²] − (E x)², accurate unless the mean is
+			// some ten million times the spread.
+			var sum, sumSq float64
 			for img := range n {
-				for _, v := range b.segment(b.x.Data, img, c) {
-					sum += float64(v)
-				}
+				seg := b.segment(b.x.Data, img, c)
+				sum += float64(vec.Sum(seg))
+				sumSq += vec.SumSquares(seg)
 			}
 			mean = sum / m
-			for img := range n {
-				for _, v := range b.segment(b.x.Data, img, c) {
-					sq += (float64(v) - mean) * (float64(v) - mean)
-				}
-			}
-			variance := sq / m
+			variance := max(sumSq/m-mean*mean, 0)
 			inv = 1 / math.Sqrt(variance+b.Eps)
-			b.invStd[c] = float32(inv)
+			b.mean[c], b.invStd[c] = float32(mean), float32(inv)
 			unbiased := variance
 			if m > 1 {
 				unbiased = variance * m / (m - 1)
@@ -146,18 +140,14 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			mean = float64(b.runMean.Value.Data[c])
 			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
 		}
-		mean32, inv32 := float32(mean), float32(inv)
+		// y = γ·(x − μ)/σ + β is one multiply-add per value: a·x + d.
+		gamma, beta := float64(b.weight.Value.Data[c]), float64(b.bias.Value.Data[c])
+		scale := float32(gamma * inv)
+		shift := float32(beta - mean*gamma*inv)
 		for img := range n {
-			x, y := b.segment(b.x.Data, img, c), b.segment(b.y.Data, img, c)
-			for i, v := range x {
-				y[i] = gamma*(v-mean32)*inv32 + beta
-			}
-			if b.train {
-				xhat := b.segment(b.xhat, img, c)
-				for i, v := range x {
-					xhat[i] = (v - mean32) * inv32
-				}
-			}
+			y := b.segment(b.y.Data, img, c)
+			vec.Fill(y, shift)
+			vec.Axpby(y, b.segment(b.x.Data, img, c), 1, scale)
 		}
 	}
 }
@@ -181,39 +171,39 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 	n := b.dy.Shape[0]
 	m := float64(n * b.spatial)
 	for c := lo; c < hi; c++ {
-		gamma := b.weight.Value.Data[c]
+		gamma := float64(b.weight.Value.Data[c])
+		mean, inv := float64(b.mean[c]), float64(b.invStd[c])
 		if !b.train {
-			// With the running statistics fixed, y is affine in x.
-			mean := b.runMean.Value.Data[c]
-			inv := float32(1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps))
-			var dGamma, dBeta float64
-			for img := range n {
-				x, dy, dx := b.segment(b.x.Data, img, c), b.segment(b.dy.Data, img, c), b.segment(b.dx.Data, img, c)
-				for i, g := range dy {
-					dGamma += float64(g * (x[i] - mean) * inv)
-					dBeta += float64(g)
-					dx[i] = g * gamma * inv
-				}
-			}
-			b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(dGamma), float32(dBeta)
-			continue
+			mean = float64(b.runMean.Value.Data[c])
+			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
 		}
-		var sumDy, sumDyXhat float64
+		// Σdy and Σdy·x̂, where x̂ = (x − μ)·inv, so Σdy·x̂ = inv·(Σdy·x − μ·Σdy).
+		// dx serves as scratch for the products dy·x.
+		var sumDy, sumDyX float64
 		for img := range n {
-			dy, xhat := b.segment(b.dy.Data, img, c), b.segment(b.xhat, img, c)
-			for i, g := range dy {
-				sumDy += float64(g)
-				sumDyXhat += float64(g) * float64(xhat[i])
-			}
+			dy, x, dx := b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c), b.segment(b.dx.Data, img, c)
+			sumDy += float64(vec.Sum(dy))
+			vec.Mul(dx, dy, x)
+			sumDyX += float64(vec.Sum(dx))
 		}
+		sumDyXhat := inv * (sumDyX - mean*sumDy)
 		b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(sumDyXhat), float32(sumDy)
-		// With g = γ·dy: mean(g) = γ·Σdy/M and mean(g·x̂) = γ·Σdy·x̂/M.
-		meanG, meanGX := float32(float64(gamma)*sumDy/m), float32(float64(gamma)*sumDyXhat/m)
-		inv := b.invStd[c]
+		// In training, dx = inv·(γ·dy − mean(γ·dy) − x̂·mean(γ·dy·x̂)); with
+		// x̂ written out that is A·dy + B·x + C. In evaluation the
+		// statistics are constants and dx = γ·inv·dy.
+		a := gamma * inv
+		var bx, cst float64
+		if b.train {
+			meanG, meanGX := gamma*sumDy/m, gamma*sumDyXhat/m
+			bx = -inv * inv * meanGX
+			cst = -inv*meanG + inv*inv*meanGX*mean
+		}
 		for img := range n {
-			dy, xhat, dx := b.segment(b.dy.Data, img, c), b.segment(b.xhat, img, c), b.segment(b.dx.Data, img, c)
-			for i, g := range dy {
-				dx[i] = inv * (gamma*g - meanG - xhat[i]*meanGX)
+			dy, x, dx := b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c), b.segment(b.dx.Data, img, c)
+			vec.Fill(dx, float32(cst))
+			vec.Axpby(dx, dy, 1, float32(a))
+			if b.train {
+				vec.Axpby(dx, x, 1, float32(bx))
 			}
 		}
 	}
