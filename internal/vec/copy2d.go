@@ -1,6 +1,9 @@
 package vec
 
-import "fmt"
+import (
+	"fmt"
+	"math/bits"
+)
 
 // Strided 2-D copies.
 //
@@ -51,9 +54,9 @@ var active2D kernels2D
 // leaving the elements between dst's runs alone. Nothing is read or
 // written when rows or cols is 0.
 func Copy2D(dst []float32, dstStride int, src []float32, srcStride int, rows, cols int) {
-	check2D("Copy2D", "dst", len(dst), dstStride, rows, cols)
-	check2D("Copy2D", "src", len(src), srcStride, rows, cols)
-	checkDistinctRows("Copy2D", dstStride, rows, cols)
+	if !fits2D(len(dst), dstStride, rows, cols) || !fits2D(len(src), srcStride, rows, cols) || rows > 1 && dstStride < cols {
+		badArgs2D("Copy2D", len(dst), dstStride, len(src), srcStride, rows, cols, 0, cols)
+	}
 	if rows == 0 || cols == 0 {
 		return
 	}
@@ -74,12 +77,10 @@ func Copy2D(dst []float32, dstStride int, src []float32, srcStride int, rows, co
 // same columns of every output row fall in the padding. With lo = hi it
 // only clears, and src may be empty.
 func CopyPadded2D(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {
-	if lo < 0 || hi < lo || cols < hi {
-		panic(fmt.Sprintf("vec.CopyPadded2D: lo = %d, hi = %d, cols = %d, want 0 ≤ lo ≤ hi ≤ cols", lo, hi, cols))
+	if lo < 0 || hi < lo || cols < hi || !fits2D(len(dst), dstStride, rows, cols) ||
+		!fits2D(len(src), srcStride, rows, hi-lo) || rows > 1 && dstStride < cols {
+		badArgs2D("CopyPadded2D", len(dst), dstStride, len(src), srcStride, rows, cols, lo, hi)
 	}
-	check2D("CopyPadded2D", "dst", len(dst), dstStride, rows, cols)
-	check2D("CopyPadded2D", "src", len(src), srcStride, rows, hi-lo)
-	checkDistinctRows("CopyPadded2D", dstStride, rows, cols)
 	if rows == 0 || cols == 0 {
 		return
 	}
@@ -92,35 +93,48 @@ func CopyPadded2D(dst []float32, dstStride int, src []float32, srcStride int, ro
 //
 // This is col2im's step for one filter tap, the adjoint of Copy2D.
 func Add2D(dst []float32, dstStride int, src []float32, srcStride int, rows, cols int) {
-	check2D("Add2D", "dst", len(dst), dstStride, rows, cols)
-	check2D("Add2D", "src", len(src), srcStride, rows, cols)
-	checkDistinctRows("Add2D", dstStride, rows, cols)
+	if !fits2D(len(dst), dstStride, rows, cols) || !fits2D(len(src), srcStride, rows, cols) || rows > 1 && dstStride < cols {
+		badArgs2D("Add2D", len(dst), dstStride, len(src), srcStride, rows, cols, 0, cols)
+	}
 	if rows == 0 || cols == 0 {
 		return
 	}
 	active2D.add(dst, dstStride, src, srcStride, rows, cols)
 }
 
-// check2D panics unless a slice of length n holds rows runs of cols
-// elements, stride apart: (rows−1)·stride + cols ≤ n, worked out without
-// overflowing.
-func check2D(fn, name string, n, stride, rows, cols int) {
+// fits2D reports whether a slice of length n holds rows runs of cols
+// elements, stride apart, (rows−1)·stride + cols ≤ n, worked out without
+// overflowing, and whether none of the three is negative. It is small
+// enough to be inlined: the checks cost a few instructions a call.
+func fits2D(n, stride, rows, cols int) bool {
+	if rows <= 0 || cols <= 0 || stride < 0 {
+		return rows >= 0 && cols >= 0 && stride >= 0
+	}
+	hi, lo := bits.Mul64(uint64(rows-1), uint64(stride))
+	return hi == 0 && cols <= n && lo <= uint64(n-cols)
+}
+
+// badArgs2D panics with a message that says what is wrong with the
+// arguments of fn, which the checks of fn found wrong. It is kept out of
+// line, so that the checks stay small.
+//
+//go:noinline
+func badArgs2D(fn string, lenDst, dstStride, lenSrc, srcStride, rows, cols, lo, hi int) {
 	switch {
 	case rows < 0 || cols < 0:
 		panic(fmt.Sprintf("vec.%s: %d rows of %d elements: negative size", fn, rows, cols))
-	case stride < 0:
-		panic(fmt.Sprintf("vec.%s: %sStride = %d is negative", fn, name, stride))
-	case rows == 0 || cols == 0:
-		return
-	case cols > n || stride > 0 && rows-1 > (n-cols)/stride:
-		panic(fmt.Sprintf("vec.%s: len(%s) = %d is too short for %d rows of %d elements, %d apart",
-			fn, name, n, rows, cols, stride))
+	case lo < 0 || hi < lo || cols < hi:
+		panic(fmt.Sprintf("vec.%s: lo = %d, hi = %d, cols = %d, want 0 ≤ lo ≤ hi ≤ cols", fn, lo, hi, cols))
+	case dstStride < 0:
+		panic(fmt.Sprintf("vec.%s: dstStride = %d is negative", fn, dstStride))
+	case srcStride < 0:
+		panic(fmt.Sprintf("vec.%s: srcStride = %d is negative", fn, srcStride))
+	case !fits2D(lenDst, dstStride, rows, cols):
+		panic(fmt.Sprintf("vec.%s: len(dst) = %d is too short for %d rows of %d elements, %d apart",
+			fn, lenDst, rows, cols, dstStride))
+	case !fits2D(lenSrc, srcStride, rows, hi-lo):
+		panic(fmt.Sprintf("vec.%s: len(src) = %d is too short for %d rows of %d elements, %d apart",
+			fn, lenSrc, rows, hi-lo, srcStride))
 	}
-}
-
-// checkDistinctRows panics if the rows of dst would overlap one another.
-func checkDistinctRows(fn string, dstStride, rows, cols int) {
-	if rows > 1 && dstStride < cols {
-		panic(fmt.Sprintf("vec.%s: dstStride = %d is less than cols = %d: the rows of dst overlap", fn, dstStride, cols))
-	}
+	panic(fmt.Sprintf("vec.%s: dstStride = %d is less than cols = %d: the rows of dst overlap", fn, dstStride, cols))
 }

@@ -28,6 +28,9 @@ func copyPadded2DAVX512Slab(dst *float32, dstStride int, src *float32, srcShift,
 	load, store *[slabAVX512 / 16]uint16, chunks int)
 
 //go:noescape
+func copyPadded2DAVX512Narrow(dst *float32, dstStride int, src *float32, srcShift, srcStride, rows int, load, store uint32)
+
+//go:noescape
 func copyPadded2DAVX2Slab(dst *float32, dstStride int, src *float32, srcShift, srcStride, rows int,
 	table *[9][9][8]int32, chunks *[maxChunksAVX2]avx2Chunk, n, narrow int)
 
@@ -54,8 +57,15 @@ const slabAVX512 = 256
 
 // copyPadded2DAVX512 cuts the rows into slabs of up to 256 columns and
 // each slab into chunks of 16 (the last one masked to the row's end).
+// Rows of up to 32 columns, the usual case, are one slab of one or two
+// chunks, whose masks fit in a word each.
 func copyPadded2DAVX512(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {
 	srcData := unsafe.SliceData(src) // nil or anything when lo = hi: then nothing is read
+	if cols <= 32 {
+		load, store := uint32(1<<hi-1<<lo), uint32(1<<cols-1)
+		copyPadded2DAVX512Narrow(&dst[0], dstStride, srcData, -lo, srcStride, rows, load, store)
+		return
+	}
 	for c0 := 0; c0 < cols; c0 += slabAVX512 {
 		w := min(slabAVX512, cols-c0)
 		// The run of src in slab columns, and the chunks' masks.

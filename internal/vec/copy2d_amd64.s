@@ -92,6 +92,59 @@ cp512_done:
 	VZEROUPPER
 	RET
 
+// func copyPadded2DAVX512Narrow(dst *float32, dstStride int, src *float32, srcShift, srcStride, rows int, load, store uint32)
+//
+// As copyPadded2DAVX512Slab for rows of at most 32 columns: one or two
+// chunks, whose masks are the low and high halves of load and store.
+//
+//	DI dst row, SI src row (shifted), R8 dstStride·4, R9 srcStride·4
+//	BX rows left
+//	K1, K2 chunk 0's load and store masks; K3, K4 chunk 1's
+TEXT ·copyPadded2DAVX512Narrow(SB), NOSPLIT, $0-56
+	MOVQ  dst+0(FP), DI
+	MOVQ  dstStride+8(FP), R8
+	SHLQ  $2, R8
+	MOVQ  src+16(FP), SI
+	MOVQ  srcShift+24(FP), AX
+	LEAQ  (SI)(AX*4), SI
+	MOVQ  srcStride+32(FP), R9
+	SHLQ  $2, R9
+	MOVQ  rows+40(FP), BX
+	MOVL  load+48(FP), AX
+	KMOVW AX, K1
+	SHRL  $16, AX
+	KMOVW AX, K3
+	MOVL  store+52(FP), AX
+	KMOVW AX, K2
+	SHRL  $16, AX
+	KMOVW AX, K4
+	TESTL AX, AX
+	JNZ   cp512n_two
+
+	// One chunk a row.
+cp512n_one:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS   Z0, K2, (DI)
+	ADDQ      R9, SI
+	ADDQ      R8, DI
+	DECQ      BX
+	JNZ       cp512n_one
+	VZEROUPPER
+	RET
+
+	// Two chunks a row.
+cp512n_two:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K3, Z1
+	VMOVUPS   Z0, K2, (DI)
+	VMOVUPS   Z1, K4, 64(DI)
+	ADDQ      R9, SI
+	ADDQ      R8, DI
+	DECQ      BX
+	JNZ       cp512n_two
+	VZEROUPPER
+	RET
+
 // func copyPadded2DAVX2Slab(dst *float32, dstStride int, src *float32, srcShift, srcStride, rows int, table *[9][9][8]int32, chunks *[17]avx2Chunk, n, narrow int)
 //
 // Row r of the slab is n vectors of 8 lanes; chunk k is loaded from

@@ -10,13 +10,25 @@ var goKernels2D = kernels2D{
 }
 
 func copyPadded2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {
+	if lo == 0 && hi == cols { // Copy2D
+		for r := range rows {
+			copy(dst[r*dstStride:r*dstStride+cols], src[r*srcStride:])
+		}
+		return
+	}
 	for r := range rows {
 		d := dst[r*dstStride : r*dstStride+cols]
-		clear(d[:lo])
+		// Each call only when it has something to do: for rows this
+		// short, a call costs more than its work.
+		if lo > 0 {
+			clear(d[:lo])
+		}
 		if hi > lo {
 			copy(d[lo:hi], src[r*srcStride:r*srcStride+hi-lo])
 		}
-		clear(d[hi:])
+		if hi < cols {
+			clear(d[hi:])
+		}
 	}
 }
 
