@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/gocnn/gocnn/internal/vec"
+
 // im2col and col2im turn a convolution into a matrix multiply.
 //
 // A convolution slides a window of C×KH×KW input values over the image and
@@ -76,45 +78,59 @@ func (g *convGeom) fillRow(dst, plane []float32, i, j int) {
 		return
 	}
 	// With stride 1 across, each output row is a contiguous run of an
-	// input row, shifted by j − padW, with zeros where the window hangs
-	// over the left or right edge. The run [lo, hi) is the same for every
-	// output row, so it is worked out once.
-	shift := j - g.padW // input column of output column 0
-	lo := max(0, -shift)
-	hi := min(g.ow, g.w-shift)
-	for oh := 0; oh < g.oh; oh++ {
-		out := dst[oh*g.ow : (oh+1)*g.ow]
-		ih := oh*g.strideH - g.padH + i
-		if ih < 0 || ih >= g.h || hi <= lo {
-			clear(out)
-			continue
-		}
-		if lo > 0 {
-			clear(out[:lo])
-		}
-		copy(out[lo:hi], plane[ih*g.w+shift+lo:ih*g.w+shift+hi])
-		if hi < g.ow {
-			clear(out[hi:])
-		}
+	// input row, [lo, hi) of the output columns, with zeros where the
+	// window hangs over the left or right edge; the output rows above
+	// and below [oh0, oh1) see only padding. The runs of successive
+	// output rows are strideH input rows apart, so the whole rectangle is
+	// one 2-D copy.
+	shift, lo, hi := g.colsInside(j)
+	oh0, oh1 := g.rowsInside(i)
+	if oh0 > 0 {
+		clear(dst[:oh0*g.ow])
 	}
-}
-
-// addRow is fillRow's step run backwards, for one output row: dst[ow·strideW − padW + j] += src[ow]
-// for the positions inside the input.
-func (g *convGeom) addRow(dst, src []float32, j int) {
-	if g.strideW == 1 {
-		start := j - g.padW
-		lo := max(0, -start)
-		hi := min(len(src), g.w-start)
-		if hi <= lo {
-			return
-		}
-		d := dst[start+lo : start+hi]
-		for i, v := range src[lo:hi] {
-			d[i] += v
-		}
+	if oh1 < g.oh {
+		clear(dst[oh1*g.ow:])
+	}
+	if oh1 == oh0 {
 		return
 	}
+	var src []float32 // the first run; none when the window is all padding
+	if hi > lo {
+		src = plane[(oh0*g.strideH-g.padH+i)*g.w+shift+lo:]
+	}
+	vec.CopyPadded2D(dst[oh0*g.ow:oh1*g.ow], g.ow, src, g.strideH*g.w, oh1-oh0, g.ow, lo, hi)
+}
+
+// rowsInside returns the output rows [oh0, oh1) at which window row i is
+// inside the image: 0 ≤ oh·strideH − padH + i < h.
+func (g *convGeom) rowsInside(i int) (oh0, oh1 int) {
+	// Output row oh sees input row oh·strideH + i − padH: inside from the
+	// first oh with oh·strideH ≥ padH − i to the last with oh·strideH <
+	// h + padH − i. So both bounds are divided by the stride, rounding up
+	// (no division for stride 1, the usual case).
+	top, bottom := max(g.padH-i, 0), max(g.h+g.padH-i, 0)
+	if s := g.strideH; s > 1 {
+		top, bottom = (top+s-1)/s, (bottom+s-1)/s
+	}
+	oh0, oh1 = min(top, g.oh), min(bottom, g.oh)
+	return oh0, max(oh0, oh1)
+}
+
+// colsInside returns, for stride 1 across, the input column of output
+// column 0 for window column j (shift = j − padW) and the output columns
+// [lo, hi) at which window column j is inside the image: 0 ≤ ow + shift <
+// w.
+func (g *convGeom) colsInside(j int) (shift, lo, hi int) {
+	shift = j - g.padW
+	lo = min(max(-shift, 0), g.ow)
+	hi = max(lo, min(g.ow, g.w-shift))
+	return shift, lo, hi
+}
+
+// addRow is fillRow's step run backwards for one output row, with a stride
+// across: dst[ow·strideW − padW + j] += src[ow] for the positions inside
+// the input.
+func (g *convGeom) addRow(dst, src []float32, j int) {
 	for ow, v := range src {
 		iw := ow*g.strideW - g.padW + j
 		if iw >= 0 && iw < g.w {
@@ -133,14 +149,21 @@ func (g *convGeom) col2im(col, dx []float32) {
 	for c := 0; c < g.c; c++ {
 		plane := dx[c*g.h*g.w : (c+1)*g.h*g.w]
 		for i := 0; i < g.kh; i++ {
+			oh0, oh1 := g.rowsInside(i)
 			for j := 0; j < g.kw; j++ {
 				src := col[row*p : (row+1)*p]
 				row++
-				for oh := 0; oh < g.oh; oh++ {
-					ih := oh*g.strideH - g.padH + i
-					if ih < 0 || ih >= g.h {
-						continue
+				if g.strideW == 1 {
+					// fillRow's rectangle, added back in one call.
+					shift, lo, hi := g.colsInside(j)
+					if oh1 > oh0 && hi > lo {
+						vec.Add2D(plane[(oh0*g.strideH-g.padH+i)*g.w+shift+lo:], g.strideH*g.w,
+							src[oh0*g.ow+lo:], g.ow, oh1-oh0, hi-lo)
 					}
+					continue
+				}
+				for oh := oh0; oh < oh1; oh++ {
+					ih := oh*g.strideH - g.padH + i
 					g.addRow(plane[ih*g.w:(ih+1)*g.w], src[oh*g.ow:(oh+1)*g.ow], j)
 				}
 			}

@@ -1,0 +1,42 @@
+package vec
+
+// The portable 2-D kernels: what other architectures and the purego build
+// tag run, and the definition the assembly is tested against.
+
+var goKernels2D = kernels2D{
+	name:       "purego",
+	copyPadded: copyPadded2DGo,
+	add:        add2DGo,
+}
+
+func copyPadded2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {
+	if lo == 0 && hi == cols { // Copy2D
+		for r := range rows {
+			copy(dst[r*dstStride:r*dstStride+cols], src[r*srcStride:])
+		}
+		return
+	}
+	for r := range rows {
+		d := dst[r*dstStride : r*dstStride+cols]
+		// Each call only when it has something to do: for rows this
+		// short, a call costs more than its work.
+		if lo > 0 {
+			clear(d[:lo])
+		}
+		if hi > lo {
+			copy(d[lo:hi], src[r*srcStride:r*srcStride+hi-lo])
+		}
+		if hi < cols {
+			clear(d[hi:])
+		}
+	}
+}
+
+func add2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, cols int) {
+	for r := range rows {
+		d := dst[r*dstStride : r*dstStride+cols]
+		for k, v := range src[r*srcStride : r*srcStride+cols] {
+			d[k] += v
+		}
+	}
+}

@@ -1,0 +1,88 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/gocnn/gocnn/rng"
+)
+
+// TestIm2colMatchesDefinition checks im2col and col2im, bit for bit,
+// against their definitions written as plain loops, on random geometries:
+// strides 1 to 3 (stride 1 across takes the 2-D copies), paddings up to
+// larger than the kernel (whole rows and columns of windows in the
+// padding), and images down to a single pixel.
+func TestIm2colMatchesDefinition(t *testing.T) {
+	r := rng.New(3)
+	for trial := 0; trial < 300; trial++ {
+		g := convGeom{c: 1 + r.IntN(3), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
+			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), padH: r.IntN(5), padW: r.IntN(5)}
+		if trial%3 == 0 {
+			g.strideH, g.strideW = 1, 1 // the shape of most convolutions
+		}
+		g.h = max(1, g.kh-2*g.padH) + r.IntN(12)
+		g.w = max(1, g.kw-2*g.padW) + r.IntN(30)
+		g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
+		g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
+		name := fmt.Sprintf("%+v", g)
+		x := make([]float32, g.c*g.h*g.w)
+		r.FillUniform(x, 1)
+		k, p := g.c*g.kh*g.kw, g.oh*g.ow
+
+		// im2col: every element, padding included (col starts as NaNs, so
+		// a zero left unwritten shows).
+		col := make([]float32, k*p)
+		for i := range col {
+			col[i] = float32(math.NaN())
+		}
+		g.im2col(x, col)
+		for c := range g.c {
+			for i := range g.kh {
+				for j := range g.kw {
+					row := (c*g.kh+i)*g.kw + j
+					for oh := range g.oh {
+						for ow := range g.ow {
+							ih, iw := oh*g.strideH-g.padH+i, ow*g.strideW-g.padW+j
+							var want float32
+							if ih >= 0 && ih < g.h && iw >= 0 && iw < g.w {
+								want = x[(c*g.h+ih)*g.w+iw]
+							}
+							if got := col[row*p+oh*g.ow+ow]; math.Float32bits(got) != math.Float32bits(want) {
+								t.Fatalf("%s: im2col row (%d, %d, %d), output (%d, %d): got %v, want %v", name, c, i, j, oh, ow, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+
+		// col2im: the same loops, adding each entry back in the same
+		// order, so the sums agree exactly.
+		r.FillUniform(col, 1)
+		dx := make([]float32, len(x))
+		r.FillUniform(dx, 1) // col2im must clear it first
+		g.col2im(col, dx)
+		want := make([]float32, len(x))
+		for c := range g.c {
+			for i := range g.kh {
+				for j := range g.kw {
+					row := (c*g.kh+i)*g.kw + j
+					for oh := range g.oh {
+						for ow := range g.ow {
+							ih, iw := oh*g.strideH-g.padH+i, ow*g.strideW-g.padW+j
+							if ih >= 0 && ih < g.h && iw >= 0 && iw < g.w {
+								want[(c*g.h+ih)*g.w+iw] += col[row*p+oh*g.ow+ow]
+							}
+						}
+					}
+				}
+			}
+		}
+		for i := range want {
+			if math.Float32bits(dx[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: col2im element %d: got %v, want %v", name, i, dx[i], want[i])
+			}
+		}
+	}
+}
