@@ -28,9 +28,6 @@ import (
 // The last column of ∂L/∂Wb, the sum of dy against the row of ones, is the
 // bias gradient Σₙ Σ_positions dyₙ.
 //
-// With stride 1, col is built in whole rows (widecol.go), which is much
-// faster for small images and gives the same numbers.
-//
 // The images of a batch are shared out among the workers; each worker has
 // its own col matrix and its own partial sum of ∂L/∂Wb, which are added up
 // in worker order so the result does not depend on timing.
@@ -51,8 +48,6 @@ type Conv2D struct {
 	y, dx tensor.Tensor
 	dy    *tensor.Tensor // the gradient Backward is working on
 
-	wide       bool          // stride 1: im2col in whole rows (see widecol.go)
-	wg         wideGeom      // the wide layout's geometry
 	wb         []float32     // [Out, K+1]: the filters with the bias as last column
 	scratch    []convScratch // per worker
 	forwardFn  func(worker, lo, hi int)
@@ -61,12 +56,8 @@ type Conv2D struct {
 
 // convScratch is one worker's memory for a convolution.
 type convScratch struct {
-	col []float32 // im2col matrix [K+1, columns], last row all ones; reused for Wᵀ·dy
+	col []float32 // im2col matrix [K+1, P], last row all ones; reused for Wᵀ·dy
 	dWb []float32 // the worker's partial sum of ∂L/∂Wb
-
-	// The wide layout's buffers: the padded image and its gradient, the
-	// wide output, and the widened dy (whose junk columns stay zero).
-	padX, padDX, outW, dyW []float32
 }
 
 // multiplier is a matrix multiply: a worker's gemm.Workspace, or the
@@ -115,11 +106,7 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	c.bias = newParam("bias", c.Out)
 	c.env, c.needDX = env, env.NeedInputGrad
 	k := c.In * c.KH * c.KW
-	c.wide = c.StrideH == 1 && c.StrideW == 1
-	if c.wide {
-		c.wg = newWideGeom(g)
-	}
-	cols := c.columns()
+	cols := g.oh * g.ow
 	c.wb = make([]float32, c.Out*(k+1))
 	c.scratch = make([]convScratch, env.Workers())
 	for w := range c.scratch {
@@ -127,10 +114,6 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 		s.col = make([]float32, (k+1)*cols)
 		fill(s.col[k*cols:], 1) // the bias's input; im2col never writes this row
 		s.dWb = make([]float32, c.Out*(k+1))
-		if c.wide {
-			s.padX, s.padDX = make([]float32, c.wg.paddedSize()), make([]float32, c.wg.paddedSize())
-			s.outW, s.dyW = make([]float32, c.Out*cols), make([]float32, c.Out*cols)
-		}
 	}
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
 	return c.outShape, nil
@@ -169,15 +152,6 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return &c.y
 }
 
-// columns is the number of columns of col: one per output position, or
-// OH·WP in the wide layout.
-func (c *Conv2D) columns() int {
-	if c.wide {
-		return c.wg.cols
-	}
-	return c.geom.oh * c.geom.ow
-}
-
 // forwardImages computes the outputs of images [lo, hi) on one worker.
 func (c *Conv2D) forwardImages(worker, lo, hi int) {
 	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
@@ -187,18 +161,11 @@ func (c *Conv2D) forwardImages(worker, lo, hi int) {
 }
 
 // forwardImage convolves one image x ([In, H, W]) into y ([Out, OH, OW]):
-// y = Wb·col, [Out, K+1]·[K+1, columns].
+// y = Wb·col, [Out, K+1]·[K+1, P].
 func (c *Conv2D) forwardImage(x, y []float32, s *convScratch, mul multiplier) {
-	k, cols := c.In*c.KH*c.KW, c.columns()
-	if !c.wide {
-		c.geom.im2col(x, s.col)
-		mul.Sgemm(false, false, c.Out, cols, k+1, 1, c.wb, k+1, s.col, cols, 0, y, cols)
-		return
-	}
-	c.wg.pad(x, s.padX)
-	c.wg.im2colWide(s.padX, s.col)
-	mul.Sgemm(false, false, c.Out, cols, k+1, 1, c.wb, k+1, s.col, cols, 0, s.outW, cols)
-	c.wg.narrow(s.outW, y, c.Out)
+	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
+	c.geom.im2col(x, s.col)
+	mul.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, s.col, p, 0, y, p)
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -254,15 +221,8 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 // sum (or starts it, for the worker's first image) and, when dx is not
 // nil, writes the image's input gradient col2im(Wᵀ·dy).
 func (c *Conv2D) backwardImage(x, dy, dx []float32, first bool, s *convScratch, mul multiplier) {
-	k, cols := c.In*c.KH*c.KW, c.columns()
-	if c.wide {
-		c.wg.widen(dy, s.dyW, c.Out)
-		dy = s.dyW
-		c.wg.pad(x, s.padX)
-		c.wg.im2colWide(s.padX, s.col)
-	} else {
-		c.geom.im2col(x, s.col)
-	}
+	k, cols := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
+	c.geom.im2col(x, s.col)
 	var beta float32 = 1
 	if first {
 		beta = 0
@@ -275,11 +235,7 @@ func (c *Conv2D) backwardImage(x, dy, dx []float32, first bool, s *convScratch, 
 	// longer needed (Wᵀ is Wb's first K columns, transposed), and col2im
 	// adds the windows back into the shape of the input.
 	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, s.col, cols)
-	if c.wide {
-		c.wg.col2imWide(s.col, s.padDX, dx)
-	} else {
-		c.geom.col2im(s.col, dx)
-	}
+	c.geom.col2im(s.col, dx)
 }
 
 // fill sets every element of s to v.
