@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,7 +86,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.Float64Var(&f.Val, "val", 0, "hold out this fraction of the training set for validation; the model file then keeps the best epoch")
 	fs.StringVar(&f.EarlyStop, "early-stop", "", "stop when a validation metric stalls for N epochs: val_loss:N, val_accuracy:N or val_balanced_accuracy:N")
 	fs.StringVar(&f.Best, "best", "", "validation metric that picks the epoch the model file keeps: val_loss, val_accuracy or val_balanced_accuracy (default val_loss; val_balanced_accuracy for ham10000)")
-	fs.StringVar(&f.ClassWeights, "class-weights", "none", "weight each class's loss: none, balanced (N/(K·count)) or inverse (1/count, mean 1)")
+	fs.StringVar(&f.ClassWeights, "class-weights", "none", "weight each class's loss: none, balanced (N/(K·count)), sqrt (the square root of balanced) or inverse (1/count, mean 1)")
 	fs.StringVar(&f.Sampler, "sampler", "shuffle", "how training batches are drawn: shuffle (each image once per epoch) or balanced (classes equally often)")
 	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors)")
 	fs.StringVar(&f.Log, "log", "", "metrics log, one JSON line per epoch (default the model file with .jsonl)")
@@ -324,6 +325,13 @@ func (f *trainSettings) classWeights(d *data.Dataset) []float32 {
 		return data.BalancedWeights(d.ClassCounts())
 	case "inverse":
 		return data.InverseFrequencyWeights(d.ClassCounts())
+	case "sqrt":
+		// Halfway, on a log scale, between equal weights and balanced ones.
+		w := data.BalancedWeights(d.ClassCounts())
+		for i, v := range w {
+			w[i] = float32(math.Sqrt(float64(v)))
+		}
+		return w
 	}
 	return nil
 }
@@ -349,8 +357,8 @@ func (f *trainSettings) check() error {
 		return usagef("-augment: %v", err)
 	}
 	switch {
-	case f.ClassWeights != "none" && f.ClassWeights != "balanced" && f.ClassWeights != "inverse":
-		return usagef("-class-weights %q: want none, balanced or inverse", f.ClassWeights)
+	case f.ClassWeights != "none" && f.ClassWeights != "balanced" && f.ClassWeights != "inverse" && f.ClassWeights != "sqrt":
+		return usagef("-class-weights %q: want none, balanced, sqrt or inverse", f.ClassWeights)
 	case f.Sampler != "shuffle" && f.Sampler != "balanced":
 		return usagef("-sampler %q: want shuffle or balanced", f.Sampler)
 	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy":
