@@ -66,7 +66,37 @@ func (s *Sequential) Build(in []int, env *Env) ([]int, error) {
 			w.InitWeights(s.autoInit(i), env.Rand)
 		}
 	}
+	if err := s.poolBeforeReLU(env); err != nil {
+		return nil, err
+	}
 	return s.OutShape(), nil
+}
+
+// poolBeforeReLU swaps every ReLU that is followed by a max-pool, so that
+// the ReLU runs on the pooled values, a quarter as many with 2×2 windows.
+// The two commute exactly: the largest of max(0, x) over a window is
+// max(0, the largest x), and the gradient reaches the same input either
+// way (through the window's largest value when it is positive, and
+// nowhere when it is not). Neither layer has parameters, so no parameter
+// changes its name; Layers shows the order that runs.
+func (s *Sequential) poolBeforeReLU(env *Env) error {
+	for i := 0; i+1 < len(s.Layers); i++ {
+		relu, ok1 := s.Layers[i].(*ReLU)
+		pool, ok2 := s.Layers[i+1].(*MaxPool2D)
+		if !ok1 || !ok2 {
+			continue
+		}
+		// The pool keeps its input shape (the ReLU's, the same); the
+		// ReLU is built again for the pooled shape.
+		pooled := s.shapes[i+1]
+		if _, err := relu.Build(pooled, env); err != nil {
+			return fmt.Errorf("layer %d %s: %w", i, relu.Kind(), err)
+		}
+		s.Layers[i], s.Layers[i+1] = pool, relu
+		s.shapes[i] = pooled
+		i++
+	}
+	return nil
 }
 
 // autoInit is what InitAuto means for layer i: He when the first

@@ -204,3 +204,63 @@ func TestDropoutRate(t *testing.T) {
 		env.Close()
 	}
 }
+
+// TestPoolBeforeReLU checks that the swap of a ReLU and a max-pool that
+// Sequential.Build makes changes neither the output nor any gradient:
+// the same layers run one by one in the written order give the same bits
+// (up to the sign of zero).
+func TestPoolBeforeReLU(t *testing.T) {
+	env := NewEnv(8, 2)
+	defer env.Close()
+	model := NewSequential(NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3))
+	if _, err := model.Build([]int{2, 9, 9}, env); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := model.Layers[1].(*MaxPool2D); !ok {
+		t.Fatalf("layer 1 is %s, want the max-pool moved before the ReLU", model.Layers[1].Kind())
+	}
+	// The same weights in the written order, run layer by layer.
+	ref := []Layer{NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3)}
+	refEnv := NewEnv(8, 2)
+	defer refEnv.Close()
+	shape := []int{2, 9, 9}
+	for i, l := range ref {
+		refEnv.NeedInputGrad = i > 0
+		var err error
+		if shape, err = l.Build(shape, refEnv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copy(ref[0].Params()[0].Value.Data, model.Layers[0].Params()[0].Value.Data)
+	copy(ref[0].Params()[1].Value.Data, model.Layers[0].Params()[1].Value.Data)
+	copy(ref[4].Params()[0].Value.Data, model.Layers[4].Params()[0].Value.Data)
+	copy(ref[4].Params()[1].Value.Data, model.Layers[4].Params()[1].Value.Data)
+
+	x := tensor.New(5, 2, 9, 9)
+	rng.New(2).FillUniform(x.Data, 1)
+	labels := []int{0, 1, 2, 1, 0}
+	var l1, l2 SoftmaxCrossEntropy
+	got := l1.Forward(model.Forward(x, true), labels)
+	model.Backward(l1.Backward())
+	y := x
+	for _, l := range ref {
+		y = l.Forward(y, true)
+	}
+	want := l2.Forward(y, labels)
+	dy := l2.Backward()
+	for i := len(ref) - 1; i >= 0 && dy != nil; i-- {
+		dy = ref[i].Backward(dy)
+	}
+	if got != want {
+		t.Errorf("loss %v, written order gives %v", got, want)
+	}
+	for _, pair := range [][2]Layer{{model.Layers[0], ref[0]}, {model.Layers[4], ref[4]}} {
+		for j, p := range pair[0].Params() {
+			for k, g := range p.Grad.Data {
+				if g != pair[1].Params()[j].Grad.Data[k] {
+					t.Fatalf("%s %s[%d]: gradient %v, written order gives %v", pair[0].Kind(), p.Name, k, g, pair[1].Params()[j].Grad.Data[k])
+				}
+			}
+		}
+	}
+}
