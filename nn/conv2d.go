@@ -48,8 +48,16 @@ type Conv2D struct {
 	y, dx tensor.Tensor
 	dy    *tensor.Tensor // the gradient Backward is working on
 
-	wb         []float32     // [Out, K+1]: the filters with the bias as last column
-	scratch    []convScratch // per worker
+	wb      []float32     // [Out, K+1]: the filters with the bias as last column
+	scratch []convScratch // per worker
+
+	// kept holds the col matrices of the last training batch, one per
+	// image, when they fit in keepCols bytes: the backward pass then
+	// reads them instead of building them again.
+	kept       []float32
+	keptOnes   int  // images whose row of ones in kept is set
+	keeping    bool // whether the last Forward kept them
+	keepLimit  int  // keepCols; tests lower it to exercise the other path
 	forwardFn  func(worker, lo, hi int)
 	backwardFn func(worker, lo, hi int)
 }
@@ -59,6 +67,13 @@ type convScratch struct {
 	col []float32 // im2col matrix [K+1, P], last row all ones; reused for Wᵀ·dy
 	dWb []float32 // the worker's partial sum of ∂L/∂Wb
 }
+
+// keepCols is the most memory a convolution spends keeping its training
+// batch's col matrices between the forward and the backward pass. Small
+// convolutions (the first layers of the MNIST models) fit and skip
+// rebuilding them; big ones rebuild each image's col from its input, which
+// costs less than sending tens of megabytes through the caches.
+const keepCols = 16 << 20
 
 // multiplier is a matrix multiply: a worker's gemm.Workspace, or the
 // gemm.Engine that splits one product among all the workers.
@@ -116,6 +131,7 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 		s.dWb = make([]float32, c.Out*(k+1))
 	}
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
+	c.keepLimit = keepCols
 	return c.outShape, nil
 }
 
@@ -139,12 +155,22 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
 		c.wb[o*(k+1)+k] = c.bias.Value.Data[o]
 	}
-	if n := x.Shape[0]; n < c.env.Workers() {
+	n, colSize := x.Shape[0], (k+1)*c.geom.oh*c.geom.ow
+	c.keeping = train && n*colSize*4 <= c.keepLimit
+	if c.keeping && len(c.kept) < n*colSize {
+		c.kept = append(c.kept[:0], make([]float32, n*colSize)...)
+		c.keptOnes = 0
+	}
+	for ; c.keeping && c.keptOnes < n; c.keptOnes++ {
+		col := c.kept[c.keptOnes*colSize : (c.keptOnes+1)*colSize]
+		fill(col[k*c.geom.oh*c.geom.ow:], 1) // the bias's input row
+	}
+	if n < c.env.Workers() && !c.keeping {
 		// Too few images to go round (batch-1 inference): take them one
 		// at a time and split each product among the workers instead.
 		in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
 		for i := range n {
-			c.forwardImage(x.Data[i*in:(i+1)*in], c.y.Data[i*out:(i+1)*out], &c.scratch[0], c.env.gemm)
+			c.forwardImage(x.Data[i*in:(i+1)*in], c.y.Data[i*out:(i+1)*out], c.scratch[0].col, c.env.gemm)
 		}
 		return &c.y
 	}
@@ -156,16 +182,26 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (c *Conv2D) forwardImages(worker, lo, hi int) {
 	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
 	for n := lo; n < hi; n++ {
-		c.forwardImage(c.x.Data[n*in:(n+1)*in], c.y.Data[n*out:(n+1)*out], &c.scratch[worker], c.env.gemm.Workspace(worker))
+		c.forwardImage(c.x.Data[n*in:(n+1)*in], c.y.Data[n*out:(n+1)*out], c.colFor(worker, n), c.env.gemm.Workspace(worker))
 	}
 }
 
+// colFor returns where image n's col matrix goes: its place in kept, or
+// the worker's scratch matrix.
+func (c *Conv2D) colFor(worker, n int) []float32 {
+	if !c.keeping {
+		return c.scratch[worker].col
+	}
+	size := (c.In*c.KH*c.KW + 1) * c.geom.oh * c.geom.ow
+	return c.kept[n*size : (n+1)*size]
+}
+
 // forwardImage convolves one image x ([In, H, W]) into y ([Out, OH, OW]):
-// y = Wb·col, [Out, K+1]·[K+1, P].
-func (c *Conv2D) forwardImage(x, y []float32, s *convScratch, mul multiplier) {
+// col = im2col(x), then y = Wb·col, [Out, K+1]·[K+1, P].
+func (c *Conv2D) forwardImage(x, y, col []float32, mul multiplier) {
 	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
-	c.geom.im2col(x, s.col)
-	mul.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, s.col, p, 0, y, p)
+	c.geom.im2col(x, col)
+	mul.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, col, p, 0, y, p)
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -212,28 +248,34 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 		if c.needDX {
 			dx = c.dx.Data[n*in : (n+1)*in]
 		}
-		c.backwardImage(c.x.Data[n*in:(n+1)*in], c.dy.Data[n*out:(n+1)*out], dx, n == lo,
-			&c.scratch[worker], c.env.gemm.Workspace(worker))
+		col := c.scratch[worker].col
+		if c.keeping {
+			col = c.colFor(worker, n)
+		} else {
+			c.geom.im2col(c.x.Data[n*in:(n+1)*in], col)
+		}
+		c.backwardImage(col, c.dy.Data[n*out:(n+1)*out], dx, n == lo, &c.scratch[worker], c.env.gemm.Workspace(worker))
 	}
 }
 
 // backwardImage adds one image's ∂L/∂Wb = dy·colᵀ to the worker's partial
 // sum (or starts it, for the worker's first image) and, when dx is not
-// nil, writes the image's input gradient col2im(Wᵀ·dy).
-func (c *Conv2D) backwardImage(x, dy, dx []float32, first bool, s *convScratch, mul multiplier) {
+// nil, writes the image's input gradient col2im(Wᵀ·dy), using the
+// worker's scratch col for Wᵀ·dy.
+func (c *Conv2D) backwardImage(col, dy, dx []float32, first bool, s *convScratch, mul multiplier) {
 	k, cols := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
-	c.geom.im2col(x, s.col)
 	var beta float32 = 1
 	if first {
 		beta = 0
 	}
-	mul.Sgemm(false, true, c.Out, k+1, cols, 1, dy, cols, s.col, cols, beta, s.dWb, k+1)
+	mul.Sgemm(false, true, c.Out, k+1, cols, 1, dy, cols, col, cols, beta, s.dWb, k+1)
 	if dx == nil {
 		return
 	}
-	// ∂L/∂col = Wᵀ·dy overwrites the first K rows of col, which are no
-	// longer needed (Wᵀ is Wb's first K columns, transposed), and col2im
-	// adds the windows back into the shape of the input.
+	// ∂L/∂col = Wᵀ·dy goes to the first K rows of the scratch col (which
+	// may be col itself: it is no longer needed), with Wᵀ the first K
+	// columns of Wb, transposed; col2im adds the windows back into the
+	// shape of the input.
 	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, s.col, cols)
 	c.geom.col2im(s.col, dx)
 }

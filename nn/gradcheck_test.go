@@ -68,6 +68,8 @@ type gradCase struct {
 	before func()
 	// eval runs the layer in evaluation mode.
 	eval bool
+	// afterBuild, if set, runs once the layer is built.
+	afterBuild func()
 }
 
 func checkLayerGradients(t *testing.T, c gradCase, workers int) {
@@ -80,6 +82,9 @@ func checkLayerGradients(t *testing.T, c gradCase, workers int) {
 	}
 	if w, ok := c.layer.(Initializer); ok {
 		w.InitWeights(GlorotUniform, env.Rand)
+	}
+	if c.afterBuild != nil {
+		c.afterBuild()
 	}
 	r := rng.New(11)
 	// Give biases non-zero values too, so their effect is exercised.
@@ -187,6 +192,19 @@ func TestLayerGradients(t *testing.T) {
 			&Conv2D{Out: 2, KH: 3, KW: 3, PadH: 1, PadW: 1}), in: []int{2, 5, 4}, batch: 2},
 		{name: "residual projection", layer: NewResidual(&Conv2D{Out: 3, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1},
 			NewBatchNorm(), NewTanh()), in: []int{2, 6, 5}, batch: 3},
+	}
+	// The same convolutions again, rebuilding each image's col matrix in
+	// the backward pass instead of keeping it from the forward pass.
+	for _, c := range cases {
+		orig, ok := c.layer.(*Conv2D)
+		if !ok {
+			continue
+		}
+		conv := *orig
+		c.name += " (col rebuilt)"
+		c.layer = &conv
+		c.afterBuild = func() { conv.keepLimit = 0 }
+		cases = append(cases, c)
 	}
 	drop := NewDropout(0.4)
 	var state []byte
