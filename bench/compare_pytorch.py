@@ -16,7 +16,9 @@ returning large buffers to the system after every step:
     GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296 \
     /usr/bin/python3 bench/compare_pytorch.py --gocnn ./gocnn
 
-Only PyTorch is timed when --gocnn is not given.
+Each PyTorch figure is the better of its two memory layouts (NCHW, and
+channels_last, which lets oneDNN pick other convolution kernels); the
+table says which won. Only PyTorch is timed when --gocnn is not given.
 """
 
 import argparse
@@ -57,13 +59,25 @@ def fake_mnist(n, seed=1):
     return x, y
 
 
-def train_speed(name, images, batch, warmup_batches=5):
+def layout(model, x, channels_last):
+    if channels_last:
+        return model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+    return model, x
+
+
+def best_of_layouts(f):
+    """Runs f(channels_last) both ways; returns the better figure and its layout."""
+    a, b = f(False), f(True)
+    return (a, "nchw") if a >= b else (b, "channels_last")
+
+
+def train_speed(name, images, batch, channels_last, warmup_batches=5):
     """Images per second of SGD training (momentum 0.9), after a warm-up."""
     torch.manual_seed(1)
-    model = make_model(name)
+    x, y = fake_mnist(max(images, batch * warmup_batches))
+    model, x = layout(make_model(name), x, channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    x, y = fake_mnist(max(images, batch * warmup_batches))
     model.train()
 
     def run(count):
@@ -85,10 +99,10 @@ def train_speed(name, images, batch, warmup_batches=5):
     return done / (time.perf_counter() - start)
 
 
-def infer_speed(name, images, batch):
+def infer_speed(name, images, batch, channels_last):
     torch.manual_seed(1)
-    model = make_model(name).eval()
     x, _ = fake_mnist(max(images, batch))
+    model, x = layout(make_model(name).eval(), x, channels_last)
     with torch.inference_mode():
         for i in range(3):
             model(x[:batch])
@@ -100,11 +114,12 @@ def infer_speed(name, images, batch):
         return done / (time.perf_counter() - start)
 
 
-def latency_us(name, runs=2000):
-    """Median batch-1 inference latency in microseconds."""
+def latency_us(name, channels_last, runs=2000):
+    """Median batch-1 inference latency in microseconds (negated, so that
+    best_of_layouts picks the lower)."""
     torch.manual_seed(1)
-    model = make_model(name).eval()
     x, _ = fake_mnist(1)
+    model, x = layout(make_model(name).eval(), x, channels_last)
     times = []
     with torch.inference_mode():
         for _ in range(50):
@@ -114,7 +129,7 @@ def latency_us(name, runs=2000):
             model(x)
             times.append(time.perf_counter() - t)
     times.sort()
-    return times[len(times) // 2] * 1e6
+    return -times[len(times) // 2] * 1e6
 
 
 def gocnn_results(cmd, models, images, batch, threads):
@@ -147,20 +162,22 @@ def main():
             ours.update(gocnn_results(args.gocnn, [m], images[m], args.batch, args.threads))
 
     header = f"{'model':<10} {'images':>7} {'torch train/s':>13} {'gocnn train/s':>13} {'ratio':>6}   " \
-             f"{'torch infer/s':>13} {'gocnn infer/s':>13} {'ratio':>6}   {'torch b1 µs':>11} {'gocnn b1 µs':>11}"
+             f"{'torch infer/s':>13} {'gocnn infer/s':>13} {'ratio':>6}   {'torch b1 µs':>11} {'gocnn b1 µs':>11}   torch layouts (train, infer, b1)"
     print(header)
     for m in models:
-        t_train = train_speed(m, images[m], args.batch)
-        t_infer = infer_speed(m, images[m] * 3, args.batch)
-        t_lat = latency_us(m)
+        t_train, l_train = best_of_layouts(lambda cl: train_speed(m, images[m], args.batch, cl))
+        t_infer, l_infer = best_of_layouts(lambda cl: infer_speed(m, images[m] * 3, args.batch, cl))
+        t_lat, l_lat = best_of_layouts(lambda cl: latency_us(m, cl))
+        t_lat = -t_lat
+        layouts = f"{l_train}, {l_infer}, {l_lat}"
         g = ours.get(m)
         if g:
             print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {g['train_images_per_sec']:>13.0f} "
                   f"{g['train_images_per_sec'] / t_train:>6.2f}   {t_infer:>13.0f} {g['infer_images_per_sec']:>13.0f} "
-                  f"{g['infer_images_per_sec'] / t_infer:>6.2f}   {t_lat:>11.0f} {g['latency_us']:>11.0f}")
+                  f"{g['infer_images_per_sec'] / t_infer:>6.2f}   {t_lat:>11.0f} {g['latency_us']:>11.0f}   {layouts}")
         else:
             print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {'-':>13} {'-':>6}   {t_infer:>13.0f} {'-':>13} "
-                  f"{'-':>6}   {t_lat:>11.0f} {'-':>11}")
+                  f"{'-':>6}   {t_lat:>11.0f} {'-':>11}   {layouts}")
         sys.stdout.flush()
 
 
