@@ -348,6 +348,7 @@ func TestNiceTicks(t *testing.T) {
 		{0.7, 10.3, true, "1 2 3 4 5 6 7 8 9 10"},
 		{1, 30, true, "5 10 15 20 25 30"},
 		{0.5, 1.5, true, "1"},
+		{-0.015, 0.31, false, "0.0 0.1 0.2 0.3"}, // zero prints without a minus sign
 	} {
 		var labels []string
 		for _, tk := range (niceTicks{integer: c.integer}).Ticks(c.lo, c.hi) {

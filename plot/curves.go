@@ -213,6 +213,9 @@ func (t niceTicks) Ticks(lo, hi float64) []gonum.Tick {
 	var ticks []gonum.Tick
 	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+step*1e-9; k++ {
 		v := k * step
+		if v == 0 {
+			v = 0 // not −0, which would print as "-0.0"
+		}
 		ticks = append(ticks, gonum.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', decimals, 64)})
 	}
 	return ticks
