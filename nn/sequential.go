@@ -15,11 +15,12 @@ import (
 // model that cannot work fails at once with an error naming the layer,
 // never with a panic in the middle of training.
 type Sequential struct {
-	Layers []Layer
+	Layers []Layer // the layers as written, in order
 
 	in     []int
 	shapes [][]int // shapes[i] is the output shape of Layers[i]
 	params []*Param
+	run    []Layer // the order Forward and Backward use (see poolBeforeReLU)
 }
 
 // NewSequential returns a model made of the given layers, in order.
@@ -66,37 +67,42 @@ func (s *Sequential) Build(in []int, env *Env) ([]int, error) {
 			w.InitWeights(s.autoInit(i), env.Rand)
 		}
 	}
-	if err := s.poolBeforeReLU(env); err != nil {
+	run, err := s.poolBeforeReLU(env)
+	if err != nil {
 		return nil, err
 	}
+	s.run = run
 	return s.OutShape(), nil
 }
 
-// poolBeforeReLU swaps every ReLU that is followed by a max-pool, so that
-// the ReLU runs on the pooled values, a quarter as many with 2×2 windows.
-// The two commute exactly: the largest of max(0, x) over a window is
-// max(0, the largest x), and the gradient reaches the same input either
-// way (through the window's largest value when it is positive, and
-// nowhere when it is not). Neither layer has parameters, so no parameter
-// changes its name; Layers shows the order that runs.
-func (s *Sequential) poolBeforeReLU(env *Env) error {
-	for i := 0; i+1 < len(s.Layers); i++ {
-		relu, ok1 := s.Layers[i].(*ReLU)
-		pool, ok2 := s.Layers[i+1].(*MaxPool2D)
-		if !ok1 || !ok2 {
+// poolBeforeReLU returns the order in which Forward and Backward run the
+// layers: the written order, except that a ReLU followed by a max-pool
+// runs after it, on the pooled values, a quarter as many with 2×2
+// windows. The two commute exactly: the largest of max(0, x) over a
+// window is max(0, the largest x), and the gradient reaches the same input
+// either way (through the window's largest value when it is positive, and
+// nowhere when it is not).
+//
+// The moved ReLU is a second ReLU built for the pooled shape; Layers, the
+// shapes and the parameter names keep the written order, so a model looks
+// and saves as written and stepping through Layers one by one (as
+// inspect does) gives the values Forward gives.
+func (s *Sequential) poolBeforeReLU(env *Env) ([]Layer, error) {
+	run := append([]Layer(nil), s.Layers...)
+	for i := 0; i+1 < len(run); i++ {
+		_, isReLU := run[i].(*ReLU)
+		pool, isPool := run[i+1].(*MaxPool2D)
+		if !isReLU || !isPool {
 			continue
 		}
-		// The pool keeps its input shape (the ReLU's, the same); the
-		// ReLU is built again for the pooled shape.
-		pooled := s.shapes[i+1]
-		if _, err := relu.Build(pooled, env); err != nil {
-			return fmt.Errorf("layer %d %s: %w", i, relu.Kind(), err)
+		relu := NewReLU()
+		if _, err := relu.Build(s.shapes[i+1], env); err != nil {
+			return nil, fmt.Errorf("layer %d %s: %w", i, relu.Kind(), err)
 		}
-		s.Layers[i], s.Layers[i+1] = pool, relu
-		s.shapes[i] = pooled
+		run[i], run[i+1] = pool, relu
 		i++
 	}
-	return nil
+	return run, nil
 }
 
 // autoInit is what InitAuto means for layer i: He when the first
@@ -136,7 +142,7 @@ func (s *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		panic(fmt.Sprintf("nn: model built for examples of shape %s got a batch of shape %s",
 			tensor.ShapeString(s.in), tensor.ShapeString(x.Shape)))
 	}
-	for _, l := range s.Layers {
+	for _, l := range s.run {
 		x = l.Forward(x, train)
 	}
 	return x
@@ -146,8 +152,8 @@ func (s *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // parameter gradients, and returns the gradient with respect to the input
 // (nil when the model was built as the first layer of a larger one).
 func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	for i := len(s.Layers) - 1; i >= 0 && dy != nil; i-- {
-		dy = s.Layers[i].Backward(dy)
+	for i := len(s.run) - 1; i >= 0 && dy != nil; i-- {
+		dy = s.run[i].Backward(dy)
 	}
 	return dy
 }

@@ -205,8 +205,8 @@ func TestDropoutRate(t *testing.T) {
 	}
 }
 
-// TestPoolBeforeReLU checks that the swap of a ReLU and a max-pool that
-// Sequential.Build makes changes neither the output nor any gradient:
+// TestPoolBeforeReLU checks that running a max-pool before the ReLU
+// written before it changes neither the output nor any gradient:
 // the same layers run one by one in the written order give the same bits
 // (up to the sign of zero).
 func TestPoolBeforeReLU(t *testing.T) {
@@ -216,8 +216,11 @@ func TestPoolBeforeReLU(t *testing.T) {
 	if _, err := model.Build([]int{2, 9, 9}, env); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := model.Layers[1].(*MaxPool2D); !ok {
-		t.Fatalf("layer 1 is %s, want the max-pool moved before the ReLU", model.Layers[1].Kind())
+	if _, ok := model.run[1].(*MaxPool2D); !ok {
+		t.Fatalf("run step 1 is %s, want the max-pool moved before the ReLU", model.run[1].Kind())
+	}
+	if _, ok := model.Layers[1].(*ReLU); !ok {
+		t.Fatalf("layer 1 is %s, want the ReLU where it was written", model.Layers[1].Kind())
 	}
 	// The same weights in the written order, run layer by layer.
 	ref := []Layer{NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3)}

@@ -135,13 +135,11 @@ func TestInspectCommand(t *testing.T) {
 	// conv(8,3) on 12x12: 8 maps of 10x10, enlarged to 100x100 (the
 	// smallest whole factor reaching 96), in 3 rows of 3 with 2-pixel gaps.
 	for name, size := range map[string]image.Point{
-		"input.png":         image.Pt(12*19, 12*19), // at least 224 pixels
-		"filters.png":       image.Pt(3*96+4*4, 3*96+4*4),
-		"layer0-conv2d.png": image.Pt(3*100+4*2, 3*100+4*2),
-		// The model runs its max-pool before its ReLU (nn.Sequential
-		// swaps them): 8 maps of 5x5, enlarged to 100x100 too.
-		"layer1-maxpool2d.png": image.Pt(3*100+4*2, 3*100+4*2),
-		"layer2-relu.png":      image.Pt(3*100+4*2, 3*100+4*2),
+		"input.png":            image.Pt(12*19, 12*19), // at least 224 pixels
+		"filters.png":          image.Pt(3*96+4*4, 3*96+4*4),
+		"layer0-conv2d.png":    image.Pt(3*100+4*2, 3*100+4*2),
+		"layer1-relu.png":      image.Pt(3*100+4*2, 3*100+4*2),
+		"layer2-maxpool2d.png": image.Pt(3*100+4*2, 3*100+4*2),
 	} {
 		if got := pngSize(t, filepath.Join(out, name)); got != size {
 			t.Errorf("%s is %v, want %v", name, got, size)
