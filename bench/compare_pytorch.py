@@ -4,7 +4,10 @@ size, the same number of threads, data already in memory.
 
 For each model it trains for the same number of images in PyTorch and in
 gocnn (by running `gocnn bench`), then prints images per second for both
-and the ratio. It also times batch-1 inference latency.
+and the ratio. It also times batch-1 inference latency. Each model is
+raced in several rounds (--rounds), the two back to back in each, so that
+a machine whose speed drifts affects both sides alike; the table gives the
+medians and each ratio's range over the rounds.
 
 Run it with Debian's PyTorch (python3-torch) at its fastest: OpenBLAS with
 OpenMP for the dense layers, and malloc settings that stop glibc from
@@ -146,6 +149,7 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gocnn", help="path to a gocnn binary to race")
+    ap.add_argument("--rounds", type=int, default=3, help="races per model (default 3)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -156,29 +160,52 @@ def main():
     default_images = {"mlp": 200000, "tiny": 200000, "lenet5": 100000, "mnist-cnn": 10000}
     images = {m: args.images or default_images.get(m, 10000) for m in models}
 
-    ours = {}
-    if args.gocnn:
-        for m in models:
-            ours.update(gocnn_results(args.gocnn, [m], images[m], args.batch, args.threads))
-
-    header = f"{'model':<10} {'images':>7} {'torch train/s':>13} {'gocnn train/s':>13} {'ratio':>6}   " \
-             f"{'torch infer/s':>13} {'gocnn infer/s':>13} {'ratio':>6}   {'torch b1 µs':>11} {'gocnn b1 µs':>11}   torch layouts (train, infer, b1)"
+    # The machine may be shared and its speed may drift, so each model is
+    # raced in rounds, gocnn and PyTorch back to back in each; every figure
+    # is the median over the rounds, and each ratio the median of the
+    # rounds' ratios, with its lowest and highest in brackets.
+    print(f"# {args.rounds} rounds per model; medians, with the ratios' range over the rounds in brackets")
+    header = f"{'model':<10} {'images':>7} {'torch train/s':>13} {'gocnn train/s':>13} {'ratio':>17}   " \
+             f"{'torch infer/s':>13} {'gocnn infer/s':>13} {'ratio':>17}   {'torch b1 µs':>11} {'gocnn b1 µs':>11} {'ratio':>17}   " \
+             "torch layouts (train, infer, b1)"
     print(header)
     for m in models:
-        t_train, l_train = best_of_layouts(lambda cl: train_speed(m, images[m], args.batch, cl))
-        t_infer, l_infer = best_of_layouts(lambda cl: infer_speed(m, images[m] * 3, args.batch, cl))
-        t_lat, l_lat = best_of_layouts(lambda cl: latency_us(m, cl))
-        t_lat = -t_lat
-        layouts = f"{l_train}, {l_infer}, {l_lat}"
-        g = ours.get(m)
-        if g:
-            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {g['train_images_per_sec']:>13.0f} "
-                  f"{g['train_images_per_sec'] / t_train:>6.2f}   {t_infer:>13.0f} {g['infer_images_per_sec']:>13.0f} "
-                  f"{g['infer_images_per_sec'] / t_infer:>6.2f}   {t_lat:>11.0f} {g['latency_us']:>11.0f}   {layouts}")
+        rounds = []
+        for _ in range(args.rounds):
+            g = gocnn_results(args.gocnn, [m], images[m], args.batch, args.threads)[m] if args.gocnn else None
+            t_train, l_train = best_of_layouts(lambda cl: train_speed(m, images[m], args.batch, cl))
+            t_infer, l_infer = best_of_layouts(lambda cl: infer_speed(m, images[m] * 3, args.batch, cl))
+            t_lat, l_lat = best_of_layouts(lambda cl: latency_us(m, cl))
+            rounds.append((g, t_train, t_infer, -t_lat, f"{l_train}, {l_infer}, {l_lat}"))
+        t_train = median([r[1] for r in rounds])
+        t_infer = median([r[2] for r in rounds])
+        t_lat = median([r[3] for r in rounds])
+        layouts = "; ".join(sorted(set(r[4] for r in rounds)))
+        if args.gocnn:
+            g_train = median([r[0]["train_images_per_sec"] for r in rounds])
+            g_infer = median([r[0]["infer_images_per_sec"] for r in rounds])
+            g_lat = median([r[0]["latency_us"] for r in rounds])
+            train_ratio = ratio_text([r[0]["train_images_per_sec"] / r[1] for r in rounds])
+            infer_ratio = ratio_text([r[0]["infer_images_per_sec"] / r[2] for r in rounds])
+            lat_ratio = ratio_text([r[3] / r[0]["latency_us"] for r in rounds])
+            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {g_train:>13.0f} {train_ratio:>17}   "
+                  f"{t_infer:>13.0f} {g_infer:>13.0f} {infer_ratio:>17}   "
+                  f"{t_lat:>11.0f} {g_lat:>11.0f} {lat_ratio:>17}   {layouts}")
         else:
-            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {'-':>13} {'-':>6}   {t_infer:>13.0f} {'-':>13} "
-                  f"{'-':>6}   {t_lat:>11.0f} {'-':>11}   {layouts}")
+            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {'-':>13} {'-':>17}   {t_infer:>13.0f} {'-':>13} "
+                  f"{'-':>17}   {t_lat:>11.0f} {'-':>11} {'-':>17}   {layouts}")
         sys.stdout.flush()
+
+
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def ratio_text(ratios):
+    """The median ratio, with the lowest and highest: "1.52 (1.48-1.60)"."""
+    return f"{median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 if __name__ == "__main__":
