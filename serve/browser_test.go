@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -274,6 +276,60 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	})()`))
 	if err != nil || cleared != "|0" {
 		t.Errorf("after Clear: %q, %v; want no prediction and no maps", cleared, err)
+	}
+
+	// A finger draws too: a 1, as one vertical touch stroke. The page
+	// listens to pointer events, which a touch screen sends with
+	// pointerType "touch"; the test records the type to be sure the stroke
+	// came as a touch and not as the mouse events a browser may derive
+	// from one.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		window.pointerTypesSeen = [];
+		document.getElementById('pad').addEventListener('pointerdown', (e) => window.pointerTypesSeen.push(e.pointerType));
+		return true;
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	touch := func(typ input.DispatchTouchEventType, x, y float64) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			p := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
+			if typ != input.DispatchTouchEventTypeTouchEnd {
+				p.TouchPoints = []*input.TouchPoint{{X: x, Y: y}}
+			}
+			_, err := cdp.Call(ctx, tg, input.DispatchTouchEvent, p)
+			return err
+		})
+	}
+	enableTouch := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetTouchEmulationEnabled, emulation.SetTouchEmulationEnabledParams{Enabled: true, MaxTouchPoints: 1})
+		return err
+	})
+	x, y = at([2]float64{0.5, 0.2})
+	steps = []chromedp.Action[chromedp.Void]{enableTouch, touch(input.DispatchTouchEventTypeTouchStart, x, y)}
+	for k := 1; k <= 16; k++ {
+		x, y = at([2]float64{0.5, 0.2 + 0.65*float64(k)/16})
+		steps = append(steps, touch(input.DispatchTouchEventTypeTouchMove, x, y), chromedp.Sleep(8*time.Millisecond))
+	}
+	steps = append(steps, touch(input.DispatchTouchEventTypeTouchEnd, x, y))
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("drawing with a finger: %v", err)
+	}
+	byFinger, err := chromedp.Run(ctx, chromedp.Poll[string](
+		`document.querySelector('.probs').getAttribute('aria-busy') === 'false' &&
+		 document.getElementById('prediction').dataset.class`,
+		chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById('status').textContent`))
+		t.Fatalf("no prediction appeared after drawing with a finger: %v (status line %q)", err, status)
+	}
+	types, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.pointerTypesSeen.join(',')`))
+	if err != nil || types != "touch" {
+		t.Errorf("pointer types seen while drawing with a finger: %q, %v; want one touch", types, err)
+	}
+	t.Logf("drawn with a finger, predicted %q", byFinger)
+	if trained && byFinger != "1" {
+		t.Errorf("a model trained on MNIST read the vertical finger stroke as %q, want 1", byFinger)
 	}
 
 	// Uploading a blank picture gives a gentle message, not a prediction;
