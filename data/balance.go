@@ -155,10 +155,8 @@ func (s *BalancedSampler) Next(b *Batch) bool {
 		return false
 	}
 	s.drawn += n
-	b.Images.Resize(n, s.data.Shape())
-	b.Labels = resizeInts(b.Labels, n)
+	// Draw the examples into b.Indices, then copy them in.
 	b.Indices = resizeInts(b.Indices, n)
-	size := s.data.ExampleSize()
 	for j := range n {
 		k := s.r.IntN(len(s.byClass))
 		idx := s.byClass[k]
@@ -166,12 +164,10 @@ func (s *BalancedSampler) Next(b *Batch) bool {
 			s.r.Shuffle(idx)
 			s.pos[k] = 0
 		}
-		i := idx[s.pos[k]]
+		b.Indices[j] = idx[s.pos[k]]
 		s.pos[k]++
-		copy(b.Images.Data[j*size:(j+1)*size], s.data.Images.Data[i*size:(i+1)*size])
-		b.Labels[j] = s.data.Labels[i]
-		b.Indices[j] = i
 	}
+	b.gather(s.data, b.Indices)
 	if s.Transform != nil {
 		s.Transform(b)
 	}

@@ -98,21 +98,27 @@ func (it *Batches) Next(b *Batch) bool {
 	if n <= 0 || (it.DropLast && n < it.size) {
 		return false
 	}
-	idx := it.order[it.pos : it.pos+n]
+	b.gather(it.data, it.order[it.pos:it.pos+n])
 	it.pos += n
-	b.Images.Resize(n, it.data.Shape())
-	b.Labels = resizeInts(b.Labels, n)
-	b.Indices = resizeInts(b.Indices, n)
-	s := it.data.ExampleSize()
-	for j, i := range idx {
-		copy(b.Images.Data[j*s:(j+1)*s], it.data.Images.Data[i*s:(i+1)*s])
-		b.Labels[j] = it.data.Labels[i]
-		b.Indices[j] = i
-	}
 	if it.Transform != nil {
 		it.Transform(b)
 	}
 	return true
+}
+
+// gather sets b to the examples idx of d, in that order, reusing b's
+// storage. idx may be b.Indices itself.
+func (b *Batch) gather(d *Dataset, idx []int) {
+	n := len(idx)
+	b.Images.Resize(n, d.Shape())
+	b.Labels = resizeInts(b.Labels, n)
+	b.Indices = resizeInts(b.Indices, n)
+	s := d.ExampleSize()
+	for j, i := range idx {
+		copy(b.Images.Data[j*s:(j+1)*s], d.Images.Data[i*s:(i+1)*s])
+		b.Labels[j] = d.Labels[i]
+		b.Indices[j] = i
+	}
 }
 
 // resizeInts returns s with length n, reusing its storage when it can.

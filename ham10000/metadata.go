@@ -62,7 +62,7 @@ func DecodeMetadata(r io.Reader) ([]Record, error) {
 	cr.FieldsPerRecord = -1 // checked here, to say more than csv would
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, errors.New("empty file: want a header line naming the columns lesion_id, image_id, dx, ...")
+		return nil, errors.New("empty file: want a header line naming the columns (lesion_id, image_id, dx and the others)")
 	}
 	if err != nil {
 		return nil, err

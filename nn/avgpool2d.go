@@ -122,8 +122,7 @@ func (a *AvgPool2D) backwardPlanes(_, lo, hi int) {
 // large dense layer, whatever the input size.
 type GlobalAvgPool2D struct {
 	c, hw int
-	env   *Env
-	x, dy *tensor.Tensor
+	x     *tensor.Tensor
 	y, dx tensor.Tensor
 }
 
@@ -138,7 +137,7 @@ func (g *GlobalAvgPool2D) Build(in []int, env *Env) ([]int, error) {
 	if len(in) != 3 {
 		return nil, fmt.Errorf("needs an image input [channels height width], got %s", tensor.ShapeString(in))
 	}
-	g.c, g.hw, g.env = in[0], in[1]*in[2], env
+	g.c, g.hw = in[0], in[1]*in[2]
 	return []int{g.c, 1, 1}, nil
 }
 

@@ -293,6 +293,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	}
 	touch := func(typ input.DispatchTouchEventType, x, y float64) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			// The protocol wants an empty list, not null, to end a touch.
 			p := input.DispatchTouchEventParams{Type: typ, TouchPoints: []*input.TouchPoint{}}
 			if typ != input.DispatchTouchEventTypeTouchEnd {
 				p.TouchPoints = []*input.TouchPoint{{X: x, Y: y}}
