@@ -35,12 +35,13 @@ type product struct {
 }
 
 // minParallelFlops is the smallest product (2mnk) that Engine.Sgemm
-// splits. A sleeping worker can take 20-60µs to start (see run), and each
-// worker packs its own copy of the shared operand. Measured on a 2-core
-// Zen 5 virtual machine, splitting the 21M-flop products of a conv layer
-// (about 100µs on one core) gained nothing, and a 256×256×256 product
-// (34M flops, 140µs) ran 1.35 times as fast.
-const minParallelFlops = 1 << 25
+// splits: about 8µs of work on one core. Handing a share to a worker that
+// is spinning for work costs about a microsecond (see parallel.Pool), and
+// each worker packs its own copy of the shared operand. Measured on a
+// 2-core Zen 5 virtual machine, splitting from here rather than from 32M
+// flops (which left lenet5's dense layers, 1M to 12M flops, to one core)
+// made lenet5's training step about 3% faster.
+const minParallelFlops = 1 << 21
 
 // NewEngine returns an engine that runs on pool (nil means the calling
 // goroutine alone).

@@ -9,19 +9,41 @@ package parallel
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Pool runs loop bodies on Workers() goroutines: the caller's own, as
 // worker 0, and Workers()-1 that the pool keeps waiting for work. Starting
 // work on a warmed-up pool does not allocate.
 //
+// A training step calls For a dozen or more times, once per layer and
+// direction, with a little serial work in between. Handing work to a
+// goroutine that sleeps in the operating system takes 20 to 60µs, as long
+// as a small layer's whole share, so an idle worker first spins for a
+// while (spinTime), watching for the next job, and only then goes to
+// sleep; the caller likewise spins while it waits for the workers.
+//
 // A Pool is used by one goroutine at a time; a loop body must not call For
 // on the pool that runs it.
 type Pool struct {
 	workers int
-	jobs    []chan job // jobs[w] feeds worker w+1
-	done    sync.WaitGroup
+	slots   []slot // slots[w] is worker w+1's
+}
+
+// A slot is how the caller and one worker talk. The caller writes job,
+// then increments posted; the worker runs the job and sets finished to
+// the same count. A worker that has spun for spinTime without seeing a
+// new job sets sleeping and waits on wake; the caller, after posting,
+// takes the sleeping flag back and sends on wake.
+type slot struct {
+	job      job
+	posted   atomic.Uint64
+	finished atomic.Uint64
+	sleeping atomic.Bool
+	closed   atomic.Bool
+	wake     chan struct{}
+	_        [64]byte // keep the next worker's counters off this cache line
 }
 
 type job struct {
@@ -29,25 +51,90 @@ type job struct {
 	lo, hi int
 }
 
+// spinTime is how long an idle worker watches for a job before it goes
+// to sleep: longer than the serial work between two layers of a training
+// step, short enough that a paused program soon stops using the core.
+const spinTime = 200 * time.Microsecond
+
 // New starts a pool of the given number of workers; workers <= 0 means
 // runtime.GOMAXPROCS(0), one per core Go may use.
 func New(workers int) *Pool {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{workers: workers, jobs: make([]chan job, workers-1)}
-	for i := range p.jobs {
-		ch := make(chan job, 1)
-		p.jobs[i] = ch
-		go p.serve(i+1, ch)
+	p := &Pool{workers: workers, slots: make([]slot, workers-1)}
+	for i := range p.slots {
+		s := &p.slots[i]
+		s.wake = make(chan struct{}, 1)
+		go s.serve(i + 1)
 	}
 	return p
 }
 
-func (p *Pool) serve(worker int, jobs <-chan job) {
-	for j := range jobs {
+// serve is worker w's loop: wait for a job, run it, report it finished.
+func (s *slot) serve(worker int) {
+	var done uint64 // jobs run so far
+	for {
+		if !s.await(done) {
+			return
+		}
+		done++
+		j := s.job
 		j.body(worker, j.lo, j.hi)
-		p.done.Done()
+		s.job = job{} // drop the reference to the caller's body
+		s.finished.Store(done)
+	}
+}
+
+// await returns once a job beyond the first done has been posted (true)
+// or the pool is closed (false): spinning at first, then asleep.
+func (s *slot) await(done uint64) bool {
+	start := time.Now()
+	for spins := 0; s.posted.Load() == done; spins++ {
+		if s.closed.Load() {
+			return false
+		}
+		if spins%256 != 255 {
+			continue
+		}
+		if time.Since(start) < spinTime {
+			runtime.Gosched() // let others run if this core is wanted
+			continue
+		}
+		// Go to sleep. Set the flag before looking once more, so that a
+		// job posted in between is either seen here or followed by a
+		// wake-up (the caller reads the flag after posting).
+		s.sleeping.Store(true)
+		if s.posted.Load() != done || s.closed.Load() {
+			if !s.sleeping.CompareAndSwap(true, false) {
+				<-s.wake // the caller took the flag: take its wake-up
+			}
+			continue
+		}
+		<-s.wake
+		start = time.Now()
+	}
+	return true
+}
+
+// post gives the slot's worker a job, waking it if it sleeps. It reports
+// whether it had to wake it.
+func (s *slot) post(j job) (woke bool) {
+	s.job = j
+	s.posted.Add(1)
+	if s.sleeping.CompareAndSwap(true, false) {
+		s.wake <- struct{}{}
+		return true
+	}
+	return false
+}
+
+// wait returns when the slot's worker has finished every job posted.
+func (s *slot) wait() {
+	for spins := 0; s.finished.Load() != s.posted.Load(); spins++ {
+		if spins%256 == 255 {
+			runtime.Gosched() // the worker may need this core to finish
+		}
 	}
 }
 
@@ -76,24 +163,28 @@ func (p *Pool) For(n int, body func(worker, lo, hi int)) {
 		body(0, 0, n)
 		return
 	}
+	woke := false
 	for w := 1; w < p.workers; w++ {
 		if lo, hi := Range(n, p.workers, w); lo < hi {
-			p.done.Add(1)
-			p.jobs[w-1] <- job{body, lo, hi}
+			woke = p.slots[w-1].post(job{body, lo, hi}) || woke
 		}
 	}
-	// Sending on a channel puts the woken worker on this goroutine's own
-	// run queue, where it would wait until this goroutine blocks, after
-	// doing its own share: another core takes it from there only after
-	// tens of microseconds, and the loop would run nearly serially.
-	// Yielding swaps the two: the worker runs on this core at once, and
-	// this goroutine moves to the global run queue, where the core woken
-	// for it picks it up.
-	runtime.Gosched()
+	if woke {
+		// Waking a sleeping worker puts it on this goroutine's own run
+		// queue, where it would wait until this goroutine blocks, after
+		// doing its own share: another core takes it from there only
+		// after tens of microseconds, and the loop would run nearly
+		// serially. Yielding swaps the two: the worker runs on this core
+		// at once, and this goroutine moves to the global run queue,
+		// where the core woken for it picks it up.
+		runtime.Gosched()
+	}
 	if lo, hi := Range(n, p.workers, 0); lo < hi {
 		body(0, lo, hi)
 	}
-	p.done.Wait()
+	for w := range p.slots {
+		p.slots[w].wait()
+	}
 }
 
 // Close stops the pool's goroutines. The pool must not be used afterwards.
@@ -101,8 +192,12 @@ func (p *Pool) Close() {
 	if p == nil {
 		return
 	}
-	for _, ch := range p.jobs {
-		close(ch)
+	for i := range p.slots {
+		s := &p.slots[i]
+		s.closed.Store(true)
+		if s.sleeping.CompareAndSwap(true, false) {
+			s.wake <- struct{}{}
+		}
 	}
-	p.jobs = nil
+	p.slots = nil
 }

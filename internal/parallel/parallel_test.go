@@ -1,8 +1,10 @@
 package parallel
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestForCoversRangeOnce(t *testing.T) {
@@ -61,5 +63,29 @@ func BenchmarkFor(b *testing.B) {
 	body := func(w, lo, hi int) { sink[w*8] += hi - lo }
 	for range b.N {
 		p.For(64, body)
+	}
+}
+
+// TestForWakesSleepingWorkers lets the workers spin out and go to sleep
+// between calls, then checks that For still runs every piece and that
+// Close stops the sleeping goroutines.
+func TestForWakesSleepingWorkers(t *testing.T) {
+	before := runtime.NumGoroutine()
+	p := New(3)
+	for round := range 3 {
+		var covered atomic.Int32
+		p.For(30, func(w, lo, hi int) { covered.Add(int32(hi - lo)) })
+		if covered.Load() != 30 {
+			t.Fatalf("round %d: covered %d of 30", round, covered.Load())
+		}
+		time.Sleep(10 * spinTime) // long enough for the workers to sleep
+	}
+	p.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after Close, %d before New", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
