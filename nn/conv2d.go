@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/gocnn/gocnn/internal/gemm"
 	"github.com/gocnn/gocnn/internal/parallel"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
@@ -28,6 +29,14 @@ import (
 // The last column of ∂L/∂Wb, the sum of dy against the row of ones, is the
 // bias gradient Σₙ Σ_positions dyₙ.
 //
+// The product dy·colᵀ reads col across its rows, which the matrix multiply
+// has to copy into the opposite order first. When the backward pass has
+// to build each image's windows again anyway (col was too big to keep),
+// it builds colᵀ directly instead (im2row, from a channels-last copy of
+// the image), which the multiply reads in place. Its columns come in
+// another order, which the sum over workers undoes; the numbers are the
+// same, and so, bit for bit, is ∂L/∂W.
+//
 // The images of a batch are shared out among the workers; each worker has
 // its own col matrix and its own partial sum of ∂L/∂Wb, which are added up
 // in worker order so the result does not depend on timing.
@@ -51,6 +60,13 @@ type Conv2D struct {
 	wb      []float32     // [Out, K+1]: the filters with the bias as last column
 	scratch []convScratch // per worker
 
+	// useRows says whether a backward pass that rebuilds the windows
+	// builds colᵀ (im2row) rather than col: when a window row (KW pixels
+	// of C channels) is long enough to copy in one piece.
+	useRows   bool
+	rowStride int   // floats between rows of colᵀ: K+1 rounded up to 16
+	rowOrder  []int // rowOrder[q]: the row of col that column q of colᵀ holds
+
 	// kept holds the col matrices of the last training batch, one per
 	// image, when they fit in keepCols bytes: the backward pass then
 	// reads them instead of building them again.
@@ -64,8 +80,10 @@ type Conv2D struct {
 
 // convScratch is one worker's memory for a convolution.
 type convScratch struct {
-	col []float32 // im2col matrix [K+1, P], last row all ones; reused for Wᵀ·dy
-	dWb []float32 // the worker's partial sum of ∂L/∂Wb
+	col  []float32 // im2col matrix [K+1, P], last row all ones; reused for Wᵀ·dy
+	dWb  []float32 // the worker's partial sum of ∂L/∂Wb
+	rows []float32 // with useRows: colᵀ [P, rowStride], column K all ones
+	hwc  []float32 // with useRows: the image channels last [H, W, C]
 }
 
 // keepCols is the most memory a convolution spends keeping its training
@@ -129,6 +147,21 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 		s.col = make([]float32, (k+1)*cols)
 		fill(s.col[k*cols:], 1) // the bias's input; im2col never writes this row
 		s.dWb = make([]float32, c.Out*(k+1))
+	}
+	// A window row of at least 16 values (one AVX-512 register) copies
+	// fast enough for colᵀ to beat transposing col.
+	c.useRows = c.KW*c.In >= 16
+	if c.useRows {
+		c.rowStride = (k + 1 + 15) / 16 * 16
+		c.rowOrder = g.rowOrder()
+		for w := range c.scratch {
+			s := &c.scratch[w]
+			s.hwc = make([]float32, g.c*g.h*g.w)
+			s.rows = make([]float32, cols*c.rowStride)
+			for p := range cols {
+				s.rows[p*c.rowStride+k] = 1 // the bias's input
+			}
+		}
 	}
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
 	c.keepLimit = keepCols
@@ -215,7 +248,8 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.env.forEach(n, c.backwardFn)
 
 	// Add up the workers' partial gradients, in worker order, and split
-	// ∂L/∂Wb into the filters' and the bias's gradients.
+	// ∂L/∂Wb into the filters' and the bias's gradients (putting the
+	// columns of dy·colᵀ back in col's order, if it came from im2row).
 	k := c.In * c.KH * c.KW
 	dW, dB := c.weight.Grad.Data, c.bias.Grad.Data
 	clear(dW)
@@ -227,8 +261,14 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		part := c.scratch[w].dWb
 		for o := range c.Out {
 			row, grad := part[o*(k+1):(o+1)*(k+1)], dW[o*k:(o+1)*k]
-			for i, v := range row[:k] {
-				grad[i] += v
+			if c.rowsBuilt() {
+				for q, v := range row[:k] {
+					grad[c.rowOrder[q]] += v
+				}
+			} else {
+				for i, v := range row[:k] {
+					grad[i] += v
+				}
 			}
 			dB[o] += row[k]
 		}
@@ -239,43 +279,47 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	return &c.dx
 }
 
+// rowsBuilt reports whether the last backward pass built colᵀ with
+// im2row (and so summed ∂L/∂Wb with its columns in im2row's order).
+func (c *Conv2D) rowsBuilt() bool { return c.useRows && !c.keeping }
+
 // backwardImages accumulates the partial gradients of images [lo, hi) on
 // one worker and writes their input gradients.
 func (c *Conv2D) backwardImages(worker, lo, hi int) {
 	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
+	k, cols := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
+	s, mul := &c.scratch[worker], c.env.gemm.Workspace(worker)
 	for n := lo; n < hi; n++ {
-		var dx []float32
+		x, dy := c.x.Data[n*in:(n+1)*in], c.dy.Data[n*out:(n+1)*out]
+		var beta float32 = 1 // add to the worker's partial sum ...
+		if n == lo {
+			beta = 0 // ... or start it, on the worker's first image
+		}
+		// ∂L/∂Wb = dy·colᵀ, [Out, P]·[P, K+1].
+		switch {
+		case c.keeping:
+			mul.Sgemm(false, true, c.Out, k+1, cols, 1, dy, cols, c.colFor(worker, n), cols, beta, s.dWb, k+1)
+		case c.useRows:
+			gemm.Transpose(s.hwc, x, c.In, c.geom.h*c.geom.w)
+			c.geom.im2row(s.hwc, s.rows, c.rowStride)
+			mul.Sgemm(false, false, c.Out, k+1, cols, 1, dy, cols, s.rows, c.rowStride, beta, s.dWb, k+1)
+		default:
+			c.geom.im2col(x, s.col)
+			mul.Sgemm(false, true, c.Out, k+1, cols, 1, dy, cols, s.col, cols, beta, s.dWb, k+1)
+		}
 		if c.needDX {
-			dx = c.dx.Data[n*in : (n+1)*in]
+			c.inputGrad(dy, c.dx.Data[n*in:(n+1)*in], s, mul)
 		}
-		col := c.scratch[worker].col
-		if c.keeping {
-			col = c.colFor(worker, n)
-		} else {
-			c.geom.im2col(c.x.Data[n*in:(n+1)*in], col)
-		}
-		c.backwardImage(col, c.dy.Data[n*out:(n+1)*out], dx, n == lo, &c.scratch[worker], c.env.gemm.Workspace(worker))
 	}
 }
 
-// backwardImage adds one image's ∂L/∂Wb = dy·colᵀ to the worker's partial
-// sum (or starts it, for the worker's first image) and, when dx is not
-// nil, writes the image's input gradient col2im(Wᵀ·dy), using the
-// worker's scratch col for Wᵀ·dy.
-func (c *Conv2D) backwardImage(col, dy, dx []float32, first bool, s *convScratch, mul multiplier) {
+// inputGrad writes one image's input gradient dx = col2im(Wᵀ·dy), using
+// the worker's scratch col for Wᵀ·dy.
+func (c *Conv2D) inputGrad(dy, dx []float32, s *convScratch, mul multiplier) {
 	k, cols := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
-	var beta float32 = 1
-	if first {
-		beta = 0
-	}
-	mul.Sgemm(false, true, c.Out, k+1, cols, 1, dy, cols, col, cols, beta, s.dWb, k+1)
-	if dx == nil {
-		return
-	}
-	// ∂L/∂col = Wᵀ·dy goes to the first K rows of the scratch col (which
-	// may be col itself: it is no longer needed), with Wᵀ the first K
-	// columns of Wb, transposed; col2im adds the windows back into the
-	// shape of the input.
+	// ∂L/∂col = Wᵀ·dy goes to the first K rows of the scratch col (no
+	// longer needed), with Wᵀ the first K columns of Wb, transposed;
+	// col2im adds the windows back into the shape of the input.
 	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, s.col, cols)
 	c.geom.col2im(s.col, dx)
 }

@@ -170,3 +170,85 @@ func (g *convGeom) col2im(col, dx []float32) {
 		}
 	}
 }
+
+// im2row is im2col transposed, for the weight gradient ∂L/∂W = dy·colᵀ: a
+// matrix multiply wants the rows of its right-hand operand contiguous, and
+// colᵀ has them scattered. It writes one row per output position p =
+// (oh, ow) into r (rows stride floats apart), holding that position's
+// window with the channel innermost:
+//
+//	r[p][(i·KW + j)·C + c] = x[c][oh·strideH − padH + i][ow·strideW − padW + j]
+//
+// It reads the image in channels-last order, xhwc[h][w][c] (see
+// gemm.Transpose), where the KW pixels of one window row are one run of
+// KW·C consecutive values, so each row of r is KH copies of such runs.
+// Columns K and beyond of r are left alone. The column order (i, j, c)
+// differs from col's (c, i, j); rowOrder maps one to the other.
+func (g *convGeom) im2row(xhwc, r []float32, stride int) {
+	run := g.kw * g.c
+	lo, hi := g.fullWindows()
+	for oh := 0; oh < g.oh; oh++ {
+		rows := r[oh*g.ow*stride:]
+		for i := 0; i < g.kh; i++ {
+			ih := oh*g.strideH - g.padH + i
+			if ih < 0 || ih >= g.h {
+				for ow := 0; ow < g.ow; ow++ {
+					clear(rows[ow*stride+i*run : ow*stride+(i+1)*run])
+				}
+				continue
+			}
+			line := xhwc[ih*g.w*g.c : (ih+1)*g.w*g.c]
+			// Window rows wholly inside the image are one 2-D copy ...
+			if hi > lo {
+				vec.Copy2D(rows[lo*stride+i*run:], stride, line[(lo*g.strideW-g.padW)*g.c:], g.strideW*g.c, hi-lo, run)
+			}
+			// ... and those hanging over the left or right edge are
+			// copied pixel by pixel, with zeros for the padding.
+			for ow := 0; ow < lo; ow++ {
+				g.edgeWindowRow(rows[ow*stride+i*run:ow*stride+(i+1)*run], line, ow)
+			}
+			for ow := hi; ow < g.ow; ow++ {
+				g.edgeWindowRow(rows[ow*stride+i*run:ow*stride+(i+1)*run], line, ow)
+			}
+		}
+	}
+}
+
+// edgeWindowRow writes into dst the KW·C values of the window row of
+// output column ow taken from line (one input row, channels last), with
+// zeros for the pixels in the padding.
+func (g *convGeom) edgeWindowRow(dst, line []float32, ow int) {
+	for j := 0; j < g.kw; j++ {
+		iw := ow*g.strideW - g.padW + j
+		if iw < 0 || iw >= g.w {
+			clear(dst[j*g.c : (j+1)*g.c])
+		} else {
+			copy(dst[j*g.c:(j+1)*g.c], line[iw*g.c:(iw+1)*g.c])
+		}
+	}
+}
+
+// fullWindows returns the output columns [lo, hi) whose windows lie wholly
+// inside the image across: 0 ≤ ow·strideW − padW and ow·strideW − padW +
+// KW ≤ W.
+func (g *convGeom) fullWindows() (lo, hi int) {
+	lo = min((g.padW+g.strideW-1)/g.strideW, g.ow)
+	if last := g.w + g.padW - g.kw; last >= 0 {
+		hi = min(last/g.strideW+1, g.ow)
+	}
+	return lo, max(lo, hi)
+}
+
+// rowOrder returns, for each column q of im2row's rows, the row of col
+// that holds the same tap: q = (i·KW + j)·C + c becomes (c·KH + i)·KW + j.
+func (g *convGeom) rowOrder() []int {
+	order := make([]int, g.c*g.kh*g.kw)
+	for i := 0; i < g.kh; i++ {
+		for j := 0; j < g.kw; j++ {
+			for c := 0; c < g.c; c++ {
+				order[(i*g.kw+j)*g.c+c] = (c*g.kh+i)*g.kw + j
+			}
+		}
+	}
+	return order
+}

@@ -86,3 +86,55 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2rowIsIm2colTransposed checks im2row against im2col, bit for bit,
+// on random geometries: row p of im2row, read through rowOrder, must be
+// column p of im2col, and the columns past K must stay untouched.
+func TestIm2rowIsIm2colTransposed(t *testing.T) {
+	r := rng.New(4)
+	for trial := 0; trial < 300; trial++ {
+		g := convGeom{c: 1 + r.IntN(20), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
+			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), padH: r.IntN(5), padW: r.IntN(5)}
+		if trial%3 == 0 {
+			g.strideH, g.strideW = 1, 1
+		}
+		g.h = max(1, g.kh-2*g.padH) + r.IntN(12)
+		g.w = max(1, g.kw-2*g.padW) + r.IntN(30)
+		g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
+		g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
+		name := fmt.Sprintf("%+v", g)
+		x := make([]float32, g.c*g.h*g.w)
+		r.FillUniform(x, 1)
+		k, p := g.c*g.kh*g.kw, g.oh*g.ow
+		col := make([]float32, k*p)
+		g.im2col(x, col)
+
+		xhwc := make([]float32, len(x))
+		for c := range g.c {
+			for i := range g.h * g.w {
+				xhwc[i*g.c+c] = x[c*g.h*g.w+i]
+			}
+		}
+		stride := k + r.IntN(3)
+		rows := make([]float32, p*stride)
+		for i := range rows {
+			rows[i] = float32(math.NaN()) // shows any value left unwritten
+		}
+		g.im2row(xhwc, rows, stride)
+		order := g.rowOrder()
+		for pos := range p {
+			for q := range stride {
+				got := rows[pos*stride+q]
+				if q >= k {
+					if !math.IsNaN(float64(got)) {
+						t.Fatalf("%s: im2row wrote column %d of row %d, past K = %d", name, q, pos, k)
+					}
+					continue
+				}
+				if want := col[order[q]*p+pos]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("%s: im2row row %d column %d (col row %d): got %v, want %v", name, pos, q, order[q], got, want)
+				}
+			}
+		}
+	}
+}
