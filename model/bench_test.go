@@ -24,6 +24,7 @@ func BenchmarkPresetTrainStep(b *testing.B) {
 			defer env.Close()
 			x, labels := benchBatch(64)
 			opt := optim.NewSGD(net.Params(), 0.01, 0.9)
+			opt.Pool = env
 			var loss nn.SoftmaxCrossEntropy
 			step := func() {
 				loss.Forward(net.Forward(x, true), labels)

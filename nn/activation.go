@@ -180,7 +180,7 @@ func (e *elementwise) Params() []*Param { return nil }
 func (e *elementwise) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	e.x = x
 	e.y.Resize(x.Shape[0], e.shape)
-	e.env.forEach(x.Shape[0], e.fwd)
+	e.env.For(x.Shape[0], e.fwd)
 	return &e.y
 }
 
@@ -192,7 +192,7 @@ func (e *elementwise) forwardRows(_, lo, hi int) {
 func (e *elementwise) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	e.dy = dy
 	e.dx.Resize(dy.Shape[0], e.shape)
-	e.env.forEach(dy.Shape[0], e.bwd)
+	e.env.For(dy.Shape[0], e.bwd)
 	return &e.dx
 }
 

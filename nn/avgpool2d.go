@@ -61,7 +61,7 @@ func (a *AvgPool2D) Params() []*Param { return nil }
 func (a *AvgPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	a.x = x
 	a.y.Resize(x.Shape[0], a.outShape)
-	a.env.forEach(x.Shape[0]*a.geom.c, a.fwd)
+	a.env.For(x.Shape[0]*a.geom.c, a.fwd)
 	return &a.y
 }
 
@@ -90,7 +90,7 @@ func (a *AvgPool2D) forwardPlanes(_, lo, hi int) {
 func (a *AvgPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	a.dy = dy
 	a.dx.Resize(dy.Shape[0], a.x.Shape[1:])
-	a.env.forEach(dy.Shape[0]*a.geom.c, a.bwd)
+	a.env.For(dy.Shape[0]*a.geom.c, a.bwd)
 	return &a.dx
 }
 

@@ -106,7 +106,7 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if train {
 		b.batches.Value.Data[0]++
 	}
-	b.env.forEach(b.channels, b.fwd)
+	b.env.For(b.channels, b.fwd)
 	return &b.y
 }
 
@@ -163,7 +163,7 @@ func (b *BatchNorm) segment(s []float32, img, c int) []float32 {
 func (b *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	b.dy = dy
 	b.dx.Resize(dy.Shape[0], b.shape)
-	b.env.forEach(b.channels, b.bwd)
+	b.env.For(b.channels, b.bwd)
 	return &b.dx
 }
 

@@ -207,7 +207,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		}
 		return &c.y
 	}
-	c.env.forEach(x.Shape[0], c.forwardFn)
+	c.env.For(x.Shape[0], c.forwardFn)
 	return &c.y
 }
 
@@ -245,7 +245,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		c.dx.Resize(n, c.x.Shape[1:])
 	}
 	workers := c.env.Workers()
-	c.env.forEach(n, c.backwardFn)
+	c.env.For(n, c.backwardFn)
 
 	// Add up the workers' partial gradients, in worker order, and split
 	// ∂L/∂Wb into the filters' and the bias's gradients (putting the

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/rng"
@@ -60,16 +61,26 @@ func (d *Dropout) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	// Each element is dropped when a 16-bit random number falls below
 	// P·65536, four elements to one 64-bit draw: P is rounded to a
 	// multiple of 1/65536, and masks cost a quarter of a draw each.
-	keep := float32(1 / (1 - d.P))
+	keep := math.Float32bits(float32(1 / (1 - d.P)))
 	threshold := uint64(d.P*65536 + 0.5)
-	for i := 0; i < len(d.mask); i += 4 {
-		bits := d.rand.Uint64()
-		for j := i; j < min(i+4, len(d.mask)); j++ {
-			// 1 when the 16 bits fall below the threshold: the subtraction
-			// then wraps round and sets the top bit (no branch to mispredict).
-			dropped := (bits&0xffff - threshold) >> 63
-			d.mask[j] = keep * float32(1-dropped)
-			bits >>= 16
+	// maskOf is the mask for the low 16 bits of r: keep, or 0 when they
+	// fall below the threshold. The subtraction then wraps round and sets
+	// the top bit, which the shift spreads over all 64 (no branch to
+	// mispredict).
+	maskOf := func(r uint64) float32 {
+		dropped := uint32(int64(r&0xffff-threshold) >> 63)
+		return math.Float32frombits(keep &^ dropped)
+	}
+	m := d.mask
+	for len(m) >= 4 {
+		r := d.rand.Uint64()
+		m[0], m[1], m[2], m[3] = maskOf(r), maskOf(r>>16), maskOf(r>>32), maskOf(r>>48)
+		m = m[4:]
+	}
+	if len(m) > 0 {
+		r := d.rand.Uint64()
+		for j := range m {
+			m[j] = maskOf(r >> (16 * j))
 		}
 	}
 	vec.Mul(d.y.Data, x.Data, d.mask)

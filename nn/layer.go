@@ -103,6 +103,7 @@ func (e *Env) Close() { e.pool().Close() }
 
 func (e *Env) pool() *parallel.Pool { return e.gemm.Pool() }
 
-// forEach runs body over the range [0, n) split among the workers; see
-// parallel.Pool.For.
-func (e *Env) forEach(n int, body func(worker, lo, hi int)) { e.pool().For(n, body) }
+// For runs body over the range [0, n) split among the workers, each
+// worker getting the same piece every time; see parallel.Pool.For. Layers
+// split their batches with it, and optimisers their update loops.
+func (e *Env) For(n int, body func(worker, lo, hi int)) { e.pool().For(n, body) }

@@ -74,7 +74,7 @@ func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		m.argmax = make([]int32, need)
 	}
 	m.argmax = m.argmax[:len(m.y.Data)]
-	m.env.forEach(n*m.geom.c, m.fwd)
+	m.env.For(n*m.geom.c, m.fwd)
 	return &m.y
 }
 
@@ -121,7 +121,7 @@ func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
 func (m *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	m.dy = dy
 	m.dx.Resize(dy.Shape[0], m.x.Shape[1:])
-	m.env.forEach(dy.Shape[0]*m.geom.c, m.bwd)
+	m.env.For(dy.Shape[0]*m.geom.c, m.bwd)
 	return &m.dx
 }
 

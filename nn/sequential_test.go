@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -200,6 +201,48 @@ func TestDropoutRate(t *testing.T) {
 		}
 		if d.Forward(x, false) != x {
 			t.Errorf("p=%g: evaluation does not pass the input through", p)
+		}
+		env.Close()
+	}
+}
+
+// TestDropoutMaskDefinition replays the layer's random stream and checks
+// each element of the output against the rule, one 64-bit draw per four
+// elements: element 4d+j is dropped when bits 16j..16j+15 of draw d fall
+// below P·65536, and kept times 1/(1−P) otherwise.
+func TestDropoutMaskDefinition(t *testing.T) {
+	for _, size := range []int{1, 3, 4, 7, 1001} {
+		env := NewEnv(2, 1)
+		d := NewDropout(0.3)
+		if _, err := d.Build([]int{size}, env); err != nil {
+			t.Fatal(err)
+		}
+		state, err := d.Rand().MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		replay := rng.New(0)
+		if err := replay.UnmarshalBinary(state); err != nil {
+			t.Fatal(err)
+		}
+		x := tensor.New(2, size)
+		env.Rand.FillUniform(x.Data, 1)
+		y := d.Forward(x, true)
+		keep := float32(1 / (1 - 0.3))
+		p := 0.3
+		threshold := uint64(p*65536 + 0.5)
+		var bits uint64
+		for k, v := range y.Data {
+			if k%4 == 0 {
+				bits = replay.Uint64()
+			}
+			want := x.Data[k] * keep
+			if bits>>(16*(k%4))&0xffff < threshold {
+				want = 0
+			}
+			if math.Float32bits(v) != math.Float32bits(want) && !(v == 0 && want == 0) {
+				t.Fatalf("size %d: element %d is %v, want %v", size, k, v, want)
+			}
 		}
 		env.Close()
 	}

@@ -30,14 +30,19 @@ type Adam struct {
 	WeightDecay float64
 	Decoupled   bool // AdamW
 
-	params []*nn.Param
-	m, v   [][]float32
-	steps  int64
+	updater
+	m, v  [][]float32
+	steps int64
+	step  vec.AdamStep // the step in progress
 }
 
 // NewAdam returns Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8).
 func NewAdam(params []*nn.Param, rate float64) *Adam {
-	a := &Adam{Rate: rate, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, params: trainable(params)}
+	a := &Adam{Rate: rate, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	a.init(trainable(params), func(i, lo, hi int) {
+		p := a.params[i]
+		vec.Adam(p.Value.Data[lo:hi], p.Grad.Data[lo:hi], a.m[i][lo:hi], a.v[i][lo:hi], a.step)
+	})
 	a.m, a.v = buffers(a.params), buffers(a.params)
 	return a
 }
@@ -61,7 +66,7 @@ func (a *Adam) Step() {
 	t := float64(a.steps)
 	c1 := 1 - math.Pow(a.Beta1, t) // bias corrections
 	c2 := 1 - math.Pow(a.Beta2, t)
-	step := vec.AdamStep{
+	a.step = vec.AdamStep{
 		Beta1:       float32(a.Beta1),
 		Beta2:       float32(a.Beta2),
 		StepSize:    float32(a.Rate / c1),
@@ -71,9 +76,7 @@ func (a *Adam) Step() {
 		Decoupled:   a.Decoupled,
 		Shrink:      float32(1 - a.Rate*a.WeightDecay),
 	}
-	for i, p := range a.params {
-		vec.Adam(p.Value.Data, p.Grad.Data, a.m[i], a.v[i], step)
-	}
+	a.run()
 }
 
 // State returns the moment buffers and the step count.

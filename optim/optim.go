@@ -12,7 +12,9 @@
 // The update loops run on the fused kernels of internal/vec: one pass over
 // each parameter's slices per step, with every operation rounded to
 // float32 in a fixed order (a multiply and an add are never fused into
-// one), so a step gives the same bits on every machine.
+// one), so a step gives the same bits on every machine. Each value is
+// updated on its own, so an optimiser whose Pool is set (to the model's
+// nn.Env) shares a step out among the workers with the same result.
 package optim
 
 import (

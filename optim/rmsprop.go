@@ -20,14 +20,19 @@ type RMSProp struct {
 	Momentum    float64
 	WeightDecay float64
 
-	params  []*nn.Param
+	updater
 	sq, buf [][]float32
 	steps   int64
+	step    vec.RMSPropStep // the step in progress
 }
 
 // NewRMSProp returns RMSProp with PyTorch's defaults (α 0.99, ε 1e-8).
 func NewRMSProp(params []*nn.Param, rate float64) *RMSProp {
-	r := &RMSProp{Rate: rate, Alpha: 0.99, Eps: 1e-8, params: trainable(params)}
+	r := &RMSProp{Rate: rate, Alpha: 0.99, Eps: 1e-8}
+	r.init(trainable(params), func(i, lo, hi int) {
+		p := r.params[i]
+		vec.RMSProp(p.Value.Data[lo:hi], p.Grad.Data[lo:hi], r.sq[i][lo:hi], r.buf[i][lo:hi], r.step)
+	})
 	r.sq, r.buf = buffers(r.params), buffers(r.params)
 	return r
 }
@@ -41,16 +46,14 @@ func (r *RMSProp) SetLR(lr float64) { r.Rate = lr }
 // Step updates every parameter.
 func (r *RMSProp) Step() {
 	r.steps++
-	step := vec.RMSPropStep{
+	r.step = vec.RMSPropStep{
 		LR:          float32(r.Rate),
 		Alpha:       float32(r.Alpha),
 		Eps:         float32(r.Eps),
 		Momentum:    float32(r.Momentum),
 		WeightDecay: float32(r.WeightDecay),
 	}
-	for i, p := range r.params {
-		vec.RMSProp(p.Value.Data, p.Grad.Data, r.sq[i], r.buf[i], step)
-	}
+	r.run()
 }
 
 // State returns the square averages and momentum buffers.

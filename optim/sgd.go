@@ -19,14 +19,19 @@ type SGD struct {
 	Nesterov    bool    // look ahead along the momentum
 	WeightDecay float64 // L2 penalty coefficient
 
-	params   []*nn.Param
+	updater
 	velocity [][]float32
 	steps    int64
+	step     vec.SGDStep // the step in progress
 }
 
 // NewSGD returns an SGD optimiser for params.
 func NewSGD(params []*nn.Param, rate, momentum float64) *SGD {
-	s := &SGD{Rate: rate, Momentum: momentum, params: trainable(params)}
+	s := &SGD{Rate: rate, Momentum: momentum}
+	s.init(trainable(params), func(i, lo, hi int) {
+		p := s.params[i]
+		vec.SGD(p.Value.Data[lo:hi], p.Grad.Data[lo:hi], s.velocity[i][lo:hi], s.step)
+	})
 	s.velocity = buffers(s.params)
 	return s
 }
@@ -40,15 +45,13 @@ func (s *SGD) SetLR(lr float64) { s.Rate = lr }
 // Step updates every parameter.
 func (s *SGD) Step() {
 	s.steps++
-	step := vec.SGDStep{
+	s.step = vec.SGDStep{
 		LR:          float32(s.Rate),
 		Momentum:    float32(s.Momentum),
 		WeightDecay: float32(s.WeightDecay),
 		Nesterov:    s.Nesterov,
 	}
-	for i, p := range s.params {
-		vec.SGD(p.Value.Data, p.Grad.Data, s.velocity[i], step)
-	}
+	s.run()
 }
 
 // State returns the momentum buffers.

@@ -99,6 +99,7 @@ func benchModel(name string, images, batch, threads int) (*benchResult, error) {
 		labels[i] = r.IntN(10)
 	}
 	opt := optim.NewSGD(net.Params(), 0.01, 0.9)
+	opt.Pool = env
 	var loss nn.SoftmaxCrossEntropy
 	step := func() {
 		loss.Forward(net.Forward(x, true), labels)

@@ -158,7 +158,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("model %s: %w", spec, err)
 		}
 	}
-	cfg, err := f.config(m, trainSet)
+	cfg, err := f.config(m, trainSet, env)
 	if err != nil {
 		return err
 	}
@@ -453,7 +453,7 @@ func limit(d *data.Dataset, n int) *data.Dataset {
 }
 
 // config turns the flags into a training configuration for m.
-func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset) (train.Config, error) {
+func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset, env *nn.Env) (train.Config, error) {
 	trainSize := trainSet.Len()
 	params := m.Net.Params()
 	lr := f.LR
@@ -464,7 +464,7 @@ func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset) (train.Co
 			lr = 0.05
 		}
 		s := optim.NewSGD(params, lr, f.Momentum)
-		s.Nesterov, s.WeightDecay = f.Nesterov, f.WeightDecay
+		s.Nesterov, s.WeightDecay, s.Pool = f.Nesterov, f.WeightDecay, env
 		opt = s
 	case "adam", "adamw":
 		if lr == 0 {
@@ -477,13 +477,14 @@ func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset) (train.Co
 		if f.WeightDecay != 0 {
 			a.WeightDecay = f.WeightDecay
 		}
+		a.Pool = env
 		opt = a
 	case "rmsprop":
 		if lr == 0 {
 			lr = 0.001
 		}
 		r := optim.NewRMSProp(params, lr)
-		r.Momentum, r.WeightDecay = f.Momentum, f.WeightDecay
+		r.Momentum, r.WeightDecay, r.Pool = f.Momentum, f.WeightDecay, env
 		opt = r
 	default:
 		return train.Config{}, usagef("-optimizer %q: want sgd, adam, adamw or rmsprop", f.Optimizer)

@@ -31,6 +31,8 @@ var benchShapes = []benchShape{
 	{name: "conv2-weightgrad-64x288x576-transB", transB: true, m: 64, n: 288, k: 576},
 	{name: "conv2-inputgrad-288x576x64-transA", transA: true, m: 288, n: 576, k: 64},
 	{name: "dense1-64x128x9216-transB", transB: true, m: 64, n: 128, k: 9216},
+	{name: "dense1-weightgrad-128x9216x64-transA", transA: true, m: 128, n: 9216, k: 64},
+	{name: "dense1-inputgrad-64x9216x128", m: 64, n: 9216, k: 128},
 	{name: "dense2-64x10x128-transB", transB: true, m: 64, n: 10, k: 128},
 	{name: "tiny-conv-8x676x9", m: 8, n: 676, k: 9},
 	{name: "lenet-conv1-6x784x25", m: 6, n: 784, k: 25},
