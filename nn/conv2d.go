@@ -158,9 +158,6 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 			s := &c.scratch[w]
 			s.hwc = make([]float32, g.c*g.h*g.w)
 			s.rows = make([]float32, cols*c.rowStride)
-			for p := range cols {
-				s.rows[p*c.rowStride+k] = 1 // the bias's input
-			}
 		}
 	}
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
@@ -302,6 +299,9 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 		case c.useRows:
 			gemm.Transpose(s.hwc, x, c.In, c.geom.h*c.geom.w)
 			c.geom.im2row(s.hwc, s.rows, c.rowStride)
+			for p := range cols {
+				s.rows[p*c.rowStride+k] = 1 // the bias's input (inputGrad reuses the memory)
+			}
 			mul.Sgemm(false, false, c.Out, k+1, cols, 1, dy, cols, s.rows, c.rowStride, beta, s.dWb, k+1)
 		default:
 			c.geom.im2col(x, s.col)
@@ -317,11 +317,17 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 // the worker's scratch col for Wᵀ·dy.
 func (c *Conv2D) inputGrad(dy, dx []float32, s *convScratch, mul multiplier) {
 	k, cols := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
-	// ∂L/∂col = Wᵀ·dy goes to the first K rows of the scratch col (no
-	// longer needed), with Wᵀ the first K columns of Wb, transposed;
+	// ∂L/∂col = Wᵀ·dy, [K, P], with Wᵀ the first K columns of Wb,
+	// transposed, goes to scratch memory no longer needed: the worker's
+	// col, or its colᵀ once ∂L/∂W is done with it (so that the two big
+	// buffers of a backward pass are one, which stays in the cache).
 	// col2im adds the windows back into the shape of the input.
-	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, s.col, cols)
-	c.geom.col2im(s.col, dx)
+	dcol := s.col[:k*cols]
+	if c.rowsBuilt() {
+		dcol = s.rows[:k*cols]
+	}
+	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, dcol, cols)
+	c.geom.col2im(dcol, dx)
 }
 
 // fill sets every element of s to v.
