@@ -16,7 +16,7 @@ import (
 func TestIm2colMatchesDefinition(t *testing.T) {
 	r := rng.New(3)
 	for trial := 0; trial < 300; trial++ {
-		g := convGeom{c: 1 + r.IntN(3), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
+		g := convGeom{c: 1 + r.IntN(7), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
 			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), padH: r.IntN(5), padW: r.IntN(5)}
 		if trial%3 == 0 {
 			g.strideH, g.strideW = 1, 1 // the shape of most convolutions
@@ -82,6 +82,19 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 		for i := range want {
 			if math.Float32bits(dx[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%s: col2im element %d: got %v, want %v", name, i, dx[i], want[i])
+			}
+		}
+
+		// The gathering col2im, for stride 1, must give the same bits.
+		gather := g
+		if gather.gatherTaps(); gather.taps == nil {
+			continue
+		}
+		r.FillUniform(dx, 1)
+		gather.col2imGather(col, dx)
+		for i := range want {
+			if math.Float32bits(dx[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: gathering col2im element %d: got %v, want %v", name, i, dx[i], want[i])
 			}
 		}
 	}

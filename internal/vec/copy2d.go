@@ -41,6 +41,11 @@ type kernels2D struct {
 	// copyPadded is CopyPadded2D; Copy2D is the case lo = 0, hi = cols.
 	copyPadded func(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int)
 	add        func(dst []float32, dstStride int, src []float32, srcStride int, rows, cols int)
+	// sumTaps is SumTaps for at most sumTapsChans channels at once.
+	sumTaps func(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int)
+	// gathers says whether sumTaps runs on masked vector loads; without
+	// them it is a plain loop, slower than col2im by Add2D.
+	gathers bool
 }
 
 // active2D is the implementation this machine uses, set once by the init
@@ -138,3 +143,48 @@ func badArgs2D(fn string, lenDst, dstStride, lenSrc, srcStride, rows, cols, lo, 
 	}
 	panic(fmt.Sprintf("vec.%s: dstStride = %d is less than cols = %d: the rows of dst overlap", fn, dstStride, cols))
 }
+
+// sumTapsChans is how many channels a sumTaps kernel call sums at once.
+const sumTapsChans = 4
+
+// SumTaps adds up shifted runs of src, 16 lanes at a time: for k < chans
+// and l < n ≤ 16,
+//
+//	dst[k·dstStride + l] = Σ_t src[base + k·srcStride + offsets[t] + l]   over the taps t with bit l of masks[t] set
+//
+// each sum starting from +0 and taking the taps in order. A lane whose
+// mask bit is clear reads nothing, so its index may lie outside src.
+//
+// It is col2im turned inside out, for stride 1: rather than adding each
+// filter tap's window back onto the image (a read, an add and a write of
+// the image per tap), it gathers every tap that lands on 16 pixels of an
+// image row, for up to sumTapsChans channels at once, and writes the
+// pixels once. See GathersFast.
+func SumTaps(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int) {
+	if len(offsets) != len(masks) || n < 0 || n > 16 || chans < 0 || dstStride < 0 || srcStride < 0 ||
+		chans > 0 && n > 0 && (chans-1)*dstStride+n > len(dst) {
+		panic(fmt.Sprintf("vec: SumTaps: %d offsets, %d masks, %d channels of %d lanes, dst %d stride %d",
+			len(offsets), len(masks), chans, n, len(dst), dstStride))
+	}
+	if chans == 0 || n == 0 {
+		return
+	}
+	for t, m := range masks {
+		if m == 0 {
+			continue
+		}
+		lo := base + offsets[t] + bits.TrailingZeros16(m)
+		hi := base + (chans-1)*srcStride + offsets[t] + 15 - bits.LeadingZeros16(m)
+		if lo < 0 || hi >= len(src) {
+			panic(fmt.Sprintf("vec: SumTaps: tap %d reads src[%d] to src[%d], outside its %d elements", t, lo, hi, len(src)))
+		}
+	}
+	for k := 0; k < chans; k += sumTapsChans {
+		active2D.sumTaps(dst[k*dstStride:], dstStride, src, srcStride, base+k*srcStride, offsets, masks, min(sumTapsChans, chans-k), n)
+	}
+}
+
+// GathersFast reports whether SumTaps runs on masked vector loads on this
+// machine (AVX-512). Without them it is a plain loop, and col2im is faster
+// adding windows back with Add2D; the two give the same bits.
+func GathersFast() bool { return active2D.gathers }

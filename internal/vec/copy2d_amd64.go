@@ -40,16 +40,34 @@ func add2DAVX512(dst *float32, dstStride int, src *float32, srcStride, rows, col
 //go:noescape
 func add2DAVX2(dst *float32, dstStride int, src *float32, srcStride, rows, cols int)
 
+//go:noescape
+func sumTapsAVX512(dst *float32, dstStride int, src *float32, srcStride, base int, offsets *int, masks *uint16, taps, chans int, store uint16)
+
 var avx512Kernels2D = kernels2D{
 	name:       "avx512",
 	copyPadded: copyPadded2DAVX512,
 	add:        addRowsAVX512,
+	sumTaps:    sumTapsAVX512Go,
+	gathers:    true,
 }
 
 var avx2Kernels2D = kernels2D{
 	name:       "avx2",
 	copyPadded: copyPadded2DAVX2,
 	add:        addRowsAVX2,
+	sumTaps:    sumTapsGo,
+}
+
+// sumTapsAVX512Go hands SumTaps to the assembly, which sums at most 4
+// channels and stores the lanes below n.
+func sumTapsAVX512Go(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int) {
+	if len(offsets) == 0 || len(src) == 0 {
+		for k := range chans {
+			clear(dst[k*dstStride : k*dstStride+n])
+		}
+		return
+	}
+	sumTapsAVX512(&dst[0], dstStride, &src[0], srcStride, base, &offsets[0], &masks[0], len(offsets), chans, uint16(1<<n-1))
 }
 
 // slabAVX512 is the widest slab the AVX-512 kernel takes: 16 vectors.

@@ -430,3 +430,75 @@ add2r_narrow_next:
 add2r_done:
 	VZEROUPPER
 	RET
+
+// func sumTapsAVX512(dst *float32, dstStride int, src *float32, srcStride, base int, offsets *int, masks *uint16, taps, chans int, store uint16)
+//
+// For channel k < chans (at most 4), sums the taps into Zk, from +0 and in
+// order: tap t adds the 16 floats at src + base + k·srcStride + offsets[t]
+// in the lanes of masks[t] (a masked-off lane reads nothing). The four
+// channels' sums are independent chains, so their additions overlap.
+// Then stores Zk's lanes in store at dst + k·dstStride.
+//
+//	DI dst, R8 dstStride·4, SI src + base·4, R11 srcStride·4
+//	R9 offsets, R10 masks, BX taps left, CX chans, AX the tap's address
+//	K1 the tap's mask, K2 the store mask, Z0-Z3 the sums
+TEXT ·sumTapsAVX512(SB), NOSPLIT, $0-74
+	MOVQ   dst+0(FP), DI
+	MOVQ   dstStride+8(FP), R8
+	SHLQ   $2, R8
+	MOVQ   src+16(FP), SI
+	MOVQ   srcStride+24(FP), R11
+	SHLQ   $2, R11
+	MOVQ   base+32(FP), AX
+	LEAQ   (SI)(AX*4), SI
+	MOVQ   offsets+40(FP), R9
+	MOVQ   masks+48(FP), R10
+	MOVQ   taps+56(FP), BX
+	MOVQ   chans+64(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+
+sumTaps_tap:
+	MOVQ   (R9), AX
+	LEAQ   (SI)(AX*4), AX
+	KMOVW  (R10), K1
+	VADDPS (AX), Z0, K1, Z0
+	CMPQ   CX, $1
+	JLE    sumTaps_next
+	ADDQ   R11, AX
+	VADDPS (AX), Z1, K1, Z1
+	CMPQ   CX, $2
+	JLE    sumTaps_next
+	ADDQ   R11, AX
+	VADDPS (AX), Z2, K1, Z2
+	CMPQ   CX, $3
+	JLE    sumTaps_next
+	ADDQ   R11, AX
+	VADDPS (AX), Z3, K1, Z3
+
+sumTaps_next:
+	ADDQ $8, R9
+	ADDQ $2, R10
+	DECQ BX
+	JNZ  sumTaps_tap
+
+	KMOVW   store+72(FP), K2
+	VMOVUPS Z0, K2, (DI)
+	CMPQ    CX, $1
+	JLE     sumTaps_done
+	ADDQ    R8, DI
+	VMOVUPS Z1, K2, (DI)
+	CMPQ    CX, $2
+	JLE     sumTaps_done
+	ADDQ    R8, DI
+	VMOVUPS Z2, K2, (DI)
+	CMPQ    CX, $3
+	JLE     sumTaps_done
+	ADDQ    R8, DI
+	VMOVUPS Z3, K2, (DI)
+
+sumTaps_done:
+	VZEROUPPER
+	RET

@@ -77,3 +77,24 @@ func TestNoAccessOutside2D(t *testing.T) {
 		}
 	})
 }
+
+// TestSumTapsNoAccessOutside runs SumTaps with src right against a guard
+// page, below and above, and taps whose masked-off lanes reach 15 floats
+// into it.
+func TestSumTapsNoAccessOutside(t *testing.T) {
+	forEachImpl2D(t, func(t *testing.T, k *kernels2D) {
+		for _, low := range []bool{false, true} {
+			src := newGuardedArea(t, 1, low).slice(40)
+			dst := make([]float32, 16)
+			offsets := []int{-15, 39, 0}
+			masks := []uint16{1 << 15, 1, 0xffff}
+			k.sumTaps(dst, 16, src, 0, 0, offsets, masks, 1, 16)
+			if want := src[39] + src[0]; dst[0] != want {
+				t.Errorf("guard below %v: lane 0 = %v, want %v", low, dst[0], want)
+			}
+			if want := src[0] + src[15]; dst[15] != want {
+				t.Errorf("guard below %v: lane 15 = %v, want %v", low, dst[15], want)
+			}
+		}
+	})
+}

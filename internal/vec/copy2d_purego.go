@@ -7,6 +7,7 @@ var goKernels2D = kernels2D{
 	name:       "purego",
 	copyPadded: copyPadded2DGo,
 	add:        add2DGo,
+	sumTaps:    sumTapsGo,
 }
 
 func copyPadded2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {
@@ -37,6 +38,20 @@ func add2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, c
 		d := dst[r*dstStride : r*dstStride+cols]
 		for k, v := range src[r*srcStride : r*srcStride+cols] {
 			d[k] += v
+		}
+	}
+}
+
+func sumTapsGo(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int) {
+	for k := range chans {
+		for l := range n {
+			var sum float32
+			for t, m := range masks {
+				if m>>l&1 != 0 {
+					sum += src[base+k*srcStride+offsets[t]+l]
+				}
+			}
+			dst[k*dstStride+l] = sum
 		}
 	}
 }
