@@ -135,6 +135,9 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	if env.NeedInputGrad {
 		g.gatherTaps()
 	}
+	if err := g.planIm2col(); err != nil {
+		return nil, err
+	}
 	c.geom = g
 	c.outShape = []int{c.Out, g.oh, g.ow}
 

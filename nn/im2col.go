@@ -1,6 +1,10 @@
 package nn
 
-import "github.com/gocnn/gocnn/internal/vec"
+import (
+	"fmt"
+
+	"github.com/gocnn/gocnn/internal/vec"
+)
 
 // im2col and col2im turn a convolution into a matrix multiply.
 //
@@ -31,6 +35,8 @@ type convGeom struct {
 
 	// taps, when set (see gatherTaps), lets col2im gather for stride 1.
 	taps *col2imTaps
+	// plan, when set (see planIm2col), is im2col's copies for one channel.
+	plan *vec.CopyPlan
 }
 
 // outSize is the number of window positions along one axis: the input
@@ -43,6 +49,10 @@ func outSize(in, kernel, stride, pad int) int {
 // Row (c, i, j) of col holds, for every output position, the input pixel
 // that filter tap (i, j) of channel c sees there.
 func (g *convGeom) im2col(x, col []float32) {
+	if g.plan != nil && vec.GathersFast() {
+		g.plan.Run(col, g.kh*g.kw*g.oh*g.ow, x, g.h*g.w, g.c)
+		return
+	}
 	p := g.oh * g.ow
 	row := 0
 	for c := 0; c < g.c; c++ {
@@ -318,4 +328,47 @@ func (g *convGeom) col2imGather(col, dx []float32) {
 				g.taps.offsets[i0*g.kw:i1*g.kw], g.taps.masks[i0*g.kw:i1*g.kw], min(4, g.c-c), g.w)
 		}
 	}
+}
+
+// planIm2col works out, for stride 1 across and outputs at most 16 wide,
+// im2col's copies for one channel as a vec.CopyPlan: one move for each
+// output row of each tap's row of col, loading the pixels inside the image
+// and zeroing those in the padding. im2col then runs the plan once per
+// channel, with no work in Go per row, and the same result bit for bit.
+// Measured on Zen 5 with AVX-512: 1.4µs against 3.0µs for LeNet-5's second
+// convolution (6 channels of 14x14, 5x5, outputs 10 wide), 8.3µs against
+// 21µs for 128 channels of 8x8; for wider outputs CopyPadded2D's slabs are
+// faster (2.2µs against 1.9µs for LeNet-5's first, 28 wide), and it does
+// nothing.
+func (g *convGeom) planIm2col() error {
+	if g.strideW != 1 || g.ow > 16 {
+		return nil
+	}
+	p := g.oh * g.ow
+	var moves []vec.Move
+	for i := range g.kh {
+		for j := range g.kw {
+			row := i*g.kw + j
+			for oh := range g.oh {
+				ih := oh*g.strideH - g.padH + i
+				m := vec.Move{Dst: int32(row*p + oh*g.ow)}
+				if ih >= 0 && ih < g.h {
+					m.Src = int32(ih*g.w - g.padW + j)
+				}
+				for ow := range g.ow {
+					m.Store |= 1 << ow
+					if iw := ow - g.padW + j; ih >= 0 && ih < g.h && iw >= 0 && iw < g.w {
+						m.Load |= 1 << ow
+					}
+				}
+				moves = append(moves, m)
+			}
+		}
+	}
+	plan, err := vec.NewCopyPlan(moves)
+	if err != nil {
+		return fmt.Errorf("planning im2col: %w", err)
+	}
+	g.plan = plan
+	return nil
 }

@@ -37,6 +37,19 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 			col[i] = float32(math.NaN())
 		}
 		g.im2col(x, col)
+		if plan := g; plan.planIm2col() == nil && plan.plan != nil {
+			// The planned copies must give the same bits.
+			planned := make([]float32, k*p)
+			for i := range planned {
+				planned[i] = float32(math.NaN()) // shows any element left unwritten
+			}
+			plan.plan.Run(planned, g.kh*g.kw*p, x, g.h*g.w, g.c)
+			for i := range col {
+				if math.Float32bits(planned[i]) != math.Float32bits(col[i]) {
+					t.Fatalf("%s: planned im2col element %d: got %v, want %v", name, i, planned[i], col[i])
+				}
+			}
+		}
 		for c := range g.c {
 			for i := range g.kh {
 				for j := range g.kw {

@@ -43,7 +43,9 @@ type kernels2D struct {
 	add        func(dst []float32, dstStride int, src []float32, srcStride int, rows, cols int)
 	// sumTaps is SumTaps for at most sumTapsChans channels at once.
 	sumTaps func(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int)
-	// gathers says whether sumTaps runs on masked vector loads; without
+	// runPlan does a CopyPlan's moves once; src and dst are long enough.
+	runPlan func(dst, src []float32, moves []Move)
+	// gathers says whether sumTaps and runPlan run on masked vector loads; without
 	// them it is a plain loop, slower than col2im by Add2D.
 	gathers bool
 }
@@ -184,7 +186,67 @@ func SumTaps(dst []float32, dstStride int, src []float32, srcStride, base int, o
 	}
 }
 
-// GathersFast reports whether SumTaps runs on masked vector loads on this
-// machine (AVX-512). Without them it is a plain loop, and col2im is faster
-// adding windows back with Add2D; the two give the same bits.
+// GathersFast reports whether SumTaps and CopyPlan.Run run on masked
+// vector loads on this machine (AVX-512). Without them they are plain
+// loops, and col2im and im2col are faster with Add2D and CopyPadded2D;
+// either way gives the same bits.
 func GathersFast() bool { return active2D.gathers }
+
+// A Move is one step of a CopyPlan: up to 16 consecutive elements, lane l
+// going to dst[Dst+l] when bit l of Store is set, taken from src[Src+l]
+// when bit l of Load is set too and zero otherwise. Lanes whose Store bit
+// is clear touch nothing.
+type Move struct {
+	Src, Dst    int32
+	Load, Store uint16
+}
+
+// A CopyPlan is a fixed list of Moves, checked once, that Run carries out
+// in one call: a convolution's im2col, say, whose every window row is one
+// move, is worked out when the layer is built and then runs with no
+// per-row work in Go. Its zero value does nothing.
+type CopyPlan struct {
+	moves          []Move
+	srcLen, dstLen int // the shortest src and dst every move fits in
+}
+
+// NewCopyPlan checks moves and returns their plan. Each move's Load bits
+// must be among its Store bits; every lane it loads or stores must lie at
+// an index of at least 0.
+func NewCopyPlan(moves []Move) (*CopyPlan, error) {
+	p := &CopyPlan{moves: append([]Move(nil), moves...)}
+	for i, m := range moves {
+		if m.Load&^m.Store != 0 {
+			return nil, fmt.Errorf("vec: copy plan move %d loads lanes %016b that it does not store (%016b)", i, m.Load, m.Store)
+		}
+		if m.Store != 0 {
+			if m.Dst < 0 {
+				return nil, fmt.Errorf("vec: copy plan move %d stores at %d", i, m.Dst)
+			}
+			p.dstLen = max(p.dstLen, int(m.Dst)+16-bits.LeadingZeros16(m.Store))
+		}
+		if m.Load != 0 {
+			if int(m.Src)+bits.TrailingZeros16(m.Load) < 0 {
+				return nil, fmt.Errorf("vec: copy plan move %d loads from %d", i, int(m.Src)+bits.TrailingZeros16(m.Load))
+			}
+			p.srcLen = max(p.srcLen, int(m.Src)+16-bits.LeadingZeros16(m.Load))
+		}
+	}
+	return p, nil
+}
+
+// Run carries out the plan times times, the k-th time with every source
+// index moved on by k·srcStep and every destination index by k·dstStep.
+// It panics if src or dst is too short for any of them.
+func (p *CopyPlan) Run(dst []float32, dstStep int, src []float32, srcStep int, times int) {
+	if times <= 0 || len(p.moves) == 0 {
+		return
+	}
+	if dstStep < 0 || srcStep < 0 || (times-1)*dstStep+p.dstLen > len(dst) || (times-1)*srcStep+p.srcLen > len(src) {
+		panic(fmt.Sprintf("vec: CopyPlan.Run %d times, steps dst %d src %d: needs dst %d and src %d, got %d and %d",
+			times, dstStep, srcStep, (times-1)*dstStep+p.dstLen, (times-1)*srcStep+p.srcLen, len(dst), len(src)))
+	}
+	for k := range times {
+		active2D.runPlan(dst[k*dstStep:], src[k*srcStep:], p.moves)
+	}
+}

@@ -41,6 +41,18 @@ func add2DAVX512(dst *float32, dstStride int, src *float32, srcStride, rows, col
 func add2DAVX2(dst *float32, dstStride int, src *float32, srcStride, rows, cols int)
 
 //go:noescape
+func runPlanAVX512(dst, src *float32, moves *Move, n int)
+
+// runPlanAVX512Go hands a CopyPlan to the assembly.
+func runPlanAVX512Go(dst, src []float32, moves []Move) {
+	if len(src) == 0 || len(dst) == 0 { // moves that only write zeros, or nothing
+		runPlanGo(dst, src, moves)
+		return
+	}
+	runPlanAVX512(&dst[0], &src[0], &moves[0], len(moves))
+}
+
+//go:noescape
 func sumTapsAVX512(dst *float32, dstStride int, src *float32, srcStride, base int, offsets *int, masks *uint16, taps, chans int, store uint16)
 
 var avx512Kernels2D = kernels2D{
@@ -48,6 +60,7 @@ var avx512Kernels2D = kernels2D{
 	copyPadded: copyPadded2DAVX512,
 	add:        addRowsAVX512,
 	sumTaps:    sumTapsAVX512Go,
+	runPlan:    runPlanAVX512Go,
 	gathers:    true,
 }
 
@@ -56,6 +69,7 @@ var avx2Kernels2D = kernels2D{
 	copyPadded: copyPadded2DAVX2,
 	add:        addRowsAVX2,
 	sumTaps:    sumTapsGo,
+	runPlan:    runPlanGo,
 }
 
 // sumTapsAVX512Go hands SumTaps to the assembly, which sums at most 4

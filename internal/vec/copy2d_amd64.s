@@ -502,3 +502,29 @@ sumTaps_next:
 sumTaps_done:
 	VZEROUPPER
 	RET
+
+// func runPlanAVX512(dst, src *float32, moves *Move, n int)
+//
+// Each Move (12 bytes: Src, Dst int32; Load, Store uint16) is one masked,
+// zeroing load of 16 lanes from src + Src and one masked store to dst +
+// Dst.
+//
+//	DI dst, SI src, R8 the move, CX moves left
+TEXT ·runPlanAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ moves+16(FP), R8
+	MOVQ n+24(FP), CX
+
+runPlan_move:
+	MOVLQSX   (R8), AX
+	MOVLQSX   4(R8), DX
+	KMOVW     8(R8), K1
+	KMOVW     10(R8), K2
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS   Z0, K2, (DI)(DX*4)
+	ADDQ      $12, R8
+	DECQ      CX
+	JNZ       runPlan_move
+	VZEROUPPER
+	RET

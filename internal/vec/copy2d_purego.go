@@ -8,6 +8,7 @@ var goKernels2D = kernels2D{
 	copyPadded: copyPadded2DGo,
 	add:        add2DGo,
 	sumTaps:    sumTapsGo,
+	runPlan:    runPlanGo,
 }
 
 func copyPadded2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {
@@ -52,6 +53,19 @@ func sumTapsGo(dst []float32, dstStride int, src []float32, srcStride, base int,
 				}
 			}
 			dst[k*dstStride+l] = sum
+		}
+	}
+}
+
+func runPlanGo(dst, src []float32, moves []Move) {
+	for _, m := range moves {
+		for l := range 16 {
+			switch {
+			case m.Load>>l&1 != 0:
+				dst[int(m.Dst)+l] = src[int(m.Src)+l]
+			case m.Store>>l&1 != 0:
+				dst[int(m.Dst)+l] = 0
+			}
 		}
 	}
 }

@@ -1,0 +1,100 @@
+package vec
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestCopyPlan runs random plans on every kernel set and checks each
+// element of dst against the moves read one by one: stored lanes loaded
+// or zeroed, everything else untouched. Moves start before src or run
+// past its end through masked-off lanes.
+func TestCopyPlan(t *testing.T) {
+	forEachImpl2D(t, func(t *testing.T, k *kernels2D) {
+		saved := active2D
+		active2D = *k
+		defer func() { active2D = saved }()
+		r := rand.New(rand.NewPCG(5, 6))
+		for trial := range 500 {
+			nSrc, nDst := 1+r.IntN(100), 16+r.IntN(100)
+			var moves []Move
+			for range r.IntN(40) {
+				m := Move{Src: int32(r.IntN(nSrc+30) - 15), Dst: int32(r.IntN(nDst - 15))}
+				for l := range 16 {
+					if r.IntN(5) == 0 {
+						continue
+					}
+					m.Store |= 1 << l
+					if i := int(m.Src) + l; i >= 0 && i < nSrc && r.IntN(4) != 0 {
+						m.Load |= 1 << l
+					}
+				}
+				moves = append(moves, m)
+			}
+			plan, err := NewCopyPlan(moves)
+			if err != nil {
+				t.Fatalf("trial %d: %v", trial, err)
+			}
+			times, srcStep, dstStep := 1+r.IntN(3), nSrc+r.IntN(3), nDst+r.IntN(3)
+			src := make([]float32, (times-1)*srcStep+nSrc)
+			for i := range src {
+				src[i] = r.Float32()
+			}
+			got := make([]float32, (times-1)*dstStep+nDst)
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			want := append([]float32(nil), got...)
+			plan.Run(got, dstStep, src, srcStep, times)
+			for k := range times {
+				for _, m := range moves {
+					for l := range 16 {
+						if m.Store>>l&1 == 0 {
+							continue
+						}
+						var v float32
+						if m.Load>>l&1 != 0 {
+							v = src[k*srcStep+int(m.Src)+l]
+						}
+						want[k*dstStep+int(m.Dst)+l] = v
+					}
+				}
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("trial %d: dst[%d] = %v, want %v", trial, i, got[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+// TestCopyPlanChecks checks that bad moves are refused when the plan is
+// made and short slices when it runs.
+func TestCopyPlanChecks(t *testing.T) {
+	for _, m := range []Move{
+		{Src: 0, Dst: 0, Load: 3, Store: 1},  // loads a lane it does not store
+		{Src: 0, Dst: -1, Store: 1},          // stores before dst
+		{Src: -2, Dst: 0, Load: 3, Store: 3}, // loads before src
+	} {
+		if _, err := NewCopyPlan([]Move{m}); err == nil {
+			t.Errorf("move %+v accepted", m)
+		}
+	}
+	plan, err := NewCopyPlan([]Move{{Src: 4, Dst: 2, Load: 0xff, Store: 0xfff}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ dst, src int }{{13, 12}, {14, 11}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("dst %d, src %d: no panic", c.dst, c.src)
+				}
+			}()
+			plan.Run(make([]float32, c.dst), 0, make([]float32, c.src), 0, 1)
+		}()
+	}
+	plan.Run(make([]float32, 14), 0, make([]float32, 12), 0, 1) // just long enough
+}
