@@ -132,9 +132,7 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 		strideH: c.StrideH, strideW: c.StrideW, padH: c.PadH, padW: c.PadW}
 	g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
 	g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
-	if env.NeedInputGrad {
-		g.gatherTaps()
-	}
+	g.gatherTaps()
 	if err := g.planIm2col(); err != nil {
 		return nil, err
 	}
