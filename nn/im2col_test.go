@@ -8,23 +8,32 @@ import (
 	"github.com/gocnn/gocnn/rng"
 )
 
+// randomGeom draws the geometry of a convolution for the im2col tests: 1
+// to maxC channels, kernels up to 5x5, strides 1 to 3 (1 in every third
+// trial, the shape of most convolutions; stride 1 across takes the 2-D
+// copies), paddings up to larger than the kernel (whole rows and columns
+// of windows in the padding), and images down to a single pixel.
+func randomGeom(r *rng.RNG, trial, maxC int) convGeom {
+	g := convGeom{c: 1 + r.IntN(maxC), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
+		strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), padH: r.IntN(5), padW: r.IntN(5)}
+	if trial%3 == 0 {
+		g.strideH, g.strideW = 1, 1
+	}
+	g.h = max(1, g.kh-2*g.padH) + r.IntN(12)
+	g.w = max(1, g.kw-2*g.padW) + r.IntN(30)
+	g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
+	g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
+	return g
+}
+
 // TestIm2colMatchesDefinition checks im2col and col2im, bit for bit,
-// against their definitions written as plain loops, on random geometries:
-// strides 1 to 3 (stride 1 across takes the 2-D copies), paddings up to
-// larger than the kernel (whole rows and columns of windows in the
-// padding), and images down to a single pixel.
+// against their definitions written as plain loops, on random geometries
+// (randomGeom), with their planned and gathering variants where they
+// apply.
 func TestIm2colMatchesDefinition(t *testing.T) {
 	r := rng.New(3)
 	for trial := 0; trial < 300; trial++ {
-		g := convGeom{c: 1 + r.IntN(7), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
-			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), padH: r.IntN(5), padW: r.IntN(5)}
-		if trial%3 == 0 {
-			g.strideH, g.strideW = 1, 1 // the shape of most convolutions
-		}
-		g.h = max(1, g.kh-2*g.padH) + r.IntN(12)
-		g.w = max(1, g.kw-2*g.padW) + r.IntN(30)
-		g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
-		g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
+		g := randomGeom(r, trial, 7)
 		name := fmt.Sprintf("%+v", g)
 		x := make([]float32, g.c*g.h*g.w)
 		r.FillUniform(x, 1)
@@ -119,15 +128,7 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 func TestIm2rowIsIm2colTransposed(t *testing.T) {
 	r := rng.New(4)
 	for trial := 0; trial < 300; trial++ {
-		g := convGeom{c: 1 + r.IntN(20), kh: 1 + r.IntN(5), kw: 1 + r.IntN(5),
-			strideH: 1 + r.IntN(3), strideW: 1 + r.IntN(3), padH: r.IntN(5), padW: r.IntN(5)}
-		if trial%3 == 0 {
-			g.strideH, g.strideW = 1, 1
-		}
-		g.h = max(1, g.kh-2*g.padH) + r.IntN(12)
-		g.w = max(1, g.kw-2*g.padW) + r.IntN(30)
-		g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
-		g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
+		g := randomGeom(r, trial, 20)
 		name := fmt.Sprintf("%+v", g)
 		x := make([]float32, g.c*g.h*g.w)
 		r.FillUniform(x, 1)
