@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/gocnn/gocnn/nn"
@@ -39,6 +40,49 @@ func BenchmarkPresetTrainStep(b *testing.B) {
 			b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
 		})
 	}
+}
+
+// BenchmarkHAMResNetTrainStep times one AdamW training step of the
+// HAM10000 network (specs/ham-resnet.txt) on a batch of 64 random 3x64x64
+// images, as `gocnn train -data ham10000` runs it:
+//
+//	go test -run ^$ -bench HAMResNet ./model
+func BenchmarkHAMResNetTrainStep(b *testing.B) {
+	text, err := os.ReadFile("../specs/ham-resnet.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	spec, err := Parse(string(text))
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := nn.NewEnv(1, 0)
+	defer env.Close()
+	net, err := spec.Build([]int{3, 64, 64}, env)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rng.New(1)
+	x := tensor.New(64, 3, 64, 64)
+	r.FillUniform(x.Data, 1)
+	labels := make([]int, 64)
+	for i := range labels {
+		labels[i] = r.IntN(7)
+	}
+	opt := optim.NewAdamW(net.Params(), 0.002)
+	opt.Pool = env
+	var loss nn.SoftmaxCrossEntropy
+	step := func() {
+		loss.Forward(net.Forward(x, true), labels)
+		net.Backward(loss.Backward())
+		opt.Step()
+	}
+	step()
+	b.ResetTimer()
+	for range b.N {
+		step()
+	}
+	b.ReportMetric(float64(64*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
 func BenchmarkPresetInference(b *testing.B) {
