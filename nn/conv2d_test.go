@@ -177,7 +177,6 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 					s := &conv.scratch[w]
 					s.hwc = make([]float32, len(x.Data)/n)
 					s.rows = make([]float32, conv.geom.oh*conv.geom.ow*conv.rowStride)
-					fill(s.rows, 1) // column K is the bias's input; im2row writes the rest
 				}
 			}
 			setup(&conv)

@@ -109,7 +109,10 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 
 		// The gathering col2im, for stride 1, must give the same bits.
 		gather := g
-		if gather.gatherTaps(); gather.taps == nil {
+		if err := gather.planCol2im(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if gather.gather == nil {
 			continue
 		}
 		r.FillUniform(dx, 1)

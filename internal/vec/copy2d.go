@@ -41,7 +41,7 @@ type kernels2D struct {
 	// copyPadded is CopyPadded2D; Copy2D is the case lo = 0, hi = cols.
 	copyPadded func(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int)
 	add        func(dst []float32, dstStride int, src []float32, srcStride int, rows, cols int)
-	// sumTaps is SumTaps for at most sumTapsChans channels at once.
+	// sumTaps is SumPlan.Run for at most sumTapsChans channels at once.
 	sumTaps func(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int)
 	// runPlan does a CopyPlan's moves once; src and dst are long enough.
 	runPlan func(dst, src []float32, moves []Move)

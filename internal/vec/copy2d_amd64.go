@@ -72,7 +72,7 @@ var avx2Kernels2D = kernels2D{
 	runPlan:    runPlanGo,
 }
 
-// sumTapsAVX512Go hands SumTaps to the assembly, which sums at most 4
+// sumTapsAVX512Go hands SumPlan.Run to the assembly, which sums at most 4
 // channels and stores the lanes below n.
 func sumTapsAVX512Go(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int) {
 	if len(offsets) == 0 || len(src) == 0 {

@@ -78,7 +78,7 @@ func TestNoAccessOutside2D(t *testing.T) {
 	})
 }
 
-// TestSumTapsNoAccessOutside runs SumTaps with src right against a guard
+// TestSumTapsNoAccessOutside runs the sumTaps kernels with src right against a guard
 // page, below and above, and taps whose masked-off lanes reach 15 floats
 // into it.
 func TestSumTapsNoAccessOutside(t *testing.T) {

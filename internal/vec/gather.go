@@ -14,44 +14,70 @@ import (
 // sumTapsChans is how many channels a sumTaps kernel call sums at once.
 const sumTapsChans = 4
 
-// SumTaps adds up shifted runs of src, 16 lanes at a time: for k < chans
-// and l < n ≤ 16,
-//
-//	dst[k·dstStride + l] = Σ_t src[base + k·srcStride + offsets[t] + l]   over the taps t with bit l of masks[t] set
-//
-// each sum starting from +0 and taking the taps in order. A lane whose
-// mask bit is clear reads nothing, so its index may lie outside src.
+// A SumPlan is a fixed list of taps, checked once, whose sums Run writes:
+// tap t reads the 16 elements at offsets[t] from a base, in the lanes set
+// in masks[t]. A lane whose mask bit is clear reads nothing, so its index
+// may lie outside src.
 //
 // It is col2im turned inside out, for stride 1: rather than adding each
 // filter tap's window back onto the image (a read, an add and a write of
 // the image per tap), it gathers every tap that lands on 16 pixels of an
 // image row, for up to sumTapsChans channels at once, and writes the
 // pixels once. See GathersFast.
-func SumTaps(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int) {
-	if len(offsets) != len(masks) || n < 0 || n > 16 || chans < 0 || dstStride < 0 || srcStride < 0 ||
-		chans > 0 && n > 0 && (chans-1)*dstStride+n > len(dst) {
-		panic(fmt.Sprintf("vec: SumTaps: %d offsets, %d masks, %d channels of %d lanes, dst %d stride %d",
-			len(offsets), len(masks), chans, n, len(dst), dstStride))
+type SumPlan struct {
+	offsets   []int
+	masks     []uint16
+	low, high int // the lowest and highest index any lane reads, from base (high < low: none)
+}
+
+// NewSumPlan checks offsets and masks (one of each per tap) and returns
+// their plan.
+func NewSumPlan(offsets []int, masks []uint16) (*SumPlan, error) {
+	if len(offsets) != len(masks) {
+		return nil, fmt.Errorf("vec: sum plan with %d offsets and %d masks", len(offsets), len(masks))
 	}
-	if chans == 0 || n == 0 {
-		return
-	}
+	p := &SumPlan{offsets: append([]int(nil), offsets...), masks: append([]uint16(nil), masks...)}
+	reads := false
 	for t, m := range masks {
 		if m == 0 {
 			continue
 		}
-		lo := base + offsets[t] + bits.TrailingZeros16(m)
-		hi := base + (chans-1)*srcStride + offsets[t] + 15 - bits.LeadingZeros16(m)
-		if lo < 0 || hi >= len(src) {
-			panic(fmt.Sprintf("vec: SumTaps: tap %d reads src[%d] to src[%d], outside its %d elements", t, lo, hi, len(src)))
+		lo, hi := offsets[t]+bits.TrailingZeros16(m), offsets[t]+15-bits.LeadingZeros16(m)
+		if !reads {
+			p.low, p.high, reads = lo, hi, true
 		}
+		p.low, p.high = min(p.low, lo), max(p.high, hi)
+	}
+	if !reads {
+		p.low, p.high = 1, 0 // nothing to check
+	}
+	return p, nil
+}
+
+// Run sets, for k < chans and l < n ≤ 16,
+//
+//	dst[k·dstStride + l] = Σ_t src[base + k·srcStride + offsets[t] + l]   over the taps t with bit l of masks[t] set
+//
+// each sum starting from +0 and taking the taps in order. It panics if a
+// lane would read outside src or write outside dst.
+func (p *SumPlan) Run(dst []float32, dstStride int, src []float32, srcStride, base, chans, n int) {
+	if n < 0 || n > 16 || chans < 0 || dstStride < 0 || srcStride < 0 ||
+		chans > 0 && n > 0 && (chans-1)*dstStride+n > len(dst) {
+		panic(fmt.Sprintf("vec: SumPlan.Run: %d channels of %d lanes, dst %d stride %d", chans, n, len(dst), dstStride))
+	}
+	if chans == 0 || n == 0 {
+		return
+	}
+	if p.high >= p.low && (base+p.low < 0 || base+(chans-1)*srcStride+p.high >= len(src)) {
+		panic(fmt.Sprintf("vec: SumPlan.Run: the taps read src[%d] to src[%d], outside its %d elements",
+			base+p.low, base+(chans-1)*srcStride+p.high, len(src)))
 	}
 	for k := 0; k < chans; k += sumTapsChans {
-		active2D.sumTaps(dst[k*dstStride:], dstStride, src, srcStride, base+k*srcStride, offsets, masks, min(sumTapsChans, chans-k), n)
+		active2D.sumTaps(dst[k*dstStride:], dstStride, src, srcStride, base+k*srcStride, p.offsets, p.masks, min(sumTapsChans, chans-k), n)
 	}
 }
 
-// GathersFast reports whether SumTaps and CopyPlan.Run run on masked
+// GathersFast reports whether SumPlan.Run and CopyPlan.Run run on masked
 // vector loads on this machine (AVX-512). Without them they are plain
 // loops, and col2im and im2col are faster with Add2D and CopyPadded2D;
 // either way gives the same bits.

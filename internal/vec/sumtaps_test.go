@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// refSumTaps is SumTaps by its definition.
+// refSumTaps is SumPlan.Run by its definition.
 func refSumTaps(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int) {
 	for k := range chans {
 		for l := range n {
@@ -66,7 +66,11 @@ func TestSumTaps(t *testing.T) {
 			for i := range got {
 				got[i], want[i] = -7, -7 // between the channels' lanes: left alone
 			}
-			SumTaps(got, dstStride, src, srcStride, base, offsets, masks, chans, lanes)
+			plan, err := NewSumPlan(offsets, masks)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plan.Run(got, dstStride, src, srcStride, base, chans, lanes)
 			refSumTaps(want, dstStride, src, srcStride, base, offsets, masks, chans, lanes)
 			for i := range want {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
@@ -78,8 +82,12 @@ func TestSumTaps(t *testing.T) {
 }
 
 // TestSumTapsChecksBounds checks that a tap reading outside src through an
-// unmasked lane panics before any kernel runs.
+// unmasked lane panics before any kernel runs, and that a plan's offsets
+// and masks must pair up.
 func TestSumTapsChecksBounds(t *testing.T) {
+	if _, err := NewSumPlan([]int{0, 1}, []uint16{1}); err == nil {
+		t.Error("a plan with 2 offsets and 1 mask was accepted")
+	}
 	src, dst := make([]float32, 20), make([]float32, 16)
 	for _, c := range []struct {
 		name   string
@@ -95,9 +103,21 @@ func TestSumTapsChecksBounds(t *testing.T) {
 					t.Errorf("%s: no panic", c.name)
 				}
 			}()
-			SumTaps(dst, 16, src, 0, 0, []int{c.offset}, []uint16{c.mask}, 1, 16)
+			runSumPlan(t, dst, src, []int{c.offset}, []uint16{c.mask})
 		}()
 	}
 	// The same reach through masked-off lanes is fine.
-	SumTaps(dst, 16, src, 0, 0, []int{-1, 5}, []uint16{0xfffe, 0x7fff}, 1, 16)
+	runSumPlan(t, dst, src, []int{-1, 5}, []uint16{0xfffe, 0x7fff})
+	// A plan whose lanes all read nothing runs whatever its offsets.
+	runSumPlan(t, dst, src, []int{-100, 100}, []uint16{0, 0})
+}
+
+// runSumPlan runs a plan of the taps on one channel of 16 lanes.
+func runSumPlan(t *testing.T, dst, src []float32, offsets []int, masks []uint16) {
+	t.Helper()
+	plan, err := NewSumPlan(offsets, masks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan.Run(dst, 16, src, 0, 0, 1, 16)
 }
