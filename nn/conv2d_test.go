@@ -158,9 +158,12 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 		var dy *tensor.Tensor
 		var want [3][]float32 // dW, dB and dx of the first path
 		for path, setup := range []func(*Conv2D){
-			func(c *Conv2D) {}, // keep col
-			func(c *Conv2D) { c.keepLimit, c.useRows = 0, false }, // im2col again
-			func(c *Conv2D) { c.keepLimit, c.useRows = 0, true },  // im2row
+			func(c *Conv2D) { c.transposedDW = false },                                   // keep col
+			func(c *Conv2D) { c.transposedDW = true },                                    // keep col, ∂L/∂Wbᵀ
+			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, false, false }, // im2col again
+			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, false, true },
+			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, true, false }, // im2row
+			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, true, true },
 		} {
 			env := NewEnv(uint64(trial), workers)
 			env.NeedInputGrad = true
@@ -169,7 +172,7 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			conv.InitWeights(HeNormal, env.Rand)
-			if path == 2 && !conv.useRows {
+			if path >= 4 && !conv.useRows {
 				// Build allocates im2row's buffers only where it would use them.
 				conv.rowStride = conv.In*conv.KH*conv.KW + 1
 				conv.rowOrder = conv.geom.rowOrder()

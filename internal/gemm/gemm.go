@@ -243,3 +243,34 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 		}
 	}
 }
+
+// Computed returns how many elements of C the micro-kernel computes, per
+// step of the shared dimension, for an m×n product: m×n plus the padding
+// of the tiles at the bottom and right edges, which are computed whole
+// (see macroKernel). The same product computed as its transpose, n×m,
+// can cost less or more; a caller free to choose can compare the two.
+func Computed(m, n int) int {
+	return kernel.computed(m, n)
+}
+
+func (kern *microKernel) computed(m, n int) int {
+	if m <= 0 || n <= 0 {
+		return 0
+	}
+	rows := 0
+	mc := blockSize(m, kern.mc, kern.mr)
+	for ic := 0; ic < m; ic += mc {
+		mcb := min(mc, m-ic)
+		rows += mcb / kern.mr * kern.mr
+		if rest := mcb % kern.mr; rest > 0 {
+			_, height := kern.forRows(rest)
+			rows += height
+		}
+	}
+	cols := 0
+	nc := blockSize(n, kern.nc, kern.nr)
+	for jc := 0; jc < n; jc += nc {
+		cols += roundUp(min(nc, n-jc), kern.nr)
+	}
+	return rows * cols
+}

@@ -399,3 +399,47 @@ func TestKernelName(t *testing.T) {
 	}
 	t.Logf("kernel: %s", Kernel())
 }
+
+// TestComputedCountsTiles checks Computed's arithmetic against the driver
+// itself: every kernel is swapped for one that only counts the elements
+// of C it would compute, and a product of every shape is run through it.
+func TestComputedCountsTiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, kc := range allKernels() {
+		counted := 0
+		counter := func(rows, cols int) kernelFunc {
+			return func(int, []float32, []float32, int, []float32, int, bool) { counted += rows * cols }
+		}
+		kern := *kc.kern
+		kern.run = counter(kern.mr, kern.nr)
+		kern.short = nil
+		for _, s := range kc.kern.short {
+			kern.short = append(kern.short, shortKernel{s.rows, counter(s.rows, kern.nr)})
+		}
+		kern.packCopy, kern.packTranspose = packCopyGo, packTransposeGo
+		for trial := 0; trial < 200; trial++ {
+			m, n := 1+rng.IntN(600), 1+rng.IntN(600)
+			if trial < 67 {
+				m, n = 1+trial, 67-trial
+			}
+			transB := trial%2 == 1
+			a, b := randomMatrix(rng, m, 3), randomMatrix(rng, 3, n)
+			if transB {
+				b = randomMatrix(rng, n, 3)
+			}
+			ldb := n
+			if transB {
+				ldb = 3
+			}
+			counted = 0
+			var ws Workspace
+			ws.sgemm(&kern, false, transB, m, n, 3, 1, a, 3, b, ldb, 0, make([]float32, m*n), n)
+			if want := kern.computed(m, n); counted != want {
+				t.Fatalf("%s kernel, %d×%d: the driver computed %d elements, computed says %d", kern.name, m, n, counted, want)
+			}
+			if counted < m*n {
+				t.Fatalf("%s kernel, %d×%d: only %d elements computed", kern.name, m, n, counted)
+			}
+		}
+	}
+}
