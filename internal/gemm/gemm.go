@@ -103,6 +103,7 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 	mc := blockSize(m, kern.mc, kern.mr)
 	nc := blockSize(n, kern.nc, kern.nr)
 	direct := directB(kern, transB, m)
+	inPlaceA := directA(kern, transA, n, alpha)
 	ws.reserve(kern, m, n, k)
 
 	for jc := 0; jc < n; jc += nc {
@@ -115,8 +116,19 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 			}
 			for ic := 0; ic < m; ic += mc {
 				mcb := min(mc, m-ic)
-				kern.packA(ws.packA, transA, a, lda, ic, pc, mcb, kcb, alpha)
-				ws.macroKernel(kern, mcb, ncb, kcb, b, ldb, pc, jc, direct, c[ic*ldc+jc:], ldc, accumulate)
+				switch {
+				case !inPlaceA:
+					kern.packA(ws.packA, transA, a, lda, ic, pc, mcb, kcb, alpha)
+				case mcb%kern.mr != 0:
+					// Only the ragged last sliver is packed, to pad it.
+					rest := mcb % kern.mr
+					kern.packA(ws.packA, transA, a, lda, ic+mcb-rest, pc, rest, kcb, alpha)
+				}
+				var aBlock []float32 // A itself at (ic, pc), when read in place
+				if inPlaceA {
+					aBlock = a[pc*lda+ic:]
+				}
+				ws.macroKernel(kern, mcb, ncb, kcb, aBlock, lda, b, ldb, pc, jc, direct, c[ic*ldc+jc:], ldc, accumulate)
 			}
 		}
 	}
@@ -134,9 +146,12 @@ func (ws *Workspace) reserve(kern *microKernel, m, n, k int) {
 }
 
 // macroKernel runs the micro-kernel over an mcb×ncb block of C (c is its
-// top-left element) from the packed A block in ws.packA and either the
-// packed B block in ws.packB or, when direct, B itself at (pc, jc).
-func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, b []float32, ldb, pc, jc int, direct bool, c []float32, ldc int, accumulate bool) {
+// top-left element) from either the packed A block in ws.packA or, when
+// aBlock is not nil, transposed A itself (aBlock starts at the block's
+// first element; its ragged last sliver, if any, is packed in ws.packA),
+// and either the packed B block in ws.packB or, when direct, B itself at
+// (pc, jc).
+func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aBlock []float32, lda int, b []float32, ldb, pc, jc int, direct bool, c []float32, ldc int, accumulate bool) {
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < ncb; jr += nr {
 		cols := min(nr, ncb-jr)
@@ -154,14 +169,21 @@ func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, b []float
 		for ir := 0; ir < mcb; ir += mr {
 			rows := min(mr, mcb-ir)
 			run, height := kern.forRows(rows)
-			aSliver := ws.packA[ir*kcb:]
+			aSliver, aStride := ws.packA[ir*kcb:], mr
+			switch {
+			case aBlock == nil:
+			case rows == mr:
+				aSliver, aStride = aBlock[ir:], lda
+			default:
+				aSliver = ws.packA
+			}
 			cTile := c[ir*ldc+jr:]
 			if rows == height && cols == nr {
-				kern.runTile(run, height, kcb, aSliver, bSliver, bStride, cTile, ldc, accumulate)
+				kern.runTile(run, height, kcb, aSliver, aStride, bSliver, bStride, cTile, ldc, accumulate)
 				continue
 			}
 			// An edge tile: compute it whole, keep the part inside C.
-			kern.runTile(run, height, kcb, aSliver, bSliver, bStride, ws.tile, nr, false)
+			kern.runTile(run, height, kcb, aSliver, aStride, bSliver, bStride, ws.tile, nr, false)
 			storeTile(cTile, ldc, ws.tile, nr, rows, cols, accumulate)
 		}
 	}
@@ -201,6 +223,19 @@ func storeTile(c []float32, ldc int, tile []float32, ldt, rows, cols int, accumu
 func directB(kern *microKernel, transB bool, m int) bool {
 	return !transB && m <= kern.mc
 }
+
+// directA reports whether the kernel should read A in place instead of
+// packing it: when op(A) is a transposed matrix, whose k steps are rows of
+// consecutive values as in a packed sliver, and C has few columns, so
+// that each sliver serves few tiles and its copy would cost a sizeable
+// part of the product. alpha must be 1: packing is where it is applied.
+func directA(kern *microKernel, transA bool, n int, alpha float32) bool {
+	return transA && alpha == 1 && n <= maxDirectACols*kern.nr
+}
+
+// maxDirectACols is the most column tiles of C for which directA reads A
+// in place.
+const maxDirectACols = 4
 
 // blockSize splits n into the fewest blocks of at most max and returns the
 // block size, rounded up to a multiple of unit (but no more than n): an

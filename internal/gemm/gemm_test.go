@@ -214,7 +214,7 @@ func TestSgemmDegenerate(t *testing.T) {
 }
 
 // TestKernels compares each micro-kernel, and each of its short variants,
-// with referenceKernel on the same packed slivers: reading B both packed
+// with referenceKernel on the same slivers: reading A and B both packed
 // and in place (a larger stride), storing and accumulating, for every k
 // from 1 to 67 and a few around the k block size.
 func TestKernels(t *testing.T) {
@@ -234,30 +234,31 @@ func TestKernels(t *testing.T) {
 
 func testKernel(t *testing.T, kern *microKernel, rows int, run kernelFunc) {
 	mr, nr := kern.mr, kern.nr
-	reference := referenceKernel(rows, nr, mr)
+	reference := referenceKernel(rows, nr)
 	rng := rand.New(rand.NewPCG(7, uint64(rows)))
 	ks := []int{255, 256, 257, 300}
 	for k := 1; k <= 67; k++ {
 		ks = append(ks, k)
 	}
 	for _, k := range ks {
-		for _, bStride := range []int{nr, nr + 5} {
+		for _, stride := range []int{0, 5} {
+			aStride, bStride := mr+stride, nr+stride
 			for _, accumulate := range []bool{false, true} {
-				a := randomMatrix(rng, k, mr)
+				a := randomMatrix(rng, k, aStride)
 				b := randomMatrix(rng, k, bStride)
 				ldc := nr + 3
 				c := randomMatrix(rng, mr, ldc)
 				want := append([]float32(nil), c...)
-				kern.runTile(run, rows, k, a, b, bStride, c, ldc, accumulate)
-				reference(k, a, b, bStride, want, ldc, accumulate)
+				kern.runTile(run, rows, k, a, aStride, b, bStride, c, ldc, accumulate)
+				reference(k, a, aStride, b, bStride, want, ldc, accumulate)
 				// Every value is at most 1 in magnitude, so k+1 bounds
 				// sum |a||b| + |c|. Rows beyond the kernel's must be
 				// left alone: they compare equal to the untouched want.
 				tol := float32(1e-5*math.Sqrt(float64(k))) * float32(k+1)
 				for i := range c {
 					if d := c[i] - want[i]; d > tol || d < -tol || math.IsNaN(float64(d)) {
-						t.Fatalf("%d-row kernel, k=%d bStride=%d accumulate=%v: c[%d][%d] = %g, want %g",
-							rows, k, bStride, accumulate, i/ldc, i%ldc, c[i], want[i])
+						t.Fatalf("%d-row kernel, k=%d aStride=%d bStride=%d accumulate=%v: c[%d][%d] = %g, want %g",
+							rows, k, aStride, bStride, accumulate, i/ldc, i%ldc, c[i], want[i])
 					}
 				}
 			}
@@ -408,7 +409,7 @@ func TestComputedCountsTiles(t *testing.T) {
 	for _, kc := range allKernels() {
 		counted := 0
 		counter := func(rows, cols int) kernelFunc {
-			return func(int, []float32, []float32, int, []float32, int, bool) { counted += rows * cols }
+			return func(int, []float32, int, []float32, int, []float32, int, bool) { counted += rows * cols }
 		}
 		kern := *kc.kern
 		kern.run = counter(kern.mr, kern.nr)

@@ -1,19 +1,21 @@
 package gemm
 
-// A kernelFunc computes one tile of C from packed slivers of A and B. For
-// a kernel of rows×cols that reads an A sliver packed aStride values per k
-// step (aStride is the microKernel's mr):
+// A kernelFunc computes one tile of C from slivers of A and B. For a
+// kernel of rows×cols:
 //
 //	acc[i][j] = sum over p < kc of a[p*aStride+i] * b[p*bStride+j]
 //	c[i*ldc+j] = acc[i][j] (+ c[i*ldc+j] when accumulate)
 //
+// a is a kc-step sliver of A with steps aStride floats apart: a packed
+// sliver (aStride = mr) or, when op(A) is a transposed matrix, whose k
+// steps are already rows of consecutive values, A itself (aStride = lda).
 // b is a kc-row sliver of B with rows bStride floats apart: a packed
 // sliver (bStride = nr) or, when B needs no rearranging, B itself
 // (bStride = ldb). The sum runs over p in increasing order from zero, and
 // C's old value is added last, so an element's result depends neither on
 // where its tile lies in C nor on which kernel computes it. That is what
 // keeps products split between workers bit-for-bit deterministic.
-type kernelFunc func(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+type kernelFunc func(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 // A microKernel is the innermost loop of the product with everything that
 // goes with it: its tile shape, the block sizes that suit it, and the
@@ -23,7 +25,7 @@ type microKernel struct {
 	mr, nr int        // tile shape
 	run    kernelFunc // computes a whole mr×nr tile
 	// short lists kernels for tiles of fewer than mr rows, at the bottom
-	// edge of C, shortest first. They read the same mr-wide A slivers.
+	// edge of C, shortest first. They read the same A slivers.
 	short []shortKernel
 
 	kc int // largest k block: a B sliver kc×nr stays in L1
@@ -66,11 +68,11 @@ func (kern *microKernel) forRows(rows int) (run kernelFunc, height int) {
 // height rows will touch, then runs it. The assembly kernels trust their
 // arguments; this is where a bug in the driver turns into a panic instead
 // of a stray write.
-func (kern *microKernel) runTile(run kernelFunc, height, kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
-	_ = a[kc*kern.mr-1]
+func (kern *microKernel) runTile(run kernelFunc, height, kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
+	_ = a[(kc-1)*aStride+height-1]
 	_ = b[(kc-1)*bStride+kern.nr-1]
 	_ = c[(height-1)*ldc+kern.nr-1]
-	run(kc, a, b, bStride, c, ldc, accumulate)
+	run(kc, a, aStride, b, bStride, c, ldc, accumulate)
 }
 
 // goKernel is the portable micro-kernel: a 4×4 tile in sixteen scalar
@@ -88,14 +90,13 @@ var goKernel = microKernel{
 	packTranspose: packTransposeGo,
 }
 
-func kernelGo4x4(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
+func kernelGo4x4(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	var c20, c21, c22, c23 float32
 	var c30, c31, c32, c33 float32
-	a = a[:4*kc]
 	for p := 0; p < kc; p++ {
-		ap := a[4*p : 4*p+4 : 4*p+4]
+		ap := a[p*aStride : p*aStride+4 : p*aStride+4]
 		bp := b[p*bStride : p*bStride+4 : p*bStride+4]
 		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
 		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
@@ -134,10 +135,9 @@ func store4(c []float32, v0, v1, v2, v3 float32, accumulate bool) {
 }
 
 // referenceKernel is the plainest possible kernelFunc for a rows×cols
-// tile reading A slivers aStride wide. Tests compare the fast kernels with
-// it on the same packed slivers.
-func referenceKernel(rows, cols, aStride int) kernelFunc {
-	return func(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
+// tile. Tests compare the fast kernels with it on the same slivers.
+func referenceKernel(rows, cols int) kernelFunc {
+	return func(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
 		for i := 0; i < rows; i++ {
 			for j := 0; j < cols; j++ {
 				var acc float32

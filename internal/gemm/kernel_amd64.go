@@ -10,28 +10,28 @@ import "golang.org/x/sys/cpu"
 // versions of packCopyGo and packTransposeGo.
 
 //go:noescape
-func kernelAVX512(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX512Rows2(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512Rows2(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX512Rows4(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512Rows4(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX512Rows6(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512Rows6(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX512Rows8(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512Rows8(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX512Rows10(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512Rows10(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX512Rows12(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX512Rows12(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
-func kernelAVX2(kc int, a, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+func kernelAVX2(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
 func packCopyAVX512(dst []float32, width int, src []float32, srcStride, rows, cols int, alpha float32)
