@@ -65,6 +65,7 @@ type Conv2D struct {
 	dy    *tensor.Tensor // the gradient Backward is working on
 
 	wb      []float32     // [Out, K+1]: the filters with the bias as last column
+	wbT     []float32     // [K+1, Out]: Wb transposed, for the forward product
 	scratch []convScratch // per worker
 
 	// useRows says whether a backward pass that rebuilds the windows
@@ -158,6 +159,7 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	k := c.In * c.KH * c.KW
 	cols := g.oh * g.ow
 	c.wb = make([]float32, c.Out*(k+1))
+	c.wbT = make([]float32, c.Out*(k+1))
 	c.scratch = make([]convScratch, env.Workers())
 	for w := range c.scratch {
 		s := &c.scratch[w]
@@ -205,6 +207,7 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 		copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
 		c.wb[o*(k+1)+k] = c.bias.Value.Data[o]
 	}
+	gemm.Transpose(c.wbT, c.wb, c.Out, k+1)
 	n, colSize := x.Shape[0], (k+1)*c.geom.oh*c.geom.ow
 	c.keeping = train && n*colSize*4 <= c.keepLimit
 	if c.keeping && len(c.kept) < n*colSize {
@@ -248,10 +251,15 @@ func (c *Conv2D) colFor(worker, n int) []float32 {
 
 // forwardImage convolves one image x ([In, H, W]) into y ([Out, OH, OW]):
 // col = im2col(x), then y = Wb·col, [Out, K+1]·[K+1, P].
+//
+// The product is given Wb as the transpose of Wbᵀ: the multiply copies
+// its first operand into slivers that hold a column at a time, which from
+// Wbᵀ is a copy of consecutive values and from Wb a transpose, done again
+// for every image.
 func (c *Conv2D) forwardImage(x, y, col []float32, mul multiplier) {
 	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
 	c.geom.im2col(x, col)
-	mul.Sgemm(false, false, c.Out, p, k+1, 1, c.wb, k+1, col, p, 0, y, p)
+	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, p, 0, y, p)
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.

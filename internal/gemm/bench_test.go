@@ -17,28 +17,28 @@ type benchShape struct {
 
 // benchShapes are square products; the products one image makes in the
 // mnist-cnn model (conv: 32 3×3 filters on 28×28, then 64 3×3×32 on
-// 26×26, as im2col products, forward and backward; dense: a 9216→128 layer
-// and a 128→10 layer on a batch of 64, x·Wᵀ); and the forward products of
-// smaller conv layers (8 3×3 filters on 28×28, LeNet-5's 6 5×5 filters on
-// 32×32), where the overheads of a call show most.
+// 26×26, as im2col products with the bias as an extra row: forward with
+// the filters transposed, the weight gradient as its transpose col·dyᵀ,
+// the input gradient; dense: a 9216→128 layer and a 128→10 layer on a
+// batch of 64, x·Wᵀ, and the 9216→128 layer's gradients); and the forward
+// products of smaller conv layers (8 3×3 filters on 28×28, LeNet-5's 6
+// 5×5 filters on 32×32), where the overheads of a call show most.
 var benchShapes = []benchShape{
 	{name: "square64", m: 64, n: 64, k: 64},
 	{name: "square256", m: 256, n: 256, k: 256},
 	{name: "square512", m: 512, n: 512, k: 512},
 	{name: "square1024", m: 1024, n: 1024, k: 1024},
-	{name: "conv1-forward-32x676x9", m: 32, n: 676, k: 9},
-	{name: "conv2-forward-64x576x288", m: 64, n: 576, k: 288},
-	{name: "conv2-weightgrad-64x288x576-transB", transB: true, m: 64, n: 288, k: 576},
-	{name: "conv2-inputgrad-288x576x64-transA", transA: true, m: 288, n: 576, k: 64},
+	{name: "conv1-forward-32x676x10-transA", transA: true, m: 32, n: 676, k: 10},
+	{name: "conv1-weightgrad-10x32x676-transB", transB: true, m: 10, n: 32, k: 676},
 	{name: "conv2-forward-64x576x289-transA", transA: true, m: 64, n: 576, k: 289},
-	{name: "conv2-weightgradT-289x64x576-transA-transB", transA: true, transB: true, m: 289, n: 64, k: 576},
-	{name: "square512-transA", transA: true, m: 512, n: 512, k: 512},
+	{name: "conv2-weightgrad-289x64x576-transA-transB", transA: true, transB: true, m: 289, n: 64, k: 576},
+	{name: "conv2-inputgrad-288x576x64-transA", transA: true, m: 288, n: 576, k: 64},
 	{name: "dense1-64x128x9216-transB", transB: true, m: 64, n: 128, k: 9216},
 	{name: "dense1-weightgrad-128x9216x64-transA", transA: true, m: 128, n: 9216, k: 64},
 	{name: "dense1-inputgrad-64x9216x128", m: 64, n: 9216, k: 128},
 	{name: "dense2-64x10x128-transB", transB: true, m: 64, n: 10, k: 128},
-	{name: "tiny-conv-8x676x9", m: 8, n: 676, k: 9},
-	{name: "lenet-conv1-6x784x25", m: 6, n: 784, k: 25},
+	{name: "tiny-conv-8x676x10-transA", transA: true, m: 8, n: 676, k: 10},
+	{name: "lenet-conv1-6x784x26-transA", transA: true, m: 6, n: 784, k: 26},
 }
 
 // BenchmarkSgemm times each shape on one goroutine (a Workspace) and on an

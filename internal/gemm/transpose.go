@@ -6,7 +6,8 @@ package gemm
 //	dst[j*rows+i] = src[i*cols+j]
 //
 // A convolution uses it to turn an image from channels-first order
-// ([C, H·W]) into channels-last ([H·W, C]). It runs on the packing
+// ([C, H·W]) into channels-last ([H·W, C]), and its filters from one per
+// row into one per column. It runs on the packing
 // primitive of the CPU's micro-kernel, sixteen source rows at a time.
 func Transpose(dst, src []float32, rows, cols int) {
 	if rows <= 0 || cols <= 0 {
