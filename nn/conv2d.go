@@ -5,6 +5,7 @@ import (
 
 	"github.com/gocnn/gocnn/internal/gemm"
 	"github.com/gocnn/gocnn/internal/parallel"
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -79,6 +80,11 @@ type Conv2D struct {
 	// [K+1, Out], rather than ∂L/∂Wb, [Out, K+1].
 	transposedDW bool
 
+	// withReLU says whether the last Forward also applied a ReLU to its
+	// output, image by image, as a convReLU layer asks it to (see
+	// Sequential); Backward then takes dy back through the ReLU first.
+	withReLU bool
+
 	// kept holds the col matrices of the last training batch, one per
 	// image, when they fit in keepCols bytes: the backward pass then
 	// reads them instead of building them again.
@@ -96,6 +102,7 @@ type convScratch struct {
 	dWb  []float32 // the worker's partial sum of ∂L/∂Wb (or of its transpose)
 	rows []float32 // with useRows: colᵀ [P, rowStride], column K all ones
 	hwc  []float32 // with useRows: the image channels last [H, W, C]
+	dy   []float32 // withReLU: one image's dy through the ReLU [Out, P]
 }
 
 // keepCols is the most memory a convolution spends keeping its training
@@ -199,7 +206,17 @@ func (c *Conv2D) Params() []*Param { return []*Param{c.weight, c.bias} }
 
 // Forward convolves every image of x ([N, In, H, W]) with the filters.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	c.x = x
+	return c.forward(x, train, false)
+}
+
+// forward is Forward, followed by a ReLU when relu is true.
+func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
+	if relu && c.scratch[0].dy == nil {
+		for w := range c.scratch {
+			c.scratch[w].dy = make([]float32, c.Out*c.geom.oh*c.geom.ow)
+		}
+	}
+	c.x, c.withReLU = x, relu
 	c.y.Resize(x.Shape[0], c.outShape)
 	// Gather the filters and the bias into Wb, row by row.
 	k := c.In * c.KH * c.KW
@@ -260,6 +277,9 @@ func (c *Conv2D) forwardImage(x, y, col []float32, mul multiplier) {
 	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
 	c.geom.im2col(x, col)
 	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, p, 0, y, p)
+	if c.withReLU {
+		vec.Relu(y, y) // while y is still in the cache
+	}
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -336,6 +356,10 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 	s, mul := &c.scratch[worker], c.env.gemm.Workspace(worker)
 	for n := lo; n < hi; n++ {
 		x, dy := c.x.Data[n*in:(n+1)*in], c.dy.Data[n*out:(n+1)*out]
+		if c.withReLU {
+			vec.ReluBackward(s.dy, dy, c.y.Data[n*out:(n+1)*out])
+			dy = s.dy
+		}
 		var beta float32 = 1 // add to the worker's partial sum ...
 		if n == lo {
 			beta = 0 // ... or start it, on the worker's first image

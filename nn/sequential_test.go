@@ -253,11 +253,12 @@ func TestDropoutMaskDefinition(t *testing.T) {
 // the same layers run one by one in the written order give the same bits
 // (up to the sign of zero).
 func TestPoolBeforeReLU(t *testing.T) {
-	env := NewEnv(8, 2)
-	defer env.Close()
-	model := NewSequential(NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3))
-	if _, err := model.Build([]int{2, 9, 9}, env); err != nil {
-		t.Fatal(err)
+	layers := func() []Layer {
+		return []Layer{NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3)}
+	}
+	model := sameAsWrittenOrder(t, layers, []int{2, 9, 9})
+	if _, ok := model.run[0].(*Conv2D); !ok {
+		t.Fatalf("run step 0 is %T, want the convolution alone (its ReLU moved past the pool)", model.run[0])
 	}
 	if _, ok := model.run[1].(*MaxPool2D); !ok {
 		t.Fatalf("run step 1 is %s, want the max-pool moved before the ReLU", model.run[1].Kind())
@@ -265,48 +266,89 @@ func TestPoolBeforeReLU(t *testing.T) {
 	if _, ok := model.Layers[1].(*ReLU); !ok {
 		t.Fatalf("layer 1 is %s, want the ReLU where it was written", model.Layers[1].Kind())
 	}
-	// The same weights in the written order, run layer by layer.
-	ref := []Layer{NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3)}
+}
+
+func TestConvReLUFused(t *testing.T) {
+	layers := func() []Layer {
+		conv := NewConv2D(3, 3)
+		conv.PadH, conv.PadW = 1, 1
+		return []Layer{NewConv2D(4, 3), NewReLU(), conv, NewReLU(), NewFlatten(), NewDense(3)}
+	}
+	model := sameAsWrittenOrder(t, layers, []int{2, 9, 9})
+	if len(model.run) != 4 {
+		t.Fatalf("run has %d steps, want 4 (each convolution with its ReLU)", len(model.run))
+	}
+	for _, i := range []int{0, 1} {
+		if _, ok := model.run[i].(convReLU); !ok {
+			t.Fatalf("run step %d is %T, want a convReLU", i, model.run[i])
+		}
+	}
+	if len(model.Layers) != 6 {
+		t.Fatalf("model has %d layers, want the 6 written", len(model.Layers))
+	}
+}
+
+// sameAsWrittenOrder builds layers() as a Sequential, which may run them
+// in another order or fused, and a second copy with the same weights that
+// it runs one layer at a time in the written order, and checks that a
+// training step gives the same loss and the same gradients, bit for bit,
+// on a batch of 5 and on a batch of 1 (which a convolution runs apart).
+func sameAsWrittenOrder(t *testing.T, layers func() []Layer, in []int) *Sequential {
+	t.Helper()
+	env := NewEnv(8, 2)
+	defer env.Close()
+	env.NeedInputGrad = true
+	model := NewSequential(layers()...)
+	if _, err := model.Build(in, env); err != nil {
+		t.Fatal(err)
+	}
+	ref := layers()
 	refEnv := NewEnv(8, 2)
 	defer refEnv.Close()
-	shape := []int{2, 9, 9}
+	refEnv.NeedInputGrad = true
+	shape := in
 	for i, l := range ref {
-		refEnv.NeedInputGrad = i > 0
 		var err error
 		if shape, err = l.Build(shape, refEnv); err != nil {
 			t.Fatal(err)
 		}
+		for j, p := range l.Params() {
+			copy(p.Value.Data, model.Layers[i].Params()[j].Value.Data)
+		}
 	}
-	copy(ref[0].Params()[0].Value.Data, model.Layers[0].Params()[0].Value.Data)
-	copy(ref[0].Params()[1].Value.Data, model.Layers[0].Params()[1].Value.Data)
-	copy(ref[4].Params()[0].Value.Data, model.Layers[4].Params()[0].Value.Data)
-	copy(ref[4].Params()[1].Value.Data, model.Layers[4].Params()[1].Value.Data)
-
-	x := tensor.New(5, 2, 9, 9)
-	rng.New(2).FillUniform(x.Data, 1)
-	labels := []int{0, 1, 2, 1, 0}
-	var l1, l2 SoftmaxCrossEntropy
-	got := l1.Forward(model.Forward(x, true), labels)
-	model.Backward(l1.Backward())
-	y := x
-	for _, l := range ref {
-		y = l.Forward(y, true)
-	}
-	want := l2.Forward(y, labels)
-	dy := l2.Backward()
-	for i := len(ref) - 1; i >= 0 && dy != nil; i-- {
-		dy = ref[i].Backward(dy)
-	}
-	if got != want {
-		t.Errorf("loss %v, written order gives %v", got, want)
-	}
-	for _, pair := range [][2]Layer{{model.Layers[0], ref[0]}, {model.Layers[4], ref[4]}} {
-		for j, p := range pair[0].Params() {
-			for k, g := range p.Grad.Data {
-				if g != pair[1].Params()[j].Grad.Data[k] {
-					t.Fatalf("%s %s[%d]: gradient %v, written order gives %v", pair[0].Kind(), p.Name, k, g, pair[1].Params()[j].Grad.Data[k])
+	for _, n := range []int{5, 1} {
+		x := tensor.New(append([]int{n}, in...)...)
+		rng.New(uint64(n)).FillUniform(x.Data, 1)
+		labels := []int{0, 1, 2, 1, 0}[:n]
+		var l1, l2 SoftmaxCrossEntropy
+		got := l1.Forward(model.Forward(x, true), labels)
+		dx := model.Backward(l1.Backward())
+		y := x
+		for _, l := range ref {
+			y = l.Forward(y, true)
+		}
+		want := l2.Forward(y, labels)
+		wantDX := l2.Backward()
+		for i := len(ref) - 1; i >= 0; i-- {
+			wantDX = ref[i].Backward(wantDX)
+		}
+		if got != want {
+			t.Errorf("batch of %d: loss %v, written order gives %v", n, got, want)
+		}
+		for k := range wantDX.Data {
+			if dx.Data[k] != wantDX.Data[k] {
+				t.Fatalf("batch of %d: input gradient [%d] %v, written order gives %v", n, k, dx.Data[k], wantDX.Data[k])
+			}
+		}
+		for i, l := range model.Layers {
+			for j, p := range l.Params() {
+				for k, g := range p.Grad.Data {
+					if g != ref[i].Params()[j].Grad.Data[k] {
+						t.Fatalf("batch of %d: layer %d %s %s[%d]: gradient %v, written order gives %v", n, i, l.Kind(), p.Name, k, g, ref[i].Params()[j].Grad.Data[k])
+					}
 				}
 			}
 		}
 	}
+	return model
 }
