@@ -80,10 +80,13 @@ type Conv2D struct {
 	// [K+1, Out], rather than ∂L/∂Wb, [Out, K+1].
 	transposedDW bool
 
-	// withReLU says whether the last Forward also applied a ReLU to its
-	// output, image by image, as a convReLU layer asks it to (see
-	// Sequential); Backward then takes dy back through the ReLU first.
+	// withReLU and pool say what the last Forward did with each image's
+	// output straight after computing it, as a convReLU or convPool layer
+	// (see Sequential) asks: apply a ReLU, or max-pool it into pool's
+	// output. Backward then takes each image's dy back through the same
+	// first.
 	withReLU bool
+	pool     *MaxPool2D
 
 	// kept holds the col matrices of the last training batch, one per
 	// image, when they fit in keepCols bytes: the backward pass then
@@ -102,7 +105,7 @@ type convScratch struct {
 	dWb  []float32 // the worker's partial sum of ∂L/∂Wb (or of its transpose)
 	rows []float32 // with useRows: colᵀ [P, rowStride], column K all ones
 	hwc  []float32 // with useRows: the image channels last [H, W, C]
-	dy   []float32 // withReLU: one image's dy through the ReLU [Out, P]
+	img  []float32 // with a fused layer: one image's output, or its gradient [Out, P]
 }
 
 // keepCols is the most memory a convolution spends keeping its training
@@ -206,18 +209,26 @@ func (c *Conv2D) Params() []*Param { return []*Param{c.weight, c.bias} }
 
 // Forward convolves every image of x ([N, In, H, W]) with the filters.
 func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	return c.forward(x, train, false)
+	return c.forward(x, train, false, nil)
 }
 
-// forward is Forward, followed by a ReLU when relu is true.
-func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
-	if relu && c.scratch[0].dy == nil {
+// forward is Forward, followed, image by image, by a ReLU when relu is
+// true or by the max-pool pool when it is not nil; it then returns the
+// pool's output.
+func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *tensor.Tensor {
+	if (relu || pool != nil) && c.scratch[0].img == nil {
 		for w := range c.scratch {
-			c.scratch[w].dy = make([]float32, c.Out*c.geom.oh*c.geom.ow)
+			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
 		}
 	}
-	c.x, c.withReLU = x, relu
-	c.y.Resize(x.Shape[0], c.outShape)
+	c.x, c.withReLU, c.pool = x, relu, pool
+	out := &c.y
+	if pool != nil {
+		pool.begin(x)
+		out = &pool.y
+	} else {
+		c.y.Resize(x.Shape[0], c.outShape)
+	}
 	// Gather the filters and the bias into Wb, row by row.
 	k := c.In * c.KH * c.KW
 	for o := range c.Out {
@@ -238,22 +249,63 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
 	if n < c.env.Workers() && !c.keeping {
 		// Too few images to go round (batch-1 inference): take them one
 		// at a time and split each product among the workers instead.
-		in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
+		in := c.In * c.geom.h * c.geom.w
 		for i := range n {
-			c.forwardImage(x.Data[i*in:(i+1)*in], c.y.Data[i*out:(i+1)*out], c.scratch[0].col, c.env.gemm)
+			y := c.outputFor(0, i)
+			c.forwardImage(x.Data[i*in:(i+1)*in], y, c.scratch[0].col, c.env.gemm)
+			c.finishImage(i, y)
 		}
-		return &c.y
+		return out
 	}
 	c.env.For(x.Shape[0], c.forwardFn)
-	return &c.y
+	return out
 }
 
 // forwardImages computes the outputs of images [lo, hi) on one worker.
 func (c *Conv2D) forwardImages(worker, lo, hi int) {
-	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
+	in := c.In * c.geom.h * c.geom.w
 	for n := lo; n < hi; n++ {
-		c.forwardImage(c.x.Data[n*in:(n+1)*in], c.y.Data[n*out:(n+1)*out], c.colFor(worker, n), c.env.gemm.Workspace(worker))
+		y := c.outputFor(worker, n)
+		c.forwardImage(c.x.Data[n*in:(n+1)*in], y, c.colFor(worker, n), c.env.gemm.Workspace(worker))
+		c.finishImage(n, y)
 	}
+}
+
+// outputFor returns where image n's output goes: its place in y, or the
+// worker's scratch when a max-pool will take it from there.
+func (c *Conv2D) outputFor(worker, n int) []float32 {
+	if c.pool != nil {
+		return c.scratch[worker].img
+	}
+	out := c.Out * c.geom.oh * c.geom.ow
+	return c.y.Data[n*out : (n+1)*out]
+}
+
+// finishImage applies the fused layer, if any, to image n's output y,
+// while it is still in the cache.
+func (c *Conv2D) finishImage(n int, y []float32) {
+	switch {
+	case c.withReLU:
+		vec.Relu(y, y)
+	case c.pool != nil:
+		c.pool.poolImage(n, y)
+	}
+}
+
+// gradientFor returns image n's dy, taken back through the fused layer,
+// if any, into the worker's scratch.
+func (c *Conv2D) gradientFor(worker, n int) []float32 {
+	out := c.Out * c.geom.oh * c.geom.ow
+	s := &c.scratch[worker]
+	switch {
+	case c.withReLU:
+		vec.ReluBackward(s.img, c.dy.Data[n*out:(n+1)*out], c.y.Data[n*out:(n+1)*out])
+		return s.img
+	case c.pool != nil:
+		c.pool.unpoolImage(n, s.img)
+		return s.img
+	}
+	return c.dy.Data[n*out : (n+1)*out]
 }
 
 // colFor returns where image n's col matrix goes: its place in kept, or
@@ -277,9 +329,6 @@ func (c *Conv2D) forwardImage(x, y, col []float32, mul multiplier) {
 	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
 	c.geom.im2col(x, col)
 	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, p, 0, y, p)
-	if c.withReLU {
-		vec.Relu(y, y) // while y is still in the cache
-	}
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -351,15 +400,11 @@ func (c *Conv2D) rowsBuilt() bool { return c.useRows && !c.keeping }
 // backwardImages accumulates the partial gradients of images [lo, hi) on
 // one worker and writes their input gradients.
 func (c *Conv2D) backwardImages(worker, lo, hi int) {
-	in, out := c.In*c.geom.h*c.geom.w, c.Out*c.geom.oh*c.geom.ow
+	in := c.In * c.geom.h * c.geom.w
 	k, cols := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
 	s, mul := &c.scratch[worker], c.env.gemm.Workspace(worker)
 	for n := lo; n < hi; n++ {
-		x, dy := c.x.Data[n*in:(n+1)*in], c.dy.Data[n*out:(n+1)*out]
-		if c.withReLU {
-			vec.ReluBackward(s.dy, dy, c.y.Data[n*out:(n+1)*out])
-			dy = s.dy
-		}
+		x, dy := c.x.Data[n*in:(n+1)*in], c.gradientFor(worker, n)
 		var beta float32 = 1 // add to the worker's partial sum ...
 		if n == lo {
 			beta = 0 // ... or start it, on the worker's first image

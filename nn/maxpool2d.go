@@ -67,52 +67,82 @@ func (m *MaxPool2D) Params() []*Param { return nil }
 
 // Forward pools every channel of every image.
 func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	m.begin(x)
+	m.env.For(x.Shape[0]*m.geom.c, m.fwd)
+	return &m.y
+}
+
+// begin readies the output and the winners' positions for the batch x.
+func (m *MaxPool2D) begin(x *tensor.Tensor) {
 	m.x = x
-	n := x.Shape[0]
-	m.y.Resize(n, m.outShape)
+	m.y.Resize(x.Shape[0], m.outShape)
 	if need := len(m.y.Data); cap(m.argmax) < need {
 		m.argmax = make([]int32, need)
 	}
 	m.argmax = m.argmax[:len(m.y.Data)]
-	m.env.For(n*m.geom.c, m.fwd)
-	return &m.y
+}
+
+// poolImage pools x, image n of the batch ([C, H, W]), into its place in
+// the output: what Forward does for one image, given the image from
+// elsewhere than the batch (a fused convolution's scratch memory).
+func (m *MaxPool2D) poolImage(n int, x []float32) {
+	g := &m.geom
+	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	for c := range g.c {
+		pl := n*g.c + c
+		m.poolPlane(x[c*inPlane:(c+1)*inPlane], m.y.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+	}
+}
+
+// unpoolImage writes the input gradient of image n into dx ([C, H, W]):
+// what Backward does for one image, into memory of the caller's.
+func (m *MaxPool2D) unpoolImage(n int, dx []float32) {
+	g := &m.geom
+	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	for c := range g.c {
+		pl := n*g.c + c
+		unpoolPlane(dx[c*inPlane:(c+1)*inPlane], m.dy.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+	}
 }
 
 // forwardPlanes pools the image planes (one channel of one image) [lo, hi).
 func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
 	g := &m.geom
 	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	for pl := lo; pl < hi; pl++ {
+		m.poolPlane(m.x.Data[pl*inPlane:(pl+1)*inPlane], m.y.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+	}
+}
+
+// poolPlane pools one image plane x into y, and the position of each
+// output's winner in x into arg.
+func (m *MaxPool2D) poolPlane(x, y []float32, arg []int32) {
+	g := &m.geom
 	// The usual 2×2 pool with stride 2 has a vector kernel that does the
 	// loops below sixteen outputs at a time.
-	square2 := g.kh == 2 && g.kw == 2 && g.strideH == 2 && g.strideW == 2
-	for pl := lo; pl < hi; pl++ {
-		x := m.x.Data[pl*inPlane : (pl+1)*inPlane]
-		y := m.y.Data[pl*outPlane : (pl+1)*outPlane]
-		arg := m.argmax[pl*outPlane : (pl+1)*outPlane]
-		if square2 {
-			vec.MaxPool2x2(y, arg, x, g.h, g.w)
-			continue
-		}
-		for oh := 0; oh < g.oh; oh++ {
-			for ow := 0; ow < g.ow; ow++ {
-				top := oh*g.strideH*g.w + ow*g.strideW // the window's top-left corner
-				best, bestAt := x[top], top
-				for i := 0; i < g.kh; i++ {
-					for j := 0; j < g.kw; j++ {
-						at := top + i*g.w + j
-						// Kept free of branches (the compiler turns these
-						// into a max and a conditional move): on real
-						// data the winner is unpredictable.
-						better := x[at] > best
-						best = max(best, x[at])
-						if better {
-							bestAt = at
-						}
+	if g.kh == 2 && g.kw == 2 && g.strideH == 2 && g.strideW == 2 {
+		vec.MaxPool2x2(y, arg, x, g.h, g.w)
+		return
+	}
+	for oh := 0; oh < g.oh; oh++ {
+		for ow := 0; ow < g.ow; ow++ {
+			top := oh*g.strideH*g.w + ow*g.strideW // the window's top-left corner
+			best, bestAt := x[top], top
+			for i := 0; i < g.kh; i++ {
+				for j := 0; j < g.kw; j++ {
+					at := top + i*g.w + j
+					// Kept free of branches (the compiler turns these
+					// into a max and a conditional move): on real
+					// data the winner is unpredictable.
+					better := x[at] > best
+					best = max(best, x[at])
+					if better {
+						bestAt = at
 					}
 				}
-				y[oh*g.ow+ow] = best
-				arg[oh*g.ow+ow] = int32(bestAt)
 			}
+			y[oh*g.ow+ow] = best
+			arg[oh*g.ow+ow] = int32(bestAt)
 		}
 	}
 }
@@ -130,12 +160,16 @@ func (m *MaxPool2D) backwardPlanes(_, lo, hi int) {
 	g := &m.geom
 	inPlane, outPlane := g.h*g.w, g.oh*g.ow
 	for pl := lo; pl < hi; pl++ {
-		dx := m.dx.Data[pl*inPlane : (pl+1)*inPlane]
-		clear(dx)
-		// Overlapping windows (stride < window) can share a winner, so add.
-		arg := m.argmax[pl*outPlane : (pl+1)*outPlane]
-		for i, d := range m.dy.Data[pl*outPlane : (pl+1)*outPlane] {
-			dx[arg[i]] += d
-		}
+		unpoolPlane(m.dx.Data[pl*inPlane:(pl+1)*inPlane], m.dy.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+	}
+}
+
+// unpoolPlane writes one plane's input gradient: each output's gradient
+// dy goes to the position arg says won, and nothing to the rest.
+func unpoolPlane(dx, dy []float32, arg []int32) {
+	clear(dx)
+	// Overlapping windows (stride < window) can share a winner, so add.
+	for i, d := range dy {
+		dx[arg[i]] += d
 	}
 }

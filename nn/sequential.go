@@ -71,7 +71,7 @@ func (s *Sequential) Build(in []int, env *Env) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.run = fuseConvReLU(run)
+	s.run = fuseConv(run)
 	return s.OutShape(), nil
 }
 
@@ -105,16 +105,22 @@ func (s *Sequential) poolBeforeReLU(env *Env) ([]Layer, error) {
 	return run, nil
 }
 
-// fuseConvReLU returns run with each convolution that is followed by a
-// ReLU replaced by a convReLU, and the ReLU dropped. (Run it after
-// poolBeforeReLU: a ReLU that can move past a max-pool is cheaper there.)
-func fuseConvReLU(run []Layer) []Layer {
+// fuseConv returns run with each convolution that is followed by a ReLU
+// or a max-pool replaced by a convReLU or a convPool, which does the work
+// of both. (Run it after poolBeforeReLU, which may have put a max-pool
+// right after a convolution.)
+func fuseConv(run []Layer) []Layer {
 	fused := make([]Layer, 0, len(run))
 	for i := 0; i < len(run); i++ {
 		conv, isConv := run[i].(*Conv2D)
 		if isConv && i+1 < len(run) {
-			if _, isReLU := run[i+1].(*ReLU); isReLU {
+			switch next := run[i+1].(type) {
+			case *ReLU:
 				fused = append(fused, convReLU{conv})
+				i++
+				continue
+			case *MaxPool2D:
+				fused = append(fused, convPool{conv, next})
 				i++
 				continue
 			}
@@ -136,7 +142,28 @@ type convReLU struct{ *Conv2D }
 
 // Forward convolves x and applies the ReLU.
 func (l convReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	return l.forward(x, train, true)
+	return l.forward(x, train, true, nil)
+}
+
+// convPool is a convolution and the max-pool after it run as one layer,
+// as convReLU is with a ReLU: each image's output is pooled straight from
+// the worker's scratch memory, so the convolution's full-size output, and
+// its gradient, never go out to main memory.
+type convPool struct {
+	*Conv2D
+	pool *MaxPool2D
+}
+
+// Forward convolves x and pools the result.
+func (l convPool) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	return l.forward(x, train, false, l.pool)
+}
+
+// Backward takes dy, the gradient of the pooled output, back through the
+// pool and the convolution.
+func (l convPool) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	l.pool.dy = dy
+	return l.Conv2D.Backward(dy)
 }
 
 // autoInit is what InitAuto means for layer i: He when the first

@@ -257,14 +257,30 @@ func TestPoolBeforeReLU(t *testing.T) {
 		return []Layer{NewConv2D(4, 3), NewReLU(), NewMaxPool2D(2), NewFlatten(), NewDense(3)}
 	}
 	model := sameAsWrittenOrder(t, layers, []int{2, 9, 9})
-	if _, ok := model.run[0].(*Conv2D); !ok {
-		t.Fatalf("run step 0 is %T, want the convolution alone (its ReLU moved past the pool)", model.run[0])
+	// The max-pool moves before the ReLU, and then runs fused with the
+	// convolution.
+	if _, ok := model.run[0].(convPool); !ok {
+		t.Fatalf("run step 0 is %T, want the convolution and the max-pool as a convPool", model.run[0])
 	}
-	if _, ok := model.run[1].(*MaxPool2D); !ok {
-		t.Fatalf("run step 1 is %s, want the max-pool moved before the ReLU", model.run[1].Kind())
+	if _, ok := model.run[1].(*ReLU); !ok {
+		t.Fatalf("run step 1 is %s, want the ReLU moved after the max-pool", model.run[1].Kind())
 	}
 	if _, ok := model.Layers[1].(*ReLU); !ok {
 		t.Fatalf("layer 1 is %s, want the ReLU where it was written", model.Layers[1].Kind())
+	}
+}
+
+func TestConvPoolFused(t *testing.T) {
+	layers := func() []Layer {
+		pool := NewMaxPool2D(3) // overlapping windows: the general loop, gradients added
+		pool.StrideH, pool.StrideW = 2, 2
+		return []Layer{NewConv2D(5, 3), NewMaxPool2D(2), NewConv2D(4, 2), pool, NewFlatten(), NewDense(3)}
+	}
+	model := sameAsWrittenOrder(t, layers, []int{3, 14, 14})
+	for _, i := range []int{0, 1} {
+		if _, ok := model.run[i].(convPool); !ok {
+			t.Fatalf("run step %d is %T, want a convPool", i, model.run[i])
+		}
 	}
 }
 
