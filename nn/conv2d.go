@@ -224,7 +224,7 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 	c.x, c.withReLU, c.pool = x, relu, pool
 	out := &c.y
 	if pool != nil {
-		pool.begin(x)
+		pool.begin(x.Shape[0])
 		out = &pool.y
 	} else {
 		c.y.Resize(x.Shape[0], c.outShape)

@@ -67,15 +67,15 @@ func (m *MaxPool2D) Params() []*Param { return nil }
 
 // Forward pools every channel of every image.
 func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	m.begin(x)
+	m.x = x
+	m.begin(x.Shape[0])
 	m.env.For(x.Shape[0]*m.geom.c, m.fwd)
 	return &m.y
 }
 
-// begin readies the output and the winners' positions for the batch x.
-func (m *MaxPool2D) begin(x *tensor.Tensor) {
-	m.x = x
-	m.y.Resize(x.Shape[0], m.outShape)
+// begin readies the output and the winners' positions for a batch of n.
+func (m *MaxPool2D) begin(n int) {
+	m.y.Resize(n, m.outShape)
 	if need := len(m.y.Data); cap(m.argmax) < need {
 		m.argmax = make([]int32, need)
 	}
