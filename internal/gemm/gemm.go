@@ -37,7 +37,9 @@
 // Products with few rows of C, the common case in a convolutional network
 // working on one image at a time, reuse each piece of B only a few times,
 // too few to pay for copying it. When B needs no transposing the kernel
-// then reads it in place (see directB).
+// then reads it in place (see directB). The same goes for A in products
+// with few columns of C, when op(A) is a transposed matrix, whose k steps
+// are rows of consecutive values as in a packed sliver (see directA).
 //
 // Tiles at the bottom edge of C, where fewer than mr rows remain, go to a
 // shorter variant of the kernel when the CPU has one (the AVX-512 set has
