@@ -86,31 +86,42 @@ func (m *MaxPool2D) begin(n int) {
 // the output: what Forward does for one image, given the image from
 // elsewhere than the batch (a fused convolution's scratch memory).
 func (m *MaxPool2D) poolImage(n int, x []float32) {
-	g := &m.geom
-	inPlane, outPlane := g.h*g.w, g.oh*g.ow
-	for c := range g.c {
-		pl := n*g.c + c
-		m.poolPlane(x[c*inPlane:(c+1)*inPlane], m.y.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+	inPlane := m.geom.h * m.geom.w
+	for c := range m.geom.c {
+		y, arg := m.outPlane(n*m.geom.c + c)
+		m.poolPlane(x[c*inPlane:(c+1)*inPlane], y, arg)
 	}
 }
 
 // unpoolImage writes the input gradient of image n into dx ([C, H, W]):
 // what Backward does for one image, into memory of the caller's.
 func (m *MaxPool2D) unpoolImage(n int, dx []float32) {
-	g := &m.geom
-	inPlane, outPlane := g.h*g.w, g.oh*g.ow
-	for c := range g.c {
-		pl := n*g.c + c
-		unpoolPlane(dx[c*inPlane:(c+1)*inPlane], m.dy.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+	inPlane := m.geom.h * m.geom.w
+	for c := range m.geom.c {
+		dy, arg := m.gradPlane(n*m.geom.c + c)
+		unpoolPlane(dx[c*inPlane:(c+1)*inPlane], dy, arg)
 	}
+}
+
+// outPlane returns plane pl of the output and of the winners' positions.
+func (m *MaxPool2D) outPlane(pl int) (y []float32, arg []int32) {
+	size := m.geom.oh * m.geom.ow
+	return m.y.Data[pl*size : (pl+1)*size], m.argmax[pl*size : (pl+1)*size]
+}
+
+// gradPlane returns plane pl of the output's gradient and of the winners'
+// positions.
+func (m *MaxPool2D) gradPlane(pl int) (dy []float32, arg []int32) {
+	size := m.geom.oh * m.geom.ow
+	return m.dy.Data[pl*size : (pl+1)*size], m.argmax[pl*size : (pl+1)*size]
 }
 
 // forwardPlanes pools the image planes (one channel of one image) [lo, hi).
 func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
-	g := &m.geom
-	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	inPlane := m.geom.h * m.geom.w
 	for pl := lo; pl < hi; pl++ {
-		m.poolPlane(m.x.Data[pl*inPlane:(pl+1)*inPlane], m.y.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+		y, arg := m.outPlane(pl)
+		m.poolPlane(m.x.Data[pl*inPlane:(pl+1)*inPlane], y, arg)
 	}
 }
 
@@ -157,10 +168,10 @@ func (m *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 
 // backwardPlanes scatters the gradient of planes [lo, hi).
 func (m *MaxPool2D) backwardPlanes(_, lo, hi int) {
-	g := &m.geom
-	inPlane, outPlane := g.h*g.w, g.oh*g.ow
+	inPlane := m.geom.h * m.geom.w
 	for pl := lo; pl < hi; pl++ {
-		unpoolPlane(m.dx.Data[pl*inPlane:(pl+1)*inPlane], m.dy.Data[pl*outPlane:(pl+1)*outPlane], m.argmax[pl*outPlane:(pl+1)*outPlane])
+		dy, arg := m.gradPlane(pl)
+		unpoolPlane(m.dx.Data[pl*inPlane:(pl+1)*inPlane], dy, arg)
 	}
 }
 

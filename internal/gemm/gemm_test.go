@@ -424,13 +424,9 @@ func TestComputedCountsTiles(t *testing.T) {
 				m, n = 1+trial, 67-trial
 			}
 			transB := trial%2 == 1
-			a, b := randomMatrix(rng, m, 3), randomMatrix(rng, 3, n)
+			a, b, ldb := randomMatrix(rng, m, 3), randomMatrix(rng, 3, n), n
 			if transB {
-				b = randomMatrix(rng, n, 3)
-			}
-			ldb := n
-			if transB {
-				ldb = 3
+				b, ldb = randomMatrix(rng, n, 3), 3
 			}
 			counted = 0
 			var ws Workspace
