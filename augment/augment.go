@@ -299,7 +299,7 @@ func (p *Pipeline) transform(img []float32, h, w int, d draw) {
 		copy(p.src, img)
 	}
 	if exact {
-		p.permute(img, p.src, h, w, m)
+		permute(img, p.src, h, w, m, p.fill)
 	} else {
 		p.bilinear(img, p.src, h, w, m)
 	}

@@ -56,11 +56,12 @@ func (d draw) inverseMap(h, w int) (m affine, exact bool) {
 }
 
 // permute fills dst with the pixels of src [C, h, w] that the whole-pixel
-// mapping m picks, and the fill value where it points outside the image.
+// mapping m picks, and fill[c] where it points outside the image (C is
+// len(fill)).
 // Along a row of the output, the source walks along a row or a column of
 // the input, one pixel at a time, so each output row is a run of fill, a
 // run of copied pixels and another run of fill.
-func (p *Pipeline) permute(dst, src []float32, h, w int, m affine) {
+func permute(dst, src []float32, h, w int, m affine, fill []float32) {
 	xx, xy, x0 := int(m.xx), int(m.xy), int(math.Round(m.x0))
 	yx, yy, y0 := int(m.yx), int(m.yy), int(math.Round(m.y0))
 	plane := h * w
@@ -73,10 +74,9 @@ func (p *Pipeline) permute(dst, src []float32, h, w int, m affine) {
 		lo, hi := max(loX, loY), min(hiX, hiY)
 		hi = max(hi, lo)
 		start := (yx*lo+by)*w + xx*lo + bx
-		for ch := range p.channels {
+		for ch, fill := range fill {
 			row := dst[ch*plane+y*w : ch*plane+(y+1)*w]
 			in := src[ch*plane : (ch+1)*plane]
-			fill := p.fill[ch]
 			for x := range lo {
 				row[x] = fill
 			}

@@ -61,3 +61,25 @@ func recordsForLabels(labels []int) []Record {
 	}
 	return recs
 }
+
+// LesionGroups returns the indices of records grouped by lesion, one group
+// per lesion in the order of its first image, so that a lesion can be
+// predicted from all its images (train.Scoring.Groups). Records without a
+// lesion id are in no group.
+func LesionGroups(records []Record) [][]int {
+	var groups [][]int
+	index := map[string]int{} // lesion id to its group
+	for i, rec := range records {
+		if rec.LesionID == "" {
+			continue
+		}
+		g, ok := index[rec.LesionID]
+		if !ok {
+			g = len(groups)
+			index[rec.LesionID] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}

@@ -213,3 +213,12 @@ func TestReadSplitCSVErrors(t *testing.T) {
 		t.Errorf("SharedLesions = %v, want [HAM_1]", got)
 	}
 }
+
+func TestLesionGroups(t *testing.T) {
+	recs := []Record{{LesionID: "HAM_2"}, {LesionID: "HAM_1"}, {LesionID: "HAM_2"}, {}, {LesionID: "HAM_3"}, {LesionID: "HAM_1"}, {LesionID: "HAM_2"}}
+	got := LesionGroups(recs)
+	want := [][]int{{0, 2, 6}, {1, 5}, {4}} // in order of first image; record 3 has no lesion id
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("LesionGroups = %v, want %v", got, want)
+	}
+}

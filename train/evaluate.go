@@ -2,7 +2,9 @@ package train
 
 import (
 	"fmt"
+	"math"
 
+	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/metrics"
 	"github.com/gocnn/gocnn/nn"
@@ -51,14 +53,141 @@ func Evaluate(net *nn.Sequential, d *data.Dataset, batchSize int) (*Evaluation, 
 	}
 	ev.Loss = sum / float64(d.Len())
 	ev.Accuracy = float64(hits) / float64(d.Len())
+	return ev, ev.tally(d)
+}
+
+// tally fills in the confusion matrix and the balanced accuracy from the
+// predictions.
+func (ev *Evaluation) tally(d *data.Dataset) error {
 	ev.Confusion = metrics.NewConfusion(d.Classes)
 	for i, p := range ev.Predicted {
 		if err := ev.Confusion.Add(d.Labels[i], p); err != nil {
-			return nil, fmt.Errorf("scoring %s: %w", d.Name, err)
+			return fmt.Errorf("scoring %s: %w", d.Name, err)
 		}
 	}
 	ev.Balanced = ev.Confusion.BalancedAccuracy()
-	return ev, nil
+	return nil
+}
+
+// Scoring says how Score turns a network's outputs into predictions.
+type Scoring struct {
+	Batch int // examples per forward pass; 0 means 256
+
+	// Views, above 1, is test-time augmentation: each image is also shown
+	// to the network mirrored and turned (the first Views of
+	// augment.View's symmetries), and predicted from the mean of the
+	// log-probabilities the views get.
+	Views int
+
+	// Groups, if set, lists examples that show the same thing (the
+	// images of one skin lesion): each example of a group is predicted
+	// from the mean log-probabilities of the whole group, so that the
+	// group gets one answer. An example may be in at most one group;
+	// those in none are predicted alone.
+	Groups [][]int
+}
+
+// Score is Evaluate with the predictions made as s says. Without views or
+// groups it is Evaluate. Otherwise the mean log-probabilities are turned
+// back into probabilities (each row scaled to sum to 1), from which the
+// loss and the predictions are taken.
+func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) {
+	batch := s.Batch
+	if batch == 0 {
+		batch = 256
+	}
+	views := max(s.Views, 1)
+	if views == 1 && s.Groups == nil {
+		return Evaluate(net, d, batch)
+	}
+	shape := d.Shape()
+	if len(shape) != 3 {
+		return nil, fmt.Errorf("scoring %s with %d views: examples of shape %v are not images [C H W]", d.Name, views, shape)
+	}
+	c, h, w := shape[0], shape[1], shape[2]
+	if n := augment.Symmetries(h, w); views > n {
+		return nil, fmt.Errorf("scoring %s: %d views asked for, a %dx%d image has %d", d.Name, views, h, w, n)
+	}
+	k := net.OutShape()[0]
+	logp := make([]float64, d.Len()*k) // the mean log-probabilities, row by row
+	view := d
+	if views > 1 {
+		view = &data.Dataset{Name: d.Name, Images: tensor.New(d.Images.Shape...), Labels: d.Labels, Classes: d.Classes}
+	}
+	size := d.ExampleSize()
+	for v := range views {
+		if views > 1 {
+			for i := range d.Len() {
+				augment.View(view.Images.Data[i*size:(i+1)*size], d.Images.Data[i*size:(i+1)*size], c, h, w, v)
+			}
+		}
+		ev, err := Evaluate(net, view, batch)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range ev.Probs {
+			// A probability that rounded to 0 counts as the smallest
+			// float32, so that one view cannot veto a class outright.
+			logp[i] += math.Log(max(float64(p), math.SmallestNonzeroFloat32)) / float64(views)
+		}
+	}
+	if err := averageGroups(logp, k, s.Groups); err != nil {
+		return nil, fmt.Errorf("scoring %s: %w", d.Name, err)
+	}
+	ev := &Evaluation{Predicted: make([]int, d.Len()), Probs: make([]float32, d.Len()*k), Classes: k}
+	var sum float64
+	hits := 0
+	for i, label := range d.Labels {
+		row := logp[i*k : (i+1)*k]
+		top := 0
+		for j, v := range row {
+			if v > row[top] {
+				top = j
+			}
+		}
+		var total float64 // softmax of the row, shifted by its largest entry
+		for _, v := range row {
+			total += math.Exp(v - row[top])
+		}
+		for j, v := range row {
+			ev.Probs[i*k+j] = float32(math.Exp(v-row[top]) / total)
+		}
+		sum += math.Log(total) - (row[label] - row[top]) // −log p[label]
+		ev.Predicted[i] = top
+		if top == label {
+			hits++
+		}
+	}
+	ev.Loss = sum / float64(d.Len())
+	ev.Accuracy = float64(hits) / float64(d.Len())
+	return ev, ev.tally(d)
+}
+
+// averageGroups replaces each row of x [N, k] that belongs to a group by
+// the mean of the group's rows.
+func averageGroups(x []float64, k int, groups [][]int) error {
+	n := len(x) / k
+	grouped := make([]bool, n)
+	mean := make([]float64, k)
+	for g, members := range groups {
+		clear(mean)
+		for _, i := range members {
+			if i < 0 || i >= n {
+				return fmt.Errorf("group %d names example %d of %d", g, i, n)
+			}
+			if grouped[i] {
+				return fmt.Errorf("example %d is in two groups", i)
+			}
+			grouped[i] = true
+			for j := range k {
+				mean[j] += x[i*k+j] / float64(len(members))
+			}
+		}
+		for _, i := range members {
+			copy(x[i*k:(i+1)*k], mean)
+		}
+	}
+	return nil
 }
 
 // argmax returns the index of the largest value (the first, on ties).

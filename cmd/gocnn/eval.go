@@ -32,7 +32,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.env.Close()
 	ev := s.eval
-	fmt.Fprintf(stdout, "%s on %s test set (%d images)\nloss %.4f  accuracy %.2f%%\n\n", sf.path, s.dataset, s.test.Len(), ev.Loss, 100*ev.Accuracy)
+	fmt.Fprintf(stdout, "%s on %s test set (%d images)\n", sf.path, s.dataset, s.test.Len())
+	if how := sf.predictedHow(); how != "" {
+		fmt.Fprintf(stdout, "predicted %s\n", how)
+	}
+	fmt.Fprintf(stdout, "loss %.4f  accuracy %.2f%%\n\n", ev.Loss, 100*ev.Accuracy)
 	if err := ev.Confusion.Format(stdout); err != nil {
 		return err
 	}

@@ -41,8 +41,8 @@ func (h *hamFlags) size() (height, width int, err error) {
 
 // hamTestSet loads the test part of the split a HAM10000 model was trained
 // with, at the model's input size, from the folders named in its info
-// (dataDir, when given, replaces the data folder).
-func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*data.Dataset, error) {
+// (dataDir, when given, replaces the data folder), with their records.
+func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set, error) {
 	splitFile := m.Info["split_file"]
 	if splitFile == "" {
 		return nil, fmt.Errorf("the model does not name the split file it was trained with")
@@ -63,8 +63,8 @@ func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*data.Dataset
 	if err != nil {
 		return nil, err
 	}
-	test := set.Dataset.Subset(split.Test)
-	test.Name = "ham10000/test"
+	test := set.Subset(split.Test)
+	test.Dataset.Name = "ham10000/test"
 	return test, nil
 }
 

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/ham10000"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/train"
@@ -16,6 +18,8 @@ import (
 type scoreFlags struct {
 	path, name, dataDir string
 	limit, threads      int
+	views               int  // -tta
+	byLesion            bool // -by-lesion
 }
 
 func (s *scoreFlags) register(fs *flagSet) {
@@ -24,6 +28,8 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.StringVar(&s.dataDir, "data-dir", "", "data folder (default: the one the model was trained from, else $GOCNN_DATA or gocnn in the user's cache folder)")
 	fs.IntVar(&s.limit, "limit", 0, "use only the first N test images (0: all)")
 	fs.IntVar(&s.threads, "threads", 0, "worker threads (0: one per core)")
+	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
+	fs.BoolVar(&s.byLesion, "by-lesion", false, "HAM10000: predict each lesion from all its test images together, and score every image with its lesion's answer")
 }
 
 func (s *scoreFlags) check() error {
@@ -34,8 +40,23 @@ func (s *scoreFlags) check() error {
 		return usagef("-limit must not be negative, got %d", s.limit)
 	case s.threads < 0:
 		return usagef("-threads must not be negative, got %d", s.threads)
+	case s.views < 1 || s.views > 8:
+		return usagef("-tta must be between 1 and 8, got %d", s.views)
 	}
 	return nil
+}
+
+// predictedHow says how -tta and -by-lesion make the predictions, or ""
+// when each image is predicted alone as it is.
+func (s *scoreFlags) predictedHow() string {
+	var how []string
+	if s.views > 1 {
+		how = append(how, fmt.Sprintf("from %d views of each image (flips and quarter turns)", s.views))
+	}
+	if s.byLesion {
+		how = append(how, "per lesion, from all its images")
+	}
+	return strings.Join(how, ", ")
 }
 
 // scored is a saved model with its score on a test set.
@@ -55,12 +76,20 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		env.Close()
 		return nil, err
 	}
-	test, name, err := s.testSet(m, stdout, stderr)
+	test, name, lesions, err := s.testSet(m, stdout, stderr)
 	if err != nil {
 		env.Close()
 		return nil, err
 	}
-	ev, err := train.Evaluate(m.Net, test, 256)
+	scoring := train.Scoring{Views: s.views}
+	if s.byLesion {
+		if name != "ham10000" {
+			env.Close()
+			return nil, usagef("-by-lesion: %s has no lesions; it is for ham10000", name)
+		}
+		scoring.Groups = ham10000.LesionGroups(lesions)
+	}
+	ev, err := train.Score(m.Net, test, scoring)
 	if err != nil {
 		env.Close()
 		return nil, err
@@ -72,39 +101,62 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 // the one the model was trained on when no -data is given (for HAM10000,
 // the test part of the model's own split), restricted to and ordered by
 // the model's classes, cut to the first -limit images, and normalised as
-// the model's inputs were in training. It also returns the dataset's name.
-func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Dataset, string, error) {
+// the model's inputs were in training. It also returns the dataset's name
+// and, for HAM10000, the metadata of each test image.
+func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Dataset, string, []ham10000.Record, error) {
 	name := s.name
 	if name == "" {
 		if name = m.Info["dataset"]; name == "" {
-			return nil, "", usagef("the model does not say which dataset it was trained on: give -data")
+			return nil, "", nil, usagef("the model does not say which dataset it was trained on: give -data")
 		}
 	}
 	var test *data.Dataset
+	var records []ham10000.Record
 	var err error
 	if name == "ham10000" {
-		test, err = hamTestSet(m, s.dataDir, stdout)
+		var set *ham10000.Set
+		if set, err = hamTestSet(m, s.dataDir, stdout); err == nil {
+			test, records = set.Dataset, set.Records
+		}
 	} else {
 		if _, err := data.Lookup(name); err != nil {
-			return nil, "", usagef("-data: %v (or ham10000)", err)
+			return nil, "", nil, usagef("-data: %v (or ham10000)", err)
 		}
 		_, test, err = loadData(name, s.dataDir, stdout, stderr)
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
+	}
+	if records != nil && !slices.Equal(test.Classes, m.Classes) {
+		records = recordsOfClasses(records, m.Classes)
 	}
 	if test, err = matchClasses(test, m.Classes); err != nil {
-		return nil, "", fmt.Errorf("%s on %s: %w", s.path, name, err)
+		return nil, "", nil, fmt.Errorf("%s on %s: %w", s.path, name, err)
 	}
 	test = limit(test, s.limit)
+	if records != nil {
+		records = records[:test.Len()]
+	}
 	if len(m.Input.Mean) > 0 {
 		norm := data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
 		if err := norm.Apply(test); err != nil {
-			return nil, "", err
+			return nil, "", nil, err
 		}
 	}
 	if !slices.Equal(test.Shape(), m.Input.Shape) {
-		return nil, "", fmt.Errorf("%s expects inputs of shape %v, %s has %v", s.path, m.Input.Shape, name, test.Shape())
+		return nil, "", nil, fmt.Errorf("%s expects inputs of shape %v, %s has %v", s.path, m.Input.Shape, name, test.Shape())
 	}
-	return test, name, nil
+	return test, name, records, nil
+}
+
+// recordsOfClasses keeps the records whose diagnosis is one of classes,
+// as matchClasses keeps their images.
+func recordsOfClasses(records []ham10000.Record, classes []string) []ham10000.Record {
+	var kept []ham10000.Record
+	for _, rec := range records {
+		if slices.Contains(classes, rec.DX) {
+			kept = append(kept, rec)
+		}
+	}
+	return kept
 }

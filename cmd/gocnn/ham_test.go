@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gocnn/gocnn/ham10000"
+	"github.com/gocnn/gocnn/rng"
+)
+
+// tinyHAM lays out a HAM10000 of 84 small JPEGs in a new folder: 12 per
+// class, two per lesion, each class its own colour with noise on top.
+func tinyHAM(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	r := rng.New(9)
+	var meta strings.Builder
+	meta.WriteString("lesion_id,image_id,dx,dx_type,age,sex,localization\n")
+	for k, dx := range ham10000.Classes() {
+		base := color.RGBA{uint8(30 * k), uint8(200 - 25*k), uint8(60 + 20*k), 255}
+		for j := range 12 {
+			id := fmt.Sprintf("ISIC_%07d", 100*k+j)
+			fmt.Fprintf(&meta, "HAM_%07d,%s,%s,histo,50.0,male,back\n", 100*k+j/2, id, dx)
+			img := image.NewRGBA(image.Rect(0, 0, 20, 15))
+			for i := 0; i < len(img.Pix); i += 4 {
+				noise := func(v uint8) uint8 { return uint8(min(255, max(0, int(v)+r.IntN(41)-20))) }
+				img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = noise(base.R), noise(base.G), noise(base.B), 255
+			}
+			var b bytes.Buffer
+			if err := jpeg.Encode(&b, img, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, id+".jpg"), b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "HAM10000_metadata.csv"), []byte(meta.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestEvalHAMViewsAndLesions trains a small network on a made-up
+// HAM10000, then scores it with -tta and -by-lesion.
+func TestEvalHAMViewsAndLesions(t *testing.T) {
+	data := tinyHAM(t)
+	t.Setenv("GOCNN_DATA", t.TempDir()) // the image cache goes there
+	out := filepath.Join(t.TempDir(), "ham.safetensors")
+	code, stdout, stderr := runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12",
+		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(7)", "-optimizer", "adam", "-lr", "0.05",
+		"-epochs", "3", "-ema", "0.9", "-out", out, "-quiet")
+	if code != 0 {
+		t.Fatalf("train: status %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "weights averaged (decay 0.9)") {
+		t.Errorf("train does not say it averages the weights:\n%s", stdout)
+	}
+	plainCode, plain, stderr := runCLI("eval", "-model", out)
+	if plainCode != 0 {
+		t.Fatalf("eval: status %d: %s", plainCode, stderr)
+	}
+	code, both, stderr := runCLI("eval", "-model", out, "-tta", "8", "-by-lesion")
+	if code != 0 {
+		t.Fatalf("eval -tta 8 -by-lesion: status %d: %s", code, stderr)
+	}
+	if strings.Contains(plain, "\npredicted ") || !strings.Contains(both, "\npredicted from 8 views of each image (flips and quarter turns), per lesion, from all its images") {
+		t.Errorf("eval does not say how it predicts:\n%s\n%s", plain, both)
+	}
+	if lossLine(t, plain) == lossLine(t, both) {
+		t.Errorf("-tta 8 -by-lesion changed nothing: %q", lossLine(t, plain))
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"eval", "-model", out, "-tta", "9"}, "-tta must be between 1 and 8"},
+		{[]string{"eval", "-model", out, "-tta", "0"}, "-tta must be between 1 and 8"},
+	} {
+		if code, _, errOut := runCLI(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("gocnn %s: status %d, stderr %q", strings.Join(c.args, " "), code, errOut)
+		}
+	}
+	// Non-square images have four views, not eight.
+	wide := filepath.Join(t.TempDir(), "wide.safetensors")
+	if code, stdout, stderr := runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "9x12",
+		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(7)", "-epochs", "1", "-out", wide, "-quiet"); code != 0 {
+		t.Fatalf("train 9x12: status %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, _, errOut := runCLI("eval", "-model", wide, "-tta", "8"); code != 1 || !strings.Contains(errOut, "a 9x12 image has 4") {
+		t.Errorf("eval -tta 8 on 9x12 images: status %d, stderr %q", code, errOut)
+	}
+	if code, _, errOut := runCLI("eval", "-model", wide, "-tta", "4", "-by-lesion"); code != 0 {
+		t.Errorf("eval -tta 4 -by-lesion on 9x12 images: status %d, stderr %q", code, errOut)
+	}
+}
+
+// lossLine returns eval's line with the loss and the accuracy.
+func lossLine(t *testing.T, out string) string {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "loss ") {
+			return line
+		}
+	}
+	t.Fatalf("no loss line in\n%s", out)
+	return ""
+}
