@@ -40,9 +40,13 @@ type Config struct {
 	// epoch (balanced sampling, for instance). See data.Batches.
 	Sampler func(r *rng.RNG) (Sampler, error)
 
-	Validation *data.Dataset // scored after every epoch; drives early stopping and the best model
-	Test       *data.Dataset // scored after every epoch, for the record only
-	EvalBatch  int           // batch size for scoring; 0 means 256
+	// Validation and Test are scored after every epoch, with the averaged
+	// weights when Optimizer is an optim.Averaged. The validation scores
+	// drive early stopping and pick the best epoch; the test scores are
+	// for the record only.
+	Validation *data.Dataset
+	Test       *data.Dataset
+	EvalBatch  int // batch size for scoring; 0 means 256
 
 	// EarlyStop stops training when the validation metric has not improved
 	// for Patience epochs. Zero Patience means never.
@@ -242,8 +246,17 @@ func (cfg *Config) check(net *nn.Sequential, d *data.Dataset) error {
 	return nil
 }
 
-// score fills in the validation and test figures of e.
+// score fills in the validation and test figures of e, with the averaged
+// weights when the optimiser keeps an average (optim.Averaged).
 func (cfg *Config) score(net *nn.Sequential, e *Epoch) error {
+	if avg, ok := cfg.Optimizer.(*optim.Averaged); ok {
+		return avg.Use(func() error { return cfg.scoreWeights(net, e) })
+	}
+	return cfg.scoreWeights(net, e)
+}
+
+// scoreWeights is score with the weights net has.
+func (cfg *Config) scoreWeights(net *nn.Sequential, e *Epoch) error {
 	batch := cfg.EvalBatch
 	if batch == 0 {
 		batch = 256

@@ -248,3 +248,33 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("class-count mismatch gave %v", err)
 	}
 }
+
+func TestFitScoresTheAverage(t *testing.T) {
+	m, env := newStripesModel(t, 4)
+	defer env.Close()
+	train, val := stripes(200, 4), stripes(60, 5)
+	cfg := stripesConfig(m, 2)
+	avg, err := optim.NewAveraged(cfg.Optimizer, m.Net.Params(), 0.9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Optimizer, cfg.Validation = avg, val
+	res, err := Fit(context.Background(), m.Net, train, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.State.History[len(res.State.History)-1]
+	var averaged, trained *Evaluation
+	if err := avg.Use(func() (err error) { averaged, err = Evaluate(m.Net, val, 256); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if trained, err = Evaluate(m.Net, val, 256); err != nil {
+		t.Fatal(err)
+	}
+	if last.ValLoss != averaged.Loss {
+		t.Fatalf("the last epoch's validation loss is %v; the averaged weights score %v, the trained ones %v", last.ValLoss, averaged.Loss, trained.Loss)
+	}
+	if trained.Loss == averaged.Loss {
+		t.Fatal("the averaged and trained weights score the same: nothing was averaged")
+	}
+}

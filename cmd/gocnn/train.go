@@ -49,6 +49,7 @@ type trainSettings struct {
 	WeightDecay  float64 `json:"weight_decay,omitempty"`
 	Schedule     string  `json:"schedule"`
 	Clip         float64 `json:"clip,omitempty"`
+	EMA          float64 `json:"ema,omitempty"`
 	Seed         uint64  `json:"seed"`
 	Threads      int     `json:"threads"`
 	Val          float64 `json:"val,omitempty"`
@@ -81,6 +82,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "weight decay")
 	fs.StringVar(&f.Schedule, "schedule", "cosine", "learning-rate schedule: constant, step, exp, cosine, onecycle or plateau")
 	fs.Float64Var(&f.Clip, "clip", 0, "clip gradients to this global norm (0: off)")
+	fs.Float64Var(&f.EMA, "ema", 0, "keep a moving average of the weights that decays at this rate per step (such as 0.999), and score and save it rather than the trained weights (0: off)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed: the same seed and -threads give the same model")
 	fs.IntVar(&f.Threads, "threads", 0, "worker threads (0: one per core)")
 	fs.Float64Var(&f.Val, "val", 0, "hold out this fraction of the training set for validation; the model file then keeps the best epoch")
@@ -181,7 +183,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "model  %s\n", m.Spec)
 	fmt.Fprintf(stdout, "       %d parameters; %d threads; seed %d\n", countParams(m.Net), env.Workers(), f.Seed)
-	fmt.Fprintf(stdout, "train  %d epochs, batch %d, %s lr %g, schedule %s\n", f.Epochs, f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
+	fmt.Fprintf(stdout, "train  %d epochs, batch %d, %s lr %g, schedule %s", f.Epochs, f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
+	if f.EMA != 0 {
+		fmt.Fprintf(stdout, ", weights averaged (decay %g)", f.EMA)
+	}
+	fmt.Fprintln(stdout)
 	if state != nil {
 		fmt.Fprintf(stdout, "resume from %s after epoch %d\n", *resume, state.Epoch)
 		for _, e := range state.History {
@@ -206,7 +212,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		m.Info = info(s)
 		if valSet != nil && e.Best {
-			if err := model.Save(f.Out, m); err != nil {
+			if err := averaged(cfg.Optimizer, func() error { return model.Save(f.Out, m) }); err != nil {
 				return err
 			}
 		}
@@ -236,15 +242,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "best   epoch %d (%s %.4f), kept in %s\n", res.State.BestEpoch, bestMetric(cfg), res.State.BestValue, f.Out)
 		m = best
 	}
-	final, err := train.Evaluate(m.Net, testSet, 256)
-	if err != nil {
-		return err
+	var final *train.Evaluation
+	scoreAndSave := func() error {
+		if final, err = train.Evaluate(m.Net, testSet, 256); err != nil {
+			return err
+		}
+		m.Info = info(res.State)
+		m.Info["test_accuracy"] = fmt.Sprintf("%.4f", final.Accuracy)
+		m.Info["test_balanced_accuracy"] = fmt.Sprintf("%.4f", final.Balanced)
+		m.Info["test_loss"] = fmt.Sprintf("%.4f", final.Loss)
+		return model.Save(f.Out, m)
 	}
-	m.Info = info(res.State)
-	m.Info["test_accuracy"] = fmt.Sprintf("%.4f", final.Accuracy)
-	m.Info["test_balanced_accuracy"] = fmt.Sprintf("%.4f", final.Balanced)
-	m.Info["test_loss"] = fmt.Sprintf("%.4f", final.Loss)
-	if err := model.Save(f.Out, m); err != nil {
+	if valSet != nil {
+		err = scoreAndSave() // the best epoch's model, averaged already if -ema
+	} else {
+		err = averaged(cfg.Optimizer, scoreAndSave)
+	}
+	if err != nil {
 		return err
 	}
 	if res.Stopped != "" {
@@ -489,6 +503,13 @@ func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset, env *nn.E
 	default:
 		return train.Config{}, usagef("-optimizer %q: want sgd, adam, adamw or rmsprop", f.Optimizer)
 	}
+	if f.EMA != 0 {
+		avg, err := optim.NewAveraged(opt, params, f.EMA)
+		if err != nil {
+			return train.Config{}, usagef("-ema: %v", err)
+		}
+		opt = avg
+	}
 	stepsPerEpoch := (trainSize + f.Batch - 1) / f.Batch
 	sched, err := optim.ParseSchedule(f.Schedule, lr, f.Epochs, stepsPerEpoch)
 	if err != nil {
@@ -512,6 +533,15 @@ func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset, env *nn.E
 		cfg.Sampler = func(r *rng.RNG) (train.Sampler, error) { return data.NewBalancedSampler(trainSet, f.Batch, r) }
 	}
 	return cfg, nil
+}
+
+// averaged calls f with the averaged weights in the network when opt keeps
+// an average (-ema), and with the trained weights otherwise.
+func averaged(opt optim.Optimizer, f func() error) error {
+	if avg, ok := opt.(*optim.Averaged); ok {
+		return avg.Use(f)
+	}
+	return f()
 }
 
 // resolveSpec reads -model: a preset name, a spec file, or spec text.

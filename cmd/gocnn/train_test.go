@@ -95,8 +95,9 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("building gocnn: %v\n%s", err, out)
 	}
 	args := func(out string) []string {
+		// -ema: the weight average is part of what a checkpoint must resume.
 		return []string{"train", "-model", "mnist-cnn", "-train-limit", "3000", "-test-limit", "200", "-epochs", "4",
-			"-threads", "2", "-out", filepath.Join(dir, out), "-quiet"}
+			"-ema", "0.99", "-threads", "2", "-out", filepath.Join(dir, out), "-quiet"}
 	}
 	if out, err := exec.Command(bin, args("whole.safetensors")...).CombinedOutput(); err != nil {
 		t.Fatalf("uninterrupted run: %v\n%s", err, out)
