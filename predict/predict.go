@@ -8,6 +8,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/imageprep"
 	"github.com/gocnn/gocnn/metrics"
 	"github.com/gocnn/gocnn/model"
@@ -73,6 +74,37 @@ func Input(m *model.Model, x *tensor.Tensor) []float32 {
 	batch := tensor.FromData(x.Data, append([]int{1}, x.Shape...)...)
 	logits := m.Net.Forward(batch, false).Data
 	return softmax(logits)
+}
+
+// Views runs m on the first n views of x (augment.View: the flips and
+// quarter turns of the image), in one batch, and returns the probabilities
+// that the mean of their log-probabilities gives: test-time augmentation,
+// as gocnn eval -tta does it. One view is Input.
+func Views(m *model.Model, x *tensor.Tensor, n int) ([]float32, error) {
+	if len(x.Shape) != 3 {
+		return nil, fmt.Errorf("predict: input of shape %v, want [C H W]", x.Shape)
+	}
+	c, h, w := x.Shape[0], x.Shape[1], x.Shape[2]
+	if n < 1 || n > augment.Symmetries(h, w) {
+		return nil, fmt.Errorf("predict: %d views asked for, a %dx%d image has 1 to %d", n, h, w, augment.Symmetries(h, w))
+	}
+	if n == 1 {
+		return Input(m, x), nil
+	}
+	size := x.Len()
+	batch := tensor.New(n, c, h, w)
+	for v := range n {
+		augment.View(batch.Data[v*size:(v+1)*size], x.Data, c, h, w, v)
+	}
+	logits := m.Net.Forward(batch, false).Data
+	k := len(logits) / n
+	mean := make([]float32, k)
+	for v := range n {
+		for j, p := range softmax(logits[v*k : (v+1)*k]) {
+			mean[j] += float32(math.Log(max(float64(p), math.SmallestNonzeroFloat32)) / float64(n))
+		}
+	}
+	return softmax(mean), nil
 }
 
 // softmax turns scores into probabilities (see nn.Softmax).

@@ -1,13 +1,17 @@
 package predict
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/tensor"
 )
 
 func newModel(t *testing.T, in model.Input) *model.Model {
@@ -86,5 +90,50 @@ func TestImageGivesSoftmaxOfTheNetwork(t *testing.T) {
 	}
 	if _, err := Image(m, image.NewGray(image.Rect(0, 0, 30, 30))); err == nil {
 		t.Error("a blank picture gave no error")
+	}
+}
+
+func TestViewsAverageTheViews(t *testing.T) {
+	m := newModel(t, model.Input{Shape: []int{2, 6, 6}, Prep: model.PrepResize})
+	x := tensor.New(2, 6, 6)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Sin(float64(i)))
+	}
+	one, err := Views(m, x, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := Input(m, x); fmt.Sprint(one) != fmt.Sprint(want) {
+		t.Fatalf("one view: %v, want Input's %v", one, want)
+	}
+	got, err := Views(m, x, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By hand: each view run alone, their log-probabilities averaged.
+	mean := make([]float64, 3)
+	for v := range 8 {
+		view := tensor.New(2, 6, 6)
+		augment.View(view.Data, x.Data, 2, 6, 6, v)
+		for j, p := range Input(m, view) {
+			mean[j] += math.Log(float64(p)) / 8
+		}
+	}
+	var total float64
+	for _, v := range mean {
+		total += math.Exp(v)
+	}
+	for j, v := range mean {
+		if want := math.Exp(v) / total; math.Abs(float64(got[j])-want) > 1e-5 {
+			t.Fatalf("8 views: %v, want %v at class %d", got, want, j)
+		}
+	}
+	if fmt.Sprint(got) == fmt.Sprint(one) {
+		t.Fatal("8 views gave the same probabilities as one")
+	}
+
+	wide := newModel(t, model.Input{Shape: []int{1, 6, 8}, Prep: model.PrepResize})
+	if _, err := Views(wide, tensor.New(1, 6, 8), 8); err == nil || !strings.Contains(err.Error(), "6x8 image has 1 to 4") {
+		t.Fatalf("8 views of a 6x8 input: error %v", err)
 	}
 }

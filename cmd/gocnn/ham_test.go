@@ -84,10 +84,16 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	}{
 		{[]string{"eval", "-model", out, "-tta", "9"}, "-tta must be between 1 and 8"},
 		{[]string{"eval", "-model", out, "-tta", "0"}, "-tta must be between 1 and 8"},
+		{[]string{"predict", "-model", out, "-tta", "9", "x.jpg"}, "-tta must be between 1 and 8"},
 	} {
 		if code, _, errOut := runCLI(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
 			t.Errorf("gocnn %s: status %d, stderr %q", strings.Join(c.args, " "), code, errOut)
 		}
+	}
+	img := filepath.Join(data, "ISIC_0000100.jpg") // a bcc
+	code, pred, stderr := runCLI("predict", "-model", out, "-tta", "8", img)
+	if code != 0 || !strings.HasPrefix(pred, img+":  ") || strings.Count(pred, "%") != 3 {
+		t.Errorf("predict -tta 8: status %d, %q %q", code, pred, stderr)
 	}
 	// Non-square images have four views, not eight.
 	wide := filepath.Join(t.TempDir(), "wide.safetensors")

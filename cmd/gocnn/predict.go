@@ -15,6 +15,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "predict -model m.safetensors [flags] image... (- reads standard input)", stderr)
 	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
 	top := fs.Int("top", 3, "how many classes to show per image")
+	views := fs.Int("tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square inputs, 4 otherwise)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -26,6 +27,8 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		return usagef("name at least one PNG or JPEG file, or - for standard input")
 	case *top < 1:
 		return usagef("-top must be at least 1, got %d", *top)
+	case *views < 1 || *views > 8:
+		return usagef("-tta must be between 1 and 8, got %d", *views)
 	}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
@@ -35,7 +38,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, file := range files {
-		res, err := predictFile(m, file, os.Stdin)
+		res, err := predictFile(m, file, os.Stdin, *views)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			failed++
@@ -53,8 +56,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// predictFile decodes one image file (or stdin for "-") and runs m on it.
-func predictFile(m *model.Model, file string, stdin io.Reader) (*predict.Result, error) {
+// predictFile decodes one image file (or stdin for "-") and runs m on
+// views of it (see predict.Views).
+func predictFile(m *model.Model, file string, stdin io.Reader, views int) (*predict.Result, error) {
 	var r io.Reader = stdin
 	if file != "-" {
 		f, err := os.Open(file)
@@ -68,9 +72,13 @@ func predictFile(m *model.Model, file string, stdin io.Reader) (*predict.Result,
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	res, err := predict.Image(m, img)
+	x, err := predict.Prepare(m, img)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	return res, nil
+	probs, err := predict.Views(m, x, views)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return &predict.Result{Input: x, Probs: probs}, nil
 }
