@@ -90,6 +90,17 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 			t.Errorf("gocnn %s: status %d, stderr %q", strings.Join(c.args, " "), code, errOut)
 		}
 	}
+	// A model of two of the classes scores the test images of those two,
+	// with the lesions of those images.
+	two := filepath.Join(t.TempDir(), "two.safetensors")
+	if code, stdout, stderr := runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12", "-classes", "nv,mel",
+		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(2)", "-epochs", "1", "-out", two, "-quiet"); code != 0 {
+		t.Fatalf("train -classes nv,mel: status %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, out, errOut := runCLI("eval", "-model", two, "-by-lesion"); code != 0 || !strings.Contains(out, "test set (4 images)") {
+		t.Errorf("eval -by-lesion of a two-class model: status %d\n%s\n%s", code, out, errOut)
+	}
+
 	img := filepath.Join(data, "ISIC_0000100.jpg") // a bcc
 	code, pred, stderr := runCLI("predict", "-model", out, "-tta", "8", img)
 	if code != 0 || !strings.HasPrefix(pred, img+":  ") || strings.Count(pred, "%") != 3 {

@@ -135,7 +135,15 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 	}
 	test = limit(test, s.limit)
 	if records != nil {
+		if len(records) < test.Len() {
+			return nil, "", nil, fmt.Errorf("%s: %d test images but %d records", s.path, test.Len(), len(records))
+		}
 		records = records[:test.Len()]
+		for i, rec := range records { // each record still describes its image
+			if rec.DX != test.Classes[test.Labels[i]] {
+				return nil, "", nil, fmt.Errorf("%s: test image %d is %s but its record (%s) says %s", s.path, i, test.Classes[test.Labels[i]], rec.ImageID, rec.DX)
+			}
+		}
 	}
 	if len(m.Input.Mean) > 0 {
 		norm := data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
