@@ -74,6 +74,12 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	if strings.Contains(plain, "\npredicted ") || !strings.Contains(both, "\npredicted from 8 views of each image (flips and quarter turns), per lesion, from all its images") {
 		t.Errorf("eval does not say how it predicts:\n%s\n%s", plain, both)
 	}
+	page := filepath.Join(t.TempDir(), "ham.html")
+	code, rep, stderr := runCLI("report", "-model", out, "-tta", "8", "-by-lesion", "-out", page)
+	html, err := os.ReadFile(page)
+	if code != 0 || err != nil || !strings.Contains(rep, "ham10000, predicted from 8 views") || !strings.Contains(string(html), "predicted from 8 views") {
+		t.Errorf("report -tta 8 -by-lesion does not say how it predicts: status %d, %v\n%s%s", code, err, rep, stderr)
+	}
 	if lossLine(t, plain) == lossLine(t, both) {
 		t.Errorf("-tta 8 -by-lesion changed nothing: %q", lossLine(t, plain))
 	}

@@ -56,14 +56,18 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.env.Close()
-	r := report.Report{Name: filepath.Base(*path), Model: s.model, Dataset: s.dataset, Test: s.test, Eval: s.eval, History: history, Mistakes: *mistakes}
+	dataset := s.dataset
+	if how := sf.predictedHow(); how != "" {
+		dataset += ", predicted " + how
+	}
+	r := report.Report{Name: filepath.Base(*path), Model: s.model, Dataset: dataset, Test: s.test, Eval: s.eval, History: history, Mistakes: *mistakes}
 	if *mistakes == 0 {
 		r.Mistakes = -1
 	}
 	if err := atomicfile.Write(*out, func(w io.Writer) error { return report.Write(w, r) }); err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
-	fmt.Fprintf(stdout, "%s on %s: accuracy %.2f%%, loss %.4f (%d images)\n", *path, s.dataset, 100*s.eval.Accuracy, s.eval.Loss, s.test.Len())
+	fmt.Fprintf(stdout, "%s on %s: accuracy %.2f%%, loss %.4f (%d images)\n", *path, dataset, 100*s.eval.Accuracy, s.eval.Loss, s.test.Len())
 	if *logPath != "" {
 		fmt.Fprintf(stdout, "curves from %s\n", *logPath)
 	}
