@@ -98,13 +98,13 @@ func Views(m *model.Model, x *tensor.Tensor, n int) ([]float32, error) {
 	}
 	logits := m.Net.Forward(batch, false).Data
 	k := len(logits) / n
-	mean := make([]float32, k)
+	mean := make([]float64, k)
 	for v := range n {
-		for j, p := range softmax(logits[v*k : (v+1)*k]) {
-			mean[j] += float32(math.Log(max(float64(p), math.SmallestNonzeroFloat32)) / float64(n))
-		}
+		metrics.AddLogProbs(mean, softmax(logits[v*k:(v+1)*k]), 1/float64(n))
 	}
-	return softmax(mean), nil
+	probs := make([]float32, k)
+	metrics.FromLogProbs(probs, mean)
+	return probs, nil
 }
 
 // softmax turns scores into probabilities (see nn.Softmax).

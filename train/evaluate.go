@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
@@ -125,11 +124,7 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 		if err != nil {
 			return nil, err
 		}
-		for i, p := range ev.Probs {
-			// A probability that rounded to 0 counts as the smallest
-			// float32, so that one view cannot veto a class outright.
-			logp[i] += math.Log(max(float64(p), math.SmallestNonzeroFloat32)) / float64(views)
-		}
+		metrics.AddLogProbs(logp, ev.Probs, 1/float64(views))
 	}
 	if err := averageGroups(logp, k, s.Groups); err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", d.Name, err)
@@ -139,20 +134,8 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 	hits := 0
 	for i, label := range d.Labels {
 		row := logp[i*k : (i+1)*k]
-		top := 0
-		for j, v := range row {
-			if v > row[top] {
-				top = j
-			}
-		}
-		var total float64 // softmax of the row, shifted by its largest entry
-		for _, v := range row {
-			total += math.Exp(v - row[top])
-		}
-		for j, v := range row {
-			ev.Probs[i*k+j] = float32(math.Exp(v-row[top]) / total)
-		}
-		sum += math.Log(total) - (row[label] - row[top]) // −log p[label]
+		sum += metrics.FromLogProbs(ev.Probs[i*k:(i+1)*k], row) - row[label] // −log p[label]
+		top := argmax(ev.Probs[i*k : (i+1)*k])
 		ev.Predicted[i] = top
 		if top == label {
 			hits++
