@@ -84,10 +84,18 @@ type Scoring struct {
 	// group gets one answer. An example may be in at most one group;
 	// those in none are predicted alone.
 	Groups [][]int
+
+	// Evidence, if set, is what else is known of each example, as
+	// log-likelihoods [N, classes] of it under each class (the patient's
+	// age, sex and body site: ham10000.Clinical). It is added to each
+	// example's mean log-probabilities before the groups are averaged: by
+	// Bayes' rule, the log-posterior given the image and the evidence, when
+	// the two are independent given the class.
+	Evidence []float64
 }
 
-// Score is Evaluate with the predictions made as s says. Without views or
-// groups it is Evaluate. Otherwise the mean log-probabilities are turned
+// Score is Evaluate with the predictions made as s says. Without views,
+// groups or evidence it is Evaluate. Otherwise the mean log-probabilities are turned
 // back into probabilities (each row scaled to sum to 1), from which the
 // loss and the predictions are taken.
 func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) {
@@ -96,7 +104,7 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 		batch = 256
 	}
 	views := max(s.Views, 1)
-	if views == 1 && s.Groups == nil {
+	if views == 1 && s.Groups == nil && s.Evidence == nil {
 		return Evaluate(net, d, batch)
 	}
 	shape := d.Shape()
@@ -108,6 +116,9 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 		return nil, fmt.Errorf("scoring %s: %d views asked for, a %dx%d image has %d", d.Name, views, h, w, n)
 	}
 	k := net.OutShape()[0]
+	if s.Evidence != nil && len(s.Evidence) != d.Len()*k {
+		return nil, fmt.Errorf("scoring %s: %d evidence values for %d examples of %d classes", d.Name, len(s.Evidence), d.Len(), k)
+	}
 	logp := make([]float64, d.Len()*k) // the mean log-probabilities, row by row
 	view := d
 	if views > 1 {
@@ -125,6 +136,9 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 			return nil, err
 		}
 		metrics.AddLogProbs(logp, ev.Probs, 1/float64(views))
+	}
+	for i, e := range s.Evidence {
+		logp[i] += e
 	}
 	if err := averageGroups(logp, k, s.Groups); err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", d.Name, err)

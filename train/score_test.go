@@ -187,3 +187,68 @@ func TestScoreTooManyViews(t *testing.T) {
 		t.Fatalf("8 views of an 8x6 image: error %v, want one saying it has 4", err)
 	}
 }
+
+// TestScoreEvidence checks that evidence is added to each example's
+// log-probabilities before its group is averaged, and that a wrong number
+// of values is an error.
+func TestScoreEvidence(t *testing.T) {
+	net := newNet(t, stripesSpec, []int{1, 8, 8})
+	d := stripes(8, 8)
+	plain, err := Evaluate(net, d, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Evidence for class 2 strong enough to overrule any image, on
+	// examples 0 and 1; a mild nudge elsewhere.
+	evidence := make([]float64, d.Len()*3)
+	for i := range d.Len() {
+		evidence[i*3+i%3] = 0.3
+	}
+	evidence[0*3+2], evidence[1*3+2] = 40, 40
+	// want is the softmax of log p + evidence, by hand.
+	want := func(i int) []float64 {
+		row := make([]float64, 3)
+		var total float64
+		for j := range row {
+			row[j] = float64(plain.Probs[i*3+j]) * math.Exp(evidence[i*3+j])
+			total += row[j]
+		}
+		for j := range row {
+			row[j] /= total
+		}
+		return row
+	}
+	ev, err := Score(net, d, Scoring{Evidence: evidence})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range d.Len() {
+		checkProbs(t, ev, i, want(i))
+	}
+	if ev.Predicted[0] != 2 || ev.Predicted[1] != 2 {
+		t.Errorf("evidence of e^40 for class 2 did not decide examples 0 and 1: %v", ev.Predicted[:2])
+	}
+
+	// With groups, the group averages image and evidence together.
+	ev, err = Score(net, d, Scoring{Evidence: evidence, Groups: [][]int{{0, 4}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := make([]float64, 3)
+	var total float64
+	for j := range mean {
+		for _, i := range []int{0, 4} {
+			mean[j] += (math.Log(float64(plain.Probs[i*3+j])) + evidence[i*3+j]) / 2
+		}
+		total += math.Exp(mean[j])
+	}
+	for j := range mean {
+		mean[j] = math.Exp(mean[j]) / total
+	}
+	checkProbs(t, ev, 0, mean)
+	checkProbs(t, ev, 4, mean)
+
+	if _, err := Score(net, d, Scoring{Evidence: evidence[:5]}); err == nil || !strings.Contains(err.Error(), "5 evidence values for 8 examples") {
+		t.Errorf("5 evidence values for 8 examples: error %v", err)
+	}
+}

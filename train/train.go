@@ -40,10 +40,11 @@ type Config struct {
 	// epoch (balanced sampling, for instance). See data.Batches.
 	Sampler func(r *rng.RNG) (Sampler, error)
 
-	// Validation and Test are scored after every epoch, with the averaged
-	// weights when Optimizer is an optim.Averaged. The validation scores
-	// drive early stopping and pick the best epoch; the test scores are
-	// for the record only.
+	// Validation is scored after every epoch, with the averaged weights
+	// when Optimizer is an optim.Averaged; its scores drive early stopping
+	// and pick the best epoch. Test is scored after every epoch, for the
+	// record, only when there is no validation set: with one, the test set
+	// is left alone until the caller scores the epoch it keeps, once.
 	Validation *data.Dataset
 	Test       *data.Dataset
 	EvalBatch  int // batch size for scoring; 0 means 256
@@ -70,8 +71,12 @@ type Sampler interface {
 // EarlyStop says when to give up on a run that has stopped improving, and
 // which validation metric picks the best epoch.
 type EarlyStop struct {
-	Metric   string // "val_loss" (lower is better, the default), "val_accuracy" or "val_balanced_accuracy"
-	Patience int    // epochs without improvement; 0 never stops
+	// Metric is "val_loss" (lower is better, the default), "val_accuracy"
+	// or "val_balanced_accuracy"; or "last", which counts every epoch as
+	// the best so far, so that the run keeps its final epoch and the
+	// validation scores only watch it.
+	Metric   string
+	Patience int // epochs without improvement; 0 never stops
 }
 
 // Progress is a report after one training batch.
@@ -238,16 +243,20 @@ func (cfg *Config) check(net *nn.Sequential, d *data.Dataset) error {
 	if cfg.EarlyStop.Patience > 0 && cfg.Validation == nil {
 		return fmt.Errorf("train: early stopping needs a validation set")
 	}
+	if cfg.EarlyStop.Patience > 0 && cfg.EarlyStop.Metric == "last" {
+		return fmt.Errorf("train: early stopping needs a validation metric, not \"last\"")
+	}
 	switch cfg.EarlyStop.Metric {
-	case "", "val_loss", "val_accuracy", "val_balanced_accuracy":
+	case "", "val_loss", "val_accuracy", "val_balanced_accuracy", "last":
 	default:
-		return fmt.Errorf("train: unknown validation metric %q; want val_loss, val_accuracy or val_balanced_accuracy", cfg.EarlyStop.Metric)
+		return fmt.Errorf("train: unknown validation metric %q; want val_loss, val_accuracy, val_balanced_accuracy or last", cfg.EarlyStop.Metric)
 	}
 	return nil
 }
 
-// score fills in the validation and test figures of e, with the averaged
-// weights when the optimiser keeps an average (optim.Averaged).
+// score fills in the validation figures of e, or the test figures when
+// there is no validation set, with the averaged weights when the
+// optimiser keeps an average (optim.Averaged).
 func (cfg *Config) score(net *nn.Sequential, e *Epoch) error {
 	if avg, ok := cfg.Optimizer.(*optim.Averaged); ok {
 		return avg.Use(func() error { return cfg.scoreWeights(net, e) })
@@ -268,7 +277,7 @@ func (cfg *Config) scoreWeights(net *nn.Sequential, e *Epoch) error {
 		}
 		e.ValLoss, e.ValAccuracy, e.ValBalanced = ev.Loss, ev.Accuracy, ev.Balanced
 	}
-	if cfg.Test != nil {
+	if cfg.Test != nil && cfg.Validation == nil {
 		ev, err := Evaluate(net, cfg.Test, batch)
 		if err != nil {
 			return err
@@ -300,7 +309,8 @@ func (s *State) track(e *Epoch, cfg Config) (stop bool) {
 	case "val_balanced_accuracy":
 		metric, higherIsBetter = e.ValBalanced, true
 	}
-	better := s.BestEpoch == 0 || (higherIsBetter && metric > s.BestValue) || (!higherIsBetter && metric < s.BestValue)
+	last := cfg.EarlyStop.Metric == "last"
+	better := s.BestEpoch == 0 || last || (higherIsBetter && metric > s.BestValue) || (!higherIsBetter && metric < s.BestValue)
 	if better {
 		s.BestEpoch, s.BestValue, s.Stale = e.Epoch, metric, 0
 		e.Best = true

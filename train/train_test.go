@@ -224,6 +224,32 @@ func TestEarlyStopping(t *testing.T) {
 	}
 }
 
+// TestKeepLast checks -best last: every epoch counts as the best, so the
+// last one is kept; and that with a validation set the test set is not
+// scored during training.
+func TestKeepLast(t *testing.T) {
+	m, env := newStripesModel(t, 1)
+	defer env.Close()
+	cfg := stripesConfig(m, 4)
+	cfg.Schedule = nil
+	cfg.Optimizer.SetLR(0) // the validation loss never improves on epoch 1's
+	cfg.Validation, cfg.Test = stripes(60, 5), stripes(60, 6)
+	cfg.EarlyStop = EarlyStop{Metric: "last"}
+	res, err := Fit(context.Background(), m.Net, stripes(90, 1), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.State.BestEpoch != 4 {
+		t.Errorf("kept epoch %d, want the last, 4", res.State.BestEpoch)
+	}
+	for _, e := range res.State.History {
+		if !e.Best || e.ValLoss == 0 || e.TestLoss != 0 || e.TestAccuracy != 0 {
+			t.Errorf("epoch %d: best %v, validation loss %v, test loss %v accuracy %v; want best, scored on validation only",
+				e.Epoch, e.Best, e.ValLoss, e.TestLoss, e.TestAccuracy)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	m, env := newStripesModel(t, 1)
 	defer env.Close()
@@ -236,6 +262,8 @@ func TestConfigErrors(t *testing.T) {
 		{func(c *Config) { c.BatchSize = 0 }, "batch size 0"},
 		{func(c *Config) { c.Optimizer = nil }, "no optimiser"},
 		{func(c *Config) { c.EarlyStop = EarlyStop{Metric: "val_loss", Patience: 2} }, "needs a validation set"},
+		{func(c *Config) { c.Validation = d; c.EarlyStop = EarlyStop{Metric: "last", Patience: 2} }, `not "last"`},
+		{func(c *Config) { c.EarlyStop = EarlyStop{Metric: "val_f1"} }, `unknown validation metric "val_f1"`},
 	} {
 		cfg := stripesConfig(m, 1)
 		c.change(&cfg)

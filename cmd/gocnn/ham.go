@@ -41,11 +41,12 @@ func (h *hamFlags) size() (height, width int, err error) {
 
 // hamTestSet loads the test part of the split a HAM10000 model was trained
 // with, at the model's input size, from the folders named in its info
-// (dataDir, when given, replaces the data folder), with their records.
-func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set, error) {
+// (dataDir, when given, replaces the data folder), with their records,
+// and the records of the split's training part.
+func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set, []ham10000.Record, error) {
 	splitFile := m.Info["split_file"]
 	if splitFile == "" {
-		return nil, fmt.Errorf("the model does not name the split file it was trained with")
+		return nil, nil, fmt.Errorf("the model does not name the split file it was trained with")
 	}
 	if dataDir == "" {
 		dataDir = m.Info["data_dir"]
@@ -57,15 +58,19 @@ func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set
 	}
 	set, err := ham10000.Load(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	split, err := ham10000.ReadSplitCSV(splitFile, set.Records)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	test := set.Subset(split.Test)
 	test.Dataset.Name = "ham10000/test"
-	return test, nil
+	trainRecords := make([]ham10000.Record, len(split.Train))
+	for j, i := range split.Train {
+		trainRecords[j] = set.Records[i]
+	}
+	return test, trainRecords, nil
 }
 
 // hamInfo is what a HAM10000 model remembers of its data, so that eval

@@ -16,7 +16,8 @@ import (
 )
 
 // tinyHAM lays out a HAM10000 of 84 small JPEGs in a new folder: 12 per
-// class, two per lesion, each class its own colour with noise on top.
+// class, two per lesion, each class its own colour with noise on top, and
+// its own age and body site in the metadata.
 func tinyHAM(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -27,7 +28,7 @@ func tinyHAM(t *testing.T) string {
 		base := color.RGBA{uint8(30 * k), uint8(200 - 25*k), uint8(60 + 20*k), 255}
 		for j := range 12 {
 			id := fmt.Sprintf("ISIC_%07d", 100*k+j)
-			fmt.Fprintf(&meta, "HAM_%07d,%s,%s,histo,50.0,male,back\n", 100*k+j/2, id, dx)
+			fmt.Fprintf(&meta, "HAM_%07d,%s,%s,histo,%d.0,male,site%d\n", 100*k+j/2, id, dx, 20+5*k, k)
 			img := image.NewRGBA(image.Rect(0, 0, 20, 15))
 			for i := 0; i < len(img.Pix); i += 4 {
 				noise := func(v uint8) uint8 { return uint8(min(255, max(0, int(v)+r.IntN(41)-20))) }
@@ -83,6 +84,15 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	if lossLine(t, plain) == lossLine(t, both) {
 		t.Errorf("-tta 8 -by-lesion changed nothing: %q", lossLine(t, plain))
 	}
+	// Each class has its own age and site here, so the metadata alone
+	// names every test image's class (evidence of (9/16)² against (1/16)²
+	// for the others): -metadata must get every image right, and lower
+	// the loss.
+	code, clinical, stderr := runCLI("eval", "-model", out, "-metadata")
+	if code != 0 || !strings.Contains(clinical, "\npredicted with the age, sex and body site of the metadata") ||
+		!strings.Contains(lossLine(t, clinical), "accuracy 100.00%") || lossOf(t, clinical) >= lossOf(t, plain) {
+		t.Errorf("eval -metadata: status %d, %q against %q without it\n%s", code, lossLine(t, clinical), lossLine(t, plain), stderr)
+	}
 
 	for _, c := range []struct {
 		args []string
@@ -99,12 +109,16 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	// A model of two of the classes scores the test images of those two,
 	// with the lesions of those images.
 	two := filepath.Join(t.TempDir(), "two.safetensors")
-	if code, stdout, stderr := runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12", "-classes", "nv,mel",
-		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(2)", "-epochs", "1", "-out", two, "-quiet"); code != 0 {
+	code, stdout, stderr = runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12", "-classes", "nv,mel",
+		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(2)", "-epochs", "2", "-best", "last", "-out", two, "-quiet")
+	if code != 0 {
 		t.Fatalf("train -classes nv,mel: status %d\n%s\n%s", code, stdout, stderr)
 	}
-	if code, out, errOut := runCLI("eval", "-model", two, "-by-lesion"); code != 0 || !strings.Contains(out, "test set (4 images)") {
-		t.Errorf("eval -by-lesion of a two-class model: status %d\n%s\n%s", code, out, errOut)
+	if !strings.Contains(stdout, "keeps the last epoch") || !strings.Contains(stdout, "kept   epoch 2, the last") {
+		t.Errorf("train -best last does not say it keeps the last epoch:\n%s", stdout)
+	}
+	if code, out, errOut := runCLI("eval", "-model", two, "-by-lesion", "-metadata"); code != 0 || !strings.Contains(out, "test set (4 images)") {
+		t.Errorf("eval -by-lesion -metadata of a two-class model: status %d\n%s\n%s", code, out, errOut)
 	}
 
 	img := filepath.Join(data, "ISIC_0000100.jpg") // a bcc
@@ -136,4 +150,11 @@ func lossLine(t *testing.T, out string) string {
 	}
 	t.Fatalf("no loss line in\n%s", out)
 	return ""
+}
+
+// lossOf returns the loss on eval's loss line.
+func lossOf(t *testing.T, out string) float64 {
+	t.Helper()
+	f := strings.Fields(lossLine(t, out))
+	return parseFloat(t, f[1])
 }

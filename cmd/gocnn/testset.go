@@ -20,6 +20,7 @@ type scoreFlags struct {
 	limit, threads      int
 	views               int  // -tta
 	byLesion            bool // -by-lesion
+	clinical            bool // -metadata
 }
 
 func (s *scoreFlags) register(fs *flagSet) {
@@ -30,6 +31,7 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.IntVar(&s.threads, "threads", 0, "worker threads (0: one per core)")
 	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
 	fs.BoolVar(&s.byLesion, "by-lesion", false, "HAM10000: predict each lesion from all its test images together, and score every image with its lesion's answer")
+	fs.BoolVar(&s.clinical, "metadata", false, "HAM10000: weigh each image's prediction with the patient's age, sex and body site from the metadata (a naive-Bayes model of them, counted on the training part of the model's split)")
 }
 
 func (s *scoreFlags) check() error {
@@ -56,6 +58,9 @@ func (s *scoreFlags) predictedHow() string {
 	if s.byLesion {
 		how = append(how, "per lesion, from all its images")
 	}
+	if s.clinical {
+		how = append(how, "with the age, sex and body site of the metadata")
+	}
 	return strings.Join(how, ", ")
 }
 
@@ -76,7 +81,7 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		env.Close()
 		return nil, err
 	}
-	test, name, lesions, err := s.testSet(m, stdout, stderr)
+	test, name, records, err := s.testSet(m, stdout, stderr)
 	if err != nil {
 		env.Close()
 		return nil, err
@@ -87,7 +92,19 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 			env.Close()
 			return nil, usagef("-by-lesion: %s has no lesions; it is for ham10000", name)
 		}
-		scoring.Groups = ham10000.LesionGroups(lesions)
+		scoring.Groups = ham10000.LesionGroups(records.test)
+	}
+	if s.clinical {
+		if name != "ham10000" {
+			env.Close()
+			return nil, usagef("-metadata: %s has no patient metadata; it is for ham10000", name)
+		}
+		clinical, err := ham10000.FitClinical(records.train, m.Classes)
+		if err != nil {
+			env.Close()
+			return nil, fmt.Errorf("%s: %w", s.path, err)
+		}
+		scoring.Evidence = clinical.Evidence(records.test)
 	}
 	ev, err := train.Score(m.Net, test, scoring)
 	if err != nil {
@@ -97,64 +114,72 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 	return &scored{model: m, env: env, test: test, dataset: name, eval: ev}, nil
 }
 
+// hamRecords is the metadata of a HAM10000 model's test images, one
+// record per image, and of its training images.
+type hamRecords struct {
+	test, train []ham10000.Record
+}
+
 // testSet loads the test set that m is scored on: the named dataset, or
 // the one the model was trained on when no -data is given (for HAM10000,
 // the test part of the model's own split), restricted to and ordered by
 // the model's classes, cut to the first -limit images, and normalised as
 // the model's inputs were in training. It also returns the dataset's name
-// and, for HAM10000, the metadata of each test image.
-func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Dataset, string, []ham10000.Record, error) {
+// and, for HAM10000, the metadata of the test and training images.
+func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Dataset, string, hamRecords, error) {
+	var none hamRecords
 	name := s.name
 	if name == "" {
 		if name = m.Info["dataset"]; name == "" {
-			return nil, "", nil, usagef("the model does not say which dataset it was trained on: give -data")
+			return nil, "", none, usagef("the model does not say which dataset it was trained on: give -data")
 		}
 	}
 	var test *data.Dataset
 	var records []ham10000.Record
+	var trainRecords []ham10000.Record
 	var err error
 	if name == "ham10000" {
 		var set *ham10000.Set
-		if set, err = hamTestSet(m, s.dataDir, stdout); err == nil {
+		if set, trainRecords, err = hamTestSet(m, s.dataDir, stdout); err == nil {
 			test, records = set.Dataset, set.Records
 		}
 	} else {
 		if _, err := data.Lookup(name); err != nil {
-			return nil, "", nil, usagef("-data: %v (or ham10000)", err)
+			return nil, "", none, usagef("-data: %v (or ham10000)", err)
 		}
 		_, test, err = loadData(name, s.dataDir, stdout, stderr)
 	}
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", none, err
 	}
 	if records != nil && !slices.Equal(test.Classes, m.Classes) {
 		records = recordsOfClasses(records, m.Classes)
 	}
 	if test, err = matchClasses(test, m.Classes); err != nil {
-		return nil, "", nil, fmt.Errorf("%s on %s: %w", s.path, name, err)
+		return nil, "", none, fmt.Errorf("%s on %s: %w", s.path, name, err)
 	}
 	test = limit(test, s.limit)
 	if records != nil {
 		if len(records) < test.Len() {
-			return nil, "", nil, fmt.Errorf("%s: %d test images but %d records", s.path, test.Len(), len(records))
+			return nil, "", none, fmt.Errorf("%s: %d test images but %d records", s.path, test.Len(), len(records))
 		}
 		records = records[:test.Len()]
 		for i, rec := range records { // each record still describes its image
 			if rec.DX != test.Classes[test.Labels[i]] {
-				return nil, "", nil, fmt.Errorf("%s: test image %d is %s but its record (%s) says %s", s.path, i, test.Classes[test.Labels[i]], rec.ImageID, rec.DX)
+				return nil, "", none, fmt.Errorf("%s: test image %d is %s but its record (%s) says %s", s.path, i, test.Classes[test.Labels[i]], rec.ImageID, rec.DX)
 			}
 		}
 	}
 	if len(m.Input.Mean) > 0 {
 		norm := data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
 		if err := norm.Apply(test); err != nil {
-			return nil, "", nil, err
+			return nil, "", none, err
 		}
 	}
 	if !slices.Equal(test.Shape(), m.Input.Shape) {
-		return nil, "", nil, fmt.Errorf("%s expects inputs of shape %v, %s has %v", s.path, m.Input.Shape, name, test.Shape())
+		return nil, "", none, fmt.Errorf("%s expects inputs of shape %v, %s has %v", s.path, m.Input.Shape, name, test.Shape())
 	}
-	return test, name, records, nil
+	return test, name, hamRecords{test: records, train: trainRecords}, nil
 }
 
 // recordsOfClasses keeps the records whose diagnosis is one of classes,

@@ -87,7 +87,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.IntVar(&f.Threads, "threads", 0, "worker threads (0: one per core)")
 	fs.Float64Var(&f.Val, "val", 0, "hold out this fraction of the training set for validation; the model file then keeps the best epoch")
 	fs.StringVar(&f.EarlyStop, "early-stop", "", "stop when a validation metric stalls for N epochs: val_loss:N, val_accuracy:N or val_balanced_accuracy:N")
-	fs.StringVar(&f.Best, "best", "", "validation metric that picks the epoch the model file keeps: val_loss, val_accuracy or val_balanced_accuracy (default val_loss; val_balanced_accuracy for ham10000)")
+	fs.StringVar(&f.Best, "best", "", "validation metric that picks the epoch the model file keeps: val_loss, val_accuracy or val_balanced_accuracy (default val_loss; val_balanced_accuracy for ham10000); last keeps the final epoch")
 	fs.StringVar(&f.ClassWeights, "class-weights", "none", "weight each class's loss: none, balanced (N/(K·count)), sqrt (the square root of balanced) or inverse (1/count, mean 1)")
 	fs.StringVar(&f.Sampler, "sampler", "shuffle", "how training batches are drawn: shuffle (each image once per epoch) or balanced (classes equally often)")
 	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors)")
@@ -179,7 +179,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "data   %s: %d training, %d test images of %s, %d classes %v\n", f.Data, trainSet.Len(), testSet.Len(),
 		shapeText(trainSet.Shape()), len(trainSet.Classes), trainSet.Classes)
 	if valSet != nil {
-		fmt.Fprintf(stdout, "       %d validation images held out; %s keeps the best epoch\n", valSet.Len(), f.Out)
+		kept := "the best epoch"
+		if cfg.EarlyStop.Metric == "last" {
+			kept = "the last epoch"
+		}
+		fmt.Fprintf(stdout, "       %d validation images held out; %s keeps %s\n", valSet.Len(), f.Out, kept)
 	}
 	fmt.Fprintf(stdout, "model  %s\n", m.Spec)
 	fmt.Fprintf(stdout, "       %d parameters; %d threads; seed %d\n", countParams(m.Net), env.Workers(), f.Seed)
@@ -239,7 +243,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "best   epoch %d (%s %.4f), kept in %s\n", res.State.BestEpoch, bestMetric(cfg), res.State.BestValue, f.Out)
+		if cfg.EarlyStop.Metric == "last" {
+			fmt.Fprintf(stdout, "kept   epoch %d, the last, in %s\n", res.State.BestEpoch, f.Out)
+		} else {
+			fmt.Fprintf(stdout, "best   epoch %d (%s %.4f), kept in %s\n", res.State.BestEpoch, bestMetric(cfg), res.State.BestValue, f.Out)
+		}
 		m = best
 	}
 	var final *train.Evaluation
@@ -375,8 +383,8 @@ func (f *trainSettings) check() error {
 		return usagef("-class-weights %q: want none, balanced, sqrt or inverse", f.ClassWeights)
 	case f.Sampler != "shuffle" && f.Sampler != "balanced":
 		return usagef("-sampler %q: want shuffle or balanced", f.Sampler)
-	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy":
-		return usagef("-best %q: want val_loss, val_accuracy or val_balanced_accuracy", f.Best)
+	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy" && f.Best != "last":
+		return usagef("-best %q: want val_loss, val_accuracy, val_balanced_accuracy or last", f.Best)
 	case f.Data == "ham10000" && f.Val != 0:
 		return usagef("-val does not apply to ham10000, which is split by lesion into train, validation and test parts")
 	}

@@ -59,6 +59,11 @@ func TestTrainEndToEnd(t *testing.T) {
 	if acc < 0.90 {
 		t.Errorf("accuracy on 1,000 test images %.4f, want at least 0.90\n%s", acc, evalOut)
 	}
+	for _, flag := range []string{"-by-lesion", "-metadata"} {
+		if code, _, errOut := runCLI("eval", "-model", out, "-limit", "10", flag); code != 2 || !strings.Contains(errOut, "it is for ham10000") {
+			t.Errorf("eval %s of an MNIST model: status %d, stderr %q", flag, code, errOut)
+		}
+	}
 	if m.Info["test_accuracy"] == "" || m.Info["dataset"] != "mnist" {
 		t.Errorf("model info %v", m.Info)
 	}
