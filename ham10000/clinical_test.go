@@ -64,3 +64,53 @@ func TestClinicalNeedsEveryClass(t *testing.T) {
 		t.Errorf("no df in training: error %v", err)
 	}
 }
+
+func TestAgeStep(t *testing.T) {
+	for in, want := range map[string]string{"80.0": "80.0", "47": "45.0", "48": "50.0", "2.4": "0.0", "": "", "unknown": "unknown", "-3": "-3"} {
+		if got := ageStep(in); got != want {
+			t.Errorf("ageStep(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestClinicalText(t *testing.T) {
+	train := []Record{
+		{DX: "nv", Age: "30.0", Sex: "male", Localization: "back"},
+		{DX: "nv", Age: "45.0", Sex: "female", Localization: "face"},
+		{DX: "mel", Age: "70.0", Sex: "male", Localization: "back"},
+	}
+	m, err := FitClinical(train, []string{"nv", "mel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := m.Text()
+	back, err := ParseClinical(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range append(train, Record{Age: "47", Sex: "unknown", Localization: "ear"}) {
+		a, b := make([]float64, 2), make([]float64, 2)
+		m.LogLikelihood(a, r)
+		back.LogLikelihood(b, r)
+		if a[0] != b[0] || a[1] != b[1] {
+			t.Errorf("%+v: %v before writing, %v after reading back", r, a, b)
+		}
+	}
+
+	good := text
+	for _, c := range []struct{ text, want string }{
+		{"{", "unexpected end"},
+		{`{"classes":["nv"],"total":[1,2]}`, "1 classes but 2 totals"},
+		{strings.Replace(good, `"total":[2,1]`, `"total":[2,0]`, 1), "no training record of class mel"},
+		{strings.Replace(good, `"back":[1,1]`, `"back":[1,2]`, 1), "add up to [2 2], not the class totals [2 1]"},
+		{strings.Replace(good, `"back":[1,1]`, `"back":[1]`, 1), "has 1 counts for 2 classes"},
+		{strings.Replace(good, `"face":[1,0]`, `"face":[-1,0]`, 1), "negative count"},
+	} {
+		if c.text == good {
+			t.Fatalf("the case for %q changed nothing in %s", c.want, good)
+		}
+		if _, err := ParseClinical(c.text); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseClinical(%s): error %v, want %q", c.text, err, c.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/imageprep"
@@ -105,6 +106,22 @@ func Views(m *model.Model, x *tensor.Tensor, n int) ([]float32, error) {
 	probs := make([]float32, k)
 	metrics.FromLogProbs(probs, mean)
 	return probs, nil
+}
+
+// WithEvidence returns the probabilities probs become when evidence is
+// also known: log-likelihoods of it under each class (the patient's age,
+// sex and body site: ham10000.Clinical), added to the log-probabilities,
+// which are then scaled back to sum to 1. This is Bayes' rule when the
+// evidence and the image are independent given the class.
+func WithEvidence(probs []float32, evidence []float64) ([]float32, error) {
+	if len(evidence) != len(probs) {
+		return nil, fmt.Errorf("predict: %d evidence values for %d classes", len(evidence), len(probs))
+	}
+	logs := slices.Clone(evidence)
+	metrics.AddLogProbs(logs, probs, 1)
+	out := make([]float32, len(probs))
+	metrics.FromLogProbs(out, logs)
+	return out, nil
 }
 
 // softmax turns scores into probabilities (see nn.Softmax).

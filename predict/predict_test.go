@@ -137,3 +137,21 @@ func TestViewsAverageTheViews(t *testing.T) {
 		t.Fatalf("8 views of a 6x8 input: error %v", err)
 	}
 }
+
+func TestWithEvidence(t *testing.T) {
+	probs := []float32{0.5, 0.3, 0.2}
+	evidence := []float64{math.Log(0.1), math.Log(0.3), math.Log(0.6)}
+	got, err := WithEvidence(probs, evidence)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// By hand: 0.5·0.1, 0.3·0.3, 0.2·0.6 = 0.05, 0.09, 0.12, over 0.26.
+	for j, want := range []float64{0.05 / 0.26, 0.09 / 0.26, 0.12 / 0.26} {
+		if math.Abs(float64(got[j])-want) > 1e-6 {
+			t.Fatalf("WithEvidence = %v, want %.4f for class %d", got, want, j)
+		}
+	}
+	if _, err := WithEvidence(probs, evidence[:2]); err == nil || !strings.Contains(err.Error(), "2 evidence values for 3 classes") {
+		t.Errorf("2 evidence values for 3 classes: error %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,8 @@ type hamFlags struct {
 	Size      string `json:"size,omitempty"`
 	Split     string `json:"split,omitempty"`
 	SplitFile string `json:"split_file,omitempty"`
+
+	trainRecords []ham10000.Record // the metadata of the training part, once loaded
 }
 
 func (h *hamFlags) register(fs *flagSet) {
@@ -73,9 +76,38 @@ func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set
 	return test, trainRecords, nil
 }
 
+// modelClinical returns the age, sex and body-site counts that the HAM10000
+// model m (read from path) keeps, for its classes; for a model saved
+// before models kept them, it counts them on trainRecords, its split's
+// training part, which gives the same counts. trainRecords may be nil
+// when the model keeps them.
+func modelClinical(m *model.Model, path string, trainRecords []ham10000.Record) (*ham10000.Clinical, error) {
+	text, ok := m.Info["clinical"]
+	if !ok {
+		if trainRecords == nil {
+			return nil, fmt.Errorf("%s keeps no age, sex and body-site counts (it was trained before gocnn kept them); eval -metadata counts them on its split", path)
+		}
+		c, err := ham10000.FitClinical(trainRecords, m.Classes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return c, nil
+	}
+	c, err := ham10000.ParseClinical(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !slices.Equal(c.Classes, m.Classes) {
+		return nil, fmt.Errorf("%s: its clinical counts are for the classes %v, the model's are %v", path, c.Classes, m.Classes)
+	}
+	return c, nil
+}
+
 // hamInfo is what a HAM10000 model remembers of its data, so that eval
-// and report can find its test images again.
-func (f *trainSettings) hamInfo(info map[string]string) {
+// and report can find its test images again, and the age, sex and body
+// site of each of its classes in training (ham10000.Clinical), so that
+// predict -metadata and eval -metadata can weigh them.
+func (f *trainSettings) hamInfo(info map[string]string, classes []string) error {
 	abs := func(p string) string {
 		if a, err := filepath.Abs(p); err == nil {
 			return a
@@ -87,6 +119,12 @@ func (f *trainSettings) hamInfo(info map[string]string) {
 	if f.Ham.Images != "" {
 		info["images"] = abs(f.Ham.Images)
 	}
+	clinical, err := ham10000.FitClinical(f.Ham.trainRecords, classes)
+	if err != nil {
+		return err
+	}
+	info["clinical"] = clinical.Text()
+	return nil
 }
 
 // hamDir is the folder holding HAM10000's metadata.
@@ -145,6 +183,9 @@ func (f *trainSettings) loadHAM(stdout io.Writer) (trainSet, valSet, testSet *da
 			len(split.SharedLesions(set.Records)))
 	}
 	fmt.Fprintf(stdout, "split  %s (%s): %d train, %d validation, %d test images\n", h.SplitFile, h.Split, len(split.Train), len(split.Val), len(split.Test))
+	for _, i := range split.Train {
+		h.trainRecords = append(h.trainRecords, set.Records[i])
+	}
 	d := set.Dataset
 	trainSet, valSet, testSet = d.Subset(split.Train), d.Subset(split.Val), d.Subset(split.Test)
 	trainSet.Name, valSet.Name, testSet.Name = "ham10000/train", "ham10000/val", "ham10000/test"

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/gocnn/gocnn/ham10000"
+	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/rng"
 )
 
@@ -93,6 +95,31 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 		!strings.Contains(lossLine(t, clinical), "accuracy 100.00%") || lossOf(t, clinical) >= lossOf(t, plain) {
 		t.Errorf("eval -metadata: status %d, %q against %q without it\n%s", code, lossLine(t, clinical), lossLine(t, plain), stderr)
 	}
+	// The model keeps the counts; one saved without them counts them on
+	// its split instead, and gets the same answer. Broken counts are an
+	// error naming the model file.
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	m, err := model.Load(out, env)
+	if err != nil || m.Info["clinical"] == "" {
+		t.Fatalf("loading %s: %v; its info: %v", out, err, m.Info)
+	}
+	delete(m.Info, "clinical")
+	old := filepath.Join(t.TempDir(), "old.safetensors")
+	if err := model.Save(old, m); err != nil {
+		t.Fatal(err)
+	}
+	if code, again, stderr := runCLI("eval", "-model", old, "-metadata"); code != 0 || lossLine(t, again) != lossLine(t, clinical) {
+		t.Errorf("eval -metadata of a model without its counts: status %d, %q, want %q\n%s", code, lossLine(t, again), lossLine(t, clinical), stderr)
+	}
+	m.Info["clinical"] = `{"classes":["nv"],"total":[1,2]}`
+	broken := filepath.Join(t.TempDir(), "broken.safetensors")
+	if err := model.Save(broken, m); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI("eval", "-model", broken, "-metadata"); code != 1 || !strings.Contains(stderr, broken+": clinical model: 1 classes but 2 totals") {
+		t.Errorf("eval -metadata of a model with broken counts: status %d, stderr %q", code, stderr)
+	}
 
 	for _, c := range []struct {
 		args []string
@@ -125,6 +152,24 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	code, pred, stderr := runCLI("predict", "-model", out, "-tta", "8", img)
 	if code != 0 || !strings.HasPrefix(pred, img+":  ") || strings.Count(pred, "%") != 3 {
 		t.Errorf("predict -tta 8: status %d, %q %q", code, pred, stderr)
+	}
+	// With the metadata, which names the class here, bcc comes first.
+	meta := filepath.Join(data, "HAM10000_metadata.csv")
+	code, pred, stderr = runCLI("predict", "-model", out, "-metadata", meta, img)
+	if code != 0 || !strings.HasPrefix(pred, img+":  bcc ") {
+		t.Errorf("predict -metadata: status %d, %q %q", code, pred, stderr)
+	}
+	// An image with no row is an error naming it; the others are still predicted.
+	stranger := filepath.Join(t.TempDir(), "ISIC_9999999.jpg")
+	if b, err := os.ReadFile(img); err != nil || os.WriteFile(stranger, b, 0o644) != nil {
+		t.Fatal("copying an image", err)
+	}
+	code, pred, stderr = runCLI("predict", "-model", out, "-metadata", meta, stranger, img)
+	if code != 1 || !strings.Contains(stderr, stranger+": "+meta+" has no row for image ISIC_9999999") || !strings.HasPrefix(pred, img+":  bcc ") {
+		t.Errorf("predict -metadata of an image with no row: status %d, %q %q", code, pred, stderr)
+	}
+	if code, _, stderr := runCLI("predict", "-model", old, "-metadata", meta, img); code != 1 || !strings.Contains(stderr, "keeps no age, sex and body-site counts") {
+		t.Errorf("predict -metadata with a model without counts: status %d, %q", code, stderr)
 	}
 	// Non-square images have four views, not eight.
 	wide := filepath.Join(t.TempDir(), "wide.safetensors")

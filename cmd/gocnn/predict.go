@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
+	"github.com/gocnn/gocnn/ham10000"
 	"github.com/gocnn/gocnn/imageprep"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
@@ -15,6 +18,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "predict -model m.safetensors [flags] image... (- reads standard input)", stderr)
 	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
 	top := fs.Int("top", 3, "how many classes to show per image")
+	metadata := fs.String("metadata", "", "HAM10000 model: a metadata file in HAM10000's layout (such as HAM10000_metadata.csv) with a row for each image, found by its file name (ISIC_0024306.jpg); each prediction then weighs the patient's age, sex and body site, as eval -metadata does")
 	views := fs.Int("tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square inputs, 4 otherwise)")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -36,9 +40,18 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var clinical *clinicalLookup
+	if *metadata != "" {
+		if clinical, err = newClinicalLookup(m, *path, *metadata); err != nil {
+			return err
+		}
+	}
 	failed := 0
 	for _, file := range files {
 		res, err := predictFile(m, file, os.Stdin, *views)
+		if err == nil && clinical != nil {
+			res.Probs, err = clinical.weigh(res.Probs, file)
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "%v\n", err)
 			failed++
@@ -81,4 +94,41 @@ func predictFile(m *model.Model, file string, stdin io.Reader, views int) (*pred
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	return &predict.Result{Input: x, Probs: probs}, nil
+}
+
+// clinicalLookup is what predict -metadata needs: the model's age, sex
+// and body-site counts, and the metadata rows of the images, by image id.
+type clinicalLookup struct {
+	clinical *ham10000.Clinical
+	path     string // the metadata file
+	rows     map[string]ham10000.Record
+}
+
+func newClinicalLookup(m *model.Model, modelPath, metadataPath string) (*clinicalLookup, error) {
+	c, err := modelClinical(m, modelPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	records, err := ham10000.ReadMetadata(metadataPath)
+	if err != nil {
+		return nil, err
+	}
+	l := &clinicalLookup{clinical: c, path: metadataPath, rows: make(map[string]ham10000.Record, len(records))}
+	for _, r := range records {
+		l.rows[r.ImageID] = r
+	}
+	return l, nil
+}
+
+// weigh returns probs weighed with the age, sex and body site of the
+// metadata row of file (its name without the extension is the image id).
+func (l *clinicalLookup) weigh(probs []float32, file string) ([]float32, error) {
+	id := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	row, ok := l.rows[id]
+	if !ok {
+		return nil, fmt.Errorf("%s: %s has no row for image %s", file, l.path, id)
+	}
+	evidence := make([]float64, len(probs))
+	l.clinical.LogLikelihood(evidence, row)
+	return predict.WithEvidence(probs, evidence)
 }

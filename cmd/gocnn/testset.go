@@ -99,10 +99,10 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 			env.Close()
 			return nil, usagef("-metadata: %s has no patient metadata; it is for ham10000", name)
 		}
-		clinical, err := ham10000.FitClinical(records.train, m.Classes)
+		clinical, err := modelClinical(m, s.path, records.train)
 		if err != nil {
 			env.Close()
-			return nil, fmt.Errorf("%s: %w", s.path, err)
+			return nil, err
 		}
 		scoring.Evidence = clinical.Evidence(records.test)
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
@@ -199,11 +200,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	info := func(s *train.State) map[string]string {
-		i := map[string]string{"dataset": f.Data, "epochs": strconv.Itoa(s.Epoch), "seed": strconv.FormatUint(f.Seed, 10)}
-		if f.Data == "ham10000" {
-			f.hamInfo(i)
+	dataInfo := map[string]string{"dataset": f.Data, "seed": strconv.FormatUint(f.Seed, 10)}
+	if f.Data == "ham10000" {
+		if err := f.hamInfo(dataInfo, m.Classes); err != nil {
+			return err
 		}
+	}
+	info := func(s *train.State) map[string]string {
+		i := maps.Clone(dataInfo)
+		i["epochs"] = strconv.Itoa(s.Epoch)
 		return i
 	}
 	bar := newTrainBar(stderr, *quiet)
