@@ -37,6 +37,13 @@
 // repeated on the same split. LeakyImageSplit splits image by image, as
 // some published results do, and is flagged as leaky.
 //
+// # Beyond the image
+//
+// The metadata also gives the patient's age and sex and the body site of
+// each lesion. Clinical counts them per class on the training images and
+// turns a lesion's into log-likelihoods that can be added to a network's
+// log-probabilities (train.Scoring.Evidence, predict.WithEvidence).
+//
 //	set, err := ham10000.Load(ham10000.Options{Dir: dir, Height: 75, Width: 100})
 //	...
 //	split, err := ham10000.GroupedSplit(set.Records, ham10000.Fractions{Train: 0.7, Val: 0.15, Test: 0.15}, rng.New(1))
