@@ -85,6 +85,9 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"f4":  func(v float64) string { return fmt.Sprintf("%.4f", v) },
 }).Parse(pageTemplate))
 
+// maxInfoText is the longest model info value the page shows in full.
+const maxInfoText = 200
+
 // Write writes r as an HTML page to w.
 func Write(w io.Writer, r Report) error {
 	v, err := build(r)
@@ -170,7 +173,11 @@ func build(r Report) (*view, error) {
 		Wrong: conf.Total() - conf.Correct(),
 	}
 	for _, k := range slices.Sorted(maps.Keys(m.Info)) {
-		v.Info = append(v.Info, [2]string{k, m.Info[k]})
+		text := m.Info[k]
+		if len(text) > maxInfoText { // such as a HAM10000 model's clinical counts
+			text = fmt.Sprintf("(%d characters, not shown)", len(text))
+		}
+		v.Info = append(v.Info, [2]string{k, text})
 	}
 	shapes := m.Net.Shapes()
 	for i, l := range m.Net.Layers {

@@ -89,6 +89,7 @@ var imgSrc = regexp.MustCompile(`<img[^>]*\ssrc="([^"]*)"`)
 
 func TestWrite(t *testing.T) {
 	m, test, ev, history := trained(t, []string{"horizontal", "vertical", "diagonal"})
+	m.Info = map[string]string{"seed": "4", "counts": strings.Repeat("7,", 150)}
 	var buf bytes.Buffer
 	err := Write(&buf, Report{Name: "bars.safetensors", Model: m, Dataset: "bars", Test: test, Eval: ev, History: history, Mistakes: 5})
 	if err != nil {
@@ -100,6 +101,7 @@ func TestWrite(t *testing.T) {
 		`<section id="mistakes">`, `<section id="filters">`,
 		"bars.safetensors", "conv(4,3) relu maxpool(2) flatten dense(3)", "horizontal", "diagonal",
 		"<td>conv2d</td><td>[4 6 6]</td><td class=\"num\">40</td>", // 4·3·3 weights + 4 biases
+		"<th>seed</th><td>4</td>", "<th>counts</th><td>(300 characters, not shown)</td>",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
