@@ -20,6 +20,7 @@ type hamFlags struct {
 	Size      string `json:"size,omitempty"`
 	Split     string `json:"split,omitempty"`
 	SplitFile string `json:"split_file,omitempty"`
+	TrainVal  bool   `json:"train_val,omitempty"`
 
 	trainRecords []ham10000.Record // the metadata of the training part, once loaded
 }
@@ -28,6 +29,7 @@ func (h *hamFlags) register(fs *flagSet) {
 	fs.StringVar(&h.Images, "images", "", "HAM10000: folder holding the ISIC_*.jpg images (default: searched under -data-dir)")
 	fs.StringVar(&h.Size, "size", "64x64", "HAM10000: image size, HEIGHTxWIDTH (the images are 4:3; 75x100 keeps the shape)")
 	fs.StringVar(&h.Split, "split", "grouped", "HAM10000: grouped (by lesion, 70/15/15) or image (leaky: a lesion's images may land in two parts)")
+	fs.BoolVar(&h.TrainVal, "train-val", false, "HAM10000: train on the training and validation parts together, for a final run of a recipe already fixed (nothing is left to pick an epoch with: the model file keeps the last; the test part is untouched)")
 	fs.StringVar(&h.SplitFile, "split-file", "", "HAM10000: read the split from this CSV instead of drawing one (default: write it beside the model)")
 }
 
@@ -183,11 +185,20 @@ func (f *trainSettings) loadHAM(stdout io.Writer) (trainSet, valSet, testSet *da
 			len(split.SharedLesions(set.Records)))
 	}
 	fmt.Fprintf(stdout, "split  %s (%s): %d train, %d validation, %d test images\n", h.SplitFile, h.Split, len(split.Train), len(split.Val), len(split.Test))
-	for _, i := range split.Train {
+	train := split.Train
+	if h.TrainVal {
+		train = append(slices.Clone(split.Train), split.Val...)
+		fmt.Fprintf(stdout, "       training on the train and validation parts together (-train-val): %d images\n", len(train))
+	}
+	for _, i := range train {
 		h.trainRecords = append(h.trainRecords, set.Records[i])
 	}
 	d := set.Dataset
-	trainSet, valSet, testSet = d.Subset(split.Train), d.Subset(split.Val), d.Subset(split.Test)
-	trainSet.Name, valSet.Name, testSet.Name = "ham10000/train", "ham10000/val", "ham10000/test"
+	trainSet, testSet = d.Subset(train), d.Subset(split.Test)
+	trainSet.Name, testSet.Name = "ham10000/train", "ham10000/test"
+	if !h.TrainVal {
+		valSet = d.Subset(split.Val)
+		valSet.Name = "ham10000/val"
+	}
 	return trainSet, valSet, testSet, nil
 }

@@ -144,6 +144,32 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	if !strings.Contains(stdout, "keeps the last epoch") || !strings.Contains(stdout, "kept   epoch 2, the last") {
 		t.Errorf("train -best last does not say it keeps the last epoch:\n%s", stdout)
 	}
+	// -train-val trains on the training and validation parts together,
+	// keeps the last epoch, and counts the metadata of both.
+	var trainN, valN, together, trainedTwo, trainedOn int
+	for _, line := range strings.Split(stdout, "\n") {
+		fmt.Sscanf(line, "split  "+filepath.Join(filepath.Dir(two), "two.split.csv")+" (grouped): %d train, %d validation", &trainN, &valN)
+		fmt.Sscanf(line, "data   ham10000: %d training", &trainedTwo)
+	}
+	tv := filepath.Join(t.TempDir(), "tv.safetensors")
+	code, stdout, stderr = runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12", "-classes", "nv,mel",
+		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(2)", "-epochs", "1", "-train-val", "-split-file", filepath.Join(filepath.Dir(two), "two.split.csv"), "-out", tv, "-quiet")
+	for _, line := range strings.Split(stdout, "\n") {
+		fmt.Sscanf(line, "data   ham10000: %d training", &trainedOn)
+		fmt.Sscanf(line, "       training on the train and validation parts together (-train-val): %d images", &together)
+	}
+	if code != 0 || trainN == 0 || valN == 0 || together != trainN+valN || trainedOn <= trainedTwo || strings.Contains(stdout, "validation images held out") {
+		t.Errorf("train -train-val: status %d, trained on %d of %d images, want %d + %d, and more than %d without it\n%s\n%s",
+			code, trainedOn, together, trainN, valN, trainedTwo, stdout, stderr)
+	}
+	if m, err := model.Load(tv, env); err != nil {
+		t.Error(err)
+	} else if c, err := ham10000.ParseClinical(m.Info["clinical"]); err != nil || c.Total[0]+c.Total[1] != trainedOn {
+		t.Errorf("the -train-val model's clinical counts: %v, %+v, want %d images", err, c, trainedOn)
+	}
+	if code, _, errOut := runCLI("train", "-data", "ham10000", "-data-dir", data, "-train-val", "-best", "val_loss", "-out", tv); code != 2 || !strings.Contains(errOut, "no validation set to pick an epoch with") {
+		t.Errorf("train -train-val -best val_loss: status %d, %q", code, errOut)
+	}
 	if code, out, errOut := runCLI("eval", "-model", two, "-by-lesion", "-metadata"); code != 0 || !strings.Contains(out, "test set (4 images)") {
 		t.Errorf("eval -by-lesion -metadata of a two-class model: status %d\n%s\n%s", code, out, errOut)
 	}

@@ -390,6 +390,10 @@ func (f *trainSettings) check() error {
 		return usagef("-sampler %q: want shuffle or balanced", f.Sampler)
 	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy" && f.Best != "last":
 		return usagef("-best %q: want val_loss, val_accuracy, val_balanced_accuracy or last", f.Best)
+	case f.Ham.TrainVal && f.Data != "ham10000":
+		return usagef("-train-val is for ham10000; elsewhere -val holds out a validation set")
+	case f.Ham.TrainVal && f.Best != "" && f.Best != "last":
+		return usagef("-best %s: with -train-val there is no validation set to pick an epoch with", f.Best)
 	case f.Data == "ham10000" && f.Val != 0:
 		return usagef("-val does not apply to ham10000, which is split by lesion into train, validation and test parts")
 	}
