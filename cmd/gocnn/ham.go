@@ -29,7 +29,7 @@ func (h *hamFlags) register(fs *flagSet) {
 	fs.StringVar(&h.Images, "images", "", "HAM10000: folder holding the ISIC_*.jpg images (default: searched under -data-dir)")
 	fs.StringVar(&h.Size, "size", "64x64", "HAM10000: image size, HEIGHTxWIDTH (the images are 4:3; 75x100 keeps the shape)")
 	fs.StringVar(&h.Split, "split", "grouped", "HAM10000: grouped (by lesion, 70/15/15) or image (leaky: a lesion's images may land in two parts)")
-	fs.BoolVar(&h.TrainVal, "train-val", false, "HAM10000: train on the training and validation parts together, for a final run of a recipe already fixed (nothing is left to pick an epoch with: the model file keeps the last; the test part is untouched)")
+	fs.BoolVar(&h.TrainVal, "train-val", false, "HAM10000: train on the training and validation parts together, for a final run of a recipe already fixed (nothing is left to pick an epoch with: the model file keeps the last; the test part is scored once, at the end)")
 	fs.StringVar(&h.SplitFile, "split-file", "", "HAM10000: read the split from this CSV instead of drawing one (default: write it beside the model)")
 }
 

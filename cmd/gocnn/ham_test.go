@@ -145,7 +145,8 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 		t.Errorf("train -best last does not say it keeps the last epoch:\n%s", stdout)
 	}
 	// -train-val trains on the training and validation parts together,
-	// keeps the last epoch, and counts the metadata of both.
+	// keeps the last epoch, counts the metadata of both, and scores the
+	// test part only once, at the end.
 	var trainN, valN, together, trainedTwo, trainedOn int
 	for _, line := range strings.Split(stdout, "\n") {
 		fmt.Sscanf(line, "split  "+filepath.Join(filepath.Dir(two), "two.split.csv")+" (grouped): %d train, %d validation", &trainN, &valN)
@@ -158,7 +159,8 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 		fmt.Sscanf(line, "data   ham10000: %d training", &trainedOn)
 		fmt.Sscanf(line, "       training on the train and validation parts together (-train-val): %d images", &together)
 	}
-	if code != 0 || trainN == 0 || valN == 0 || together != trainN+valN || trainedOn <= trainedTwo || strings.Contains(stdout, "validation images held out") {
+	if code != 0 || trainN == 0 || valN == 0 || together != trainN+valN || trainedOn <= trainedTwo || strings.Contains(stdout, "validation images held out") ||
+		strings.Contains(stdout, "test loss") || !strings.Contains(stdout, "done   test accuracy") {
 		t.Errorf("train -train-val: status %d, trained on %d of %d images, want %d + %d, and more than %d without it\n%s\n%s",
 			code, trainedOn, together, trainN, valN, trainedTwo, stdout, stderr)
 	}

@@ -166,6 +166,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Validation, cfg.Test = valSet, testSet
+	if f.Ham.TrainVal {
+		// A final run of a fixed recipe: nothing is picked by epoch, so the
+		// test set is scored once, at the end, not watched along the way.
+		cfg.Test = nil
+	}
 	if cfg.Augment, err = f.augmenter(trainSet, norm); err != nil {
 		return err
 	}
