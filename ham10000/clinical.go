@@ -72,7 +72,8 @@ func ageStep(age string) string {
 // has no record, since nothing could then be said of it.
 func FitClinical(records []Record, classes []string) (*Clinical, error) {
 	m := &Clinical{Classes: slices.Clone(classes), Total: make([]int, len(classes)), Counts: map[string]map[string][]int{}}
-	for _, col := range clinicalColumns() {
+	columns := clinicalColumns()
+	for _, col := range columns {
 		m.Counts[col.name] = map[string][]int{}
 	}
 	for _, r := range records {
@@ -81,7 +82,7 @@ func FitClinical(records []Record, classes []string) (*Clinical, error) {
 			continue
 		}
 		m.Total[c]++
-		for _, col := range clinicalColumns() {
+		for _, col := range columns {
 			counts := m.Counts[col.name]
 			v := col.get(r)
 			if counts[v] == nil {

@@ -44,9 +44,16 @@ func (s *Set) Len() int { return s.Dataset.Len() }
 // indices, in that order, with their records. It carries no Skipped,
 // Unlisted or cache information.
 func (s *Set) Subset(indices []int) *Set {
-	out := &Set{Dataset: s.Dataset.Subset(indices), Records: make([]Record, len(indices))}
+	return &Set{Dataset: s.Dataset.Subset(indices), Records: s.RecordsAt(indices)}
+}
+
+// RecordsAt returns the records of the examples at the given indices, in
+// that order, without copying their images: the metadata of a split's
+// part.
+func (s *Set) RecordsAt(indices []int) []Record {
+	out := make([]Record, len(indices))
 	for j, i := range indices {
-		out.Records[j] = s.Records[i]
+		out[j] = s.Records[i]
 	}
 	return out
 }

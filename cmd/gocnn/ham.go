@@ -71,11 +71,7 @@ func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set
 	}
 	test := set.Subset(split.Test)
 	test.Dataset.Name = "ham10000/test"
-	trainRecords := make([]ham10000.Record, len(split.Train))
-	for j, i := range split.Train {
-		trainRecords[j] = set.Records[i]
-	}
-	return test, trainRecords, nil
+	return test, set.RecordsAt(split.Train), nil
 }
 
 // modelClinical returns the age, sex and body-site counts that the HAM10000
@@ -190,9 +186,7 @@ func (f *trainSettings) loadHAM(stdout io.Writer) (trainSet, valSet, testSet *da
 		train = append(slices.Clone(split.Train), split.Val...)
 		fmt.Fprintf(stdout, "       training on the train and validation parts together (-train-val): %d images\n", len(train))
 	}
-	for _, i := range train {
-		h.trainRecords = append(h.trainRecords, set.Records[i])
-	}
+	h.trainRecords = set.RecordsAt(train)
 	d := set.Dataset
 	trainSet, testSet = d.Subset(train), d.Subset(split.Test)
 	trainSet.Name, testSet.Name = "ham10000/train", "ham10000/test"
