@@ -32,7 +32,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.env.Close()
 	ev := s.eval
-	fmt.Fprintf(stdout, "%s on %s test set (%d images)\n", sf.path, s.dataset, s.test.Len())
+	fmt.Fprintf(stdout, "%s on %s %s set (%d images)\n", sf.path, s.dataset, sf.part, s.test.Len())
 	if how := sf.predictedHow(); how != "" {
 		fmt.Fprintf(stdout, "predicted %s\n", how)
 	}

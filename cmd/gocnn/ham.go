@@ -44,14 +44,17 @@ func (h *hamFlags) size() (height, width int, err error) {
 	return height, width, nil
 }
 
-// hamTestSet loads the test part of the split a HAM10000 model was trained
-// with, at the model's input size, from the folders named in its info
-// (dataDir, when given, replaces the data folder), with their records,
-// and the records of the split's training part.
-func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set, []ham10000.Record, error) {
+// hamScoredSet loads the part (test or validation) of the split a
+// HAM10000 model was trained with, at the model's input size, from the
+// folders named in its info (dataDir, when given, replaces the data
+// folder), with their records, and the records of the split's training
+// part. It refuses the validation part of a model that trained on it
+// (-train-val), which its info says (older models: its clinical counts
+// cover more images of a class than the training part holds).
+func hamScoredSet(m *model.Model, path, dataDir, part string, stdout io.Writer) (*ham10000.Set, []ham10000.Record, error) {
 	splitFile := m.Info["split_file"]
 	if splitFile == "" {
-		return nil, nil, fmt.Errorf("the model does not name the split file it was trained with")
+		return nil, nil, fmt.Errorf("%s does not name the split file it was trained with", path)
 	}
 	if dataDir == "" {
 		dataDir = m.Info["data_dir"]
@@ -69,9 +72,33 @@ func hamTestSet(m *model.Model, dataDir string, stdout io.Writer) (*ham10000.Set
 	if err != nil {
 		return nil, nil, err
 	}
-	test := set.Subset(split.Test)
-	test.Dataset.Name = "ham10000/test"
-	return test, set.RecordsAt(split.Train), nil
+	if part == "test" {
+		test := set.Subset(split.Test)
+		test.Dataset.Name = "ham10000/test"
+		return test, set.RecordsAt(split.Train), nil
+	}
+	if m.Info["train_val"] == "true" {
+		return nil, nil, fmt.Errorf("%s was trained on its split's validation part too (-train-val), so scoring that part says nothing", path)
+	}
+	if text, ok := m.Info["clinical"]; ok { // models saved before train_val was kept
+		c, err := ham10000.ParseClinical(text)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+		inTrain := map[string]int{}
+		for _, rec := range set.RecordsAt(split.Train) {
+			inTrain[rec.DX]++
+		}
+		for i, class := range c.Classes {
+			if c.Total[i] > inTrain[class] {
+				return nil, nil, fmt.Errorf("%s was trained on %d images of %s, more than the %d of its split's training part: on its validation part too (-train-val), so scoring that part says nothing",
+					path, c.Total[i], class, inTrain[class])
+			}
+		}
+	}
+	val := set.Subset(split.Val)
+	val.Dataset.Name = "ham10000/val"
+	return val, set.RecordsAt(split.Train), nil
 }
 
 // modelClinical returns the age, sex and body-site counts that the HAM10000
@@ -114,6 +141,9 @@ func (f *trainSettings) hamInfo(info map[string]string, classes []string) error 
 	}
 	info["data_dir"] = abs(f.hamDir())
 	info["split_file"] = abs(f.Ham.SplitFile)
+	if f.Ham.TrainVal {
+		info["train_val"] = "true"
+	}
 	if f.Ham.Images != "" {
 		info["images"] = abs(f.Ham.Images)
 	}

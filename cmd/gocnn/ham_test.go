@@ -175,6 +175,36 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	if code, out, errOut := runCLI("eval", "-model", two, "-by-lesion", "-metadata"); code != 0 || !strings.Contains(out, "test set (4 images)") {
 		t.Errorf("eval -by-lesion -metadata of a two-class model: status %d\n%s\n%s", code, out, errOut)
 	}
+	// -part validation scores the validation part of a model's split,
+	// and refuses a model that trained on it.
+	var valTwo int
+	code, valOut, errOut := runCLI("eval", "-model", two, "-part", "validation", "-by-lesion", "-metadata")
+	for _, line := range strings.Split(valOut, "\n") {
+		fmt.Sscanf(line, two+" on ham10000 validation set (%d images)", &valTwo)
+	}
+	if code != 0 || valTwo == 0 || valTwo > valN {
+		t.Errorf("eval -part validation of a two-class model: status %d, %d images, want some of the %d of the validation part\n%s\n%s", code, valTwo, valN, valOut, errOut)
+	}
+	if code, _, errOut := runCLI("eval", "-model", tv, "-part", "validation"); code != 1 || !strings.Contains(errOut, tv+" was trained on its split's validation part too (-train-val)") {
+		t.Errorf("eval -part validation of a -train-val model: status %d, %q", code, errOut)
+	}
+	// A -train-val model saved before the info said so is told by its
+	// clinical counts, which cover more images than the training part.
+	if m, err := model.Load(tv, env); err != nil {
+		t.Error(err)
+	} else {
+		delete(m.Info, "train_val")
+		older := filepath.Join(t.TempDir(), "older.safetensors")
+		if err := model.Save(older, m); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, errOut := runCLI("eval", "-model", older, "-part", "validation"); code != 1 || !strings.Contains(errOut, "more than the") {
+			t.Errorf("eval -part validation of an older -train-val model: status %d, %q", code, errOut)
+		}
+	}
+	if code, _, errOut := runCLI("eval", "-model", two, "-part", "val"); code != 2 || !strings.Contains(errOut, `-part "val": want test or validation`) {
+		t.Errorf("eval -part val: status %d, %q", code, errOut)
+	}
 
 	img := filepath.Join(data, "ISIC_0000100.jpg") // a bcc
 	code, pred, stderr := runCLI("predict", "-model", out, "-tta", "8", img)

@@ -57,6 +57,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.env.Close()
 	dataset := s.dataset
+	if sf.part != "test" {
+		dataset += " " + sf.part + " part"
+	}
 	if how := sf.predictedHow(); how != "" {
 		dataset += ", predicted " + how
 	}

@@ -17,6 +17,7 @@ import (
 // test set: eval and report.
 type scoreFlags struct {
 	path, name, dataDir string
+	part                string // -part: test or validation
 	limit, threads      int
 	views               int  // -tta
 	byLesion            bool // -by-lesion
@@ -27,6 +28,7 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.StringVar(&s.path, "model", "", "model file (.safetensors) written by gocnn train")
 	fs.StringVar(&s.name, "data", "", "dataset to score on: mnist, fashion-mnist or ham10000 (default: the one the model was trained on)")
 	fs.StringVar(&s.dataDir, "data-dir", "", "data folder (default: the one the model was trained from, else $GOCNN_DATA or gocnn in the user's cache folder)")
+	fs.StringVar(&s.part, "part", "test", "HAM10000: which part of the model's split to score: test, or validation (to settle a recipe without looking at the test part)")
 	fs.IntVar(&s.limit, "limit", 0, "use only the first N test images (0: all)")
 	fs.IntVar(&s.threads, "threads", 0, "worker threads (0: one per core)")
 	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
@@ -44,6 +46,8 @@ func (s *scoreFlags) check() error {
 		return usagef("-threads must not be negative, got %d", s.threads)
 	case s.views < 1 || s.views > 8:
 		return usagef("-tta must be between 1 and 8, got %d", s.views)
+	case s.part != "test" && s.part != "validation":
+		return usagef("-part %q: want test or validation", s.part)
 	}
 	return nil
 }
@@ -140,10 +144,13 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 	var err error
 	if name == "ham10000" {
 		var set *ham10000.Set
-		if set, trainRecords, err = hamTestSet(m, s.dataDir, stdout); err == nil {
+		if set, trainRecords, err = hamScoredSet(m, s.path, s.dataDir, s.part, stdout); err == nil {
 			test, records = set.Dataset, set.Records
 		}
 	} else {
+		if s.part != "test" {
+			return nil, "", none, usagef("-part %s: %s has no validation part of its own; it is for ham10000", s.part, name)
+		}
 		if _, err := data.Lookup(name); err != nil {
 			return nil, "", none, usagef("-data: %v (or ham10000)", err)
 		}
