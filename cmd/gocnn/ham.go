@@ -48,9 +48,7 @@ func (h *hamFlags) size() (height, width int, err error) {
 // HAM10000 model was trained with, at the model's input size, from the
 // folders named in its info (dataDir, when given, replaces the data
 // folder), with their records, and the records of the split's training
-// part. It refuses the validation part of a model that trained on it
-// (-train-val), which its info says (older models: its clinical counts
-// cover more images of a class than the training part holds).
+// part. It refuses the validation part of a model that trained on it.
 func hamScoredSet(m *model.Model, path, dataDir, part string, stdout io.Writer) (*ham10000.Set, []ham10000.Record, error) {
 	splitFile := m.Info["split_file"]
 	if splitFile == "" {
@@ -77,28 +75,42 @@ func hamScoredSet(m *model.Model, path, dataDir, part string, stdout io.Writer) 
 		test.Dataset.Name = "ham10000/test"
 		return test, set.RecordsAt(split.Train), nil
 	}
-	if m.Info["train_val"] == "true" {
-		return nil, nil, fmt.Errorf("%s was trained on its split's validation part too (-train-val), so scoring that part says nothing", path)
-	}
-	if text, ok := m.Info["clinical"]; ok { // models saved before train_val was kept
-		c, err := ham10000.ParseClinical(text)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
-		inTrain := map[string]int{}
-		for _, rec := range set.RecordsAt(split.Train) {
-			inTrain[rec.DX]++
-		}
-		for i, class := range c.Classes {
-			if c.Total[i] > inTrain[class] {
-				return nil, nil, fmt.Errorf("%s was trained on %d images of %s, more than the %d of its split's training part: on its validation part too (-train-val), so scoring that part says nothing",
-					path, c.Total[i], class, inTrain[class])
-			}
-		}
+	if err := refuseTrainedOn(m, path, set.RecordsAt(split.Train)); err != nil {
+		return nil, nil, err
 	}
 	val := set.Subset(split.Val)
 	val.Dataset.Name = "ham10000/val"
 	return val, set.RecordsAt(split.Train), nil
+}
+
+// refuseTrainedOn returns an error when the HAM10000 model m (read from
+// path) was trained on its split's validation part too (-train-val), so
+// that scoring that part would say nothing. Its info says so; models saved
+// before it did are told by their clinical counts, which then cover more
+// images of some class than trainRecords, the training part, holds.
+func refuseTrainedOn(m *model.Model, path string, trainRecords []ham10000.Record) error {
+	if m.Info["train_val"] == "true" {
+		return fmt.Errorf("%s was trained on its split's validation part too (-train-val), so scoring that part says nothing", path)
+	}
+	text, ok := m.Info["clinical"]
+	if !ok {
+		return nil // saved before -train-val existed
+	}
+	c, err := ham10000.ParseClinical(text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	inTrain := map[string]int{}
+	for _, rec := range trainRecords {
+		inTrain[rec.DX]++
+	}
+	for i, class := range c.Classes {
+		if c.Total[i] > inTrain[class] {
+			return fmt.Errorf("%s was trained on %d images of %s, more than the %d of its split's training part: on its validation part too (-train-val), so scoring that part says nothing",
+				path, c.Total[i], class, inTrain[class])
+		}
+	}
+	return nil
 }
 
 // modelClinical returns the age, sex and body-site counts that the HAM10000

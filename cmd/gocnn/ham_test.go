@@ -127,6 +127,7 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	}{
 		{[]string{"eval", "-model", out, "-tta", "9"}, "-tta must be between 1 and 8"},
 		{[]string{"eval", "-model", out, "-tta", "0"}, "-tta must be between 1 and 8"},
+		{[]string{"eval", "-model", out, "-data", "mnist", "-part", "validation"}, "-part validation: mnist has no validation part of its own"},
 		{[]string{"predict", "-model", out, "-tta", "9", "x.jpg"}, "-tta must be between 1 and 8"},
 	} {
 		if code, _, errOut := runCLI(c.args...); code != 2 || !strings.Contains(errOut, c.want) {
