@@ -70,17 +70,17 @@ func hamScoredSet(m *model.Model, path, dataDir, part string, stdout io.Writer) 
 	if err != nil {
 		return nil, nil, err
 	}
-	if part == "test" {
-		test := set.Subset(split.Test)
-		test.Dataset.Name = "ham10000/test"
-		return test, set.RecordsAt(split.Train), nil
+	trainRecords := set.RecordsAt(split.Train)
+	indices, name := split.Test, "ham10000/test"
+	if part == "validation" {
+		if err := refuseTrainedOn(m, path, trainRecords); err != nil {
+			return nil, nil, err
+		}
+		indices, name = split.Val, "ham10000/val"
 	}
-	if err := refuseTrainedOn(m, path, set.RecordsAt(split.Train)); err != nil {
-		return nil, nil, err
-	}
-	val := set.Subset(split.Val)
-	val.Dataset.Name = "ham10000/val"
-	return val, set.RecordsAt(split.Train), nil
+	scored := set.Subset(indices)
+	scored.Dataset.Name = name
+	return scored, trainRecords, nil
 }
 
 // refuseTrainedOn returns an error when the HAM10000 model m (read from

@@ -29,7 +29,7 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.StringVar(&s.name, "data", "", "dataset to score on: mnist, fashion-mnist or ham10000 (default: the one the model was trained on)")
 	fs.StringVar(&s.dataDir, "data-dir", "", "data folder (default: the one the model was trained from, else $GOCNN_DATA or gocnn in the user's cache folder)")
 	fs.StringVar(&s.part, "part", "test", "HAM10000: which part of the model's split to score: test, or validation (to settle a recipe without looking at the test part)")
-	fs.IntVar(&s.limit, "limit", 0, "use only the first N test images (0: all)")
+	fs.IntVar(&s.limit, "limit", 0, "use only the first N images scored (0: all)")
 	fs.IntVar(&s.threads, "threads", 0, "worker threads (0: one per core)")
 	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
 	fs.BoolVar(&s.byLesion, "by-lesion", false, "HAM10000: predict each lesion from all its test images together, and score every image with its lesion's answer")
@@ -124,9 +124,10 @@ type hamRecords struct {
 	test, train []ham10000.Record
 }
 
-// testSet loads the test set that m is scored on: the named dataset, or
-// the one the model was trained on when no -data is given (for HAM10000,
-// the test part of the model's own split), restricted to and ordered by
+// testSet loads the set that m is scored on: the named dataset's test set,
+// or the one the model was trained on when no -data is given (for
+// HAM10000, the -part, test or validation, of the model's own split),
+// restricted to and ordered by
 // the model's classes, cut to the first -limit images, and normalised as
 // the model's inputs were in training. It also returns the dataset's name
 // and, for HAM10000, the metadata of the test and training images.
