@@ -31,13 +31,65 @@ func BenchmarkPresetTrainStep(b *testing.B) {
 	}
 }
 
-// BenchmarkHAMResNetTrainStep times one AdamW training step of the
-// HAM10000 network (specs/ham-resnet.txt) on a batch of 64 random 3x64x64
-// images, as `gocnn train -data ham10000` runs it:
+// BenchmarkSpecTrainStep times one training step of the networks users
+// train beyond the presets, on a batch of 64 random images: the HAM10000
+// network (specs/ham-resnet.txt) at 3x48x48 and 3x64x64 with AdamW, as
+// `gocnn train -data ham10000` runs it, and specs/mnist-bn.txt on MNIST
+// with SGD:
 //
-//	go test -run ^$ -bench HAMResNet ./model
-func BenchmarkHAMResNetTrainStep(b *testing.B) {
-	text, err := os.ReadFile("../specs/ham-resnet.txt")
+//	go test -run ^$ -bench SpecTrainStep ./model
+func BenchmarkSpecTrainStep(b *testing.B) {
+	for _, c := range benchSpecs {
+		b.Run(c.name, func(b *testing.B) {
+			net, env := benchSpecNet(b, c.file, c.classes, c.shape)
+			defer env.Close()
+			var opt optim.Optimizer
+			if c.adamW {
+				o := optim.NewAdamW(net.Params(), 0.002)
+				o.Pool = env
+				opt = o
+			} else {
+				o := optim.NewSGD(net.Params(), 0.01, 0.9)
+				o.Pool = env
+				opt = o
+			}
+			x, labels := benchBatch(64, c.classes, c.shape...)
+			benchTrainSteps(b, net, opt, x, labels)
+		})
+	}
+}
+
+// BenchmarkSpecInference times inference of the same networks at batch 64
+// and batch 1.
+func BenchmarkSpecInference(b *testing.B) {
+	for _, c := range benchSpecs {
+		for _, batch := range []int{64, 1} {
+			b.Run(fmt.Sprintf("%s/batch=%d", c.name, batch), func(b *testing.B) {
+				net, env := benchSpecNet(b, c.file, c.classes, c.shape)
+				defer env.Close()
+				x, _ := benchBatch(batch, c.classes, c.shape...)
+				benchInference(b, net, x)
+			})
+		}
+	}
+}
+
+// benchSpecs are the spec-file networks the benchmarks time.
+var benchSpecs = []struct {
+	name, file string
+	classes    int
+	shape      []int
+	adamW      bool
+}{
+	{"ham-resnet-48", "../specs/ham-resnet.txt", 7, []int{3, 48, 48}, true},
+	{"ham-resnet-64", "../specs/ham-resnet.txt", 7, []int{3, 64, 64}, true},
+	{"mnist-bn", "../specs/mnist-bn.txt", 10, []int{1, 28, 28}, false},
+}
+
+// benchSpecNet builds the network of a spec file for inputs of the given
+// shape.
+func benchSpecNet(b *testing.B, file string, classes int, shape []int) (*nn.Sequential, *nn.Env) {
+	text, err := os.ReadFile(file)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -46,15 +98,11 @@ func BenchmarkHAMResNetTrainStep(b *testing.B) {
 		b.Fatal(err)
 	}
 	env := nn.NewEnv(1, 0)
-	defer env.Close()
-	net, err := spec.Build([]int{3, 64, 64}, env)
+	net, err := spec.Build(shape, env)
 	if err != nil {
 		b.Fatal(err)
 	}
-	opt := optim.NewAdamW(net.Params(), 0.002)
-	opt.Pool = env
-	x, labels := benchBatch(64, 7, 3, 64, 64)
-	benchTrainSteps(b, net, opt, x, labels)
+	return net, env
 }
 
 // benchTrainSteps times training steps (forward, loss, backward, update)
@@ -81,15 +129,21 @@ func BenchmarkPresetInference(b *testing.B) {
 				net, env := benchNet(b, name)
 				defer env.Close()
 				x, _ := benchBatch(batch, 10, 1, 28, 28)
-				net.Forward(x, false)
-				b.ResetTimer()
-				for range b.N {
-					net.Forward(x, false)
-				}
-				b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+				benchInference(b, net, x)
 			})
 		}
 	}
+}
+
+// benchInference times inference on one batch, after one pass to warm up,
+// and reports images per second.
+func benchInference(b *testing.B, net *nn.Sequential, x *tensor.Tensor) {
+	net.Forward(x, false)
+	b.ResetTimer()
+	for range b.N {
+		net.Forward(x, false)
+	}
+	b.ReportMetric(float64(x.Shape[0]*b.N)/b.Elapsed().Seconds(), "images/s")
 }
 
 func benchNet(b *testing.B, name string) (*nn.Sequential, *nn.Env) {
