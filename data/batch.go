@@ -7,8 +7,9 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// Batch is one mini-batch: copies of some examples of a dataset. Its
-// buffers belong to the caller and are reused by each call to
+// Batch is one mini-batch: copies of some examples of a dataset, as
+// float32 (a dataset held as 8-bit Pixels is converted here, a batch at a
+// time). Its buffers belong to the caller and are reused by each call to
 // Batches.Next, which grows them only when a batch is larger than any
 // before it.
 type Batch struct {
@@ -115,7 +116,7 @@ func (b *Batch) gather(d *Dataset, idx []int) {
 	b.Indices = resizeInts(b.Indices, n)
 	s := d.ExampleSize()
 	for j, i := range idx {
-		copy(b.Images.Data[j*s:(j+1)*s], d.Images.Data[i*s:(i+1)*s])
+		d.CopyExample(b.Images.Data[j*s:(j+1)*s], i)
 		b.Labels[j] = d.Labels[i]
 		b.Indices[j] = i
 	}

@@ -1,12 +1,17 @@
 // Package data holds labelled image datasets in memory and feeds them to
 // training in shuffled mini-batches.
 //
-// A Dataset keeps every image in one float32 tensor [N, C, H, W] with
-// pixel values scaled to [0, 1], plus one class index per image and the
-// names of the classes. Datasets can be cut down to some classes
-// (ClassSubset), split into training and validation sets (Split),
-// normalised per channel (Normalization), and walked through in seeded,
-// shuffled mini-batches that allocate nothing once warmed up (Batches).
+// A Dataset keeps its images [N, C, H, W] in memory, plus one class index
+// per image and the names of the classes. Images that are stored as 8-bit
+// values (MNIST, Fashion-MNIST, HAM10000) stay 8-bit (Pixels), and are
+// turned into float32 a batch at a time as batches are built, so that a
+// dataset takes a quarter of the memory it would as float32 and training
+// memory grows with the batch, not with the dataset; other data (a
+// user's float32 tensor) is held as float32 (Images). Datasets can be cut
+// down to some classes (ClassSubset), split into training and validation
+// sets (Split), normalised per channel (Normalization), and walked through
+// in seeded, shuffled mini-batches that allocate nothing once warmed up
+// (Batches).
 //
 // Load returns MNIST or Fashion-MNIST, read from IDX files (ReadIDX) in a
 // data folder: DefaultDir, $GOCNN_DATA or gocnn in the user's cache
@@ -29,10 +34,15 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// Dataset is a set of labelled images held in memory.
+// Dataset is a set of labelled images held in memory, in one of two
+// forms: exactly one of Images and Pixels is set. A dataset loaded from
+// 8-bit files holds Pixels; one made from float32 values holds Images.
+// Either way, Example, Batches and everything built on them see float32
+// values, pixels in [0, 1] unless normalised.
 type Dataset struct {
 	Name    string         // "mnist/train", for messages
-	Images  *tensor.Tensor // [N, C, H, W], values in [0, 1] unless normalised
+	Images  *tensor.Tensor // [N, C, H, W] float32 values; nil when Pixels holds the images
+	Pixels  *Pixels        // 8-bit images [N, C, H, W]; nil when Images holds them
 	Labels  []int          // Labels[i] is the class of image i, an index into Classes
 	Classes []string       // class names, in label order
 }
@@ -40,25 +50,62 @@ type Dataset struct {
 // Len is the number of examples.
 func (d *Dataset) Len() int { return len(d.Labels) }
 
+// imageShape is the shape of all the images, [N, C, H, W].
+func (d *Dataset) imageShape() []int {
+	if d.Pixels != nil {
+		return d.Pixels.Shape
+	}
+	return d.Images.Shape
+}
+
 // Shape is the shape of one example, [C, H, W].
-func (d *Dataset) Shape() []int { return d.Images.Shape[1:] }
+func (d *Dataset) Shape() []int { return d.imageShape()[1:] }
 
 // ExampleSize is the number of values in one example.
 func (d *Dataset) ExampleSize() int { return tensor.Size(d.Shape()) }
 
-// Example returns the values of image i (a view, not a copy).
+// Example returns the values of image i. For a dataset held as Images it
+// is a view of them, and writing to it changes the dataset; for one held
+// as Pixels it is a new slice, converted from the bytes.
 func (d *Dataset) Example(i int) []float32 {
 	s := d.ExampleSize()
+	if d.Pixels != nil {
+		x := make([]float32, s)
+		d.Pixels.decode(x, i)
+		return x
+	}
 	return d.Images.Data[i*s : (i+1)*s]
 }
 
-// Validate checks that the images and labels agree in number and that
-// every label names a class.
+// CopyExample writes the values of image i into dst, which must hold
+// ExampleSize values. It allocates nothing.
+func (d *Dataset) CopyExample(dst []float32, i int) {
+	s := d.ExampleSize()
+	dst = dst[:s]
+	if d.Pixels != nil {
+		d.Pixels.decode(dst, i)
+		return
+	}
+	copy(dst, d.Images.Data[i*s:(i+1)*s])
+}
+
+// Validate checks that the dataset holds its images in one form, that
+// the images and labels agree in number and that every label names a
+// class.
 func (d *Dataset) Validate() error {
-	if len(d.Images.Shape) != 4 {
+	switch {
+	case d.Images == nil && d.Pixels == nil:
+		return fmt.Errorf("%s: no images", d.Name)
+	case d.Images != nil && d.Pixels != nil:
+		return fmt.Errorf("%s: images held both as float32 and as 8-bit pixels; set one", d.Name)
+	case d.Pixels != nil:
+		if err := d.Pixels.validate(); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+	case len(d.Images.Shape) != 4:
 		return fmt.Errorf("%s: images have shape %s, want [N C H W]", d.Name, tensor.ShapeString(d.Images.Shape))
 	}
-	if n := d.Images.Shape[0]; n != len(d.Labels) {
+	if n := d.imageShape()[0]; n != len(d.Labels) {
 		return fmt.Errorf("%s: %d images but %d labels", d.Name, n, len(d.Labels))
 	}
 	for i, l := range d.Labels {
@@ -70,18 +117,24 @@ func (d *Dataset) Validate() error {
 }
 
 // Subset returns a new dataset holding copies of the examples at the given
-// indices, in that order.
+// indices, in that order, in the same form as d.
 func (d *Dataset) Subset(indices []int) *Dataset {
-	s := d.ExampleSize()
 	out := &Dataset{
 		Name:    d.Name,
-		Images:  tensor.New(append([]int{len(indices)}, d.Shape()...)...),
 		Labels:  make([]int, len(indices)),
 		Classes: d.Classes,
 	}
 	for j, i := range indices {
-		copy(out.Images.Data[j*s:(j+1)*s], d.Example(i))
 		out.Labels[j] = d.Labels[i]
+	}
+	if d.Pixels != nil {
+		out.Pixels = d.Pixels.subset(indices)
+		return out
+	}
+	s := d.ExampleSize()
+	out.Images = tensor.New(append([]int{len(indices)}, d.Shape()...)...)
+	for j, i := range indices {
+		copy(out.Images.Data[j*s:(j+1)*s], d.Images.Data[i*s:(i+1)*s])
 	}
 	return out
 }

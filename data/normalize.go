@@ -23,17 +23,31 @@ type Normalization struct {
 // ComputeNormalization returns the mean and standard deviation of each
 // channel of d's images, over every pixel of every image. A channel with
 // no spread at all gets Std 1, so that Apply only centres it.
+//
+// For 8-bit images the sums are taken over the pixels' values in the same
+// order as for float32 ones, so that a dataset gets the same statistics,
+// to the bit, in either form.
 func ComputeNormalization(d *Dataset) Normalization {
-	n, c := d.Images.Shape[0], d.Images.Shape[1]
-	plane := tensor.Size(d.Images.Shape[2:])
+	shape := d.imageShape()
+	n, c := shape[0], shape[1]
+	plane := tensor.Size(shape[2:])
 	sum := make([]float64, c)
 	sumSq := make([]float64, c)
 	for i := range n {
 		for ch := range c {
 			var s, ss float64
-			for _, v := range d.Images.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
-				s += float64(v)
-				ss += float64(v) * float64(v)
+			if p := d.Pixels; p != nil {
+				levels := &p.Levels[ch]
+				for _, b := range p.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+					v := levels[b]
+					s += float64(v)
+					ss += float64(v) * float64(v)
+				}
+			} else {
+				for _, v := range d.Images.Data[(i*c+ch)*plane : (i*c+ch+1)*plane] {
+					s += float64(v)
+					ss += float64(v) * float64(v)
+				}
 			}
 			sum[ch] += s
 			sumSq[ch] += ss
@@ -57,8 +71,19 @@ func ComputeNormalization(d *Dataset) Normalization {
 	return norm
 }
 
-// Apply normalises d's images in place.
+// Apply normalises d's images in place. For 8-bit images it normalises
+// the table of the values each byte stands for (Pixels.Levels), which
+// gives every pixel the value ApplyImages would give it.
 func (n Normalization) Apply(d *Dataset) error {
+	if p := d.Pixels; p != nil {
+		if err := n.check(len(p.Levels)); err != nil {
+			return fmt.Errorf("%s: %w", d.Name, err)
+		}
+		for ch := range p.Levels {
+			n.channel(p.Levels[ch][:], ch)
+		}
+		return nil
+	}
 	if err := n.ApplyImages(d.Images); err != nil {
 		return fmt.Errorf("%s: %w", d.Name, err)
 	}
@@ -71,6 +96,20 @@ func (n Normalization) ApplyImages(t *tensor.Tensor) error {
 		return fmt.Errorf("normalising images of shape %s: want [N C H W]", tensor.ShapeString(t.Shape))
 	}
 	c := t.Shape[1]
+	if err := n.check(c); err != nil {
+		return err
+	}
+	plane := tensor.Size(t.Shape[2:])
+	for i := range t.Shape[0] {
+		for ch := range c {
+			n.channel(t.Data[(i*c+ch)*plane:(i*c+ch+1)*plane], ch)
+		}
+	}
+	return nil
+}
+
+// check reports whether n can normalise images of c channels.
+func (n Normalization) check(c int) error {
 	if len(n.Mean) != c || len(n.Std) != c {
 		return fmt.Errorf("normalisation has %d means and %d deviations for images of %d channels", len(n.Mean), len(n.Std), c)
 	}
@@ -79,15 +118,13 @@ func (n Normalization) ApplyImages(t *tensor.Tensor) error {
 			return fmt.Errorf("normalisation of channel %d has standard deviation %g", ch, s)
 		}
 	}
-	plane := tensor.Size(t.Shape[2:])
-	for i := range t.Shape[0] {
-		for ch := range c {
-			mean, inv := n.Mean[ch], 1/n.Std[ch]
-			px := t.Data[(i*c+ch)*plane : (i*c+ch+1)*plane]
-			for j, v := range px {
-				px[j] = (v - mean) * inv
-			}
-		}
-	}
 	return nil
+}
+
+// channel normalises values of channel ch in place.
+func (n Normalization) channel(px []float32, ch int) {
+	mean, inv := n.Mean[ch], 1/n.Std[ch]
+	for j, v := range px {
+		px[j] = (v - mean) * inv
+	}
 }
