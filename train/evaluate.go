@@ -24,10 +24,17 @@ type Evaluation struct {
 // Evaluate runs net in evaluation mode over every example of d, in batches
 // of batchSize, and returns the loss, the accuracy and every prediction.
 func Evaluate(net *nn.Sequential, d *data.Dataset, batchSize int) (*Evaluation, error) {
+	return evaluate(net, d, batchSize, nil)
+}
+
+// evaluate is Evaluate with each batch changed by transform (if not nil)
+// before the network sees it.
+func evaluate(net *nn.Sequential, d *data.Dataset, batchSize int, transform func(b *data.Batch)) (*Evaluation, error) {
 	it, err := data.NewBatches(d, batchSize, false, nil)
 	if err != nil {
 		return nil, err
 	}
+	it.Transform = transform
 	k := net.OutShape()[0]
 	ev := &Evaluation{Predicted: make([]int, 0, d.Len()), Probs: make([]float32, 0, d.Len()*k), Classes: k}
 	var (
@@ -120,18 +127,22 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 		return nil, fmt.Errorf("scoring %s: %d evidence values for %d examples of %d classes", d.Name, len(s.Evidence), d.Len(), k)
 	}
 	logp := make([]float64, d.Len()*k) // the mean log-probabilities, row by row
-	view := d
-	if views > 1 {
-		view = &data.Dataset{Name: d.Name, Images: tensor.New(d.Images.Shape...), Labels: d.Labels, Classes: d.Classes}
-	}
+	// Each view is made a batch at a time, as the batch is built, so that
+	// scoring takes no more memory than the batch.
 	size := d.ExampleSize()
+	scratch := make([]float32, size)
 	for v := range views {
-		if views > 1 {
-			for i := range d.Len() {
-				augment.View(view.Images.Data[i*size:(i+1)*size], d.Images.Data[i*size:(i+1)*size], c, h, w, v)
+		var transform func(b *data.Batch)
+		if v > 0 {
+			transform = func(b *data.Batch) {
+				for i := range b.Len() {
+					img := b.Images.Data[i*size : (i+1)*size]
+					copy(scratch, img)
+					augment.View(img, scratch, c, h, w, v)
+				}
 			}
 		}
-		ev, err := Evaluate(net, view, batch)
+		ev, err := evaluate(net, d, batch, transform)
 		if err != nil {
 			return nil, err
 		}
