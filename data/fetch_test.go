@@ -134,8 +134,11 @@ func checkLoaded(t *testing.T, fx fixture, train, test *Dataset) {
 	if train.Labels[2] != 2 || test.Labels[1] != 2 || len(train.Classes) != 3 {
 		t.Errorf("labels %v %v, classes %v", train.Labels, test.Labels, train.Classes)
 	}
-	if want := float32(seq(30)[29]) / 255; train.Images.Data[29] != want {
-		t.Errorf("last training pixel %v, want %v", train.Images.Data[29], want)
+	if train.Pixels == nil || test.Pixels == nil {
+		t.Fatal("the images were not kept as 8-bit pixels")
+	}
+	if want := float32(seq(30)[29]) / 255; train.Example(4)[5] != want {
+		t.Errorf("last training pixel %v, want %v", train.Example(4)[5], want)
 	}
 }
 

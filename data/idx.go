@@ -239,6 +239,16 @@ func (m *IDX) Images() (*tensor.Tensor, error) {
 	return t, nil
 }
 
+// Pixels interprets m as greyscale images, dimensions [N, H, W], and
+// returns them as 8-bit images [N, 1, H, W] standing for values in
+// [0, 1]. They share m.Data, which they keep.
+func (m *IDX) Pixels() (*Pixels, error) {
+	if len(m.Dims) != 3 {
+		return nil, fmt.Errorf("IDX array has dimensions %v, want 3 (images, rows, columns) for images", m.Dims)
+	}
+	return NewPixels(m.Data, m.Dims[0], 1, m.Dims[1], m.Dims[2])
+}
+
 // Labels interprets m as class labels, dimensions [N].
 func (m *IDX) Labels() ([]int, error) {
 	if len(m.Dims) != 1 {
@@ -280,9 +290,10 @@ func ReadIDXLabels(path string) ([]int, error) {
 
 // NewIDXDataset pairs an image array and a label array into a Dataset,
 // checking that they have the same number of examples and that every
-// label names one of classes.
+// label names one of classes. The dataset holds the images as 8-bit
+// Pixels that keep images.Data.
 func NewIDXDataset(name string, images, labels *IDX, classes []string) (*Dataset, error) {
-	x, err := images.Images()
+	x, err := images.Pixels()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -293,7 +304,7 @@ func NewIDXDataset(name string, images, labels *IDX, classes []string) (*Dataset
 	if x.Shape[0] != len(y) {
 		return nil, fmt.Errorf("%s: the image file holds %d images but the label file %d labels", name, x.Shape[0], len(y))
 	}
-	d := &Dataset{Name: name, Images: x, Labels: y, Classes: classes}
+	d := &Dataset{Name: name, Pixels: x, Labels: y, Classes: classes}
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}

@@ -260,10 +260,40 @@ func FuzzIDXDataset(f *testing.F) {
 		if err := d.Validate(); err != nil {
 			t.Fatalf("accepted an invalid dataset: %v", err)
 		}
-		for _, v := range d.Images.Data {
-			if !(v >= 0 && v <= 1) {
-				t.Fatalf("pixel value %v outside [0, 1]", v)
+		for i := range d.Len() {
+			for _, v := range d.Example(i) {
+				if !(v >= 0 && v <= 1) {
+					t.Fatalf("pixel value %v outside [0, 1]", v)
+				}
 			}
 		}
 	})
+}
+
+// IDX.Pixels keeps the file's bytes and stands for the values Images
+// gives.
+func TestIDXPixels(t *testing.T) {
+	m := &IDX{Dims: []int{2, 1, 3}, Data: []byte{0, 255, 51, 102, 1, 254}}
+	p, err := m.Pixels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Shape; len(got) != 4 || got[0] != 2 || got[1] != 1 || got[2] != 1 || got[3] != 3 || &p.Data[0] != &m.Data[0] {
+		t.Fatalf("shape %v, want [2 1 1 3] over the file's bytes", got)
+	}
+	x, err := m.Images()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &Dataset{Name: "idx", Pixels: p, Labels: []int{0, 0}, Classes: []string{"a"}}
+	for i := range 2 {
+		for j, v := range d.Example(i) {
+			if v != x.Data[i*3+j] {
+				t.Errorf("pixel %d of image %d = %v, want %v", j, i, v, x.Data[i*3+j])
+			}
+		}
+	}
+	if _, err := (&IDX{Dims: []int{6}, Data: m.Data}).Pixels(); err == nil || !strings.Contains(err.Error(), "want 3") {
+		t.Errorf("labels as pixels: %v", err)
+	}
 }

@@ -85,8 +85,12 @@ func checkRealSplit(t *testing.T, d *Dataset, n int) {
 		}
 	}
 	var lo, hi float32 = 1, 0
-	for _, v := range d.Images.Data {
-		lo, hi = min(lo, v), max(hi, v)
+	x := make([]float32, d.ExampleSize())
+	for i := range d.Len() {
+		d.CopyExample(x, i)
+		for _, v := range x {
+			lo, hi = min(lo, v), max(hi, v)
+		}
 	}
 	if lo != 0 || hi != 1 {
 		t.Errorf("%s: pixels span [%v, %v], want [0, 1]", d.Name, lo, hi)
