@@ -77,7 +77,8 @@ func (p *Pixels) decode(dst []float32, i int) {
 	for ch := range p.Levels {
 		levels := &p.Levels[ch]
 		in := src[ch*plane : (ch+1)*plane]
-		out := dst[ch*plane : ch*plane+len(in)]
+		out := dst[ch*plane : (ch+1)*plane]
+		out = out[:len(in)]
 		for j, v := range in {
 			out[j] = levels[v]
 		}
