@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/tensor"
 )
 
 // LoadDermaMNIST reads MedMNIST's DermaMNIST (dermamnist.npz, or the
@@ -89,18 +88,23 @@ func readDermaMNISTSplit(zr *zip.Reader, split string) (*data.Dataset, error) {
 		}
 		y[i] = k
 	}
-	x := tensor.New(n, c, h, w)
+	// The file is [N H W C]; the dataset is planar, [N C H W].
+	planar := make([]byte, n*c*h*w)
 	plane := h * w
 	for i := range n {
 		src := pix[i*plane*c : (i+1)*plane*c]
-		dst := x.Data[i*plane*c : (i+1)*plane*c]
+		dst := planar[i*plane*c : (i+1)*plane*c]
 		for p := range plane {
 			for ch := range c {
-				dst[ch*plane+p] = float32(src[p*c+ch]) / 255
+				dst[ch*plane+p] = src[p*c+ch]
 			}
 		}
 	}
-	return &data.Dataset{Name: "dermamnist/" + split, Images: x, Labels: y, Classes: Classes()}, nil
+	x, err := data.NewPixels(planar, n, c, h, w)
+	if err != nil {
+		return nil, fmt.Errorf("%s_images.npy: %w", split, err)
+	}
+	return &data.Dataset{Name: "dermamnist/" + split, Pixels: x, Labels: y, Classes: Classes()}, nil
 }
 
 // readNPYEntry reads the NPY array stored in the archive under name.

@@ -93,9 +93,9 @@ func TestLoadDermaMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(train.Images.Shape, []int{3, 3, 2, 2}) || !slices.Equal(val.Images.Shape, []int{1, 3, 2, 2}) ||
-		!slices.Equal(test.Images.Shape, []int{2, 1, 2, 2}) {
-		t.Fatalf("shapes %v %v %v", train.Images.Shape, val.Images.Shape, test.Images.Shape)
+	if !slices.Equal(train.Pixels.Shape, []int{3, 3, 2, 2}) || !slices.Equal(val.Pixels.Shape, []int{1, 3, 2, 2}) ||
+		!slices.Equal(test.Pixels.Shape, []int{2, 1, 2, 2}) {
+		t.Fatalf("shapes %v %v %v", train.Pixels.Shape, val.Pixels.Shape, test.Pixels.Shape)
 	}
 	// DermaMNIST's mel, nv, vasc (4, 5, 6) are 6, 4, 5 here.
 	if !slices.Equal(train.Labels, []int{6, 4, 5}) || !slices.Equal(val.Labels, []int{0}) || !slices.Equal(test.Labels, []int{3, 2}) {

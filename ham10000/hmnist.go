@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/tensor"
 )
 
 // LoadHMNIST reads one of the "hmnist" files of Kaggle's HAM10000 listing
@@ -82,9 +81,9 @@ func DecodeHMNIST(r io.Reader, name string) (*data.Dataset, error) {
 		}
 	}
 	plane := s * s
-	var pix []float32
+	var pix []byte
 	var labels []int
-	values := make([]float32, p)
+	values := make([]byte, p)
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
@@ -105,9 +104,9 @@ func DecodeHMNIST(r io.Reader, name string) (*data.Dataset, error) {
 			// RGB columns run pixel by pixel, channel fastest; the tensor
 			// is planar.
 			if c == 3 {
-				values[(j%3)*plane+j/3] = float32(v) / 255
+				values[(j%3)*plane+j/3] = byte(v)
 			} else {
-				values[j] = float32(v) / 255
+				values[j] = byte(v)
 			}
 		}
 		l, err := strconv.Atoi(strings.TrimSpace(row[p]))
@@ -120,12 +119,11 @@ func DecodeHMNIST(r io.Reader, name string) (*data.Dataset, error) {
 	if len(labels) == 0 {
 		return nil, errors.New("no rows after the header")
 	}
-	return &data.Dataset{
-		Name:    name,
-		Images:  tensor.FromData(pix, len(labels), c, s, s),
-		Labels:  labels,
-		Classes: Classes(),
-	}, nil
+	x, err := data.NewPixels(pix, len(labels), c, s, s)
+	if err != nil {
+		return nil, err
+	}
+	return &data.Dataset{Name: name, Pixels: x, Labels: labels, Classes: Classes()}, nil
 }
 
 // isqrt returns the integer square root of n ≥ 0.

@@ -35,8 +35,8 @@ func TestLoadHMNIST(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := set.Dataset
-	if !slices.Equal(d.Images.Shape, []int{3, 1, 8, 8}) || !slices.Equal(d.Labels, []int{6, 0, 4}) || d.Name != "hmnist_8_8_L" {
-		t.Fatalf("%s: shape %v labels %v", d.Name, d.Images.Shape, d.Labels)
+	if !slices.Equal(d.Pixels.Shape, []int{3, 1, 8, 8}) || !slices.Equal(d.Labels, []int{6, 0, 4}) || d.Name != "hmnist_8_8_L" {
+		t.Fatalf("%s: shape %v labels %v", d.Name, d.Pixels.Shape, d.Labels)
 	}
 	if got := d.Example(2)[63]; got != float32(65)/255 {
 		t.Errorf("row 2 pixel 63 = %v, want 65/255", got)
@@ -52,8 +52,8 @@ func TestLoadHMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(set.Dataset.Images.Shape, []int{1, 3, 8, 8}) {
-		t.Fatalf("RGB shape %v", set.Dataset.Images.Shape)
+	if !slices.Equal(set.Dataset.Pixels.Shape, []int{1, 3, 8, 8}) {
+		t.Fatalf("RGB shape %v", set.Dataset.Pixels.Shape)
 	}
 	x := set.Dataset.Example(0)
 	for ch := range 3 {
@@ -71,7 +71,7 @@ func TestLoadHMNIST(t *testing.T) {
 	}{{784, []int{2, 1, 28, 28}}, {2352, []int{2, 3, 28, 28}}} {
 		p := writeFile(t, filepath.Join(dir, "h.csv"), []byte(hmnistFile(c.p, []int{3, 5}, func(i, j int) int { return 255 })))
 		set, err := LoadHMNIST(p)
-		if err != nil || !slices.Equal(set.Dataset.Images.Shape, c.shape) {
+		if err != nil || !slices.Equal(set.Dataset.Pixels.Shape, c.shape) {
 			t.Errorf("%d columns: %v, want shape %v", c.p, err, c.shape)
 		}
 	}

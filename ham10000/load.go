@@ -23,7 +23,6 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/tensor"
 )
 
 // Options say where HAM10000 is, what size to make its images, and how to
@@ -268,9 +267,9 @@ func Load(opts Options) (*Set, error) {
 		}
 	}
 
-	images := tensor.New(n, c, h, w)
-	for i, v := range pix {
-		images.Data[i] = float32(v) / 255
+	images, err := data.NewPixels(pix, n, c, h, w)
+	if err != nil {
+		return nil, fmt.Errorf("HAM10000: %w", err)
 	}
 	labels := make([]int, n)
 	set.Records = make([]Record, n)
@@ -278,7 +277,7 @@ func Load(opts Options) (*Set, error) {
 		set.Records[i] = recs[r]
 		labels[i], _ = ClassIndex(recs[r].DX)
 	}
-	set.Dataset = &data.Dataset{Name: "ham10000", Images: images, Labels: labels, Classes: Classes()}
+	set.Dataset = &data.Dataset{Name: "ham10000", Pixels: images, Labels: labels, Classes: Classes()}
 	return set, nil
 }
 

@@ -89,7 +89,7 @@ func TestLoadFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := set.Dataset.Images.Shape; !slices.Equal(got, []int{3, 3, 6, 8}) {
+	if got := set.Dataset.Pixels.Shape; !slices.Equal(got, []int{3, 3, 6, 8}) {
 		t.Fatalf("images %v, want [3 3 6 8]", got)
 	}
 	if err := set.Dataset.Validate(); err != nil {
@@ -126,7 +126,7 @@ func TestLoadFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := grey.Dataset.Images.Shape; !slices.Equal(got, []int{3, 1, 3, 4}) {
+	if got := grey.Dataset.Pixels.Shape; !slices.Equal(got, []int{3, 1, 3, 4}) {
 		t.Fatalf("greyscale images %v", got)
 	}
 	checkColour(t, grey, 0, orange)
@@ -288,7 +288,7 @@ func TestLoadCache(t *testing.T) {
 	if !second.FromCache || second.Cache != first.Cache {
 		t.Fatalf("second load did not use the cache: logs %q", logs)
 	}
-	if !slices.Equal(second.Dataset.Images.Data, first.Dataset.Images.Data) || !slices.Equal(second.Dataset.Labels, first.Dataset.Labels) ||
+	if !slices.Equal(second.Dataset.Pixels.Data, first.Dataset.Pixels.Data) || !slices.Equal(second.Dataset.Labels, first.Dataset.Labels) ||
 		!slices.Equal(second.Records, first.Records) || !slices.Equal(second.Skipped, first.Skipped) {
 		t.Fatal("the cached set differs from the decoded one")
 	}
@@ -318,7 +318,7 @@ func TestLoadCache(t *testing.T) {
 		if set.FromCache || !logged(c.want) || !logged("rebuilding") {
 			t.Errorf("%s: from cache %v; logs %q", c.name, set.FromCache, logs)
 		}
-		if !slices.Equal(set.Dataset.Images.Data, first.Dataset.Images.Data) {
+		if !slices.Equal(set.Dataset.Pixels.Data, first.Dataset.Pixels.Data) {
 			t.Errorf("%s: the rebuilt set differs", c.name)
 		}
 		if again := load(6, 8); !again.FromCache {

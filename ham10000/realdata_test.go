@@ -76,8 +76,8 @@ func TestRealHMNIST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(set.Dataset.Images.Shape, []int{10015, 1, 8, 8}) || !slices.Equal(set.Dataset.ClassCounts(), realCounts) {
-		t.Fatalf("shape %v, counts %v", set.Dataset.Images.Shape, set.Dataset.ClassCounts())
+	if !slices.Equal(set.Dataset.Pixels.Shape, []int{10015, 1, 8, 8}) || !slices.Equal(set.Dataset.ClassCounts(), realCounts) {
+		t.Fatalf("shape %v, counts %v", set.Dataset.Pixels.Shape, set.Dataset.ClassCounts())
 	}
 	// Row i is row i of the metadata: every diagnosis agrees.
 	if err := AttachMetadata(set, realFile(t, "HAM10000_metadata.csv")); err != nil {

@@ -8,7 +8,9 @@ import (
 // each of its images.
 type Set struct {
 	// Dataset holds the images, [N, C, H, W] with values in [0, 1], and
-	// their labels in the order of Classes().
+	// their labels in the order of Classes(). The images are kept as the
+	// 8-bit values they were decoded to (data.Pixels), and converted to
+	// float32 a batch at a time.
 	Dataset *data.Dataset
 
 	// Records[i] describes example i: its image and lesion ids and
