@@ -24,8 +24,10 @@
 // LoadDermaMNIST reads MedMNIST's dermamnist.npz, a zip of NPY arrays
 // with MedMNIST's own train/val/test split.
 //
-// Every loader returns labels in one order, that of Classes(): akiec,
-// bcc, bkl, df, nv, vasc, mel. It is the hmnist files' order; DermaMNIST's
+// Every loader keeps the images as the 8-bit values it read
+// (data.Pixels), a quarter of the memory of float32, which batches turn
+// into float32 in [0, 1] as they are built. Every loader returns labels
+// in one order, that of Classes(): akiec, bcc, bkl, df, nv, vasc, mel. It is the hmnist files' order; DermaMNIST's
 // labels, which put mel, nv and vasc at 4, 5 and 6, are mapped into it.
 //
 // # Splits
