@@ -1,0 +1,45 @@
+//go:build amd64 && !purego
+
+package winograd
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The kernels in kernel_amd64.s. The exported functions have checked
+// their arguments.
+
+//go:noescape
+func inputAVX512(dst *float32, dstStride int, src *float32, srcStride, tilesH, tilesW int)
+
+//go:noescape
+func outputAVX512(dst *float32, dstStride, h, w int, src *float32, srcStride int, bias float32)
+
+//go:noescape
+func outputGradAVX512(dst *float32, dstStride int, dy *float32, dyStride, h, w int)
+
+var avx512Kernels = kernels{
+	name: "avx512",
+	input: func(dst []float32, dstStride int, src []float32, srcStride, tilesH, tilesW int) {
+		inputAVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), srcStride, tilesH, tilesW)
+	},
+	output: func(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32) {
+		outputAVX512(unsafe.SliceData(dst), dstStride, h, w, unsafe.SliceData(src), srcStride, bias)
+	},
+	outputGrad: func(dst []float32, dstStride int, dy []float32, dyStride, h, w int) {
+		outputGradAVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(dy), dyStride, h, w)
+	},
+}
+
+// hasAVX512 reports whether this processor can run the kernels, which
+// make their masks with BMI2's BZHI.
+var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
+
+func init() {
+	active = goKernels
+	if hasAVX512 {
+		active = avx512Kernels
+	}
+}
