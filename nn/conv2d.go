@@ -97,15 +97,22 @@ type Conv2D struct {
 	keepLimit  int  // keepCols; tests lower it to exercise the other path
 	forwardFn  func(worker, lo, hi int)
 	backwardFn func(worker, lo, hi int)
+
+	// images is how many images' windows one product takes: 1, or more
+	// when an image has so few output positions that a product of one
+	// image's would leave much of the multiply's tiles empty (see
+	// imagesPerProduct, forwardGroups).
+	images int
 }
 
 // convScratch is one worker's memory for a convolution.
 type convScratch struct {
-	col  []float32 // im2col matrix [K+1, P], last row all ones; reused for Wᵀ·dy
-	dWb  []float32 // the worker's partial sum of ∂L/∂Wb (or of its transpose)
-	rows []float32 // with useRows: colᵀ [P, rowStride], column K all ones
-	hwc  []float32 // with useRows: the image channels last [H, W, C]
-	img  []float32 // with a fused layer: one image's output, or its gradient [Out, P]
+	col   []float32 // im2col matrix [K+1, P] (rows geom.ld apart), last row all ones; reused for Wᵀ·dy
+	group []float32 // with images > 1: the product's output, or dy, [Out, images·P] (rows geom.ld apart)
+	dWb   []float32 // the worker's partial sum of ∂L/∂Wb (or of its transpose)
+	rows  []float32 // with useRows: colᵀ [P, rowStride], column K all ones
+	hwc   []float32 // with useRows: the image channels last [H, W, C]
+	img   []float32 // with a fused layer: one image's output, or its gradient [Out, P]
 }
 
 // keepCols is the most memory a convolution spends keeping its training
@@ -154,34 +161,52 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 		strideH: c.StrideH, strideW: c.StrideW, padH: c.PadH, padW: c.PadW}
 	g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
 	g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
-	if err := g.planIm2col(); err != nil {
-		return nil, err
-	}
-	if err := g.planCol2im(); err != nil {
-		return nil, err
-	}
 	c.geom = g
 	c.outShape = []int{c.Out, g.oh, g.ow}
-
 	c.weight = newParam("weight", c.Out, c.In, c.KH, c.KW)
 	c.bias = newParam("bias", c.Out)
 	c.env, c.needDX = env, env.NeedInputGrad
 	k := c.In * c.KH * c.KW
-	cols := g.oh * g.ow
 	c.wb = make([]float32, c.Out*(k+1))
 	c.wbT = make([]float32, c.Out*(k+1))
-	c.scratch = make([]convScratch, env.Workers())
+	c.transposedDW = gemm.Computed(k+1, c.Out) < gemm.Computed(c.Out, k+1)
+	c.keepLimit = keepCols
+	if err := c.plan(imagesPerProduct(c.Out, g.oh*g.ow)); err != nil {
+		return nil, err
+	}
+	return c.outShape, nil
+}
+
+// plan readies the direct products for images images per product: the
+// copying plans, the workers' memory and the order of the backward pass.
+func (c *Conv2D) plan(images int) error {
+	g := &c.geom
+	c.images = images
+	g.ld = images * g.oh * g.ow
+	g.plan, g.gather = nil, nil
+	if err := g.planIm2col(); err != nil {
+		return err
+	}
+	if err := g.planCol2im(); err != nil {
+		return err
+	}
+	k := c.In * c.KH * c.KW
+	cols := g.oh * g.ow
+	c.scratch = make([]convScratch, c.env.Workers())
 	for w := range c.scratch {
 		s := &c.scratch[w]
-		s.col = make([]float32, (k+1)*cols)
-		fill(s.col[k*cols:], 1) // the bias's input; im2col never writes this row
+		s.col = make([]float32, (k+1)*g.ld)
+		fill(s.col[k*g.ld:], 1) // the bias's input; im2col never writes this row
 		s.dWb = make([]float32, c.Out*(k+1))
+		if images > 1 {
+			s.group = make([]float32, c.Out*g.ld)
+		}
 	}
 	// im2row copies a window row (KW pixels of C channels) in one piece:
 	// worth it when the row fills a vector register. The one case
 	// measured, mnist-cnn's second convolution (rows of 96), trained 3%
 	// faster than transposing col; the line at 16 is a judgement.
-	c.useRows = c.KW*c.In >= 16
+	c.useRows = c.KW*c.In >= 16 && images == 1
 	if c.useRows {
 		c.rowStride = (k + 1 + 15) / 16 * 16
 		c.rowOrder = g.rowOrder()
@@ -191,10 +216,12 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 			s.rows = make([]float32, cols*c.rowStride)
 		}
 	}
-	c.transposedDW = gemm.Computed(k+1, c.Out) < gemm.Computed(c.Out, k+1)
 	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
-	c.keepLimit = keepCols
-	return c.outShape, nil
+	if images > 1 {
+		c.forwardFn, c.backwardFn = c.forwardGroups, c.backwardGroups
+	}
+	c.kept, c.keptOnes = nil, 0
+	return nil
 }
 
 // InitWeights draws the filters; the bias starts at zero.
@@ -226,7 +253,8 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 	if pool != nil {
 		pool.begin(x.Shape[0])
 		out = &pool.y
-	} else {
+	}
+	if pool == nil {
 		c.y.Resize(x.Shape[0], c.outShape)
 	}
 	// Gather the filters and the bias into Wb, row by row.
@@ -237,7 +265,7 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 	}
 	gemm.Transpose(c.wbT, c.wb, c.Out, k+1)
 	n, colSize := x.Shape[0], (k+1)*c.geom.oh*c.geom.ow
-	c.keeping = train && n*colSize*4 <= c.keepLimit
+	c.keeping = train && c.images == 1 && n*colSize*4 <= c.keepLimit
 	if c.keeping && len(c.kept) < n*colSize {
 		c.kept = append(c.kept[:0], make([]float32, n*colSize)...)
 		c.keptOnes = 0
@@ -295,17 +323,24 @@ func (c *Conv2D) finishImage(n int, y []float32) {
 // gradientFor returns image n's dy, taken back through the fused layer,
 // if any, into the worker's scratch.
 func (c *Conv2D) gradientFor(worker, n int) []float32 {
-	out := c.Out * c.geom.oh * c.geom.ow
-	s := &c.scratch[worker]
-	switch {
-	case c.withReLU:
-		vec.ReluBackward(s.img, c.dy.Data[n*out:(n+1)*out], c.y.Data[n*out:(n+1)*out])
-		return s.img
-	case c.pool != nil:
-		c.pool.unpoolImage(n, s.img)
-		return s.img
+	if !c.withReLU && c.pool == nil {
+		out := c.Out * c.geom.oh * c.geom.ow
+		return c.dy.Data[n*out : (n+1)*out]
 	}
-	return c.dy.Data[n*out : (n+1)*out]
+	s := &c.scratch[worker]
+	c.imageGrad(n, s.img)
+	return s.img
+}
+
+// imageGrad writes image n's dy, taken back through the fused ReLU or
+// pool, into dst.
+func (c *Conv2D) imageGrad(n int, dst []float32) {
+	out := c.Out * c.geom.oh * c.geom.ow
+	if c.withReLU {
+		vec.ReluBackward(dst, c.dy.Data[n*out:(n+1)*out], c.y.Data[n*out:(n+1)*out])
+		return
+	}
+	c.pool.unpoolImage(n, dst)
 }
 
 // colFor returns where image n's col matrix goes: its place in kept, or
@@ -328,7 +363,7 @@ func (c *Conv2D) colFor(worker, n int) []float32 {
 func (c *Conv2D) forwardImage(x, y, col []float32, mul multiplier) {
 	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
 	c.geom.im2col(x, col)
-	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, p, 0, y, p)
+	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, c.geom.ld, 0, y, p)
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -458,6 +493,89 @@ func (c *Conv2D) inputGrad(dy, dx []float32, s *convScratch, mul multiplier) {
 	}
 	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, dcol, cols)
 	c.geom.col2im(dcol, dx)
+}
+
+// imagesPerProduct is how many images' windows a convolution with out
+// filters and p output positions per image puts in one product. The
+// multiply computes C in whole tiles, 32 columns wide with AVX-512, so a
+// small image (a 6x6 output fills 36 columns, computed as 64; a 3x3 one
+// fills 9 of 32) wastes much of its work. Several images side by side
+// fill the tiles: up to maxGroupCols columns, which keeps col (K+1 rows
+// of them) in the cache.
+func imagesPerProduct(out, p int) int {
+	const maxGroupCols = 256
+	if 10*gemm.Computed(out, p) <= 11*out*p || p >= maxGroupCols/2 {
+		return 1 // wastes 10% or less, or two images would not fit
+	}
+	return maxGroupCols / p
+}
+
+// groupSize returns how many images each product of a worker's images
+// [lo, hi) takes: at most c.images, and as even a split as that allows
+// (32 images in groups of at most 28 go as 16 and 16, not 28 and 4).
+func (c *Conv2D) groupSize(lo, hi int) int {
+	groups := (hi - lo + c.images - 1) / c.images
+	return (hi - lo + groups - 1) / groups
+}
+
+// forwardGroups is forwardImages for a convolution whose products take
+// several images (images > 1): it copies the windows of a group of
+// images side by side into the worker's col, multiplies once, and copies
+// each image's columns of the result to its output.
+func (c *Conv2D) forwardGroups(worker, lo, hi int) {
+	in, k, p, ld := c.In*c.geom.h*c.geom.w, c.In*c.KH*c.KW, c.geom.oh*c.geom.ow, c.geom.ld
+	s, mul := &c.scratch[worker], c.env.gemm.Workspace(worker)
+	size := c.groupSize(lo, hi)
+	for i0 := lo; i0 < hi; i0 += size {
+		i1 := min(i0+size, hi)
+		for i := i0; i < i1; i++ {
+			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:])
+		}
+		mul.Sgemm(true, false, c.Out, (i1-i0)*p, k+1, 1, c.wbT, c.Out, s.col, ld, 0, s.group, ld)
+		for i := i0; i < i1; i++ {
+			y := c.outputFor(worker, i)
+			for o := range c.Out {
+				copy(y[o*p:(o+1)*p], s.group[o*ld+(i-i0)*p:])
+			}
+			c.finishImage(i, y)
+		}
+	}
+}
+
+// backwardGroups is backwardImages for a convolution whose products take
+// several images: each group's dy and windows side by side, one product
+// for its part of ∂L/∂Wb and one for its windows' gradients.
+func (c *Conv2D) backwardGroups(worker, lo, hi int) {
+	in, k, p, ld := c.In*c.geom.h*c.geom.w, c.In*c.KH*c.KW, c.geom.oh*c.geom.ow, c.geom.ld
+	s, mul := &c.scratch[worker], c.env.gemm.Workspace(worker)
+	size := c.groupSize(lo, hi)
+	for i0 := lo; i0 < hi; i0 += size {
+		i1 := min(i0+size, hi)
+		cols := (i1 - i0) * p
+		for i := i0; i < i1; i++ {
+			dy := c.gradientFor(worker, i)
+			for o := range c.Out {
+				copy(s.group[o*ld+(i-i0)*p:o*ld+(i-i0+1)*p], dy[o*p:(o+1)*p])
+			}
+			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:])
+		}
+		var beta float32 = 1
+		if i0 == lo {
+			beta = 0
+		}
+		if c.transposedDW {
+			mul.Sgemm(false, true, k+1, c.Out, cols, 1, s.col, ld, s.group, ld, beta, s.dWb, c.Out)
+		} else {
+			mul.Sgemm(false, true, c.Out, k+1, cols, 1, s.group, ld, s.col, ld, beta, s.dWb, k+1)
+		}
+		if !c.needDX {
+			continue
+		}
+		mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, s.group, ld, 0, s.col, ld)
+		for i := i0; i < i1; i++ {
+			c.geom.col2im(s.col[(i-i0)*p:], c.dx.Data[i*in:(i+1)*in])
+		}
+	}
 }
 
 // fill sets every element of s to v.

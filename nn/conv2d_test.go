@@ -141,7 +141,10 @@ func TestOutputShapes(t *testing.T) {
 // TestConv2DBackwardPathsAgree runs the backward pass three ways, keeping
 // the col matrices from the forward pass, rebuilding them with im2col and
 // rebuilding their transposes with im2row, and checks that the gradients
-// agree bit for bit.
+// agree bit for bit. A last path puts several images in each product (as
+// a small image's convolution does, see imagesPerProduct), which sums
+// ∂L/∂W over a group's positions in one product rather than image by
+// image, so it must agree to within rounding, and the rest bit for bit.
 func TestConv2DBackwardPathsAgree(t *testing.T) {
 	r := rng.New(5)
 	for trial := 0; trial < 30; trial++ {
@@ -164,6 +167,7 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, false, true },
 			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, true, false }, // im2row
 			func(c *Conv2D) { c.keepLimit, c.useRows, c.transposedDW = 0, true, true },
+			func(c *Conv2D) { _ = c.plan(2 + r.IntN(4)) }, // several images per product
 		} {
 			env := NewEnv(uint64(trial), workers)
 			env.NeedInputGrad = true
@@ -172,7 +176,10 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			conv.InitWeights(HeNormal, env.Rand)
-			if path >= 4 && !conv.useRows {
+			if err := conv.plan(1); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if path == 4 || path == 5 {
 				// Build allocates im2row's buffers only where it would use them.
 				conv.rowStride = conv.In*conv.KH*conv.KW + 1
 				conv.rowOrder = conv.geom.rowOrder()
@@ -196,6 +203,12 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 				}
 			}
 			for i, what := range []string{"∂L/∂W", "∂L/∂b", "∂L/∂x"} {
+				if path == 6 && i < 2 {
+					if err := closeTo(got[i], want[i], 1e-6); err != "" {
+						t.Fatalf("%s, %d images a product: %s: %s", name, conv.images, what, err)
+					}
+					continue
+				}
 				for j := range want[i] {
 					if math.Float32bits(got[i][j]) != math.Float32bits(want[i][j]) {
 						t.Fatalf("%s, path %d: %s[%d] = %v, want %v (kept col)", name, path, what, j, got[i][j], want[i][j])
@@ -205,4 +218,22 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 			env.Close()
 		}
 	}
+}
+
+// closeTo says how got differs from want by more than tol times want's
+// largest magnitude, or returns "".
+func closeTo(got, want []float32, tol float64) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d values, want %d", len(got), len(want))
+	}
+	var scale float64
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol*scale) {
+			return fmt.Sprintf("[%d] = %v, want %v (scale %.3g)", i, got[i], want[i], scale)
+		}
+	}
+	return ""
 }

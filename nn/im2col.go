@@ -33,6 +33,11 @@ type convGeom struct {
 	padH, padW       int
 	oh, ow           int // output height and width
 
+	// ld is the distance between rows of col: OH·OW, or more when col
+	// holds the windows of several images side by side (see
+	// Conv2D.images), image i's from column i·OH·OW.
+	ld int
+
 	// gather, when set (see planCol2im), is col2im's sums, a plan per input row.
 	gather []*vec.SumPlan
 	// plan, when set (see planIm2col), is im2col's copies for one channel.
@@ -45,12 +50,13 @@ func outSize(in, kernel, stride, pad int) int {
 	return (in+2*pad-kernel)/stride + 1
 }
 
-// im2col copies the windows of one image x ([C, H, W]) into col ([K, P]).
-// Row (c, i, j) of col holds, for every output position, the input pixel
-// that filter tap (i, j) of channel c sees there.
+// im2col copies the windows of one image x ([C, H, W]) into col ([K, P],
+// rows g.ld apart). Row (c, i, j) of col holds, for every output
+// position, the input pixel that filter tap (i, j) of channel c sees
+// there.
 func (g *convGeom) im2col(x, col []float32) {
 	if g.plan != nil && vec.GathersFast() {
-		g.plan.Run(col, g.kh*g.kw*g.oh*g.ow, x, g.h*g.w, g.c)
+		g.plan.Run(col, g.kh*g.kw*g.ld, x, g.h*g.w, g.c)
 		return
 	}
 	p := g.oh * g.ow
@@ -59,7 +65,7 @@ func (g *convGeom) im2col(x, col []float32) {
 		plane := x[c*g.h*g.w : (c+1)*g.h*g.w]
 		for i := 0; i < g.kh; i++ {
 			for j := 0; j < g.kw; j++ {
-				g.fillRow(col[row*p:(row+1)*p], plane, i, j)
+				g.fillRow(col[row*g.ld:row*g.ld+p], plane, i, j)
 				row++
 			}
 		}
@@ -152,9 +158,9 @@ func (g *convGeom) addRow(dst, src []float32, j int) {
 	}
 }
 
-// col2im adds each entry of col ([K, P]) onto the input position it was
-// copied from by im2col, writing the sums to dx ([C, H, W]), which it
-// clears first.
+// col2im adds each entry of col ([K, P], rows g.ld apart) onto the input
+// position it was copied from by im2col, writing the sums to dx ([C, H,
+// W]), which it clears first.
 func (g *convGeom) col2im(col, dx []float32) {
 	if g.gather != nil && vec.GathersFast() {
 		g.col2imGather(col, dx)
@@ -168,7 +174,7 @@ func (g *convGeom) col2im(col, dx []float32) {
 		for i := 0; i < g.kh; i++ {
 			oh0, oh1 := g.rowsInside(i)
 			for j := 0; j < g.kw; j++ {
-				src := col[row*p : (row+1)*p]
+				src := col[row*g.ld : row*g.ld+p]
 				row++
 				if g.strideW == 1 {
 					// fillRow's rectangle, added back in one call.
@@ -292,11 +298,10 @@ func (g *convGeom) planCol2im() error {
 	if g.strideH != 1 || g.strideW != 1 || g.w > 16 {
 		return nil
 	}
-	p := g.oh * g.ow
 	offsets, masks := make([]int, g.kh*g.kw), make([]uint16, g.kh*g.kw)
 	for i := range g.kh {
 		for j := range g.kw {
-			offsets[i*g.kw+j] = (i*g.kw+j)*p + (g.padH-i)*g.ow + g.padW - j
+			offsets[i*g.kw+j] = (i*g.kw+j)*g.ld + (g.padH-i)*g.ow + g.padW - j
 			for iw := range g.w {
 				if ow := iw + g.padW - j; ow >= 0 && ow < g.ow {
 					masks[i*g.kw+j] |= 1 << iw
@@ -328,10 +333,10 @@ func (g *convGeom) planCol2im() error {
 // taken in the order col2im adds them (i, then j), so the two give the
 // same bits.
 func (g *convGeom) col2imGather(col, dx []float32) {
-	p, plane, window := g.oh*g.ow, g.h*g.w, g.kh*g.kw
+	plane, window := g.h*g.w, g.kh*g.kw
 	for c := 0; c < g.c; c += 4 {
 		for ih, plan := range g.gather {
-			plan.Run(dx[c*plane+ih*g.w:], plane, col, window*p, c*window*p+ih*g.ow, min(4, g.c-c), g.w)
+			plan.Run(dx[c*plane+ih*g.w:], plane, col, window*g.ld, c*window*g.ld+ih*g.ow, min(4, g.c-c), g.w)
 		}
 	}
 }
@@ -350,14 +355,13 @@ func (g *convGeom) planIm2col() error {
 	if g.strideW != 1 || g.ow > 16 {
 		return nil
 	}
-	p := g.oh * g.ow
 	var moves []vec.Move
 	for i := range g.kh {
 		for j := range g.kw {
 			row := i*g.kw + j
 			for oh := range g.oh {
 				ih := oh*g.strideH - g.padH + i
-				m := vec.Move{Dst: int32(row*p + oh*g.ow)}
+				m := vec.Move{Dst: int32(row*g.ld + oh*g.ow)}
 				if ih >= 0 && ih < g.h {
 					m.Src = int32(ih*g.w - g.padW + j)
 				}

@@ -23,6 +23,7 @@ func randomGeom(r *rng.RNG, trial, maxC int) convGeom {
 	g.w = max(1, g.kw-2*g.padW) + r.IntN(30)
 	g.oh = outSize(g.h, g.kh, g.strideH, g.padH)
 	g.ow = outSize(g.w, g.kw, g.strideW, g.padW)
+	g.ld = g.oh * g.ow
 	return g
 }
 
