@@ -12,7 +12,7 @@ import (
 // their arguments.
 
 //go:noescape
-func inputAVX512(dst *float32, dstStride int, src *float32, srcStride, tilesH, tilesW int)
+func inputAVX512(dst *float32, dstStride int, src *float32, srcStride, h, padH, padW, ty0, ty1, tilesW int, masks *uint16)
 
 //go:noescape
 func outputAVX512(dst *float32, dstStride, h, w int, src *float32, srcStride int, bias float32)
@@ -22,8 +22,9 @@ func outputGradAVX512(dst *float32, dstStride int, dy *float32, dyStride, h, w i
 
 var avx512Kernels = kernels{
 	name: "avx512",
-	input: func(dst []float32, dstStride int, src []float32, srcStride, tilesH, tilesW int) {
-		inputAVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), srcStride, tilesH, tilesW)
+	input: func(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
+		inputAVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), srcStride,
+			p.H, p.PadH, p.PadW, ty0, ty1, p.TilesW, unsafe.SliceData(p.masks))
 	},
 	output: func(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32) {
 		outputAVX512(unsafe.SliceData(dst), dstStride, h, w, unsafe.SliceData(src), srcStride, bias)

@@ -86,16 +86,16 @@ DATA high<>+60(SB)/4, $31
 GLOBL high<>(SB), RODATA|NOPTR, $64
 
 // TILEMASK sets K1 to the tiles of a group: the first min(16, DX − CX)
-// lanes. It clobbers AX and R10.
-#define TILEMASK \
+// lanes. It clobbers AX and t.
+#define TILEMASK(t) \
 	MOVQ    DX, AX     \
 	SUBQ    CX, AX     \
-	MOVQ    $16, R10   \
-	CMPQ    AX, R10    \
-	CMOVQGT R10, AX    \
-	MOVL    $0xffff, R10 \
-	BZHIL   AX, R10, R10 \
-	KMOVW   R10, K1
+	MOVQ    $16, t     \
+	CMPQ    AX, t      \
+	CMOVQGT t, AX      \
+	MOVL    $0xffff, t \
+	BZHIL   AX, t, t   \
+	KMOVW   t, K1
 
 // COLUMNMASKS sets K2 and K3 to the plane's columns among the 32 from
 // column 2CX, R14 columns wide: the first min(32, R14 − 2CX) lanes of two
@@ -113,31 +113,50 @@ GLOBL high<>(SB), RODATA|NOPTR, $64
 	SHRL    $16, R10   \
 	KMOVW   R10, K3
 
-// LOADROW loads input row ptr's columns 2tx .. 2tx+3 of sixteen tiles as
-// four vectors d0..d3, and leaves that row's d B in r0..r3:
-// d0 − d2, d1 + d2, d2 − d1, d1 − d3.
-#define LOADROW(ptr, r0, r1, r2, r3) \
-	VMOVUPS   (ptr), Z16      \
-	VMOVAPS   Z16, Z17        \
-	VPERMT2PS 64(ptr), Z30, Z16 \
-	VPERMT2PS 64(ptr), Z31, Z17 \
-	VMOVUPS   8(ptr), Z18     \
-	VMOVAPS   Z18, Z19        \
-	VPERMT2PS 72(ptr), Z30, Z18 \
-	VPERMT2PS 72(ptr), Z31, Z19 \
-	VSUBPS    Z18, Z16, r0    \
-	VADDPS    Z18, Z17, r1    \
-	VSUBPS    Z17, Z18, r2    \
-	VSUBPS    Z19, Z17, r3
+// LOADROW loads input row n (AX + n) of sixteen tiles, columns 2tx − padW
+// .. 2tx − padW + 3 (masks K2-K5 keep the lanes inside the plane), as
+// four vectors d0..d3, and leaves that row's d B in r0..r3: d0 − d2,
+// d1 + d2, d2 − d1, d1 − d3. A row outside the plane is zeros, and so is
+// its d B.
+#define LOADROW(n, r0, r1, r2, r3, zero, done) \
+	LEAQ      n(AX), R11        \
+	CMPQ      R11, R13          \
+	JAE       zero              \
+	IMULQ     R9, R11           \
+	ADDQ      SI, R11           \
+	LEAQ      (R11)(CX*8), R11  \
+	VMOVUPS.Z (R11), K2, Z16    \
+	VMOVUPS.Z 64(R11), K3, Z20  \
+	VMOVAPS   Z16, Z17          \
+	VPERMT2PS Z20, Z30, Z16     \
+	VPERMT2PS Z20, Z31, Z17     \
+	VMOVUPS.Z 8(R11), K4, Z18   \
+	VMOVUPS.Z 72(R11), K5, Z21  \
+	VMOVAPS   Z18, Z19          \
+	VPERMT2PS Z21, Z30, Z18     \
+	VPERMT2PS Z21, Z31, Z19     \
+	VSUBPS    Z18, Z16, r0      \
+	VADDPS    Z18, Z17, r1      \
+	VSUBPS    Z17, Z18, r2      \
+	VSUBPS    Z19, Z17, r3      \
+	JMP       done              \
+zero:                           \
+	VPXORD    r0, r0, r0        \
+	VPXORD    r1, r1, r1        \
+	VPXORD    r2, r2, r2        \
+	VPXORD    r3, r3, r3        \
+done:
 
-// func inputAVX512(dst *float32, dstStride int, src *float32, srcStride, tilesH, tilesW int)
+// func inputAVX512(dst *float32, dstStride int, src *float32, srcStride, h, padH, padW, ty0, ty1, tilesW int, masks *uint16)
 //
-//	SI the tile row's first input row, R9 srcStride·4, R13 3·srcStride·4
+//	SI the plane, moved padW columns left; R9 srcStride·4, R13 h
 //	DI the tile row's first tile in dst, R8 dstStride·4, R15 3·dstStride·4
-//	BX tile rows left, DX tilesW, CX tiles of the row done
-//	R11 this group's input, R12 this group's ξ = 4i row, R10 scratch
+//	BX the tile row, R14 ty1, DX tilesW, CX tiles of the row done
+//	AX the tile row's first input row, 2·BX − padH (may be negative)
+//	R10 masks: four per group of 16 tiles, for its four loads of a row
+//	R11, R12 scratch; K1 the group's tiles, K2-K5 its loads' lanes
 //	Z0-Z15 r (row i of d B in Z4i..Z4i+3), Z30, Z31 the lane indexes
-TEXT ·inputAVX512(SB), NOSPLIT, $0-48
+TEXT ·inputAVX512(SB), NOSPLIT, $0-88
 	MOVQ    dst+0(FP), DI
 	MOVQ    dstStride+8(FP), R8
 	SHLQ    $2, R8
@@ -145,9 +164,14 @@ TEXT ·inputAVX512(SB), NOSPLIT, $0-48
 	MOVQ    src+16(FP), SI
 	MOVQ    srcStride+24(FP), R9
 	SHLQ    $2, R9
-	LEAQ    (R9)(R9*2), R13
-	MOVQ    tilesH+32(FP), BX
-	MOVQ    tilesW+40(FP), DX
+	MOVQ    h+32(FP), R13
+	MOVQ    padW+48(FP), AX
+	SHLQ    $2, AX
+	SUBQ    AX, SI
+	MOVQ    ty0+56(FP), BX
+	MOVQ    ty1+64(FP), R14
+	MOVQ    tilesW+72(FP), DX
+	MOVQ    masks+80(FP), R10
 	VMOVUPS evens<>(SB), Z30
 	VMOVUPS odds<>(SB), Z31
 
@@ -155,17 +179,24 @@ in_row:
 	XORQ CX, CX
 
 in_group:
-	// K1: the tiles of this group, min(16, tilesW − CX).
-	TILEMASK
+	// K1: the tiles of this group, min(16, tilesW − CX); K2-K5 the
+	// lanes of its loads inside the plane, masks[CX/16·4 ..].
+	TILEMASK(R12)
+	MOVQ  CX, R11
+	SHRQ  $1, R11
+	ADDQ  R10, R11
+	KMOVW (R11), K2
+	KMOVW 2(R11), K3
+	KMOVW 4(R11), K4
+	KMOVW 6(R11), K5
 
-	LEAQ (SI)(CX*8), R11
-	LOADROW(R11, Z0, Z1, Z2, Z3)
-	ADDQ R9, R11
-	LOADROW(R11, Z4, Z5, Z6, Z7)
-	ADDQ R9, R11
-	LOADROW(R11, Z8, Z9, Z10, Z11)
-	ADDQ R9, R11
-	LOADROW(R11, Z12, Z13, Z14, Z15)
+	MOVQ BX, AX
+	SHLQ $1, AX
+	SUBQ padH+40(FP), AX
+	LOADROW(0, Z0, Z1, Z2, Z3, in_zero0, in_done0)
+	LOADROW(1, Z4, Z5, Z6, Z7, in_zero1, in_done1)
+	LOADROW(2, Z8, Z9, Z10, Z11, in_zero2, in_done2)
+	LOADROW(3, Z12, Z13, Z14, Z15, in_zero3, in_done3)
 
 	// Columns: V[0][j] = r0j − r2j, V[1][j] = r1j + r2j,
 	// V[2][j] = r2j − r1j, V[3][j] = r1j − r3j, to ξ = 4i + j.
@@ -210,11 +241,11 @@ in_group:
 	CMPQ CX, DX
 	JLT  in_group
 
-	// Next tile row: two input rows down, tilesW tiles on.
-	LEAQ (SI)(R9*2), SI
+	// Next tile row: tilesW tiles on in dst.
 	LEAQ (DI)(DX*4), DI
-	DECQ BX
-	JNZ  in_row
+	INCQ BX
+	CMPQ BX, R14
+	JLT  in_row
 	VZEROUPPER
 	RET
 
@@ -261,7 +292,7 @@ out_row:
 	XORQ CX, CX
 
 out_group:
-	TILEMASK
+	TILEMASK(R10)
 	COLUMNMASKS
 
 	LEAQ (SI)(CX*4), R12
@@ -346,7 +377,7 @@ og_row:
 	XORQ CX, CX
 
 og_group:
-	TILEMASK
+	TILEMASK(R10)
 	COLUMNMASKS
 
 	// dY's rows, split into even and odd columns; the second row is

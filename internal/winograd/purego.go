@@ -8,7 +8,7 @@ package winograd
 // kernels is one implementation of the plane transforms.
 type kernels struct {
 	name       string
-	input      func(dst []float32, dstStride int, src []float32, srcStride, tilesH, tilesW int)
+	input      func(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int)
 	output     func(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32)
 	outputGrad func(dst []float32, dstStride int, dy []float32, dyStride, h, w int)
 }
@@ -29,16 +29,22 @@ func Kernel() string { return active.name }
 //
 // for each row (d0, d1, d2, d3) of d, then the same for each column of
 // the result.
-func inputGo(dst []float32, dstStride int, src []float32, srcStride, tilesH, tilesW int) {
-	for ty := range tilesH {
-		rows := src[2*ty*srcStride:]
-		for tx := range tilesW {
+func inputGo(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
+	at := func(r, c int) float32 {
+		if r >= 0 && r < p.H && c >= 0 && c < p.W {
+			return src[r*srcStride+c]
+		}
+		return 0
+	}
+	for ty := ty0; ty < ty1; ty++ {
+		for tx := range p.TilesW {
 			var r [4][4]float32 // d B
 			for i := range 4 {
-				d := rows[i*srcStride+2*tx : i*srcStride+2*tx+4]
-				r[i][0], r[i][1], r[i][2], r[i][3] = d[0]-d[2], d[1]+d[2], d[2]-d[1], d[1]-d[3]
+				y, x := 2*ty-p.PadH+i, 2*tx-p.PadW
+				d0, d1, d2, d3 := at(y, x), at(y, x+1), at(y, x+2), at(y, x+3)
+				r[i][0], r[i][1], r[i][2], r[i][3] = d0-d2, d1+d2, d2-d1, d1-d3
 			}
-			t := ty*tilesW + tx
+			t := (ty-ty0)*p.TilesW + tx
 			for j := range 4 {
 				r0, r1, r2, r3 := r[0][j], r[1][j], r[2][j], r[3][j]
 				dst[j*dstStride+t] = r0 - r2

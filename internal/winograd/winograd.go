@@ -52,28 +52,59 @@ import "fmt"
 // Tiles returns how many 2×2 output blocks cover n outputs along one axis.
 func Tiles(n int) int { return (n + 1) / 2 }
 
-// Input transforms the tiles of one input plane: for tile (ty, tx) of a
-// tilesH × tilesW grid, its 4×4 values d[i][j] = src[(2ty+i)·srcStride +
-// 2tx + j] become
-//
-//	dst[ξ·dstStride + ty·tilesW + tx] = (Bᵀ d B)[i][j],  ξ = 4i + j.
-//
-// src must hold 2·tilesH + 2 rows of 2·tilesW + 2 values (the caller pads
-// the plane with the convolution's zeros) and, after its last row, slack
-// that the assembly kernels may read but never use: see InputSlack.
-func Input(dst []float32, dstStride int, src []float32, srcStride, tilesH, tilesW int) {
-	checkInput(len(dst), dstStride, len(src), srcStride, tilesH, tilesW)
-	active.input(dst, dstStride, src, srcStride, tilesH, tilesW)
+// An InputPlan transforms the input tiles of a convolution's planes: h ×
+// w planes padded by padH rows and padW columns of zeros, whose output,
+// (h + 2·padH − 2) × (w + 2·padW − 2), is TilesH × TilesW tiles. Tile
+// (ty, tx) covers the 4×4 values at rows 2ty − padH .. 2ty − padH + 3
+// and columns 2tx − padW .. 2tx − padW + 3, zero outside the plane.
+type InputPlan struct {
+	H, W, PadH, PadW int
+	TilesH, TilesW   int
+
+	// masks holds, for each group of 16 tiles across, the lanes of the
+	// kernels' four loads of an input row (at columns 2tx − padW, +16,
+	// +2 and +18 from the group's first tile) that lie inside the plane.
+	masks []uint16
 }
 
-// InputSlack is how many values src must have past the start of the last
-// tile row's last input row beyond 2·tilesW + 2: the kernels load whole
-// vectors of 32, as many as 16 tiles read, from each row.
-func InputSlack(tilesW int) int { return roundUp(2*tilesW, 32) + 2 - (2*tilesW + 2) }
+// NewInputPlan plans the input transforms of h × w planes padded by padH
+// and padW. The padding must be at most 2, the output at least 1×1.
+func NewInputPlan(h, w, padH, padW int) (*InputPlan, error) {
+	oh, ow := h+2*padH-2, w+2*padW-2
+	if h < 1 || w < 1 || padH < 0 || padW < 0 || padH > 2 || padW > 2 || oh < 1 || ow < 1 {
+		return nil, fmt.Errorf("winograd: no 3×3 convolution of %d×%d planes padded by %d×%d", h, w, padH, padW)
+	}
+	p := &InputPlan{H: h, W: w, PadH: padH, PadW: padW, TilesH: Tiles(oh), TilesW: Tiles(ow)}
+	for g := 0; g < p.TilesW; g += 16 {
+		for _, shift := range []int{0, 16, 2, 18} {
+			var m uint16
+			for k := range 16 {
+				if col := 2*g - padW + shift + k; col >= 0 && col < w {
+					m |= 1 << k
+				}
+			}
+			p.masks = append(p.masks, m)
+		}
+	}
+	return p, nil
+}
 
-// InputRowStride is the smallest row stride of Input's src for tilesW
-// tiles across that lets each row hold the kernels' whole vector loads.
-func InputRowStride(tilesW int) int { return roundUp(2*tilesW, 32) + 2 }
+// Input transforms tile rows [ty0, ty1) of one plane, whose rows lie
+// srcStride apart in src: tile (ty, tx), with d its 4×4 values, becomes
+//
+//	dst[ξ·dstStride + (ty − ty0)·TilesW + tx] = (Bᵀ d B)[i][j],  ξ = 4i + j.
+func (p *InputPlan) Input(dst []float32, dstStride int, src []float32, srcStride, ty0, ty1 int) {
+	tiles := (ty1 - ty0) * p.TilesW
+	switch {
+	case ty0 < 0 || ty1 > p.TilesH || ty0 >= ty1:
+		panic(fmt.Sprintf("winograd: Input of tile rows [%d, %d) of %d", ty0, ty1, p.TilesH))
+	case dstStride < tiles || len(dst) < 15*dstStride+tiles:
+		panic(fmt.Sprintf("winograd: Input of %d tiles into %d values with stride %d", tiles, len(dst), dstStride))
+	case srcStride < p.W || len(src) < (p.H-1)*srcStride+p.W:
+		panic(fmt.Sprintf("winograd: Input of a %d×%d plane from %d values with stride %d", p.H, p.W, len(src), srcStride))
+	}
+	active.input(dst, dstStride, src, srcStride, p, ty0, ty1)
+}
 
 // Output transforms the products of one output plane back into values:
 // tile t's 16 values m[i][j] = src[ξ·srcStride + t] become the 2×2 block
@@ -149,18 +180,6 @@ func roundUp(n, unit int) int { return (n + unit - 1) / unit * unit }
 
 // The checks below turn a caller's mistake into a panic that says what is
 // wrong, before an assembly kernel can write out of bounds.
-
-func checkInput(dstLen, dstStride, srcLen, srcStride, tilesH, tilesW int) {
-	tiles := tilesH * tilesW
-	switch {
-	case tilesH < 1 || tilesW < 1:
-		panic(fmt.Sprintf("winograd: Input on %d×%d tiles", tilesH, tilesW))
-	case dstStride < tiles || dstLen < 15*dstStride+tiles:
-		panic(fmt.Sprintf("winograd: Input of %d tiles into %d values with stride %d", tiles, dstLen, dstStride))
-	case srcStride < InputRowStride(tilesW) || srcLen < (2*tilesH+1)*srcStride+InputRowStride(tilesW):
-		panic(fmt.Sprintf("winograd: Input of %d×%d tiles from %d values with stride %d", tilesH, tilesW, srcLen, srcStride))
-	}
-}
 
 func checkOutput(dstLen, dstStride, h, w, srcLen, srcStride int) {
 	tiles := Tiles(h) * Tiles(w)

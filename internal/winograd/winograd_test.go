@@ -34,55 +34,69 @@ func randomPlane(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-// conv3x3 is the plain definition: out[y][x] = Σ g[i][j]·in[y+i][x+j]
-// over a plane already padded, in float64.
-func conv3x3(in []float32, stride, h, w int, g []float32) []float64 {
-	out := make([]float64, h*w)
-	for y := range h {
-		for x := range w {
-			var s float64
-			for i := range 3 {
-				for j := range 3 {
-					s += float64(g[3*i+j]) * float64(in[(y+i)*stride+x+j])
-				}
-			}
-			out[y*w+x] = s
-		}
+// padded returns the value of an h × w plane (rows stride apart) at row y
+// and column x of its padded version: zero outside the plane.
+func padded(in []float32, stride, h, w, padH, padW, y, x int) float64 {
+	y, x = y-padH, x-padW
+	if y < 0 || y >= h || x < 0 || x >= w {
+		return 0
 	}
-	return out
+	return float64(in[y*stride+x])
 }
 
+// sizes are the planes the tests transform, with every padding that
+// leaves an output: odd and even sizes, one row or column of tiles, and
+// planes wider than a group of 16 tiles.
+var sizes = [][2]int{{1, 1}, {2, 2}, {3, 5}, {7, 4}, {6, 33}, {9, 40}, {4, 70}}
+
 // TestTransformsComputeConvolution checks the algorithm itself: Input,
-// Filter, the elementwise product and Output give the 3×3 convolution,
-// within float32 rounding, on planes of odd and even sizes, with each
-// implementation.
+// Filter, the elementwise product and Output give the 3×3 convolution of
+// the padded plane, within float32 rounding, with each implementation,
+// the tile rows transformed all at once and in two runs.
 func TestTransformsComputeConvolution(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, k := range implementations() {
-		for _, size := range [][2]int{{1, 1}, {2, 2}, {3, 5}, {7, 4}, {6, 33}, {9, 40}} {
-			h, w := size[0], size[1]
-			th, tw := Tiles(h), Tiles(w)
-			stride := InputRowStride(tw) + r.IntN(3)
-			in := randomPlane(r, (2*th+2)*stride+InputSlack(tw))
-			g := randomPlane(r, 9)
-			tiles := th * tw
-			v := make([]float32, 16*tiles)
-			k.input(v, tiles, in, stride, th, tw)
-			u := make([]float32, 16)
-			Filter(u, 1, g)
-			m := make([]float32, 16*tiles)
-			for xi := range 16 {
-				for t := range tiles {
-					m[xi*tiles+t] = u[xi] * v[xi*tiles+t]
+		for _, size := range sizes {
+			for pad := range 3 {
+				h, w := size[0], size[1]
+				p, err := NewInputPlan(h, w, pad, pad)
+				if err != nil {
+					continue // no output
 				}
-			}
-			const bias = 0.25
-			out := make([]float32, h*w)
-			k.output(out, w, h, w, m, tiles, bias)
-			want := conv3x3(in, stride, h, w, g)
-			for i, got := range out {
-				if d := math.Abs(float64(got) - (want[i] + bias)); d > 1e-5 {
-					t.Fatalf("%s, %dx%d: output %d is %v, the convolution gives %v", k.name, h, w, i, got, want[i]+bias)
+				oh, ow := h+2*pad-2, w+2*pad-2
+				stride := w + r.IntN(3)
+				in := randomPlane(r, (h-1)*stride+w)
+				g := randomPlane(r, 9)
+				tiles := p.TilesH * p.TilesW
+				v := make([]float32, 16*tiles)
+				split := r.IntN(p.TilesH)
+				if split > 0 {
+					k.input(v, tiles, in, stride, p, 0, split)
+				}
+				k.input(v[split*p.TilesW:], tiles, in, stride, p, split, p.TilesH)
+				u := make([]float32, 16)
+				Filter(u, 1, g)
+				m := make([]float32, 16*tiles)
+				for xi := range 16 {
+					for t := range tiles {
+						m[xi*tiles+t] = u[xi] * v[xi*tiles+t]
+					}
+				}
+				const bias = 0.25
+				out := make([]float32, oh*ow)
+				k.output(out, ow, oh, ow, m, tiles, bias)
+				for y := range oh {
+					for x := range ow {
+						want := bias
+						for i := range 3 {
+							for j := range 3 {
+								want += float64(g[3*i+j]) * padded(in, stride, h, w, pad, pad, y+i, x+j)
+							}
+						}
+						if got := out[y*ow+x]; math.Abs(float64(got)-want) > 1e-5 {
+							t.Fatalf("%s, %dx%d padded by %d: output [%d][%d] is %v, the convolution gives %v", k.name, h, w, pad, y, x, got, want)
+						}
+					}
 				}
 			}
 		}
@@ -90,51 +104,47 @@ func TestTransformsComputeConvolution(t *testing.T) {
 }
 
 // TestGradientTransforms checks OutputGrad and FilterGrad against the
-// definition of the weight gradient: for dy over an output plane,
-// ∂L/∂g[i][j] = Σ dy[y][x]·in[y+i][x+j], computed the Winograd way from
-// the tiles' transforms.
+// definition of the weight gradient: for dy over the output plane,
+// ∂L/∂g[i][j] = Σ dy[y][x]·in[y+i][x+j] over the padded input, computed
+// the Winograd way from the tiles' transforms.
 func TestGradientTransforms(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, k := range implementations() {
-		for _, size := range [][2]int{{1, 1}, {3, 3}, {4, 7}, {10, 35}} {
-			h, w := size[0], size[1]
-			th, tw := Tiles(h), Tiles(w)
-			stride := InputRowStride(tw)
-			in := randomPlane(r, (2*th+2)*stride+InputSlack(tw))
-			// Zeros outside the plane's padded window, as a caller pads:
-			// the tiles past an odd edge read them.
-			for y := range 2*th + 2 {
-				for x := range stride {
-					if y >= h+2 || x >= w+2 {
-						in[y*stride+x] = 0
+		for _, size := range sizes {
+			for pad := range 3 {
+				h, w := size[0], size[1]
+				p, err := NewInputPlan(h, w, pad, pad)
+				if err != nil {
+					continue
+				}
+				oh, ow := h+2*pad-2, w+2*pad-2
+				in := randomPlane(r, h*w)
+				dyStride := ow + r.IntN(3)
+				dy := randomPlane(r, (oh-1)*dyStride+ow)
+				tiles := p.TilesH * p.TilesW
+				v := make([]float32, 16*tiles)
+				k.input(v, tiles, in, w, p, 0, p.TilesH)
+				dyT := make([]float32, 16*tiles)
+				k.outputGrad(dyT, tiles, dy, dyStride, oh, ow)
+				du := make([]float32, 16)
+				for xi := range 16 {
+					for t := range tiles {
+						du[xi] += dyT[xi*tiles+t] * v[xi*tiles+t]
 					}
 				}
-			}
-			dyStride := w + r.IntN(3)
-			dy := randomPlane(r, (h-1)*dyStride+w)
-			tiles := th * tw
-			v := make([]float32, 16*tiles)
-			k.input(v, tiles, in, stride, th, tw)
-			dyT := make([]float32, 16*tiles)
-			k.outputGrad(dyT, tiles, dy, dyStride, h, w)
-			du := make([]float32, 16)
-			for xi := range 16 {
-				for t := range tiles {
-					du[xi] += dyT[xi*tiles+t] * v[xi*tiles+t]
-				}
-			}
-			dg := make([]float32, 9)
-			FilterGrad(dg, du, 1)
-			for i := range 3 {
-				for j := range 3 {
-					var want float64
-					for y := range h {
-						for x := range w {
-							want += float64(dy[y*dyStride+x]) * float64(in[(y+i)*stride+x+j])
+				dg := make([]float32, 9)
+				FilterGrad(dg, du, 1)
+				for i := range 3 {
+					for j := range 3 {
+						var want float64
+						for y := range oh {
+							for x := range ow {
+								want += float64(dy[y*dyStride+x]) * padded(in, w, h, w, pad, pad, y+i, x+j)
+							}
 						}
-					}
-					if d := math.Abs(float64(dg[3*i+j]) - want); d > 1e-4 {
-						t.Fatalf("%s, %dx%d: ∂L/∂g[%d][%d] is %v, the definition gives %v", k.name, h, w, i, j, dg[3*i+j], want)
+						if d := math.Abs(float64(dg[3*i+j]) - want); d > 1e-4 {
+							t.Fatalf("%s, %dx%d padded by %d: ∂L/∂g[%d][%d] is %v, the definition gives %v", k.name, h, w, pad, i, j, dg[3*i+j], want)
+						}
 					}
 				}
 			}
@@ -153,37 +163,46 @@ func TestAssemblyMatchesGo(t *testing.T) {
 	const marker = -12345.5
 	r := rand.New(rand.NewPCG(5, 6))
 	for trial := range 300 {
-		h, w := 1+r.IntN(12), 1+r.IntN(70)
+		h, w, padH, padW := 1+r.IntN(12), 1+r.IntN(70), r.IntN(3), r.IntN(3)
 		if trial%10 == 0 {
 			w = 1 + r.IntN(600) // groups past 255 tiles, masks clamped
 		}
-		th, tw := Tiles(h), Tiles(w)
-		tiles := th * tw
-		name := fmt.Sprintf("%dx%d", h, w)
+		p, err := NewInputPlan(h, w, padH, padW)
+		if err != nil {
+			continue
+		}
+		oh, ow := h+2*padH-2, w+2*padW-2
+		name := fmt.Sprintf("%dx%d padded by %dx%d", h, w, padH, padW)
 
-		// Input.
-		stride := InputRowStride(tw) + r.IntN(5)
-		in := randomPlane(r, (2*th+1)*stride+InputRowStride(tw))
+		// Input, of a run of tile rows; the plane alone in its slice, so
+		// that a read past its ends would fault or show.
+		ty0 := r.IntN(p.TilesH)
+		ty1 := ty0 + 1 + r.IntN(p.TilesH-ty0)
+		tiles := (ty1 - ty0) * p.TilesW
+		stride := w + r.IntN(5)
+		in := randomPlane(r, (h-1)*stride+w)
 		dstStride := tiles + r.IntN(4)
 		got, want := filled(16*dstStride+8, marker), filled(16*dstStride+8, marker)
-		active.input(got, dstStride, in, stride, th, tw)
-		goKernels.input(want, dstStride, in, stride, th, tw)
+		active.input(got, dstStride, in, stride, p, ty0, ty1)
+		goKernels.input(want, dstStride, in, stride, p, ty0, ty1)
 		sameBits(t, name+" Input", got, want)
 
 		// Output.
+		tiles = p.TilesH * p.TilesW
+		dstStride = tiles + r.IntN(4)
 		src := randomPlane(r, 15*dstStride+tiles)
-		outStride := w + r.IntN(4)
-		got, want = filled(h*outStride+8, marker), filled(h*outStride+8, marker)
+		outStride := ow + r.IntN(4)
+		got, want = filled(oh*outStride+8, marker), filled(oh*outStride+8, marker)
 		bias := 2*r.Float32() - 1
-		active.output(got, outStride, h, w, src, dstStride, bias)
-		goKernels.output(want, outStride, h, w, src, dstStride, bias)
+		active.output(got, outStride, oh, ow, src, dstStride, bias)
+		goKernels.output(want, outStride, oh, ow, src, dstStride, bias)
 		sameBits(t, name+" Output", got, want)
 
 		// OutputGrad.
-		dy := randomPlane(r, (h-1)*outStride+w)
+		dy := randomPlane(r, (oh-1)*outStride+ow)
 		got, want = filled(16*dstStride+8, marker), filled(16*dstStride+8, marker)
-		active.outputGrad(got, dstStride, dy, outStride, h, w)
-		goKernels.outputGrad(want, dstStride, dy, outStride, h, w)
+		active.outputGrad(got, dstStride, dy, outStride, oh, ow)
+		goKernels.outputGrad(want, dstStride, dy, outStride, oh, ow)
 		sameBits(t, name+" OutputGrad", got, want)
 	}
 }
@@ -205,13 +224,24 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-// TestChecksRefuseShortSlices checks that the exported functions panic
+// TestChecksRefuseBadArguments checks that a plan refuses a convolution
+// the transforms cannot compute, and that the exported functions panic
 // with a message, rather than let a kernel write out of bounds, when a
 // slice is too short for the shape asked.
-func TestChecksRefuseShortSlices(t *testing.T) {
+func TestChecksRefuseBadArguments(t *testing.T) {
+	for _, g := range [][4]int{{0, 4, 1, 1}, {4, 4, 3, 1}, {1, 1, 0, 0}, {2, 5, 0, 1}, {4, 4, -1, 0}} {
+		if _, err := NewInputPlan(g[0], g[1], g[2], g[3]); err == nil {
+			t.Errorf("NewInputPlan%v: no error", g)
+		}
+	}
+	p, err := NewInputPlan(4, 4, 1, 1) // 2×2 tiles
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := map[string]func(){
-		"Input dst":      func() { Input(make([]float32, 15*4+3), 4, make([]float32, 200), InputRowStride(2), 2, 2) },
-		"Input src":      func() { Input(make([]float32, 64), 4, make([]float32, 100), InputRowStride(2), 2, 2) },
+		"Input dst":      func() { p.Input(make([]float32, 15*4+3), 4, make([]float32, 16), 4, 0, 2) },
+		"Input src":      func() { p.Input(make([]float32, 64), 4, make([]float32, 15), 4, 0, 2) },
+		"Input rows":     func() { p.Input(make([]float32, 64), 4, make([]float32, 16), 4, 1, 3) },
 		"Output dst":     func() { Output(make([]float32, 10), 4, 3, 4, make([]float32, 64), 4, 0) },
 		"Output src":     func() { Output(make([]float32, 12), 4, 3, 4, make([]float32, 60), 4, 0) },
 		"OutputGrad dy":  func() { OutputGrad(make([]float32, 64), 4, make([]float32, 10), 4, 3, 4) },
@@ -232,14 +262,17 @@ func TestChecksRefuseShortSlices(t *testing.T) {
 func BenchmarkTransforms(b *testing.B) {
 	for _, k := range implementations() {
 		for _, size := range []int{24, 12, 6} {
-			th := Tiles(size)
-			stride := InputRowStride(th)
-			in := make([]float32, (2*th+2)*stride+InputSlack(th))
+			p, err := NewInputPlan(size, size, 1, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			th := p.TilesH
+			in := make([]float32, size*size)
 			v := make([]float32, 16*th*th)
 			out := make([]float32, size*size)
 			b.Run(fmt.Sprintf("%s/input/%d", k.name, size), func(b *testing.B) {
 				for b.Loop() {
-					k.input(v, th*th, in, stride, th, th)
+					k.input(v, th*th, in, size, p, 0, th)
 				}
 				b.ReportMetric(float64(b.N*th*th)/b.Elapsed().Seconds()/1e6, "Mtiles/s")
 			})
