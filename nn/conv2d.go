@@ -98,6 +98,10 @@ type Conv2D struct {
 	forwardFn  func(worker, lo, hi int)
 	backwardFn func(worker, lo, hi int)
 
+	// wino, when set, computes the convolution by Winograd's method
+	// instead (see winograd.go).
+	wino *winoConv
+
 	// images is how many images' windows one product takes: 1, or more
 	// when an image has so few output positions that a product of one
 	// image's would leave much of the multiply's tiles empty (see
@@ -171,6 +175,10 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	c.wbT = make([]float32, c.Out*(k+1))
 	c.transposedDW = gemm.Computed(k+1, c.Out) < gemm.Computed(c.Out, k+1)
 	c.keepLimit = keepCols
+	c.wino = nil
+	if useWinograd(g, c.Out) {
+		c.wino = newWinoConv(c)
+	}
 	if err := c.plan(imagesPerProduct(c.Out, g.oh*g.ow)); err != nil {
 		return nil, err
 	}
@@ -254,8 +262,12 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 		pool.begin(x.Shape[0])
 		out = &pool.y
 	}
-	if pool == nil {
+	if pool == nil || c.wino != nil {
 		c.y.Resize(x.Shape[0], c.outShape)
+	}
+	if c.wino != nil {
+		c.wino.forward(train)
+		return out
 	}
 	// Gather the filters and the bias into Wb, row by row.
 	k := c.In * c.KH * c.KW
@@ -372,6 +384,13 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	c.dy = dy
 	if c.needDX {
 		c.dx.Resize(n, c.x.Shape[1:])
+	}
+	if c.wino != nil {
+		c.wino.backward()
+		if !c.needDX {
+			return nil
+		}
+		return &c.dx
 	}
 	workers := c.env.Workers()
 	c.env.For(n, c.backwardFn)

@@ -176,6 +176,7 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			conv.InitWeights(HeNormal, env.Rand)
+			conv.wino = nil
 			if err := conv.plan(1); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}

@@ -206,6 +206,22 @@ func TestLayerGradients(t *testing.T) {
 		c.afterBuild = func() { conv.keepLimit = 0 }
 		cases = append(cases, c)
 	}
+	// 3×3 convolutions computed by Winograd's method, whatever this
+	// machine would choose: padded (∂L/∂x from dy padded by 1) and not
+	// (by 2), an odd output (half-empty last tiles), several workers.
+	for _, c := range []struct {
+		name string
+		conv *Conv2D
+		in   []int
+	}{
+		{"conv 3x3 pad 1 by Winograd", &Conv2D{Out: 5, KH: 3, KW: 3, PadH: 1, PadW: 1}, []int{4, 5, 6}},
+		{"conv 3x3 pad 0 by Winograd", &Conv2D{Out: 3, KH: 3, KW: 3}, []int{2, 7, 6}},
+		{"conv 3x3 pad 2x0 by Winograd", &Conv2D{Out: 2, KH: 3, KW: 3, PadH: 2}, []int{3, 3, 5}},
+	} {
+		conv := c.conv
+		cases = append(cases, gradCase{name: c.name, layer: conv, in: c.in, batch: 3,
+			afterBuild: func() { conv.wino = newWinoConv(conv) }})
+	}
 	drop := NewDropout(0.4)
 	var state []byte
 	cases = append(cases, gradCase{name: "dropout", layer: drop, in: []int{3, 4}, batch: 3,

@@ -239,6 +239,12 @@ func directA(kern *microKernel, transA bool, n int, alpha float32) bool {
 // in place.
 const maxDirectACols = 4
 
+// InPlaceACols is the most columns of C for which a product whose op(A)
+// is a transposed matrix, with alpha 1, reads A where it lies instead of
+// copying it into slivers first. A caller that multiplies the same A by
+// many narrow B can keep its products this narrow to skip the copies.
+func InPlaceACols() int { return maxDirectACols * kernel.nr }
+
 // blockSize splits n into the fewest blocks of at most max and returns the
 // block size, rounded up to a multiple of unit (but no more than n): an
 // even split, so that the last block is not a sliver. max must be a
