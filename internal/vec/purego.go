@@ -30,6 +30,10 @@ var goKernels = kernels{
 	sgdMomentum:  sgdMomentumGo,
 	adam:         adamGo,
 	rmsProp:      rmsPropGo,
+	moments:      momentsGo,
+	normalize:    normalizeGo,
+	normGradSums: normGradSumsGo,
+	normGrad:     normGradGo,
 }
 
 // reluGo is (x < 0 ? +0 : x), what VMAXPS computes with 0 as its first

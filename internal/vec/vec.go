@@ -52,6 +52,12 @@ type kernels struct {
 	sgdMomentum func(w, g, v []float32, s SGDStep)
 	adam        func(w, g, m, v []float32, s AdamStep)
 	rmsProp     func(w, g, sq, buf []float32, s RMSPropStep)
+
+	// The batch-normalisation passes (norm.go).
+	moments      func(x []float32) (sum, squares float64)
+	normalize    func(dst, x []float32, a, b float32, relu bool)
+	normGradSums func(dy, y, x []float32) (sumG, sumGX float64)
+	normGrad     func(dx, dy, y, x []float32, a, b, c float32)
 }
 
 // active is the implementation this machine uses, set once by the init

@@ -2,7 +2,11 @@
 
 package vec
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // The kernels in vec_amd64.s. The callers have checked the lengths: every
 // slice is as long as the last one the kernel names (x, y, src).
@@ -83,6 +87,41 @@ func axpbyAVX2x8(dst, x []float32, a, b float32)
 //go:noescape
 func sumSquaresAVX2(blocks []float32, tail *[squareLanes]float32) float64
 
+// The batch-normalisation kernels in norm_amd64.s. The callers have
+// checked the lengths: every slice holds n elements; y may be nil.
+
+//go:noescape
+func momentsAVX512(x *float32, n int) (sum, squares float64)
+
+//go:noescape
+func normalizeAVX512(dst, x *float32, n int, a, b float32, relu int)
+
+//go:noescape
+func normGradSumsAVX512(dy, y, x *float32, n int) (sumG, sumGX float64)
+
+//go:noescape
+func normGradAVX512(dx, dy, y, x *float32, n int, a, b, c float32)
+
+func momentsAVX512Slice(x []float32) (sum, squares float64) {
+	return momentsAVX512(unsafe.SliceData(x), len(x))
+}
+
+func normalizeAVX512Slice(dst, x []float32, a, b float32, relu bool) {
+	r := 0
+	if relu {
+		r = 1
+	}
+	normalizeAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), len(x), a, b, r)
+}
+
+func normGradSumsAVX512Slice(dy, y, x []float32) (sumG, sumGX float64) {
+	return normGradSumsAVX512(unsafe.SliceData(dy), unsafe.SliceData(y), unsafe.SliceData(x), len(dy))
+}
+
+func normGradAVX512Slice(dx, dy, y, x []float32, a, b, c float32) {
+	normGradAVX512(unsafe.SliceData(dx), unsafe.SliceData(dy), unsafe.SliceData(y), unsafe.SliceData(x), len(dy), a, b, c)
+}
+
 var avx512Kernels = kernels{
 	name:         "avx512",
 	relu:         reluAVX512,
@@ -100,6 +139,10 @@ var avx512Kernels = kernels{
 	sgdMomentum:  sgdMomentumAVX512Step,
 	adam:         adamAVX512Step,
 	rmsProp:      rmsPropAVX512Step,
+	moments:      momentsAVX512Slice,
+	normalize:    normalizeAVX512Slice,
+	normGradSums: normGradSumsAVX512Slice,
+	normGrad:     normGradAVX512Slice,
 }
 
 var avx2Kernels = kernels{
@@ -119,6 +162,10 @@ var avx2Kernels = kernels{
 	sgdMomentum:  sgdMomentumAVX2,
 	adam:         adamAVX2,
 	rmsProp:      rmsPropAVX2,
+	moments:      momentsGo,
+	normalize:    normalizeGo,
+	normGradSums: normGradSumsGo,
+	normGrad:     normGradGo,
 }
 
 // The AVX2 elementwise functions run the kernel on all but the last

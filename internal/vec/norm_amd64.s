@@ -1,0 +1,203 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The batch-normalisation passes of norm.go in AVX-512, sixteen elements
+// at a time, the last few through a tail mask. Sums keep element i in
+// float64 lane i mod 16: lanes 0-7 of a vector in one register, 8-15 in
+// another. Products of two float32 values are exact in float64, so a
+// fused multiply-add of them rounds once, as the Go code's product and
+// sum do. The ReLU's gradient passes dy where !(0 >= y) (VCMPPS NGE_UQ,
+// 0x19, true for NaN), as reluBackwardAVX512 does.
+
+// NORMMASK sets mask k to the first min(16, CX) lanes. It clobbers AX.
+#define NORMMASK(k) \
+	MOVQ    $16, AX    \
+	CMPQ    CX, AX     \
+	CMOVQLT CX, AX     \
+	MOVQ    $-1, R11   \
+	BZHIQ   AX, R11, R11 \
+	KMOVW   R11, k
+
+// FOLD adds the 16 partial sums lo (lanes 0-7) and hi (8-15) in the
+// documented order into the low double of lo: t[j] = s[j] + s[j+8],
+// then t[j] += t[j+4], t[j+2], t[j+1]. It clobbers tmp.
+#define FOLD(lo, hi, loY, loX, tmpY, tmpX) \
+	VADDPD        hi, lo, lo   \
+	VEXTRACTF64X4 $1, lo, tmpY \
+	VADDPD        tmpY, loY, loY \
+	VEXTRACTF128  $1, loY, tmpX \
+	VADDPD        tmpX, loX, loX \
+	VUNPCKHPD     loX, loX, tmpX \
+	VADDSD        tmpX, loX, loX
+
+// func momentsAVX512(x *float32, n int) (sum, squares float64)
+//
+//	SI x, CX elements left, K1 the lanes to load
+//	Z0, Z1 the sums (lanes 0-7, 8-15), Z2, Z3 the squares'
+TEXT ·momentsAVX512(SB), NOSPLIT, $0-32
+	MOVQ   x+0(FP), SI
+	MOVQ   n+8(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	TESTQ  CX, CX
+	JLE    moments_fold
+
+moments_loop:
+	NORMMASK(K1)
+	VMOVUPS.Z   (SI), K1, Z4
+	VCVTPS2PD   Y4, Z5
+	VEXTRACTF64X4 $1, Z4, Y6
+	VCVTPS2PD   Y6, Z6
+	VADDPD      Z5, Z0, Z0
+	VADDPD      Z6, Z1, Z1
+	VFMADD231PD Z5, Z5, Z2
+	VFMADD231PD Z6, Z6, Z3
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JG          moments_loop
+
+moments_fold:
+	FOLD(Z0, Z1, Y0, X0, Y7, X7)
+	FOLD(Z2, Z3, Y2, X2, Y7, X7)
+	VZEROUPPER
+	MOVSD X0, sum+16(FP)
+	MOVSD X2, squares+24(FP)
+	RET
+
+// func normalizeAVX512(dst, x *float32, n int, a, b float32, relu int)
+//
+// dst = a·x + b (VMULPS, then VADDPS), then, with relu, VMAXPS with 0
+// first as reluAVX512 does.
+//
+//	DI dst, SI x, CX elements left, DX relu, K1 the lanes
+//	Z30 a, Z29 b, Z31 zeros
+TEXT ·normalizeAVX512(SB), NOSPLIT, $0-40
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z30
+	VBROADCASTSS b+28(FP), Z29
+	MOVQ         relu+32(FP), DX
+	VPXORD       Z31, Z31, Z31
+	TESTQ        CX, CX
+	JLE          normalize_done
+
+normalize_loop:
+	NORMMASK(K1)
+	VMULPS.Z (SI), Z30, K1, Z0
+	VADDPS   Z29, Z0, Z0
+	TESTQ    DX, DX
+	JZ       normalize_store
+	VMAXPS   Z0, Z31, Z0
+
+normalize_store:
+	VMOVUPS Z0, K1, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JG      normalize_loop
+
+normalize_done:
+	VZEROUPPER
+	RET
+
+// func normGradSumsAVX512(dy, y, x *float32, n int) (sumG, sumGX float64)
+//
+//	BX dy, DX y (0 for none), SI x, CX elements left
+//	K1 the lanes, K2 those the ReLU passes
+//	Z0, Z1 Σg (lanes 0-7, 8-15), Z2, Z3 Σg·x, Z31 zeros
+TEXT ·normGradSumsAVX512(SB), NOSPLIT, $0-48
+	MOVQ   dy+0(FP), BX
+	MOVQ   y+8(FP), DX
+	MOVQ   x+16(FP), SI
+	MOVQ   n+24(FP), CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z31, Z31, Z31
+	TESTQ  CX, CX
+	JLE    gradSums_fold
+
+gradSums_loop:
+	NORMMASK(K1)
+	KMOVW     K1, K2
+	TESTQ     DX, DX
+	JZ        gradSums_load
+	VCMPPS    $0x19, (DX), Z31, K1, K2
+	ADDQ      $64, DX
+
+gradSums_load:
+	VMOVUPS.Z     (BX), K2, Z4
+	VMOVUPS.Z     (SI), K1, Z7
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $1, Z4, Y6
+	VCVTPS2PD     Y6, Z6
+	VCVTPS2PD     Y7, Z8
+	VEXTRACTF64X4 $1, Z7, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z0, Z0
+	VADDPD        Z6, Z1, Z1
+	VFMADD231PD   Z8, Z5, Z2
+	VFMADD231PD   Z9, Z6, Z3
+	ADDQ          $64, BX
+	ADDQ          $64, SI
+	SUBQ          $16, CX
+	JG            gradSums_loop
+
+gradSums_fold:
+	FOLD(Z0, Z1, Y0, X0, Y7, X7)
+	FOLD(Z2, Z3, Y2, X2, Y7, X7)
+	VZEROUPPER
+	MOVSD X0, sumG+32(FP)
+	MOVSD X2, sumGX+40(FP)
+	RET
+
+// func normGradAVX512(dx, dy, y, x *float32, n int, a, b, c float32)
+//
+// dx = (a·g + b·x) + c, each product and sum rounded (no fused
+// multiply-add), g being dy through the ReLU as in normGradSumsAVX512.
+//
+//	DI dx, BX dy, DX y (0 for none), SI x, CX elements left
+//	K1 the lanes, K2 those the ReLU passes
+//	Z30 a, Z29 b, Z28 c, Z31 zeros
+TEXT ·normGradAVX512(SB), NOSPLIT, $0-52
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), BX
+	MOVQ         y+16(FP), DX
+	MOVQ         x+24(FP), SI
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS a+40(FP), Z30
+	VBROADCASTSS b+44(FP), Z29
+	VBROADCASTSS c+48(FP), Z28
+	VPXORD       Z31, Z31, Z31
+	TESTQ        CX, CX
+	JLE          grad_done
+
+grad_loop:
+	NORMMASK(K1)
+	KMOVW     K1, K2
+	TESTQ     DX, DX
+	JZ        grad_load
+	VCMPPS    $0x19, (DX), Z31, K1, K2
+	ADDQ      $64, DX
+
+grad_load:
+	VMOVUPS.Z (BX), K2, Z4
+	VMULPS    Z30, Z4, Z4
+	VMULPS.Z  (SI), Z29, K1, Z5
+	VADDPS    Z5, Z4, Z4
+	VADDPS    Z28, Z4, Z4
+	VMOVUPS   Z4, K1, (DI)
+	ADDQ      $64, BX
+	ADDQ      $64, SI
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JG        grad_loop
+
+grad_done:
+	VZEROUPPER
+	RET
