@@ -31,9 +31,13 @@ import (
 //	∂L/∂x = (1/√(σ² + ε)) · (g − mean(g) − x̂·mean(g·x̂))
 //	∂L/∂γ = Σ dy·x̂        ∂L/∂β = Σ dy
 //
-// The loops run over each image's plane of a channel with the vector
-// kernels of internal/vec. Channels are independent, so they are shared
-// out among the workers.
+// The loops run over each image's plane of a channel with the fused
+// passes of internal/vec: one to sum a channel's values and their
+// squares, one to normalise them. Channels are independent, so they are
+// shared out among the workers. A batch norm followed by a ReLU runs with
+// it as one layer (bnReLU, in Sequential's run order): the ReLU is
+// applied as each value is normalised, and in the backward pass the
+// gradient taken back through it as each value is read.
 type BatchNorm struct {
 	Momentum float64 // 0 means 0.1
 	Eps      float64 // 0 means 1e-5
@@ -46,6 +50,7 @@ type BatchNorm struct {
 
 	env      *Env
 	train    bool
+	relu     bool // whether the last Forward applied a ReLU (see bnReLU)
 	x, dy    *tensor.Tensor
 	y, dx    tensor.Tensor
 	mean     []float32 // the batch's μ per channel, of the last forward
@@ -101,7 +106,12 @@ func (b *BatchNorm) Params() []*Param {
 // Forward normalises x with the batch's statistics (train) or the running
 // ones (evaluation).
 func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
-	b.x, b.train = x, train
+	return b.forward(x, train, false)
+}
+
+// forward is Forward, followed by a ReLU when relu is true.
+func (b *BatchNorm) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
+	b.x, b.train, b.relu = x, train, relu
 	b.y.Resize(x.Shape[0], b.shape)
 	if train {
 		b.batches.Value.Data[0]++
@@ -121,9 +131,9 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			// some ten million times the spread.
 			var sum, sumSq float64
 			for img := range n {
-				seg := b.segment(b.x.Data, img, c)
-				sum += float64(vec.Sum(seg))
-				sumSq += vec.SumSquares(seg)
+				s, q := vec.Moments(b.segment(b.x.Data, img, c))
+				sum += s
+				sumSq += q
 			}
 			mean = sum / m
 			variance := max(sumSq/m-mean*mean, 0)
@@ -145,9 +155,7 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 		scale := float32(gamma * inv)
 		shift := float32(beta - mean*gamma*inv)
 		for img := range n {
-			y := b.segment(b.y.Data, img, c)
-			vec.Fill(y, shift)
-			vec.Axpby(y, b.segment(b.x.Data, img, c), 1, scale)
+			vec.Normalize(b.segment(b.y.Data, img, c), b.segment(b.x.Data, img, c), scale, shift, b.relu)
 		}
 	}
 }
@@ -177,14 +185,13 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			mean = float64(b.runMean.Value.Data[c])
 			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
 		}
-		// Σdy and Σdy·x̂, where x̂ = (x − μ)·inv, so Σdy·x̂ = inv·(Σdy·x − μ·Σdy).
-		// dx serves as scratch for the products dy·x.
+		// Σdy and Σdy·x̂, where x̂ = (x − μ)·inv, so Σdy·x̂ = inv·(Σdy·x − μ·Σdy),
+		// with dy taken back through the fused ReLU first, if any.
 		var sumDy, sumDyX float64
 		for img := range n {
-			dy, x, dx := b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c), b.segment(b.dx.Data, img, c)
-			sumDy += float64(vec.Sum(dy))
-			vec.Mul(dx, dy, x)
-			sumDyX += float64(vec.Sum(dx))
+			s, q := vec.NormGradSums(b.segment(b.dy.Data, img, c), b.reluOut(img, c), b.segment(b.x.Data, img, c))
+			sumDy += s
+			sumDyX += q
 		}
 		sumDyXhat := inv * (sumDyX - mean*sumDy)
 		b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(sumDyXhat), float32(sumDy)
@@ -199,12 +206,29 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			cst = -inv*meanG + inv*inv*meanGX*mean
 		}
 		for img := range n {
-			dy, x, dx := b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c), b.segment(b.dx.Data, img, c)
-			vec.Fill(dx, float32(cst))
-			vec.Axpby(dx, dy, 1, float32(a))
-			if b.train {
-				vec.Axpby(dx, x, 1, float32(bx))
-			}
+			vec.NormGrad(b.segment(b.dx.Data, img, c), b.segment(b.dy.Data, img, c), b.reluOut(img, c),
+				b.segment(b.x.Data, img, c), float32(a), float32(bx), float32(cst))
 		}
 	}
+}
+
+// reluOut returns image img's channel c of the last Forward's output
+// when a ReLU was applied to it, whose backward pass needs it, or nil.
+func (b *BatchNorm) reluOut(img, c int) []float32 {
+	if !b.relu {
+		return nil
+	}
+	return b.segment(b.y.Data, img, c)
+}
+
+// bnReLU is a batch norm and the ReLU after it run as one layer, as
+// convReLU is for a convolution: each value is normalised and passed
+// through the ReLU in one step, and the gradient taken back through the
+// ReLU as the batch norm's backward pass reads it. The numbers are the
+// same as the two layers'.
+type bnReLU struct{ *BatchNorm }
+
+// Forward normalises x and applies the ReLU.
+func (l bnReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	return l.forward(x, train, true)
 }

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 
+	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -26,13 +27,23 @@ import (
 // Parameters are named as a PyTorch module with attributes body (a
 // Sequential) and shortcut (a Conv2d) would name them: "body.0.weight",
 // "shortcut.weight".
+//
+// The sums are shared out among the workers, image by image. A residual
+// block followed by a ReLU runs with it as one layer (residualReLU, in
+// Sequential's run order): the ReLU is applied to each sum as it is made,
+// and the gradient taken back through it before it goes down the paths.
 type Residual struct {
 	Body     *Sequential
 	Shortcut *Conv2D // nil for the identity; set by Build when shapes differ
 
 	shape  []int
 	needDX bool
-	y, dx  tensor.Tensor
+	env    *Env
+	relu   bool // whether the last Forward applied a ReLU
+
+	y, dx, g     tensor.Tensor
+	a, b, dy     *tensor.Tensor // what the workers add (or take back through the ReLU)
+	addFn, relFn func(worker, lo, hi int)
 }
 
 // NewResidual returns a residual block around the given layers.
@@ -49,6 +60,8 @@ func (r *Residual) Build(in []int, env *Env) ([]int, error) {
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	r.needDX = env.NeedInputGrad
+	r.env = env
+	r.addFn, r.relFn = r.addImages, r.reluGradImages
 	r.Shortcut = nil
 	if !tensor.SameShape(in, out) {
 		if len(in) != 3 || len(out) != 3 {
@@ -93,20 +106,51 @@ func (r *Residual) Params() []*Param {
 
 // Forward returns body(x) + shortcut(x).
 func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	return r.forward(x, train, false)
+}
+
+// forward is Forward, followed by a ReLU when relu is true.
+func (r *Residual) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
 	body := r.Body.Forward(x, train)
 	short := x
 	if r.Shortcut != nil {
 		short = r.Shortcut.Forward(x, train)
 	}
+	r.relu = relu
 	r.y.Resize(x.Shape[0], r.shape)
-	for i, v := range body.Data {
-		r.y.Data[i] = v + short.Data[i]
-	}
+	r.a, r.b, r.dy = body, short, &r.y
+	r.env.For(x.Shape[0], r.addFn)
 	return &r.y
+}
+
+// addImages sets, for images [lo, hi), r.dy = r.a + r.b, then applies
+// the ReLU when r.relu is set (for the forward pass, not the backward).
+func (r *Residual) addImages(_, lo, hi int) {
+	size := len(r.a.Data) / r.a.Shape[0]
+	dst, a, b := r.dy.Data[lo*size:hi*size], r.a.Data[lo*size:hi*size], r.b.Data[lo*size:hi*size]
+	copy(dst, a)
+	vec.Add(dst, b)
+	if r.relu && r.dy == &r.y {
+		vec.Relu(dst, dst)
+	}
+}
+
+// reluGradImages takes dy back through the fused ReLU for images [lo,
+// hi), into r.g.
+func (r *Residual) reluGradImages(_, lo, hi int) {
+	size := len(r.y.Data) / r.y.Shape[0]
+	vec.ReluBackward(r.g.Data[lo*size:hi*size], r.dy.Data[lo*size:hi*size], r.y.Data[lo*size:hi*size])
 }
 
 // Backward sends dy down both paths and adds the input gradients.
 func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	n := dy.Shape[0]
+	if r.relu {
+		r.g.Resize(n, r.shape)
+		r.dy = dy
+		r.env.For(n, r.relFn)
+		dy = &r.g
+	}
 	dBody := r.Body.Backward(dy)
 	dShort := dy
 	if r.Shortcut != nil {
@@ -115,11 +159,20 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if !r.needDX {
 		return nil
 	}
-	r.dx.Resize(dy.Shape[0], dBody.Shape[1:])
-	for i, v := range dBody.Data {
-		r.dx.Data[i] = v + dShort.Data[i]
-	}
+	r.dx.Resize(n, dBody.Shape[1:])
+	r.a, r.b, r.dy = dBody, dShort, &r.dx
+	r.env.For(n, r.addFn)
 	return &r.dx
+}
+
+// residualReLU is a residual block and the ReLU after it run as one
+// layer: the ReLU is applied to each sum in the same pass that adds the
+// paths. The numbers are the same as the two layers'.
+type residualReLU struct{ *Residual }
+
+// Forward runs the block and applies the ReLU.
+func (l residualReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	return l.forward(x, train, true)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -107,11 +107,27 @@ func (s *Sequential) poolBeforeReLU(env *Env) ([]Layer, error) {
 
 // fuseConv returns run with each convolution that is followed by a ReLU
 // or a max-pool replaced by a convReLU or a convPool, which does the work
-// of both. (Run it after poolBeforeReLU, which may have put a max-pool
-// right after a convolution.)
+// of both, and each batch norm or residual block followed by a ReLU by a
+// bnReLU or residualReLU. (Run it
+// after poolBeforeReLU, which may have put a max-pool right after a
+// convolution.)
 func fuseConv(run []Layer) []Layer {
 	fused := make([]Layer, 0, len(run))
 	for i := 0; i < len(run); i++ {
+		if i+1 < len(run) {
+			if _, isReLU := run[i+1].(*ReLU); isReLU {
+				switch l := run[i].(type) {
+				case *BatchNorm:
+					fused = append(fused, bnReLU{l})
+					i++
+					continue
+				case *Residual:
+					fused = append(fused, residualReLU{l})
+					i++
+					continue
+				}
+			}
+		}
 		conv, isConv := run[i].(*Conv2D)
 		if isConv && i+1 < len(run) {
 			switch next := run[i+1].(type) {

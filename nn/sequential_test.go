@@ -304,6 +304,57 @@ func TestConvReLUFused(t *testing.T) {
 	}
 }
 
+func TestBatchNormReLUFused(t *testing.T) {
+	layers := func() []Layer {
+		return []Layer{NewConv2D(4, 3), NewBatchNorm(), NewReLU(), NewFlatten(), NewDense(6), NewBatchNorm(), NewReLU(), NewDense(3)}
+	}
+	model := sameAsWrittenOrder(t, layers, []int{2, 7, 6})
+	for _, i := range []int{1, 4} {
+		if _, ok := model.run[i].(bnReLU); !ok {
+			t.Fatalf("run step %d is %T, want a bnReLU", i, model.run[i])
+		}
+	}
+	// Evaluation too: the running statistics (after a training step
+	// moved them), the same ReLU.
+	env := NewEnv(3, 2)
+	defer env.Close()
+	model = NewSequential(layers()...)
+	if _, err := model.Build([]int{2, 7, 6}, env); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(3, 2, 7, 6)
+	rng.New(4).FillUniform(x.Data, 1)
+	model.Forward(x, true)
+	got := append([]float32(nil), model.Forward(x, false).Data...)
+	y := x
+	for _, l := range model.Layers {
+		y = l.Forward(y, false)
+	}
+	for i := range got {
+		if got[i] != y.Data[i] {
+			t.Fatalf("evaluation output [%d] %v, written order gives %v", i, got[i], y.Data[i])
+		}
+	}
+}
+
+func TestResidualReLUFused(t *testing.T) {
+	layers := func() []Layer {
+		conv := func(out, stride int) *Conv2D {
+			return &Conv2D{Out: out, KH: 3, KW: 3, StrideH: stride, StrideW: stride, PadH: 1, PadW: 1}
+		}
+		return []Layer{conv(4, 1),
+			NewResidual(conv(4, 1), NewBatchNorm(), NewReLU(), conv(4, 1), NewBatchNorm()), NewReLU(),
+			NewResidual(conv(6, 2), NewBatchNorm(), NewReLU(), conv(6, 1), NewBatchNorm()), NewReLU(),
+			NewFlatten(), NewDense(3)}
+	}
+	model := sameAsWrittenOrder(t, layers, []int{3, 6, 5})
+	for _, i := range []int{1, 2} {
+		if _, ok := model.run[i].(residualReLU); !ok {
+			t.Fatalf("run step %d is %T, want a residualReLU", i, model.run[i])
+		}
+	}
+}
+
 // sameAsWrittenOrder builds layers() as a Sequential, which may run them
 // in another order or fused, and a second copy with the same weights that
 // it runs one layer at a time in the written order, and checks that a
@@ -358,6 +409,14 @@ func sameAsWrittenOrder(t *testing.T, layers func() []Layer, in []int) *Sequenti
 		}
 		for i, l := range model.Layers {
 			for j, p := range l.Params() {
+				if p.Grad == nil { // saved state: batch norm's running statistics
+					for k, v := range p.Value.Data {
+						if v != ref[i].Params()[j].Value.Data[k] {
+							t.Fatalf("batch of %d: layer %d %s %s[%d] is %v, written order gives %v", n, i, l.Kind(), p.Name, k, v, ref[i].Params()[j].Value.Data[k])
+						}
+					}
+					continue
+				}
 				for k, g := range p.Grad.Data {
 					if g != ref[i].Params()[j].Grad.Data[k] {
 						t.Fatalf("batch of %d: layer %d %s %s[%d]: gradient %v, written order gives %v", n, i, l.Kind(), p.Name, k, g, ref[i].Params()[j].Grad.Data[k])
