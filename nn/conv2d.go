@@ -97,6 +97,7 @@ type Conv2D struct {
 	keepLimit  int  // keepCols; tests lower it to exercise the other path
 	forwardFn  func(worker, lo, hi int)
 	backwardFn func(worker, lo, hi int)
+	reduceFn   func(worker, lo, hi int)
 
 	// wino, when set, computes the convolution by Winograd's method
 	// instead (see winograd.go).
@@ -224,7 +225,7 @@ func (c *Conv2D) plan(images int) error {
 			s.rows = make([]float32, cols*c.rowStride)
 		}
 	}
-	c.forwardFn, c.backwardFn = c.forwardImages, c.backwardImages
+	c.forwardFn, c.backwardFn, c.reduceFn = c.forwardImages, c.backwardImages, c.reduceFilters
 	if images > 1 {
 		c.forwardFn, c.backwardFn = c.forwardGroups, c.backwardGroups
 	}
@@ -392,14 +393,22 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		}
 		return &c.dx
 	}
-	workers := c.env.Workers()
 	c.env.For(n, c.backwardFn)
+	c.env.For(c.Out, c.reduceFn)
+	if !c.needDX {
+		return nil
+	}
+	return &c.dx
+}
 
-	// Add up the workers' partial gradients, in worker order, and split
-	// ∂L/∂Wb into the filters' and the bias's gradients (putting the
-	// columns of dy·colᵀ back in col's order, if it came from im2row).
+// reduceFilters adds up the workers' partial gradients for filters [lo,
+// hi), in worker order, and splits ∂L/∂Wb into the filters' and the
+// bias's gradients (putting the columns of dy·colᵀ back in col's order,
+// if it came from im2row).
+func (c *Conv2D) reduceFilters(_, lo, hi int) {
+	n, workers := c.dy.Shape[0], c.env.Workers()
 	k := c.In * c.KH * c.KW
-	dW, dB := c.weight.Grad.Data, c.bias.Grad.Data
+	dW, dB := c.weight.Grad.Data[lo*k:hi*k], c.bias.Grad.Data[lo:hi]
 	clear(dW)
 	clear(dB)
 	order := c.rowOrder // where each column of the partial sums goes in dW
@@ -407,7 +416,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		order = nil // they are in dW's order
 	}
 	for w := range workers {
-		if lo, hi := parallel.Range(n, workers, w); lo == hi {
+		if l, h := parallel.Range(n, workers, w); l == h {
 			continue // this worker had no images
 		}
 		part := c.scratch[w].dWb
@@ -418,17 +427,17 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 				if order != nil {
 					i = order[q]
 				}
-				for o, v := range part[q*c.Out : (q+1)*c.Out] {
+				for o, v := range part[q*c.Out+lo : q*c.Out+hi] {
 					dW[o*k+i] += v
 				}
 			}
-			for o, v := range part[k*c.Out : (k+1)*c.Out] {
+			for o, v := range part[k*c.Out+lo : k*c.Out+hi] {
 				dB[o] += v
 			}
 			continue
 		}
-		for o := range c.Out {
-			row, grad := part[o*(k+1):(o+1)*(k+1)], dW[o*k:(o+1)*k]
+		for o := lo; o < hi; o++ {
+			row, grad := part[o*(k+1):(o+1)*(k+1)], dW[(o-lo)*k:(o-lo+1)*k]
 			if order == nil {
 				for i, v := range row[:k] {
 					grad[i] += v
@@ -438,13 +447,9 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 					grad[order[q]] += v
 				}
 			}
-			dB[o] += row[k]
+			dB[o-lo] += row[k]
 		}
 	}
-	if !c.needDX {
-		return nil
-	}
-	return &c.dx
 }
 
 // rowsBuilt reports whether the last backward pass built colᵀ with

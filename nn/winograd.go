@@ -49,6 +49,8 @@ type winoConv struct {
 	fwdFn   func(worker, lo, hi int)
 	bwdFn   func(worker, lo, hi int)
 	poolFn  func(worker, lo, hi int)
+	gradFn  func(worker, lo, hi int)
+	uFn     func(worker, lo, hi int)
 }
 
 // winoGeom is one convolution computed by winoConv: in channels of h × w
@@ -114,6 +116,7 @@ func newWinoConv(c *Conv2D) *winoConv {
 		wc.scratch[w].ws = c.env.gemm.Workspace(w)
 	}
 	wc.fwdFn, wc.bwdFn, wc.poolFn = wc.forwardChunks, wc.backwardImages, wc.poolImages
+	wc.gradFn, wc.uFn = wc.filterGrads, wc.transformFilterRange
 	return wc
 }
 
@@ -181,32 +184,38 @@ func (wc *winoConv) reserve(w int, training bool) {
 }
 
 // transformFilters computes U from the filters: for filter o of input
-// channel c, U's 16 values go to u[ξ][c][o].
+// channel c, U's 16 values go to u[ξ][c][o]. The input channels are
+// shared out among the workers.
 func (wc *winoConv) transformFilters() {
-	in, out := wc.c.In, wc.c.Out
-	w := wc.c.weight.Value.Data
-	for o := range out {
-		for c := range in {
-			winograd.Filter(wc.u[c*out+o:], in*out, w[(o*in+c)*9:(o*in+c+1)*9])
-		}
-	}
+	wc.c.env.For(wc.c.In, wc.uFn)
 	wc.uBackSet = false
 }
 
-// transformBackFilters computes the backward filters' U: filter o of
-// input channel c turned half a turn, as filter c of input channel o,
-// into uBack[ξ][o][c].
-func (wc *winoConv) transformBackFilters() {
+// transformFilterRange computes U for input channels [lo, hi).
+func (wc *winoConv) transformFilterRange(_, lo, hi int) {
 	in, out := wc.c.In, wc.c.Out
 	w := wc.c.weight.Value.Data
-	var turned [9]float32
-	for o := range out {
-		for c := range in {
-			g := w[(o*in+c)*9 : (o*in+c+1)*9]
-			for i := range 9 {
-				turned[i] = g[8-i]
-			}
-			winograd.Filter(wc.uBack[o*in+c:], in*out, turned[:])
+	for c := lo; c < hi; c++ {
+		for o := range out {
+			winograd.Filter(wc.u[c*out+o:], in*out, w[(o*in+c)*9:(o*in+c+1)*9])
+		}
+	}
+}
+
+// transformBackFilters computes the backward filters' U, for filter o of
+// input channel c turned half a turn (as filter c of input channel o),
+// into uBack[ξ][o][c]. Turning g reverses its rows and columns, and G
+// times a reversed column is G times the column with the first and last
+// rows of the result swapped, so the turned filter's U is U with its
+// first and last rows swapped, and its first and last columns: no
+// transform to compute, only U_ξ transposed into place.
+func (wc *winoConv) transformBackFilters() {
+	in, out := wc.c.In, wc.c.Out
+	swap := [4]int{3, 1, 2, 0}
+	for i := range 4 {
+		for j := range 4 {
+			from, to := 4*i+j, 4*swap[i]+swap[j]
+			gemm.Transpose(wc.uBack[to*in*out:(to+1)*in*out], wc.u[from*in*out:(from+1)*in*out], in, out)
 		}
 	}
 	wc.uBackSet = true
@@ -322,31 +331,41 @@ func (wc *winoConv) backward() {
 		wc.reserve(w, true)
 	}
 	c.env.For(n, wc.bwdFn)
+	// Add up the workers' sums and take ∂L/∂U back to the 3×3 filters,
+	// the filters shared out among the workers.
+	c.env.For(c.Out, wc.gradFn)
+}
 
-	// Add up the workers' sums in worker order, then take ∂L/∂U back to
-	// the 3×3 filters.
+// filterGrads adds up the workers' sums of ∂L/∂U and ∂L/∂b for filters
+// [lo, hi), in worker order, and takes ∂L/∂U back to their 3×3 weights.
+func (wc *winoConv) filterGrads(_, lo, hi int) {
+	c := wc.c
+	n, in, out := c.dy.Shape[0], c.In, c.Out
 	workers := c.env.Workers()
-	var du, db []float32
+	first := -1 // the first worker that had images, whose sums collect the rest
 	for w := range workers {
-		if lo, hi := parallel.Range(n, workers, w); lo == hi {
+		if l, h := parallel.Range(n, workers, w); l == h {
 			continue
 		}
-		s := &wc.scratch[w]
-		if du == nil {
-			du, db = s.du, s.db
+		if first < 0 {
+			first = w
 			continue
 		}
-		vec.Add(du, s.du)
-		vec.Add(db, s.db)
+		sum, part := wc.scratch[first].du, wc.scratch[w].du
+		for xi := range 16 {
+			rows := xi*out*in + lo*in
+			vec.Add(sum[rows:rows+(hi-lo)*in], part[rows:rows+(hi-lo)*in])
+		}
+		vec.Add(wc.scratch[first].db[lo:hi], wc.scratch[w].db[lo:hi])
 	}
-	in, out := c.In, c.Out
+	du := wc.scratch[first].du
 	dW := c.weight.Grad.Data
-	for o := range out {
+	for o := lo; o < hi; o++ {
 		for ch := range in {
 			winograd.FilterGrad(dW[(o*in+ch)*9:(o*in+ch+1)*9], du[o*in+ch:], in*out)
 		}
 	}
-	copy(c.bias.Grad.Data, db[:out])
+	copy(c.bias.Grad.Data[lo:hi], wc.scratch[first].db[lo:hi])
 }
 
 // backwardImages runs the backward pass of images [lo, hi) on one
