@@ -118,6 +118,9 @@ type convScratch struct {
 	rows  []float32 // with useRows: colᵀ [P, rowStride], column K all ones
 	hwc   []float32 // with useRows: the image channels last [H, W, C]
 	img   []float32 // with a fused layer: one image's output, or its gradient [Out, P]
+	// phases, for a strided convolution: an image split into its phases
+	// (see phaseGeom), for im2col and col2im.
+	phases []float32
 }
 
 // keepCols is the most memory a convolution spends keeping its training
@@ -192,7 +195,8 @@ func (c *Conv2D) plan(images int) error {
 	g := &c.geom
 	c.images = images
 	g.ld = images * g.oh * g.ow
-	g.plan, g.gather = nil, nil
+	g.plan, g.gather, g.phases = nil, nil, nil
+	g.planPhases()
 	if err := g.planIm2col(); err != nil {
 		return err
 	}
@@ -207,6 +211,9 @@ func (c *Conv2D) plan(images int) error {
 		s.col = make([]float32, (k+1)*g.ld)
 		fill(s.col[k*g.ld:], 1) // the bias's input; im2col never writes this row
 		s.dWb = make([]float32, c.Out*(k+1))
+		if g.phases != nil {
+			s.phases = make([]float32, g.c*g.phases.size)
+		}
 		if images > 1 {
 			s.group = make([]float32, c.Out*g.ld)
 		}
@@ -293,7 +300,7 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 		in := c.In * c.geom.h * c.geom.w
 		for i := range n {
 			y := c.outputFor(0, i)
-			c.forwardImage(x.Data[i*in:(i+1)*in], y, c.scratch[0].col, c.env.gemm)
+			c.forwardImage(x.Data[i*in:(i+1)*in], y, c.scratch[0].col, c.scratch[0].phases, c.env.gemm)
 			c.finishImage(i, y)
 		}
 		return out
@@ -307,7 +314,7 @@ func (c *Conv2D) forwardImages(worker, lo, hi int) {
 	in := c.In * c.geom.h * c.geom.w
 	for n := lo; n < hi; n++ {
 		y := c.outputFor(worker, n)
-		c.forwardImage(c.x.Data[n*in:(n+1)*in], y, c.colFor(worker, n), c.env.gemm.Workspace(worker))
+		c.forwardImage(c.x.Data[n*in:(n+1)*in], y, c.colFor(worker, n), c.scratch[worker].phases, c.env.gemm.Workspace(worker))
 		c.finishImage(n, y)
 	}
 }
@@ -373,9 +380,9 @@ func (c *Conv2D) colFor(worker, n int) []float32 {
 // its first operand into slivers that hold a column at a time, which from
 // Wbᵀ is a copy of consecutive values and from Wb a transpose, done again
 // for every image.
-func (c *Conv2D) forwardImage(x, y, col []float32, mul multiplier) {
+func (c *Conv2D) forwardImage(x, y, col, phases []float32, mul multiplier) {
 	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
-	c.geom.im2col(x, col)
+	c.geom.im2col(x, col, phases)
 	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, c.geom.ld, 0, y, p)
 }
 
@@ -488,7 +495,7 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 			if c.keeping {
 				col = c.colFor(worker, n)
 			} else {
-				c.geom.im2col(x, col)
+				c.geom.im2col(x, col, s.phases)
 			}
 			if c.transposedDW {
 				mul.Sgemm(false, true, k+1, c.Out, cols, 1, col, cols, dy, cols, beta, s.dWb, c.Out)
@@ -516,7 +523,7 @@ func (c *Conv2D) inputGrad(dy, dx []float32, s *convScratch, mul multiplier) {
 		dcol = s.rows[:k*cols]
 	}
 	mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, dy, cols, 0, dcol, cols)
-	c.geom.col2im(dcol, dx)
+	c.geom.col2im(dcol, dx, s.phases)
 }
 
 // imagesPerProduct is how many images' windows a convolution with out
@@ -553,7 +560,7 @@ func (c *Conv2D) forwardGroups(worker, lo, hi int) {
 	for i0 := lo; i0 < hi; i0 += size {
 		i1 := min(i0+size, hi)
 		for i := i0; i < i1; i++ {
-			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:])
+			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:], s.phases)
 		}
 		mul.Sgemm(true, false, c.Out, (i1-i0)*p, k+1, 1, c.wbT, c.Out, s.col, ld, 0, s.group, ld)
 		for i := i0; i < i1; i++ {
@@ -581,7 +588,7 @@ func (c *Conv2D) backwardGroups(worker, lo, hi int) {
 			for o := range c.Out {
 				copy(s.group[o*ld+(i-i0)*p:o*ld+(i-i0+1)*p], dy[o*p:(o+1)*p])
 			}
-			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:])
+			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:], s.phases)
 		}
 		var beta float32 = 1
 		if i0 == lo {
@@ -597,7 +604,7 @@ func (c *Conv2D) backwardGroups(worker, lo, hi int) {
 		}
 		mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, s.group, ld, 0, s.col, ld)
 		for i := i0; i < i1; i++ {
-			c.geom.col2im(s.col[(i-i0)*p:], c.dx.Data[i*in:(i+1)*in])
+			c.geom.col2im(s.col[(i-i0)*p:], c.dx.Data[i*in:(i+1)*in], s.phases)
 		}
 	}
 }

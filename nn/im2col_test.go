@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"github.com/gocnn/gocnn/internal/vec"
 	"math"
 	"testing"
 
@@ -46,7 +47,35 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 		for i := range col {
 			col[i] = float32(math.NaN())
 		}
-		g.im2col(x, col)
+		g.im2col(x, col, nil)
+		phased := g
+		phased.planPhases()
+		if phased.phases != nil {
+			// A strided convolution's copies from the image's phases must
+			// give the same bits.
+			split := make([]float32, k*p)
+			for i := range split {
+				split[i] = float32(math.NaN())
+			}
+			phased.im2col(x, split, make([]float32, g.c*phased.phases.size))
+			for i := range col {
+				if math.Float32bits(split[i]) != math.Float32bits(col[i]) {
+					t.Fatalf("%s: im2col from phases, element %d: got %v, want %v", name, i, split[i], col[i])
+				}
+			}
+			// And planned, where the output is narrow enough.
+			if planned := phased; planned.planIm2col() == nil && planned.plan != nil && vec.GathersFast() {
+				for i := range split {
+					split[i] = float32(math.NaN())
+				}
+				planned.im2col(x, split, make([]float32, g.c*phased.phases.size))
+				for i := range col {
+					if math.Float32bits(split[i]) != math.Float32bits(col[i]) {
+						t.Fatalf("%s: planned im2col from phases, element %d: got %v, want %v", name, i, split[i], col[i])
+					}
+				}
+			}
+		}
 		if plan := g; plan.planIm2col() == nil && plan.plan != nil {
 			// The planned copies must give the same bits.
 			planned := make([]float32, k*p)
@@ -85,7 +114,15 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 		r.FillUniform(col, 1)
 		dx := make([]float32, len(x))
 		r.FillUniform(dx, 1) // col2im must clear it first
-		g.col2im(col, dx)
+		g.col2im(col, dx, nil)
+		var phasedDX []float32
+		if phased.phases != nil {
+			phasedDX = make([]float32, len(x))
+			r.FillUniform(phasedDX, 1)
+			scratch := make([]float32, g.c*phased.phases.size)
+			r.FillUniform(scratch, 1) // col2im must clear it too
+			phased.col2im(col, phasedDX, scratch)
+		}
 		want := make([]float32, len(x))
 		for c := range g.c {
 			for i := range g.kh {
@@ -105,6 +142,9 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 		for i := range want {
 			if math.Float32bits(dx[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%s: col2im element %d: got %v, want %v", name, i, dx[i], want[i])
+			}
+			if phasedDX != nil && math.Float32bits(phasedDX[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: col2im onto phases, element %d: got %v, want %v", name, i, phasedDX[i], want[i])
 			}
 		}
 
@@ -138,7 +178,7 @@ func TestIm2rowIsIm2colTransposed(t *testing.T) {
 		r.FillUniform(x, 1)
 		k, p := g.c*g.kh*g.kw, g.oh*g.ow
 		col := make([]float32, k*p)
-		g.im2col(x, col)
+		g.im2col(x, col, nil)
 
 		xhwc := make([]float32, len(x))
 		for c := range g.c {
