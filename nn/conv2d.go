@@ -67,6 +67,7 @@ type Conv2D struct {
 
 	wb      []float32     // [Out, K+1]: the filters with the bias as last column
 	wbT     []float32     // [K+1, Out]: Wb transposed, for the forward product
+	wbFrom  derived       // the parameters wb and wbT hold
 	scratch []convScratch // per worker
 
 	// useRows says whether a backward pass that rebuilds the windows
@@ -279,11 +280,13 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 	}
 	// Gather the filters and the bias into Wb, row by row.
 	k := c.In * c.KH * c.KW
-	for o := range c.Out {
-		copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
-		c.wb[o*(k+1)+k] = c.bias.Value.Data[o]
+	if c.wbFrom.stale(train, c.weight.Value.Data, c.bias.Value.Data) {
+		for o := range c.Out {
+			copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
+			c.wb[o*(k+1)+k] = c.bias.Value.Data[o]
+		}
+		gemm.Transpose(c.wbT, c.wb, c.Out, k+1)
 	}
-	gemm.Transpose(c.wbT, c.wb, c.Out, k+1)
 	n, colSize := x.Shape[0], (k+1)*c.geom.oh*c.geom.ow
 	c.keeping = train && c.images == 1 && n*colSize*4 <= c.keepLimit
 	if c.keeping && len(c.kept) < n*colSize {

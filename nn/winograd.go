@@ -40,7 +40,8 @@ type winoConv struct {
 	// u holds U_ξ for each ξ as the transpose the products read, [In, Out]
 	// (element [ξ][c][o]); uBack the backward filters' [Out, In].
 	u, uBack []float32
-	uBackSet bool // uBack matches the weights of the last Forward
+	uFrom    derived // the filters u holds
+	uBackSet bool    // uBack matches the weights of the last Forward
 
 	images  int     // images per chunk, when several fit
 	items   []chunk // the last Forward's chunks
@@ -224,7 +225,9 @@ func (wc *winoConv) transformBackFilters() {
 // forward computes the convolution of the batch c.x into c.y.
 func (wc *winoConv) forward(train bool) {
 	n := wc.c.x.Shape[0]
-	wc.transformFilters()
+	if wc.uFrom.stale(train, wc.c.weight.Value.Data) {
+		wc.transformFilters()
+	}
 	if wc.itemsN != n || wc.items == nil {
 		// Enough chunks to go round the workers, when the batch allows.
 		per := min(wc.images, max(1, n/wc.c.env.Workers()))

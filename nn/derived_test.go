@@ -1,0 +1,63 @@
+package nn
+
+import (
+	"testing"
+
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// TestEvaluationFollowsChangedWeights checks that the layers which keep
+// something computed from their weights between evaluation batches (a
+// Winograd convolution's transformed filters, a direct one's gathered
+// filters) notice weights changed in
+// place, as loading a model file into a built model does: after the
+// change, the output must be a fresh model's with the same weights.
+func TestEvaluationFollowsChangedWeights(t *testing.T) {
+	layers := func() []Layer {
+		wino := &Conv2D{Out: 8, KH: 3, KW: 3, PadH: 1, PadW: 1}
+		return []Layer{wino, NewReLU(), &Conv2D{Out: 6, KH: 3, KW: 3, StrideH: 2, StrideW: 2}, NewFlatten(), NewDense(4)}
+	}
+	build := func(env *Env) *Sequential {
+		m := NewSequential(layers()...)
+		if _, err := m.Build([]int{8, 9, 9}, env); err != nil {
+			t.Fatal(err)
+		}
+		if c := m.Layers[0].(*Conv2D); c.wino == nil {
+			c.wino = newWinoConv(c) // whatever this machine would choose
+		}
+		return m
+	}
+	env := NewEnv(1, 2)
+	defer env.Close()
+	model := build(env)
+	x := tensor.New(3, 8, 9, 9)
+	rng.New(2).FillUniform(x.Data, 1)
+	before := append([]float32(nil), model.Forward(x, false).Data...)
+	model.Forward(x, false) // the second batch reuses what the first computed
+
+	// Change every parameter in place, by a little.
+	r := rng.New(3)
+	for _, p := range model.Params() {
+		for i := range p.Value.Data {
+			p.Value.Data[i] += 0.01 * (r.Float32() - 0.5)
+		}
+	}
+	got := model.Forward(x, false).Data
+
+	fresh := build(env)
+	for i, p := range fresh.Params() {
+		copy(p.Value.Data, model.Params()[i].Value.Data)
+	}
+	want := fresh.Forward(x, false).Data
+	changed := false
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("output [%d] after the weights changed is %v, a fresh model gives %v", i, got[i], want[i])
+		}
+		changed = changed || want[i] != before[i]
+	}
+	if !changed {
+		t.Fatal("changing the weights changed no output: the test shows nothing")
+	}
+}
