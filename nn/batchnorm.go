@@ -55,6 +55,8 @@ type BatchNorm struct {
 	y, dx    tensor.Tensor
 	mean     []float32 // the batch's μ per channel, of the last forward
 	invStd   []float32 // 1/√(σ² + ε) per channel, of the last forward
+	scale    []float32 // in evaluation, y = scale·x + shift per channel
+	shift    []float32
 	fwd, bwd func(worker, lo, hi int)
 }
 
@@ -93,6 +95,7 @@ func (b *BatchNorm) Build(in []int, env *Env) ([]int, error) {
 	fill(b.runVar.Value.Data, 1)
 	b.batches = &Param{Name: "num_batches_tracked", Value: tensor.New()}
 	b.mean, b.invStd = make([]float32, c), make([]float32, c)
+	b.scale, b.shift = make([]float32, c), make([]float32, c)
 	b.fwd, b.bwd = b.forwardChannels, b.backwardChannels
 	return in, nil
 }
@@ -124,8 +127,10 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 	n := b.x.Shape[0]
 	m := float64(n * b.spatial)
 	for c := lo; c < hi; c++ {
-		var mean, inv float64
-		if b.train {
+		var scale, shift float32
+		if !b.train {
+			scale, shift = b.evalAffine(c)
+		} else {
 			// The batch's mean and variance in one pass, accumulated in
 			// float64: Var x = E[x²] − (E x)², accurate unless the mean is
 			// some ten million times the spread.
@@ -135,9 +140,9 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 				sum += s
 				sumSq += q
 			}
-			mean = sum / m
+			mean := sum / m
 			variance := max(sumSq/m-mean*mean, 0)
-			inv = 1 / math.Sqrt(variance+b.Eps)
+			inv := 1 / math.Sqrt(variance+b.Eps)
 			b.mean[c], b.invStd[c] = float32(mean), float32(inv)
 			unbiased := variance
 			if m > 1 {
@@ -146,14 +151,8 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			mom := b.Momentum
 			b.runMean.Value.Data[c] = float32((1-mom)*float64(b.runMean.Value.Data[c]) + mom*mean)
 			b.runVar.Value.Data[c] = float32((1-mom)*float64(b.runVar.Value.Data[c]) + mom*unbiased)
-		} else {
-			mean = float64(b.runMean.Value.Data[c])
-			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
+			scale, shift = b.affine(c, mean, inv)
 		}
-		// y = γ·(x − μ)/σ + β is one multiply-add per value: a·x + d.
-		gamma, beta := float64(b.weight.Value.Data[c]), float64(b.bias.Value.Data[c])
-		scale := float32(gamma * inv)
-		shift := float32(beta - mean*gamma*inv)
 		for img := range n {
 			vec.Normalize(b.segment(b.y.Data, img, c), b.segment(b.x.Data, img, c), scale, shift, b.relu)
 		}
@@ -209,6 +208,43 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			vec.NormGrad(b.segment(b.dx.Data, img, c), b.segment(b.dy.Data, img, c), b.reluOut(img, c),
 				b.segment(b.x.Data, img, c), float32(a), float32(bx), float32(cst))
 		}
+	}
+}
+
+// affine returns channel c's normalisation by mean μ and inv = 1/√(σ² +
+// ε): y = γ·(x − μ)·inv + β is one multiply-add per value, scale·x +
+// shift.
+func (b *BatchNorm) affine(c int, mean, inv float64) (scale, shift float32) {
+	gamma, beta := float64(b.weight.Value.Data[c]), float64(b.bias.Value.Data[c])
+	return float32(gamma * inv), float32(beta - mean*gamma*inv)
+}
+
+// evalAffine returns channel c's normalisation in evaluation, from the
+// running statistics.
+func (b *BatchNorm) evalAffine(c int) (scale, shift float32) {
+	return b.affine(c, float64(b.runMean.Value.Data[c]), 1/math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps))
+}
+
+// beginEval readies the layer to normalise, in evaluation, a batch of n
+// whose values another layer hands over image by image (normalizeRows):
+// what Forward(x, false) does before its loops, with the ReLU when the
+// layer runs as a bnReLU.
+func (b *BatchNorm) beginEval(x *tensor.Tensor, n int) {
+	b.x, b.train = x, false
+	b.y.Resize(n, b.shape)
+	for c := range b.channels {
+		b.scale[c], b.shift[c] = b.evalAffine(c)
+	}
+}
+
+// normalizeRows normalises rows [r0, r1) of every channel of image img,
+// x ([C, H, W]), into the layer's output: Forward's evaluation for part
+// of one image, while the values are in the cache.
+func (b *BatchNorm) normalizeRows(img, r0, r1 int, x []float32) {
+	w := b.shape[2]
+	for c := range b.channels {
+		lo, hi := c*b.spatial+r0*w, c*b.spatial+r1*w
+		vec.Normalize(b.segment(b.y.Data, img, c)[r0*w:r1*w], x[lo:hi], b.scale[c], b.shift[c], b.relu)
 	}
 }
 

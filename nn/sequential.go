@@ -107,13 +107,28 @@ func (s *Sequential) poolBeforeReLU(env *Env) ([]Layer, error) {
 
 // fuseConv returns run with each convolution that is followed by a ReLU
 // or a max-pool replaced by a convReLU or a convPool, which does the work
-// of both, and each batch norm or residual block followed by a ReLU by a
+// of both, each convolution followed by a batch norm (and a ReLU) by a
+// convBN, and each batch norm or residual block followed by a ReLU by a
 // bnReLU or residualReLU. (Run it
 // after poolBeforeReLU, which may have put a max-pool right after a
 // convolution.)
 func fuseConv(run []Layer) []Layer {
 	fused := make([]Layer, 0, len(run))
 	for i := 0; i < len(run); i++ {
+		if conv, isConv := run[i].(*Conv2D); isConv && i+1 < len(run) {
+			if bn, isBN := run[i+1].(*BatchNorm); isBN {
+				l := convBN{conv: conv, bn: bn}
+				if i+2 < len(run) {
+					_, l.relu = run[i+2].(*ReLU)
+				}
+				fused = append(fused, l)
+				i++
+				if l.relu {
+					i++
+				}
+				continue
+			}
+		}
 		if i+1 < len(run) {
 			if _, isReLU := run[i+1].(*ReLU); isReLU {
 				switch l := run[i].(type) {
@@ -180,6 +195,46 @@ func (l convPool) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 func (l convPool) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	l.pool.dy = dy
 	return l.Conv2D.Backward(dy)
+}
+
+// convBN is a convolution, the batch norm after it and, if relu, the
+// ReLU after that, run as one layer. In training it runs them one after
+// the other (the batch norm and ReLU as a bnReLU), since the batch norm
+// needs the whole batch's statistics before it can normalise any value.
+// In evaluation the statistics are fixed, and the convolution normalises
+// each image's output as soon as it has made it, while it is in the
+// cache, instead of in a pass of its own over the whole batch. The
+// numbers are the same as the layers'.
+type convBN struct {
+	conv *Conv2D
+	bn   *BatchNorm
+	relu bool
+}
+
+// Kind returns "conv2d", the first of the layers it runs.
+func (l convBN) Kind() string { return l.conv.Kind() }
+
+// Build is never called: Sequential builds the layers as written.
+func (l convBN) Build(in []int, env *Env) ([]int, error) {
+	return nil, fmt.Errorf("a fused layer is not built on its own")
+}
+
+// Params returns nil: the layers as written hold the parameters.
+func (l convBN) Params() []*Param { return nil }
+
+// Forward runs the convolution and the batch norm (and the ReLU).
+func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	if train {
+		return l.bn.forward(l.conv.forward(x, true, false, nil), true, l.relu)
+	}
+	l.bn.relu = l.relu
+	return l.conv.forwardThen(x, false, false, nil, l.bn)
+}
+
+// Backward takes dy back through the batch norm (and the ReLU) and the
+// convolution.
+func (l convBN) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	return l.conv.Backward(l.bn.Backward(dy))
 }
 
 // autoInit is what InitAuto means for layer i: He when the first

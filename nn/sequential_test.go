@@ -309,30 +309,82 @@ func TestBatchNormReLUFused(t *testing.T) {
 		return []Layer{NewConv2D(4, 3), NewBatchNorm(), NewReLU(), NewFlatten(), NewDense(6), NewBatchNorm(), NewReLU(), NewDense(3)}
 	}
 	model := sameAsWrittenOrder(t, layers, []int{2, 7, 6})
-	for _, i := range []int{1, 4} {
-		if _, ok := model.run[i].(bnReLU); !ok {
-			t.Fatalf("run step %d is %T, want a bnReLU", i, model.run[i])
-		}
+	if l, ok := model.run[0].(convBN); !ok || !l.relu {
+		t.Fatalf("run step 0 is %#v, want a convBN with its ReLU", model.run[0])
 	}
-	// Evaluation too: the running statistics (after a training step
-	// moved them), the same ReLU.
-	env := NewEnv(3, 2)
-	defer env.Close()
-	model = NewSequential(layers()...)
-	if _, err := model.Build([]int{2, 7, 6}, env); err != nil {
-		t.Fatal(err)
+	if _, ok := model.run[3].(bnReLU); !ok {
+		t.Fatalf("run step 3 is %T, want a bnReLU", model.run[3])
 	}
-	x := tensor.New(3, 2, 7, 6)
-	rng.New(4).FillUniform(x.Data, 1)
-	model.Forward(x, true)
-	got := append([]float32(nil), model.Forward(x, false).Data...)
-	y := x
-	for _, l := range model.Layers {
-		y = l.Forward(y, false)
+}
+
+// TestConvBNFusedInEvaluation checks that a convolution followed by a
+// batch norm (and a ReLU) gives, in evaluation, where it normalises each
+// image's output as it makes it, the written order's outputs and input
+// gradients, bit for bit: for every way a convolution runs (image by
+// image, several images a product, Winograd's, strided), on batches of
+// 5 and of 1, after a training step has moved the running statistics.
+func TestConvBNFusedInEvaluation(t *testing.T) {
+	convs := map[string]func() *Conv2D{
+		"per image":   func() *Conv2D { return &Conv2D{Out: 5, KH: 3, KW: 3, PadH: 1, PadW: 1} },
+		"in groups":   func() *Conv2D { return &Conv2D{Out: 5, KH: 2, KW: 2} },
+		"winograd":    func() *Conv2D { return &Conv2D{Out: 8, KH: 3, KW: 3, PadH: 1, PadW: 1} },
+		"stride 2":    func() *Conv2D { return &Conv2D{Out: 5, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1} },
+		"winograd ×2": func() *Conv2D { return &Conv2D{Out: 9, KH: 3, KW: 3} },
 	}
-	for i := range got {
-		if got[i] != y.Data[i] {
-			t.Fatalf("evaluation output [%d] %v, written order gives %v", i, got[i], y.Data[i])
+	for name, conv := range convs {
+		for _, relu := range []bool{false, true} {
+			layers := func() []Layer {
+				ls := []Layer{conv(), NewBatchNorm()}
+				if relu {
+					ls = append(ls, NewReLU())
+				}
+				return append(ls, NewFlatten(), NewDense(3))
+			}
+			in := []int{8, 5, 6}
+			if name == "in groups" {
+				in = []int{3, 3, 3}
+			}
+			env := NewEnv(5, 2)
+			env.NeedInputGrad = true
+			model := NewSequential(layers()...)
+			if _, err := model.Build(in, env); err != nil {
+				t.Fatal(err)
+			}
+			if c := model.Layers[0].(*Conv2D); strings.HasPrefix(name, "winograd") && c.wino == nil {
+				c.wino = newWinoConv(c)
+			}
+			if _, ok := model.run[0].(convBN); !ok {
+				t.Fatalf("%s: run step 0 is %T, want a convBN", name, model.run[0])
+			}
+			x := tensor.New(append([]int{5}, in...)...)
+			rng.New(6).FillUniform(x.Data, 1)
+			model.Forward(x, true) // move the running statistics
+			for _, n := range []int{5, 1} {
+				xn := &tensor.Tensor{Shape: append([]int{n}, in...), Data: x.Data[:n*tensor.Size(in)]}
+				got := append([]float32(nil), model.Forward(xn, false).Data...)
+				dy := tensor.New(n, 3)
+				rng.New(7).FillUniform(dy.Data, 1)
+				gotDX := append([]float32(nil), model.Backward(dy).Data...)
+				y := xn
+				for _, l := range model.Layers {
+					y = l.Forward(y, false)
+				}
+				wantDX := dy
+				for i := len(model.Layers) - 1; i >= 0; i-- {
+					wantDX = model.Layers[i].Backward(wantDX)
+				}
+				for i := range got {
+					if got[i] != y.Data[i] {
+						t.Fatalf("%s, ReLU %v, batch of %d: output [%d] %v, written order gives %v", name, relu, n, i, got[i], y.Data[i])
+					}
+				}
+				for i := range gotDX {
+					if gotDX[i] != wantDX.Data[i] {
+						t.Fatalf("%s, ReLU %v, batch of %d: input gradient [%d] %v, written order gives %v", name, relu, n, i, gotDX[i], wantDX.Data[i])
+					}
+				}
+			}
+			env.Close()
 		}
 	}
 }

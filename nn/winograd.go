@@ -265,6 +265,8 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 			y := c.y.Data[i*outSize : (i+1)*outSize]
 			wc.output(s, g, k, i, y, c.bias.Value.Data)
 			switch {
+			case c.norm != nil:
+				c.norm.normalizeRows(i, 2*k.ty0, min(g.oh, 2*k.ty1), y)
 			case c.withReLU:
 				// The rows this chunk wrote, channel by channel.
 				h := min(g.oh, 2*k.ty1) - 2*k.ty0
