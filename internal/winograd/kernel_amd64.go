@@ -39,8 +39,8 @@ var avx512Kernels = kernels{
 var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
 
 func init() {
-	active = goKernels
+	active2, active4 = goKernels2, goKernels4
 	if hasAVX512 {
-		active = avx512Kernels
+		active2 = avx512Kernels
 	}
 }

@@ -13,23 +13,27 @@ type kernels struct {
 	outputGrad func(dst []float32, dstStride int, dy []float32, dyStride, h, w int)
 }
 
-// active is the implementation this machine uses, chosen once at start-up.
-var active kernels
+// active2 and active4 are the implementations of F(2×2, 3×3) and F(4×4,
+// 3×3) this machine uses, chosen once at start-up.
+var active2, active4 kernels
 
-var goKernels = kernels{name: "purego", input: inputGo, output: outputGo, outputGrad: outputGradGo}
+var (
+	goKernels2 = kernels{name: "purego", input: inputGo2, output: outputGo2, outputGrad: outputGradGo2}
+	goKernels4 = kernels{name: "purego", input: inputGo4, output: outputGo4, outputGrad: outputGradGo4}
+)
 
-// Kernel reports which implementation of the transforms runs on this
-// machine: "avx512" or "purego".
-func Kernel() string { return active.name }
+// Kernel reports which implementation of F(2×2, 3×3)'s transforms runs
+// on this machine: "avx512" or "purego". See Algorithm.Kernel.
+func Kernel() string { return active2.name }
 
-// inputGo computes V = Bᵀ d B for every tile, the row transform (d B)
+// inputGo2 computes V = Bᵀ d B for every tile, the row transform (d B)
 // first:
 //
 //	r0 = d0 − d2   r1 = d1 + d2   r2 = d2 − d1   r3 = d1 − d3
 //
 // for each row (d0, d1, d2, d3) of d, then the same for each column of
 // the result.
-func inputGo(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
+func inputGo2(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
 	at := func(r, c int) float32 {
 		if r >= 0 && r < p.H && c >= 0 && c < p.W {
 			return src[r*srcStride+c]
@@ -56,15 +60,15 @@ func inputGo(dst []float32, dstStride int, src []float32, srcStride int, p *Inpu
 	}
 }
 
-// outputGo computes Y = Aᵀ m A + bias for every tile, the row transform
+// outputGo2 computes Y = Aᵀ m A + bias for every tile, the row transform
 // (m A) first:
 //
 //	q0 = (m0 + m1) + m2   q1 = (m1 − m2) − m3
 //
 // for each row (m0, m1, m2, m3) of m, then the same for each column of
 // the result, and the bias added last.
-func outputGo(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32) {
-	tilesH, tilesW := Tiles(h), Tiles(w)
+func outputGo2(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32) {
+	tilesH, tilesW := F2.Tiles(h), F2.Tiles(w)
 	for ty := range tilesH {
 		for tx := range tilesW {
 			t := ty*tilesW + tx
@@ -99,14 +103,14 @@ func outputGo(dst []float32, dstStride, h, w int, src []float32, srcStride int, 
 	}
 }
 
-// outputGradGo computes A dY Aᵀ for every tile, the columns first:
+// outputGradGo2 computes A dY Aᵀ for every tile, the columns first:
 //
 //	r0 = e0   r1 = e0 + e1   r2 = e0 − e1   r3 = −e1
 //
 // for each column (e0, e1) of dY, then the same for each row of the
 // result.
-func outputGradGo(dst []float32, dstStride int, dy []float32, dyStride, h, w int) {
-	tilesH, tilesW := Tiles(h), Tiles(w)
+func outputGradGo2(dst []float32, dstStride int, dy []float32, dyStride, h, w int) {
+	tilesH, tilesW := F2.Tiles(h), F2.Tiles(w)
 	at := func(y, x int) float32 {
 		if y < h && x < w {
 			return dy[y*dyStride+x]

@@ -7,12 +7,27 @@ import (
 	"testing"
 )
 
+// implementation is one algorithm's transforms in one instruction set.
+type implementation struct {
+	alg *Algorithm
+	k   kernels
+}
+
+func (im implementation) String() string { return im.alg.name + " " + im.k.name }
+
 // implementations lists the transforms this machine can run: the
-// portable Go always, and the assembly where the processor has it.
-func implementations() []kernels {
-	impls := []kernels{goKernels}
-	if active.name != goKernels.name {
-		impls = append(impls, active)
+// portable Go always, and the assembly where the processor has it, for
+// each algorithm.
+func implementations() []implementation {
+	var impls []implementation
+	for _, a := range []struct {
+		alg          *Algorithm
+		go_, active_ kernels
+	}{{F2, goKernels2, active2}, {F4, goKernels4, active4}} {
+		impls = append(impls, implementation{a.alg, a.go_})
+		if a.active_.name != a.go_.name {
+			impls = append(impls, implementation{a.alg, a.active_})
+		}
 	}
 	return impls
 }
@@ -55,11 +70,12 @@ var sizes = [][2]int{{1, 1}, {2, 2}, {3, 5}, {7, 4}, {6, 33}, {9, 40}, {4, 70}}
 // the tile rows transformed all at once and in two runs.
 func TestTransformsComputeConvolution(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, k := range implementations() {
+	for _, im := range implementations() {
+		alg, k, points := im.alg, im.k, im.alg.Points()
 		for _, size := range sizes {
 			for pad := range 3 {
 				h, w := size[0], size[1]
-				p, err := NewInputPlan(h, w, pad, pad)
+				p, err := alg.NewInputPlan(h, w, pad, pad)
 				if err != nil {
 					continue // no output
 				}
@@ -68,16 +84,16 @@ func TestTransformsComputeConvolution(t *testing.T) {
 				in := randomPlane(r, (h-1)*stride+w)
 				g := randomPlane(r, 9)
 				tiles := p.TilesH * p.TilesW
-				v := make([]float32, 16*tiles)
+				v := make([]float32, points*tiles)
 				split := r.IntN(p.TilesH)
 				if split > 0 {
 					k.input(v, tiles, in, stride, p, 0, split)
 				}
 				k.input(v[split*p.TilesW:], tiles, in, stride, p, split, p.TilesH)
-				u := make([]float32, 16)
-				Filter(u, 1, g)
-				m := make([]float32, 16*tiles)
-				for xi := range 16 {
+				u := make([]float32, points)
+				alg.Filter(u, 1, g)
+				m := make([]float32, points*tiles)
+				for xi := range points {
 					for t := range tiles {
 						m[xi*tiles+t] = u[xi] * v[xi*tiles+t]
 					}
@@ -93,8 +109,8 @@ func TestTransformsComputeConvolution(t *testing.T) {
 								want += float64(g[3*i+j]) * padded(in, stride, h, w, pad, pad, y+i, x+j)
 							}
 						}
-						if got := out[y*ow+x]; math.Abs(float64(got)-want) > 1e-5 {
-							t.Fatalf("%s, %dx%d padded by %d: output [%d][%d] is %v, the convolution gives %v", k.name, h, w, pad, y, x, got, want)
+						if got := out[y*ow+x]; math.Abs(float64(got)-want) > 2e-5 {
+							t.Fatalf("%s, %dx%d padded by %d: output [%d][%d] is %v, the convolution gives %v", im, h, w, pad, y, x, got, want)
 						}
 					}
 				}
@@ -109,11 +125,12 @@ func TestTransformsComputeConvolution(t *testing.T) {
 // the Winograd way from the tiles' transforms.
 func TestGradientTransforms(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for _, k := range implementations() {
+	for _, im := range implementations() {
+		alg, k, points := im.alg, im.k, im.alg.Points()
 		for _, size := range sizes {
 			for pad := range 3 {
 				h, w := size[0], size[1]
-				p, err := NewInputPlan(h, w, pad, pad)
+				p, err := alg.NewInputPlan(h, w, pad, pad)
 				if err != nil {
 					continue
 				}
@@ -122,18 +139,18 @@ func TestGradientTransforms(t *testing.T) {
 				dyStride := ow + r.IntN(3)
 				dy := randomPlane(r, (oh-1)*dyStride+ow)
 				tiles := p.TilesH * p.TilesW
-				v := make([]float32, 16*tiles)
+				v := make([]float32, points*tiles)
 				k.input(v, tiles, in, w, p, 0, p.TilesH)
-				dyT := make([]float32, 16*tiles)
+				dyT := make([]float32, points*tiles)
 				k.outputGrad(dyT, tiles, dy, dyStride, oh, ow)
-				du := make([]float32, 16)
-				for xi := range 16 {
+				du := make([]float32, points)
+				for xi := range points {
 					for t := range tiles {
 						du[xi] += dyT[xi*tiles+t] * v[xi*tiles+t]
 					}
 				}
 				dg := make([]float32, 9)
-				FilterGrad(dg, du, 1)
+				alg.FilterGrad(dg, du, 1)
 				for i := range 3 {
 					for j := range 3 {
 						var want float64
@@ -142,8 +159,8 @@ func TestGradientTransforms(t *testing.T) {
 								want += float64(dy[y*dyStride+x]) * padded(in, w, h, w, pad, pad, y+i, x+j)
 							}
 						}
-						if d := math.Abs(float64(dg[3*i+j]) - want); d > 1e-4 {
-							t.Fatalf("%s, %dx%d padded by %d: ∂L/∂g[%d][%d] is %v, the definition gives %v", k.name, h, w, pad, i, j, dg[3*i+j], want)
+						if d := math.Abs(float64(dg[3*i+j]) - want); d > 2e-4 {
+							t.Fatalf("%s, %dx%d padded by %d: ∂L/∂g[%d][%d] is %v, the definition gives %v", im, h, w, pad, i, j, dg[3*i+j], want)
 						}
 					}
 				}
@@ -157,17 +174,29 @@ func TestGradientTransforms(t *testing.T) {
 // and nothing outside what they should: the memory around the outputs
 // is filled with a marker that must survive.
 func TestAssemblyMatchesGo(t *testing.T) {
-	if active.name == goKernels.name {
-		t.Skip("no assembly transforms on this machine")
+	for _, a := range []struct {
+		alg          *Algorithm
+		go_, active_ kernels
+	}{{F2, goKernels2, active2}, {F4, goKernels4, active4}} {
+		t.Run(a.alg.name, func(t *testing.T) {
+			if a.active_.name == a.go_.name {
+				t.Skip("no assembly transforms on this machine")
+			}
+			assemblyMatchesGo(t, a.alg, a.go_, a.active_)
+		})
 	}
+}
+
+func assemblyMatchesGo(t *testing.T, alg *Algorithm, goKernels, active kernels) {
 	const marker = -12345.5
+	points := alg.Points()
 	r := rand.New(rand.NewPCG(5, 6))
 	for trial := range 300 {
 		h, w, padH, padW := 1+r.IntN(12), 1+r.IntN(70), r.IntN(3), r.IntN(3)
 		if trial%10 == 0 {
 			w = 1 + r.IntN(600) // groups past 255 tiles, masks clamped
 		}
-		p, err := NewInputPlan(h, w, padH, padW)
+		p, err := alg.NewInputPlan(h, w, padH, padW)
 		if err != nil {
 			continue
 		}
@@ -182,7 +211,7 @@ func TestAssemblyMatchesGo(t *testing.T) {
 		stride := w + r.IntN(5)
 		in := randomPlane(r, (h-1)*stride+w)
 		dstStride := tiles + r.IntN(4)
-		got, want := filled(16*dstStride+8, marker), filled(16*dstStride+8, marker)
+		got, want := filled(points*dstStride+8, marker), filled(points*dstStride+8, marker)
 		active.input(got, dstStride, in, stride, p, ty0, ty1)
 		goKernels.input(want, dstStride, in, stride, p, ty0, ty1)
 		sameBits(t, name+" Input", got, want)
@@ -190,7 +219,7 @@ func TestAssemblyMatchesGo(t *testing.T) {
 		// Output.
 		tiles = p.TilesH * p.TilesW
 		dstStride = tiles + r.IntN(4)
-		src := randomPlane(r, 15*dstStride+tiles)
+		src := randomPlane(r, (points-1)*dstStride+tiles)
 		outStride := ow + r.IntN(4)
 		got, want = filled(oh*outStride+8, marker), filled(oh*outStride+8, marker)
 		bias := 2*r.Float32() - 1
@@ -200,7 +229,7 @@ func TestAssemblyMatchesGo(t *testing.T) {
 
 		// OutputGrad.
 		dy := randomPlane(r, (oh-1)*outStride+ow)
-		got, want = filled(16*dstStride+8, marker), filled(16*dstStride+8, marker)
+		got, want = filled(points*dstStride+8, marker), filled(points*dstStride+8, marker)
 		active.outputGrad(got, dstStride, dy, outStride, oh, ow)
 		goKernels.outputGrad(want, dstStride, dy, outStride, oh, ow)
 		sameBits(t, name+" OutputGrad", got, want)
@@ -230,11 +259,11 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 // slice is too short for the shape asked.
 func TestChecksRefuseBadArguments(t *testing.T) {
 	for _, g := range [][4]int{{0, 4, 1, 1}, {4, 4, 3, 1}, {1, 1, 0, 0}, {2, 5, 0, 1}, {4, 4, -1, 0}} {
-		if _, err := NewInputPlan(g[0], g[1], g[2], g[3]); err == nil {
+		if _, err := F2.NewInputPlan(g[0], g[1], g[2], g[3]); err == nil {
 			t.Errorf("NewInputPlan%v: no error", g)
 		}
 	}
-	p, err := NewInputPlan(4, 4, 1, 1) // 2×2 tiles
+	p, err := F2.NewInputPlan(4, 4, 1, 1) // 2×2 tiles
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,10 +271,11 @@ func TestChecksRefuseBadArguments(t *testing.T) {
 		"Input dst":      func() { p.Input(make([]float32, 15*4+3), 4, make([]float32, 16), 4, 0, 2) },
 		"Input src":      func() { p.Input(make([]float32, 64), 4, make([]float32, 15), 4, 0, 2) },
 		"Input rows":     func() { p.Input(make([]float32, 64), 4, make([]float32, 16), 4, 1, 3) },
-		"Output dst":     func() { Output(make([]float32, 10), 4, 3, 4, make([]float32, 64), 4, 0) },
-		"Output src":     func() { Output(make([]float32, 12), 4, 3, 4, make([]float32, 60), 4, 0) },
-		"OutputGrad dy":  func() { OutputGrad(make([]float32, 64), 4, make([]float32, 10), 4, 3, 4) },
-		"OutputGrad dst": func() { OutputGrad(make([]float32, 60), 4, make([]float32, 12), 4, 3, 4) },
+		"Output dst":     func() { F2.Output(make([]float32, 10), 4, 3, 4, make([]float32, 64), 4, 0) },
+		"Output src":     func() { F2.Output(make([]float32, 12), 4, 3, 4, make([]float32, 60), 4, 0) },
+		"OutputGrad dy":  func() { F2.OutputGrad(make([]float32, 64), 4, make([]float32, 10), 4, 3, 4) },
+		"OutputGrad dst": func() { F2.OutputGrad(make([]float32, 60), 4, make([]float32, 12), 4, 3, 4) },
+		"F4 Output src":  func() { F4.Output(make([]float32, 16), 4, 4, 4, make([]float32, 35), 1, 0) },
 	}
 	for name, f := range cases {
 		func() {
@@ -259,30 +289,34 @@ func TestChecksRefuseBadArguments(t *testing.T) {
 	}
 }
 
+// m2 names the algorithm in a benchmark's name: "F2" or "F4".
+func (a *Algorithm) m2() string { return fmt.Sprintf("F%d", a.m) }
+
 func BenchmarkTransforms(b *testing.B) {
-	for _, k := range implementations() {
+	for _, im := range implementations() {
+		k := im.k
 		for _, size := range []int{24, 12, 6} {
-			p, err := NewInputPlan(size, size, 1, 1)
+			p, err := im.alg.NewInputPlan(size, size, 1, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
 			th := p.TilesH
 			in := make([]float32, size*size)
-			v := make([]float32, 16*th*th)
+			v := make([]float32, im.alg.Points()*th*th)
 			out := make([]float32, size*size)
-			b.Run(fmt.Sprintf("%s/input/%d", k.name, size), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/input/%d", im.alg.m2(), k.name, size), func(b *testing.B) {
 				for b.Loop() {
 					k.input(v, th*th, in, size, p, 0, th)
 				}
 				b.ReportMetric(float64(b.N*th*th)/b.Elapsed().Seconds()/1e6, "Mtiles/s")
 			})
-			b.Run(fmt.Sprintf("%s/output/%d", k.name, size), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/output/%d", im.alg.m2(), k.name, size), func(b *testing.B) {
 				for b.Loop() {
 					k.output(out, size, size, size, v, th*th, 0)
 				}
 				b.ReportMetric(float64(b.N*th*th)/b.Elapsed().Seconds()/1e6, "Mtiles/s")
 			})
-			b.Run(fmt.Sprintf("%s/outputgrad/%d", k.name, size), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/outputgrad/%d", im.alg.m2(), k.name, size), func(b *testing.B) {
 				for b.Loop() {
 					k.outputGrad(v, th*th, out, size, size, size)
 				}
