@@ -185,8 +185,8 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 	c.transposedDW = gemm.Computed(k+1, c.Out) < gemm.Computed(c.Out, k+1)
 	c.keepLimit = keepCols
 	c.wino = nil
-	if useWinograd(g, c.Out) {
-		c.wino = newWinoConv(c)
+	if alg := winogradFor(g, c.Out); alg != nil {
+		c.wino = newWinoConv(c, alg)
 	}
 	if err := c.plan(imagesPerProduct(c.Out, g.oh*g.ow)); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/gocnn/gocnn/internal/winograd"
 	"testing"
 
 	"github.com/gocnn/gocnn/rng"
@@ -24,7 +25,7 @@ func TestEvaluationFollowsChangedWeights(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c := m.Layers[0].(*Conv2D); c.wino == nil {
-			c.wino = newWinoConv(c) // whatever this machine would choose
+			c.wino = newWinoConv(c, winograd.F4) // whatever this machine would choose
 		}
 		return m
 	}

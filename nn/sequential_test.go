@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"github.com/gocnn/gocnn/internal/winograd"
 	"math"
 	"strings"
 	"testing"
@@ -350,8 +351,12 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 			if _, err := model.Build(in, env); err != nil {
 				t.Fatal(err)
 			}
-			if c := model.Layers[0].(*Conv2D); strings.HasPrefix(name, "winograd") && c.wino == nil {
-				c.wino = newWinoConv(c)
+			if c := model.Layers[0].(*Conv2D); strings.HasPrefix(name, "winograd") {
+				alg := winograd.F2
+				if name == "winograd ×2" {
+					alg = winograd.F4
+				}
+				c.wino = newWinoConv(c, alg)
 			}
 			if _, ok := model.run[0].(convBN); !ok {
 				t.Fatalf("%s: run step 0 is %T, want a convBN", name, model.run[0])

@@ -8,19 +8,20 @@ import (
 )
 
 // winoConv computes a 3×3 convolution with stride 1 by Winograd's minimal
-// filtering F(2×2, 3×3) (see package internal/winograd) instead of im2col
-// and a product per image: each 2×2 block of output costs 16
-// multiplications per input and output channel instead of 36.
+// filtering F(2×2, 3×3) or F(4×4, 3×3) (see package internal/winograd)
+// instead of im2col and a product per image: each 2×2 block of output
+// costs 16 multiplications per input and output channel instead of 36,
+// each 4×4 block 36 instead of 144.
 //
 // The work goes in chunks of tiles, a few images at a time (or part of
 // one large image), and for each chunk in three steps:
 //
-//  1. the chunk's 4×4 tiles are transformed, zeros standing for the
-//     padding: V_ξ [In, tiles], one matrix for each of the 16 positions ξ
-//     of a transformed tile;
-//  2. 16 products M_ξ = U_ξ·V_ξ, [Out, In]·[In, tiles], with the
+//  1. the chunk's tiles are transformed, zeros standing for the padding:
+//     V_ξ [In, tiles], one matrix for each position ξ of a transformed
+//     tile (16 or 36);
+//  2. as many products M_ξ = U_ξ·V_ξ, [Out, In]·[In, tiles], with the
 //     transformed filters U_ξ;
-//  3. M is transformed back into 2×2 blocks of output, the bias added.
+//  3. M is transformed back into blocks of output, the bias added.
 //
 // The backward pass runs the same three steps for ∂L/∂x, which is the
 // convolution of dy, padded by 2 − pad, with the filters turned half a
@@ -28,13 +29,14 @@ import (
 // transformed dy tiles times the input's: ∂L/∂U_ξ = Σ_t (A·dY·Aᵀ)_ξ·V_ξᵀ,
 // taken back to the 3×3 filters once the workers' sums are added up.
 //
-// A chunk holds at most about gemm.InPlaceACols tiles, so that the
-// products read U where it lies, and its V and M stay in the worker's
-// cache. The numbers differ from the direct convolution's in the last
+// A chunk holds as many tiles as keep its V and M in the worker's cache
+// (chunkTiles). The numbers differ from the direct convolution's in the last
 // bits: the transforms add the inputs in other groupings before they are
 // multiplied.
 type winoConv struct {
 	c        *Conv2D
+	alg      *winograd.Algorithm
+	points   int      // alg.Points(): the products of each chunk
 	fwd, bwd winoGeom // the forward convolution, and the one giving ∂L/∂x
 
 	// u holds U_ξ for each ξ as the transpose the products read, [In, Out]
@@ -52,6 +54,7 @@ type winoConv struct {
 	poolFn  func(worker, lo, hi int)
 	gradFn  func(worker, lo, hi int)
 	uFn     func(worker, lo, hi int)
+	uBackFn func(worker, lo, hi int)
 }
 
 // winoGeom is one convolution computed by winoConv: in channels of h × w
@@ -62,6 +65,7 @@ type winoGeom struct {
 	padH, padW int
 	oh, ow     int
 	th, tw     int // tiles per image, down and across
+	m          int // outputs per tile, down and across
 	rows       int // tile rows per chunk, when one image is more than a chunk
 	input      *winograd.InputPlan
 }
@@ -72,71 +76,97 @@ type chunk struct{ img0, img1, ty0, ty1 int }
 
 // winoScratch is one worker's memory.
 type winoScratch struct {
-	v, m   []float32 // [16][channels][tiles]
-	dyT    []float32 // [16][Out][tiles]: transformed dy, for ∂L/∂W
-	du     []float32 // [16][Out][In]: the worker's sum of ∂L/∂U
+	v, m   []float32 // [points][channels][tiles]
+	dyT    []float32 // [points][Out][tiles]: transformed dy, for ∂L/∂W
+	du     []float32 // [points][Out][In]: the worker's sum of ∂L/∂U
 	db     []float32 // [Out]: the worker's sum of ∂L/∂b
 	dy     []float32 // the chunk's dy, taken back through a fused layer
 	chunks []chunk   // the backward pass's chunks of one group of images
 	ws     *gemm.Workspace
 }
 
-// useWinograd reports whether a convolution of geometry g with out
-// filters is worth computing by winoConv: a 3×3 window, stride 1,
-// padding of at most 2 (so that ∂L/∂x is a convolution too), fast
-// transforms on this machine, and fewer multiplications than the direct
-// product counting the tiles' padding: with an odd output size the last
-// tiles are half wasted, and on a 3×3 output a quarter of the direct
-// product's work is what Winograd saves.
-func useWinograd(g convGeom, out int) bool {
+// winogradFor returns the algorithm a convolution of geometry g with out
+// filters is best computed by, or nil for the direct product: Winograd's
+// needs a 3×3 window, stride 1, padding of at most 2 (so that ∂L/∂x is a
+// convolution too), fast transforms on this machine, and fewer
+// multiplications than the direct product, counting the tiles' padding
+// (a 6×6 output is 4 tiles of F(4×4) covering 8×8), by a third at least.
+// Of the two, the one with fewer multiplications; F(2×2) on a tie, for
+// it rounds less.
+func winogradFor(g convGeom, out int) *winograd.Algorithm {
 	if g.kh != 3 || g.kw != 3 || g.strideH != 1 || g.strideW != 1 || g.padH > 2 || g.padW > 2 {
-		return false
+		return nil
 	}
-	if winograd.Kernel() == "purego" || g.c < 8 || out < 8 {
-		return false
+	if g.c < 8 || out < 8 {
+		return nil
 	}
 	direct := 9 * g.oh * g.ow
-	wino := 16 * winograd.Tiles(g.oh) * winograd.Tiles(g.ow)
-	return 3*wino <= 2*direct
+	var best *winograd.Algorithm
+	bestCost := 2 * direct / 3
+	for _, a := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
+		if a.Kernel() == "purego" {
+			continue // the transforms would cost more than they save
+		}
+		if cost := a.Points() * a.Tiles(g.oh) * a.Tiles(g.ow); cost < bestCost {
+			best, bestCost = a, cost
+		}
+	}
+	return best
 }
 
-// newWinoConv plans a convolution's Winograd products.
-func newWinoConv(c *Conv2D) *winoConv {
+// newWinoConv plans a convolution's Winograd products by alg.
+func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	g := c.geom
-	wc := &winoConv{c: c}
-	wc.fwd = newWinoGeom(c.In, c.Out, g.h, g.w, g.padH, g.padW)
-	wc.bwd = newWinoGeom(c.Out, c.In, g.oh, g.ow, 2-g.padH, 2-g.padW)
-	maxTiles := chunkTiles(c.In, c.Out)
-	wc.fwd.rows = max(1, min(wc.fwd.th, maxTiles/wc.fwd.tw))
-	wc.bwd.rows = max(1, min(wc.bwd.th, maxTiles/wc.bwd.tw))
+	wc := &winoConv{c: c, alg: alg, points: alg.Points()}
+	wc.fwd = newWinoGeom(alg, c.In, c.Out, g.h, g.w, g.padH, g.padW)
+	wc.bwd = newWinoGeom(alg, c.Out, c.In, g.oh, g.ow, 2-g.padH, 2-g.padW)
+	maxTiles := chunkTiles(wc.points, c.In, c.Out)
+	wc.fwd.rows = evenRows(wc.fwd.th, wc.fwd.tw, maxTiles)
+	wc.bwd.rows = evenRows(wc.bwd.th, wc.bwd.tw, maxTiles)
 	wc.images = max(1, maxTiles/max(wc.fwd.th*wc.fwd.tw, wc.bwd.th*wc.bwd.tw))
-	wc.u = make([]float32, 16*c.In*c.Out)
-	wc.uBack = make([]float32, 16*c.In*c.Out)
+	wc.u = make([]float32, wc.points*c.In*c.Out)
+	wc.uBack = make([]float32, wc.points*c.In*c.Out)
 	wc.scratch = make([]winoScratch, c.env.Workers())
 	for w := range wc.scratch {
 		wc.scratch[w].ws = c.env.gemm.Workspace(w)
 	}
 	wc.fwdFn, wc.bwdFn, wc.poolFn = wc.forwardChunks, wc.backwardImages, wc.poolImages
-	wc.gradFn, wc.uFn = wc.filterGrads, wc.transformFilterRange
+	wc.gradFn, wc.uFn, wc.uBackFn = wc.filterGrads, wc.transformFilterRange, wc.transformTurnedRange
 	return wc
 }
 
-func newWinoGeom(in, out, h, w, padH, padW int) winoGeom {
+func newWinoGeom(alg *winograd.Algorithm, in, out, h, w, padH, padW int) winoGeom {
 	g := winoGeom{in: in, out: out, h: h, w: w, padH: padH, padW: padW,
-		oh: h + 2*padH - 2, ow: w + 2*padW - 2}
+		oh: h + 2*padH - 2, ow: w + 2*padW - 2, m: alg.M()}
 	var err error
-	if g.input, err = winograd.NewInputPlan(h, w, padH, padW); err != nil {
-		panic(err) // useWinograd has checked the geometry
+	if g.input, err = alg.NewInputPlan(h, w, padH, padW); err != nil {
+		panic(err) // winogradFor has checked the geometry
 	}
 	g.th, g.tw = g.input.TilesH, g.input.TilesW
 	return g
 }
 
-// chunkTiles is how many tiles a chunk holds: as many as the products
-// read A in place for, fewer when the chunk's V and M (16 values per tile
-// and channel each) would not fit in about a megabyte.
-func chunkTiles(in, out int) int {
-	n := min(gemm.InPlaceACols(), (1<<20)/(16*4*(in+out)))
+// evenRows is how many tile rows of th, tw tiles each, go in a chunk of
+// at most maxTiles tiles: as few chunks as that allows, of even sizes (an
+// image of 12 rows of 12 tiles goes as 6 and 6 rows, not 10 and 2).
+func evenRows(th, tw, maxTiles int) int {
+	rows := max(1, min(th, maxTiles/tw))
+	chunks := (th + rows - 1) / rows
+	return (th + chunks - 1) / chunks
+}
+
+// chunkTiles is how many tiles a chunk holds: up to 256, fewer when the
+// chunk's V and M (points values per tile and channel each) would not
+// fit in about a megabyte, and no more than the products read A in place
+// for when the transformed filters are large enough that copying them
+// for every chunk would cost (more than 16,384 values for each ξ). Small
+// layers want long chunks: their products are small, and each call of
+// the multiply has its own costs.
+func chunkTiles(points, in, out int) int {
+	n := min(256, (1<<20)/(points*4*(in+out)))
+	if in*out > 1<<14 {
+		n = min(n, gemm.InPlaceACols())
+	}
 	return max(n, 16)
 }
 
@@ -171,13 +201,13 @@ func (wc *winoConv) reserve(w int, training bool) {
 		}
 		return buf
 	}
-	s.v = grow(s.v, 16*max(f.in, b.in)*tiles)
-	s.m = grow(s.m, 16*max(f.out, b.out)*tiles)
+	s.v = grow(s.v, wc.points*max(f.in, b.in)*tiles)
+	s.m = grow(s.m, wc.points*max(f.out, b.out)*tiles)
 	if !training {
 		return
 	}
-	s.dyT = grow(s.dyT, 16*f.out*tiles)
-	s.du = grow(s.du, 16*f.out*f.in)
+	s.dyT = grow(s.dyT, wc.points*f.out*tiles)
+	s.du = grow(s.du, wc.points*f.out*f.in)
 	s.db = grow(s.db, f.out)
 	if wc.c.withReLU || wc.c.pool != nil {
 		s.dy = grow(s.dy, wc.images*f.out*f.oh*f.ow)
@@ -198,28 +228,51 @@ func (wc *winoConv) transformFilterRange(_, lo, hi int) {
 	w := wc.c.weight.Value.Data
 	for c := lo; c < hi; c++ {
 		for o := range out {
-			winograd.Filter(wc.u[c*out+o:], in*out, w[(o*in+c)*9:(o*in+c+1)*9])
+			wc.alg.Filter(wc.u[c*out+o:], in*out, w[(o*in+c)*9:(o*in+c+1)*9])
 		}
 	}
 }
 
 // transformBackFilters computes the backward filters' U, for filter o of
 // input channel c turned half a turn (as filter c of input channel o),
-// into uBack[ξ][o][c]. Turning g reverses its rows and columns, and G
-// times a reversed column is G times the column with the first and last
-// rows of the result swapped, so the turned filter's U is U with its
-// first and last rows swapped, and its first and last columns: no
-// transform to compute, only U_ξ transposed into place.
+// into uBack[ξ][o][c]. For F(2×2, 3×3) there is no transform to
+// compute: turning g reverses its rows and columns, and G times a
+// reversed column is G times the column with the first and last rows of
+// the result swapped, so the turned filter's U is U with its first and
+// last rows swapped, and its first and last columns, and U_ξ is only
+// transposed into place. F(4×4, 3×3)'s G has no such symmetry, and the
+// turned filters are transformed, shared out among the workers.
 func (wc *winoConv) transformBackFilters() {
 	in, out := wc.c.In, wc.c.Out
-	swap := [4]int{3, 1, 2, 0}
-	for i := range 4 {
-		for j := range 4 {
-			from, to := 4*i+j, 4*swap[i]+swap[j]
-			gemm.Transpose(wc.uBack[to*in*out:(to+1)*in*out], wc.u[from*in*out:(from+1)*in*out], in, out)
+	if wc.alg == winograd.F2 {
+		swap := [4]int{3, 1, 2, 0}
+		for i := range 4 {
+			for j := range 4 {
+				from, to := 4*i+j, 4*swap[i]+swap[j]
+				gemm.Transpose(wc.uBack[to*in*out:(to+1)*in*out], wc.u[from*in*out:(from+1)*in*out], in, out)
+			}
 		}
+	} else {
+		wc.c.env.For(out, wc.uBackFn)
 	}
 	wc.uBackSet = true
+}
+
+// transformTurnedRange transforms the turned filters of outputs [lo, hi)
+// (see transformBackFilters).
+func (wc *winoConv) transformTurnedRange(_, lo, hi int) {
+	in, out := wc.c.In, wc.c.Out
+	w := wc.c.weight.Value.Data
+	var turned [9]float32
+	for o := lo; o < hi; o++ {
+		for c := range in {
+			g := w[(o*in+c)*9 : (o*in+c+1)*9]
+			for i := range 9 {
+				turned[i] = g[8-i]
+			}
+			wc.alg.Filter(wc.uBack[o*in+c:], in*out, turned[:])
+		}
+	}
 }
 
 // forward computes the convolution of the batch c.x into c.y.
@@ -266,12 +319,12 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 			wc.output(s, g, k, i, y, c.bias.Value.Data)
 			switch {
 			case c.norm != nil:
-				c.norm.normalizeRows(i, 2*k.ty0, min(g.oh, 2*k.ty1), y)
+				c.norm.normalizeRows(i, g.m*k.ty0, min(g.oh, g.m*k.ty1), y)
 			case c.withReLU:
 				// The rows this chunk wrote, channel by channel.
-				h := min(g.oh, 2*k.ty1) - 2*k.ty0
+				h := min(g.oh, g.m*k.ty1) - g.m*k.ty0
 				for o := range g.out {
-					rows := y[o*g.oh*g.ow+2*k.ty0*g.ow:][:h*g.ow]
+					rows := y[o*g.oh*g.ow+g.m*k.ty0*g.ow:][:h*g.ow]
 					vec.Relu(rows, rows)
 				}
 			case c.pool != nil && k.ty0 == 0 && k.ty1 == g.th:
@@ -283,18 +336,18 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 
 // multiply transforms chunk k's tiles into s.v, from x, its images
 // ([in, h, w] each), and multiplies them by the transformed filters u
-// ([16][in][out]), into s.m.
+// ([points][in][out]), into s.m.
 func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u, x []float32) {
 	tiles := g.tiles(k)
 	wc.transformInput(s.v, g, k, x)
-	for xi := range 16 {
+	for xi := range wc.points {
 		s.ws.Sgemm(true, false, g.out, tiles, g.in, 1, u[xi*g.in*g.out:], g.out,
 			s.v[xi*g.in*tiles:], tiles, 0, s.m[xi*g.out*tiles:], tiles)
 	}
 }
 
 // transformInput transforms chunk k's tiles of images x ([in, h, w]
-// each, the chunk's first first) into v, [16][in][tiles].
+// each, the chunk's first first) into v, [points][in][tiles].
 func (wc *winoConv) transformInput(v []float32, g *winoGeom, k chunk, x []float32) {
 	tiles := g.tiles(k)
 	rows := k.ty1 - k.ty0
@@ -313,14 +366,14 @@ func (wc *winoConv) output(s *winoScratch, g *winoGeom, k chunk, i int, y, bias 
 	tiles := g.tiles(k)
 	rows := k.ty1 - k.ty0
 	base := (i - k.img0) * rows * g.tw
-	h := min(g.oh-2*k.ty0, 2*rows)
+	h := min(g.oh-g.m*k.ty0, g.m*rows)
 	for o := range g.out {
 		var b float32
 		if bias != nil {
 			b = bias[o]
 		}
-		plane := y[o*g.oh*g.ow+2*k.ty0*g.ow:]
-		winograd.Output(plane, g.ow, h, g.ow, s.m[o*tiles+base:], g.out*tiles, b)
+		plane := y[o*g.oh*g.ow+g.m*k.ty0*g.ow:]
+		wc.alg.Output(plane, g.ow, h, g.ow, s.m[o*tiles+base:], g.out*tiles, b)
 	}
 }
 
@@ -357,7 +410,7 @@ func (wc *winoConv) filterGrads(_, lo, hi int) {
 			continue
 		}
 		sum, part := wc.scratch[first].du, wc.scratch[w].du
-		for xi := range 16 {
+		for xi := range wc.points {
 			rows := xi*out*in + lo*in
 			vec.Add(sum[rows:rows+(hi-lo)*in], part[rows:rows+(hi-lo)*in])
 		}
@@ -367,7 +420,7 @@ func (wc *winoConv) filterGrads(_, lo, hi int) {
 	dW := c.weight.Grad.Data
 	for o := lo; o < hi; o++ {
 		for ch := range in {
-			winograd.FilterGrad(dW[(o*in+ch)*9:(o*in+ch+1)*9], du[o*in+ch:], in*out)
+			wc.alg.FilterGrad(dW[(o*in+ch)*9:(o*in+ch+1)*9], du[o*in+ch:], in*out)
 		}
 	}
 	copy(c.bias.Grad.Data[lo:hi], wc.scratch[first].db[lo:hi])
@@ -413,17 +466,17 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 			k.img0, k.img1 = k.img0-i0, k.img1-i0 // within this chunk of images
 			for i := k.img0; i < k.img1; i++ {
 				base := (i - k.img0) * rows * f.tw
-				h := min(f.oh-2*k.ty0, 2*rows)
+				h := min(f.oh-f.m*k.ty0, f.m*rows)
 				for o := range f.out {
-					plane := dy[i*outSize+o*f.oh*f.ow+2*k.ty0*f.ow:]
-					winograd.OutputGrad(s.dyT[o*tiles+base:], f.out*tiles, plane, f.ow, h, f.ow)
+					plane := dy[i*outSize+o*f.oh*f.ow+f.m*k.ty0*f.ow:]
+					wc.alg.OutputGrad(s.dyT[o*tiles+base:], f.out*tiles, plane, f.ow, h, f.ow)
 				}
 			}
 			var beta float32 = 1
 			if first {
 				beta, first = 0, false
 			}
-			for xi := range 16 {
+			for xi := range wc.points {
 				s.ws.Sgemm(false, true, f.out, f.in, tiles, 1, s.dyT[xi*f.out*tiles:], tiles,
 					s.v[xi*f.in*tiles:], tiles, beta, s.du[xi*f.out*f.in:], f.in)
 			}
