@@ -93,6 +93,11 @@ type winoScratch struct {
 // (a 6×6 output is 4 tiles of F(4×4) covering 8×8), by a third at least.
 // Of the two, the one with fewer multiplications; F(2×2) on a tie, for
 // it rounds less.
+//
+// The transforms work on sixteen tiles of a tile row at a time, so a
+// narrow image leaves most of their lanes empty: F(4×4, 3×3), whose
+// transforms cost some three times F(2×2)'s per tile row, is taken only
+// for images at least 8 of its tiles wide (outputs of 29 and more).
 func winogradFor(g convGeom, out int) *winograd.Algorithm {
 	if g.kh != 3 || g.kw != 3 || g.strideH != 1 || g.strideW != 1 || g.padH > 2 || g.padW > 2 {
 		return nil
@@ -106,6 +111,9 @@ func winogradFor(g convGeom, out int) *winograd.Algorithm {
 	for _, a := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
 		if a.Kernel() == "purego" {
 			continue // the transforms would cost more than they save
+		}
+		if a == winograd.F4 && a.Tiles(g.ow) < 8 {
+			continue
 		}
 		if cost := a.Points() * a.Tiles(g.oh) * a.Tiles(g.ow); cost < bestCost {
 			best, bestCost = a, cost
