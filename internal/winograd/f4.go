@@ -143,58 +143,64 @@ func outputGradGo4(dst []float32, dstStride int, dy []float32, dyStride, h, w in
 	}
 }
 
-// filter4 computes U = G g Gᵀ in float64, rounding each value once.
+// filter4 computes U = G g Gᵀ in float64, rounding each value once: G
+// times each column of g, then G times each row of the result, each as
+//
+//	y0 = x0/4   y1 = −(s + x1)/6   y2 = −(s − x1)/6      s = x0 + x2
+//	y3 = (t + x1/2)/6   y4 = (t − x1/2)/6   y5 = x2      t = x0/4 + x2
 func filter4(u []float32, stride int, g []float32) {
-	gx := func(x0, x1, x2 float64) [6]float64 {
-		return [6]float64{
-			x0 / 4,
-			-(x0 + x1 + x2) / 6,
-			-(x0 - x1 + x2) / 6,
-			(x0/4 + x1/2 + x2) / 6,
-			(x0/4 - x1/2 + x2) / 6,
-			x2,
-		}
-	}
 	var t [6][3]float64 // G g
 	for j := range 3 {
-		col := gx(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
+		y := gx4(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
 		for i := range 6 {
-			t[i][j] = col[i]
+			t[i][j] = y[i]
 		}
 	}
 	for i := range 6 {
-		row := gx(t[i][0], t[i][1], t[i][2])
-		for j := range 6 {
-			u[(6*i+j)*stride] = float32(row[j])
-		}
+		y := gx4(t[i][0], t[i][1], t[i][2])
+		u[(6*i+0)*stride] = float32(y[0])
+		u[(6*i+1)*stride] = float32(y[1])
+		u[(6*i+2)*stride] = float32(y[2])
+		u[(6*i+3)*stride] = float32(y[3])
+		u[(6*i+4)*stride] = float32(y[4])
+		u[(6*i+5)*stride] = float32(y[5])
+	}
+}
+
+// sixth is 1/6, to multiply by rather than divide.
+const sixth = 1.0 / 6
+
+// gx4 is G x for F(4×4, 3×3)'s G.
+func gx4(x0, x1, x2 float64) [6]float64 {
+	s, t, h := x0+x2, 0.25*x0+x2, 0.5*x1
+	return [6]float64{0.25 * x0, -(s + x1) * sixth, -(s - x1) * sixth, (t + h) * sixth, (t - h) * sixth, x2}
+}
+
+// gtx4 is Gᵀ x for F(4×4, 3×3)'s G:
+//
+//	z0 = x0/4 − (x1 + x2)/6 + (x3 + x4)/24
+//	z1 = (x2 − x1)/6 + (x3 − x4)/12
+//	z2 = (x3 + x4 − x1 − x2)/6 + x5
+func gtx4(x0, x1, x2, x3, x4, x5 float64) [3]float64 {
+	s12, s34 := x1+x2, x3+x4
+	return [3]float64{
+		0.25*x0 + (0.25*s34-s12)*sixth,
+		(x2-x1)*sixth + (x3-x4)*(0.5*sixth),
+		(s34-s12)*sixth + x5,
 	}
 }
 
 // filterGrad4 computes dg = Gᵀ dU G in float64, rounding each value
 // once.
 func filterGrad4(dg []float32, du []float32, stride int) {
-	gtx := func(x [6]float64) [3]float64 {
-		return [3]float64{
-			x[0]/4 - (x[1]+x[2])/6 + (x[3]+x[4])/24,
-			(x[2]-x[1])/6 + (x[3]-x[4])/12,
-			(x[3]+x[4]-x[1]-x[2])/6 + x[5],
-		}
-	}
 	var q [3][6]float64 // Gᵀ dU
 	for j := range 6 {
-		var col [6]float64
-		for i := range 6 {
-			col[i] = float64(du[(6*i+j)*stride])
-		}
-		z := gtx(col)
-		for i := range 3 {
-			q[i][j] = z[i]
-		}
+		z := gtx4(float64(du[j*stride]), float64(du[(6+j)*stride]), float64(du[(12+j)*stride]),
+			float64(du[(18+j)*stride]), float64(du[(24+j)*stride]), float64(du[(30+j)*stride]))
+		q[0][j], q[1][j], q[2][j] = z[0], z[1], z[2]
 	}
 	for i := range 3 {
-		z := gtx(q[i])
-		for j := range 3 {
-			dg[3*i+j] = float32(z[j])
-		}
+		z := gtx4(q[i][0], q[i][1], q[i][2], q[i][3], q[i][4], q[i][5])
+		dg[3*i], dg[3*i+1], dg[3*i+2] = float32(z[0]), float32(z[1]), float32(z[2])
 	}
 }

@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "f4_amd64.h"
 
 // The AVX-512 transforms of F(4×4, 3×3), sixteen tiles of one tile row at
 // a time, one tile per vector lane, computing what f4.go computes with
@@ -55,45 +56,6 @@ DATA qhigh<>+40(SB)/8, $14
 DATA qhigh<>+48(SB)/8, $7
 DATA qhigh<>+56(SB)/8, $15
 GLOBL qhigh<>(SB), RODATA|NOPTR, $64
-
-// MOD4 sets dst to the values at columns ≡ j (mod 4) of the 64 in Z16-Z19:
-// lanes 0-7 from Z16:Z17, 8-15 from Z18:Z19, by the index in idx
-// (Z28 + j). It clobbers Z22 and Z23.
-#define MOD4(idx, dst) \
-	VMOVAPS       Z16, Z22           \
-	VPERMT2PS     Z17, idx, Z22      \
-	VMOVAPS       Z18, Z23           \
-	VPERMT2PS     Z19, idx, Z23      \
-	VINSERTF64X4  $1, Y23, Z22, dst
-
-// B6 is the 1-D input transform of x0..x5 into y0..y5 (f4.go's b6):
-//
-//	a = x4 − 4x2   b = x3 − 4x1   c = x4 − x2   e = 2(x3 − x1)
-//	y0 = (4x0 − 5x2) + x4   y1 = a + b   y2 = a − b
-//	y3 = c + e   y4 = c − e   y5 = (4x1 − 5x3) + x5
-//
-// Z25 holds 4s and Z26 5s; t0-t3 are scratch. The outputs must not be
-// among the inputs.
-#define B6(x0, x1, x2, x3, x4, x5, y0, y1, y2, y3, y4, y5, t0, t1, t2, t3) \
-	VMULPS Z25, x2, t0     \
-	VSUBPS t0, x4, t0      \
-	VMULPS Z25, x1, t1     \
-	VSUBPS t1, x3, t1      \
-	VADDPS t1, t0, y1      \
-	VSUBPS t1, t0, y2      \
-	VSUBPS x2, x4, t2      \
-	VSUBPS x1, x3, t3      \
-	VADDPS t3, t3, t3      \
-	VADDPS t3, t2, y3      \
-	VSUBPS t3, t2, y4      \
-	VMULPS Z25, x0, t0     \
-	VMULPS Z26, x2, t1     \
-	VSUBPS t1, t0, t0      \
-	VADDPS x4, t0, y0      \
-	VMULPS Z25, x1, t0     \
-	VMULPS Z26, x3, t1     \
-	VSUBPS t1, t0, t0      \
-	VADDPS x5, t0, y5
 
 // func input4AVX512(dst *float32, dstStride int, src *float32, srcStride, h, padH, padW, ty0, ty1, tilesW int, masks *uint16)
 //
@@ -250,29 +212,6 @@ in4_column:
 	VZEROUPPER
 	RET
 
-// A4 is the 1-D output transform of x0..x5 into y0..y3 (f4.go's a4):
-//
-//	s1 = x1 + x2   d1 = x1 − x2   s2 = x3 + x4   d2 = x3 − x4
-//	y0 = (x0 + s1) + s2   y1 = d1 + 2d2   y2 = s1 + 4s2
-//	y3 = (d1 + 8d2) + x5
-//
-// Z25 holds 4s and Z26 8s; t0-t3 are scratch, and t3 may be x0, read
-// before t3 is written. The outputs must not be among the inputs.
-#define A4(x0, x1, x2, x3, x4, x5, y0, y1, y2, y3, t0, t1, t2, t3) \
-	VADDPS x2, x1, t0      \
-	VADDPS x4, x3, t2      \
-	VADDPS t0, x0, y0      \
-	VADDPS t2, y0, y0      \
-	VSUBPS x2, x1, t1      \
-	VSUBPS x4, x3, t3      \
-	VADDPS t3, t3, y1      \
-	VADDPS y1, t1, y1      \
-	VMULPS Z25, t2, y2     \
-	VADDPS y2, t0, y2      \
-	VMULPS Z26, t3, y3     \
-	VADDPS y3, t1, y3      \
-	VADDPS x5, y3, y3
-
 // STOREROW4 stores the output row made of y0..y3 (the 16 tiles' columns
 // 0, 1, 2 and 3) at R11: pairs of columns interleaved (Z27: low, Z24:
 // high halves) then pairs of pairs (Z28: qlow, Z29: qhigh), through the
@@ -389,21 +328,6 @@ out4_rows:
 	CMPQ      R12, $1536
 	JLT       out4_rows
 
-	// Columns: column b of the rows' m A, transformed, plus the bias:
-	// Y[a][b] in Z(4a+b).
-#define OUTCOLUMN(off, y0, y1, y2, y3) \
-	VMOVUPS off(SP), Z16        \
-	VMOVUPS off+256(SP), Z17    \
-	VMOVUPS off+512(SP), Z18    \
-	VMOVUPS off+768(SP), Z19    \
-	VMOVUPS off+1024(SP), Z20   \
-	VMOVUPS off+1280(SP), Z21   \
-	A4(Z16, Z17, Z18, Z19, Z20, Z21, y0, y1, y2, y3, Z22, Z23, Z31, Z16) \
-	VADDPS  Z30, y0, y0         \
-	VADDPS  Z30, y1, y1         \
-	VADDPS  Z30, y2, y2         \
-	VADDPS  Z30, y3, y3
-
 	OUTCOLUMN(0, Z0, Z4, Z8, Z12)
 	OUTCOLUMN(64, Z1, Z5, Z9, Z13)
 	OUTCOLUMN(128, Z2, Z6, Z10, Z14)
@@ -477,29 +401,6 @@ DATA high4<>+52(SB)/4, $30
 DATA high4<>+56(SB)/4, $15
 DATA high4<>+60(SB)/4, $31
 GLOBL high4<>(SB), RODATA|NOPTR, $64
-
-// AT6 is the 1-D transform of x0..x3 into y0..y5 for the output's
-// gradient (f4.go's at6):
-//
-//	e = x0 + x2   o = x1 + x3   e4 = x0 + 4x2   o4 = 2x1 + 8x3
-//	y0 = x0   y1 = e + o   y2 = e − o   y3 = e4 + o4   y4 = e4 − o4   y5 = x3
-//
-// Z25 holds 4s and Z26 8s; t0, t1 are scratch. The outputs must not be
-// among the inputs.
-#define AT6(x0, x1, x2, x3, y0, y1, y2, y3, y4, y5, t0, t1) \
-	VMOVAPS x0, y0         \
-	VMOVAPS x3, y5         \
-	VADDPS  x2, x0, t0     \
-	VADDPS  x3, x1, t1     \
-	VADDPS  t1, t0, y1     \
-	VSUBPS  t1, t0, y2     \
-	VMULPS  Z25, x2, t0    \
-	VADDPS  t0, x0, t0     \
-	VADDPS  x1, x1, t1     \
-	VMULPS  Z26, x3, y4    \
-	VADDPS  y4, t1, t1     \
-	VADDPS  t1, t0, y3     \
-	VSUBPS  t1, t0, y4
 
 // func outputGrad4AVX512(dst *float32, dstStride int, dy *float32, dyStride, h, w int)
 //
@@ -593,17 +494,6 @@ done:
 	GRADROW4(1, Z4, Z5, Z6, Z7, og4_zero1, og4_done1)
 	GRADROW4(2, Z8, Z9, Z10, Z11, og4_zero2, og4_done2)
 	GRADROW4(3, Z12, Z13, Z14, Z15, og4_zero3, og4_done3)
-
-	// Columns: column b of dY (Z(b), Z(4+b), Z(8+b), Z(12+b)) to six
-	// vectors in the frame at 384b.
-#define GRADCOLUMN(off, x0, x1, x2, x3) \
-	AT6(x0, x1, x2, x3, Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23) \
-	VMOVUPS Z16, off(SP)      \
-	VMOVUPS Z17, off+64(SP)   \
-	VMOVUPS Z18, off+128(SP)  \
-	VMOVUPS Z19, off+192(SP)  \
-	VMOVUPS Z20, off+256(SP)  \
-	VMOVUPS Z21, off+320(SP)
 
 	GRADCOLUMN(0, Z0, Z4, Z8, Z12)
 	GRADCOLUMN(384, Z1, Z5, Z9, Z13)

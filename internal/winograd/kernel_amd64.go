@@ -43,6 +43,31 @@ var avx512Kernels4 = kernels{
 	},
 }
 
+//go:noescape
+func inputLanes4AVX512(dst *float32, dstStride int, src *float32, w int, off *int32, valid *uint16, lanes int)
+
+//go:noescape
+func outputLanes4AVX512(dst *float32, w int, src *float32, srcStride int, off *int32, valid *uint16, lanes int, bias float32)
+
+//go:noescape
+func outputGradLanes4AVX512(dst *float32, dstStride int, dy *float32, w int, off *int32, valid *uint16, lanes int)
+
+var avx512Lanes = laneKernels{
+	name: "avx512",
+	input: func(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
+		inputLanes4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), p.W,
+			&p.inOff[lane0], &p.inValid[lane0], lanes)
+	},
+	output: func(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
+		outputLanes4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
+			&p.outOff[lane0], &p.outValid[lane0], lanes, bias)
+	},
+	outputGrad: func(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
+		outputGradLanes4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(dy), p.OW,
+			&p.outOff[lane0], &p.outValid[lane0], lanes)
+	},
+}
+
 var avx512Kernels = kernels{
 	name: "avx512",
 	input: func(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
@@ -62,8 +87,8 @@ var avx512Kernels = kernels{
 var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
 
 func init() {
-	active2, active4 = goKernels2, goKernels4
+	active2, active4, activeLanes = goKernels2, goKernels4, goLanes
 	if hasAVX512 {
-		active2, active4 = avx512Kernels, avx512Kernels4
+		active2, active4, activeLanes = avx512Kernels, avx512Kernels4, avx512Lanes
 	}
 }

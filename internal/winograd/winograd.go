@@ -195,6 +195,44 @@ func (a *Algorithm) Filter(u []float32, stride int, g []float32) {
 	a.filter(u, stride, g)
 }
 
+// FilterMatrix returns the matrix K, Points×9 and row-major, that
+// transforms a filter read as 9 values into its U read as Points values:
+// U[ξ] = Σₖ K[ξ][k]·g[k], K = G ⊗ G computed in float64 and rounded.
+// With turned, it transforms the filter turned half a turn (its 9 values
+// read backwards), as the backward pass's convolution needs. Since the
+// transform is linear, a layer transforms all its filters with one matrix
+// product, and takes ∂L/∂U back to the filters with Kᵀ: dg[k] = Σ_ξ
+// K[ξ][k]·dU[ξ]. The results round differently from Filter's and
+// FilterGrad's, within float32 rounding.
+func (a *Algorithm) FilterMatrix(turned bool) []float32 {
+	n := a.m + 2
+	g := gMatrix(a.m)
+	k := make([]float32, n*n*9)
+	for i := range n {
+		for j := range n {
+			for r := range 3 {
+				for c := range 3 {
+					tap := 3*r + c
+					if turned {
+						tap = 8 - tap
+					}
+					k[(n*i+j)*9+tap] = float32(g[i][r] * g[j][c])
+				}
+			}
+		}
+	}
+	return k
+}
+
+// gMatrix returns G of F(m×m, 3×3), (m+2)×3.
+func gMatrix(m int) [][3]float64 {
+	if m == 2 {
+		return [][3]float64{{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}}
+	}
+	return [][3]float64{{0.25, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}}
+}
+
 // FilterGrad takes the gradient with respect to a transformed filter,
 // du[ξ·stride] for the values of U, back to the 3×3 filter: dg =
 // Gᵀ·dU·G, written row-major to dg.

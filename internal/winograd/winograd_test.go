@@ -325,3 +325,51 @@ func BenchmarkTransforms(b *testing.B) {
 		}
 	}
 }
+
+// TestFilterMatrix checks that K from FilterMatrix transforms filters as
+// Filter does, turned ones as Filter does the filter read backwards, and
+// that Kᵀ takes gradients back as FilterGrad does, within float32
+// rounding.
+func TestFilterMatrix(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, alg := range []*Algorithm{F2, F4} {
+		n := alg.Points()
+		for _, turned := range []bool{false, true} {
+			k := alg.FilterMatrix(turned)
+			for range 20 {
+				g := randomPlane(r, 9)
+				src := g
+				if turned {
+					src = make([]float32, 9)
+					for i := range 9 {
+						src[i] = g[8-i]
+					}
+				}
+				want := make([]float32, n)
+				alg.Filter(want, 1, src)
+				for xi := range n {
+					var got float64
+					for tap := range 9 {
+						got += float64(k[xi*9+tap]) * float64(g[tap])
+					}
+					if math.Abs(got-float64(want[xi])) > 1e-6 {
+						t.Fatalf("%s turned %v: U[%d] from K is %v, Filter gives %v", alg, turned, xi, got, want[xi])
+					}
+				}
+			}
+		}
+		k := alg.FilterMatrix(false)
+		du := randomPlane(r, n)
+		want := make([]float32, 9)
+		alg.FilterGrad(want, du, 1)
+		for tap := range 9 {
+			var got float64
+			for xi := range n {
+				got += float64(k[xi*9+tap]) * float64(du[xi])
+			}
+			if math.Abs(got-float64(want[tap])) > 1e-5 {
+				t.Fatalf("%s: dg[%d] from Kᵀ is %v, FilterGrad gives %v", alg, tap, got, want[tap])
+			}
+		}
+	}
+}

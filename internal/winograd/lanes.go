@@ -1,0 +1,225 @@
+package winograd
+
+import (
+	"fmt"
+	"math"
+)
+
+// A LanePlan runs F(4×4, 3×3)'s transforms on the tiles of several images
+// at once, numbered together: lane k = img·tiles + t is tile t (t = ty·
+// TilesW + tx) of image img, and a call takes any run of lanes. Where
+// InputPlan's transforms work on a tile row of one plane, sixteen tiles
+// a vector, and leave most lanes of a narrow image's vectors empty (a
+// 6×6 output is two tiles a row), these read each lane's tile from its
+// own place (AVX-512's gathers and scatters), so sixteen tiles fill a
+// vector whatever the image's width: the tiles of a tile row, of the
+// next, and of the next image.
+//
+// The values of lane k go to (and come from) dst[ξ·stride + k − lane0],
+// as InputPlan's do for a chunk of whole images, and the numbers are the
+// same, bit for bit.
+type LanePlan struct {
+	H, W, PadH, PadW int // the input plane and its zeros
+	OH, OW           int // the output plane
+	TilesH, TilesW   int
+	Images           int // the most images a call's lanes reach
+	// InStride and OutStride are the floats between one image's input
+	// plane (and output plane) and the next's: C·H·W and Out·OH·OW for a
+	// batch of NCHW images.
+	InStride, OutStride int
+
+	// For each lane, where its tile's first input (and output) lies,
+	// from the first image's plane, and which of its rows (bits 0-5) and
+	// columns (bits 8-13) lie inside the plane.
+	inOff, outOff     []int32
+	inValid, outValid []uint16
+}
+
+// NewLanePlan plans F(4×4, 3×3)'s transforms of h × w input planes
+// padded by padH and padW, for up to images images whose planes lie
+// inStride (input) and outStride (output) floats apart. The padding must
+// be at most 2, the output at least 1×1, and every offset must fit in
+// 32 bits.
+func NewLanePlan(h, w, padH, padW, images, inStride, outStride int) (*LanePlan, error) {
+	ip, err := F4.NewInputPlan(h, w, padH, padW)
+	if err != nil {
+		return nil, err
+	}
+	oh, ow := h+2*padH-2, w+2*padW-2
+	if images < 1 || inStride < h*w || outStride < oh*ow {
+		return nil, fmt.Errorf("winograd: no lanes for %d images %d and %d floats apart", images, inStride, outStride)
+	}
+	if int64(images)*int64(max(inStride, outStride)) > math.MaxInt32 {
+		return nil, fmt.Errorf("winograd: %d images of %d floats are too many for 32-bit offsets", images, max(inStride, outStride))
+	}
+	p := &LanePlan{H: h, W: w, PadH: padH, PadW: padW, OH: oh, OW: ow,
+		TilesH: ip.TilesH, TilesW: ip.TilesW, Images: images, InStride: inStride, OutStride: outStride}
+	for img := range images {
+		for ty := range p.TilesH {
+			for tx := range p.TilesW {
+				r0, c0 := 4*ty-padH, 4*tx-padW
+				p.inOff = append(p.inOff, int32(img*inStride+r0*w+c0))
+				var v uint16
+				for i := range 6 {
+					if r := r0 + i; r >= 0 && r < h {
+						v |= 1 << i
+					}
+					if c := c0 + i; c >= 0 && c < w {
+						v |= 1 << (8 + i)
+					}
+				}
+				p.inValid = append(p.inValid, v)
+				p.outOff = append(p.outOff, int32(img*outStride+4*ty*ow+4*tx))
+				v = 0
+				for a := range 4 {
+					if 4*ty+a < oh {
+						v |= 1 << a
+					}
+					if 4*tx+a < ow {
+						v |= 1 << (8 + a)
+					}
+				}
+				p.outValid = append(p.outValid, v)
+			}
+		}
+	}
+	return p, nil
+}
+
+// Lanes is how many lanes the plan has: Images·TilesH·TilesW.
+func (p *LanePlan) Lanes() int { return len(p.inOff) }
+
+// Input transforms lanes [lane0, lane0+lanes) from src, the first
+// image's input plane of one channel (the others InStride floats on):
+// lane k's tile d becomes dst[ξ·dstStride + k − lane0] = (Bᵀ d B)[i][j],
+// ξ = 6i + j.
+func (p *LanePlan) Input(dst []float32, dstStride int, src []float32, lane0, lanes int) {
+	p.check("Input", lane0, lanes, len(src), p.InStride, p.H*p.W)
+	if dstStride < lanes || len(dst) < 35*dstStride+lanes {
+		panic(fmt.Sprintf("winograd: Input of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
+	}
+	activeLanes.input(dst, dstStride, src, p, lane0, lanes)
+}
+
+// Output transforms lanes [lane0, lane0+lanes) of src (lane k's values
+// at src[ξ·srcStride + k − lane0]) into 4×4 blocks of output, adding
+// bias, in dst, the first image's output plane of one channel; the parts
+// of blocks outside the plane are left unwritten.
+func (p *LanePlan) Output(dst []float32, src []float32, srcStride, lane0, lanes int, bias float32) {
+	p.check("Output", lane0, lanes, len(dst), p.OutStride, p.OH*p.OW)
+	if srcStride < lanes || len(src) < 35*srcStride+lanes {
+		panic(fmt.Sprintf("winograd: Output of %d lanes from %d values with stride %d", lanes, len(src), srcStride))
+	}
+	activeLanes.output(dst, src, srcStride, p, lane0, lanes, bias)
+}
+
+// OutputGrad transforms the 4×4 blocks of dy (the first image's output
+// gradient plane of one channel; zero outside the plane) of lanes
+// [lane0, lane0+lanes) into dst[ξ·dstStride + k − lane0] = (A dY
+// Aᵀ)[i][j], ξ = 6i + j.
+func (p *LanePlan) OutputGrad(dst []float32, dstStride int, dy []float32, lane0, lanes int) {
+	p.check("OutputGrad", lane0, lanes, len(dy), p.OutStride, p.OH*p.OW)
+	if dstStride < lanes || len(dst) < 35*dstStride+lanes {
+		panic(fmt.Sprintf("winograd: OutputGrad of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
+	}
+	activeLanes.outputGrad(dst, dstStride, dy, p, lane0, lanes)
+}
+
+// check panics, with a message, when lanes [lane0, lane0+lanes) are not
+// the plan's, or when a plane of size floats stride floats apart reaches
+// past n for the images they cover.
+func (p *LanePlan) check(fn string, lane0, lanes, n, stride, size int) {
+	if lanes < 1 || lane0 < 0 || lane0+lanes > p.Lanes() {
+		panic(fmt.Sprintf("winograd: %s of lanes [%d, %d) of %d", fn, lane0, lane0+lanes, p.Lanes()))
+	}
+	last := (lane0 + lanes - 1) / (p.TilesH * p.TilesW)
+	if n < last*stride+size {
+		panic(fmt.Sprintf("winograd: %s of lanes reaching image %d from %d values", fn, last, n))
+	}
+}
+
+// laneKernels is one implementation of the lane transforms.
+type laneKernels struct {
+	name       string
+	input      func(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int)
+	output     func(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32)
+	outputGrad func(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int)
+}
+
+// activeLanes is this machine's implementation, chosen at start-up.
+var activeLanes laneKernels
+
+var goLanes = laneKernels{name: "purego", input: inputLanesGo, output: outputLanesGo, outputGrad: outputGradLanesGo}
+
+// LanesKernel reports which implementation of the lane transforms runs
+// on this machine: "avx512" or "purego".
+func LanesKernel() string { return activeLanes.name }
+
+// inputLanesGo is inputGo4 lane by lane.
+func inputLanesGo(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
+	for k := lane0; k < lane0+lanes; k++ {
+		off, valid := int(p.inOff[k]), p.inValid[k]
+		at := func(i, j int) float32 {
+			if valid&(1<<i) != 0 && valid&(1<<(8+j)) != 0 {
+				return src[off+i*p.W+j]
+			}
+			return 0
+		}
+		var r [6][6]float32 // d B
+		for i := range 6 {
+			r[i] = b6([6]float32{at(i, 0), at(i, 1), at(i, 2), at(i, 3), at(i, 4), at(i, 5)})
+		}
+		for j := range 6 {
+			v := b6([6]float32{r[0][j], r[1][j], r[2][j], r[3][j], r[4][j], r[5][j]})
+			for i := range 6 {
+				dst[(6*i+j)*dstStride+k-lane0] = v[i]
+			}
+		}
+	}
+}
+
+// outputLanesGo is outputGo4 lane by lane.
+func outputLanesGo(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
+	for k := lane0; k < lane0+lanes; k++ {
+		off, valid := int(p.outOff[k]), p.outValid[k]
+		var q [6][4]float32 // m A
+		for i := range 6 {
+			var row [6]float32
+			for j := range 6 {
+				row[j] = src[(6*i+j)*srcStride+k-lane0]
+			}
+			q[i] = a4(row)
+		}
+		for b := range 4 {
+			y := a4([6]float32{q[0][b], q[1][b], q[2][b], q[3][b], q[4][b], q[5][b]})
+			for a := range 4 {
+				if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
+					dst[off+a*p.OW+b] = y[a] + bias
+				}
+			}
+		}
+	}
+}
+
+// outputGradLanesGo is outputGradGo4 lane by lane.
+func outputGradLanesGo(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
+	for k := lane0; k < lane0+lanes; k++ {
+		off, valid := int(p.outOff[k]), p.outValid[k]
+		at := func(a, b int) float32 {
+			if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
+				return dy[off+a*p.OW+b]
+			}
+			return 0
+		}
+		var r [4][6]float32 // column b of A dY in r[b]
+		for b := range 4 {
+			r[b] = at6([4]float32{at(0, b), at(1, b), at(2, b), at(3, b)})
+		}
+		for i := range 6 {
+			v := at6([4]float32{r[0][i], r[1][i], r[2][i], r[3][i]})
+			for j := range 6 {
+				dst[(6*i+j)*dstStride+k-lane0] = v[j]
+			}
+		}
+	}
+}

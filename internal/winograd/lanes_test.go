@@ -1,0 +1,167 @@
+package winograd
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// laneImpls lists the lane transforms this machine can run.
+func laneImpls() []laneKernels {
+	impls := []laneKernels{goLanes}
+	if activeLanes.name != goLanes.name {
+		impls = append(impls, activeLanes)
+	}
+	return impls
+}
+
+// TestLanesMatchPlanes runs the lane transforms on a run of lanes that
+// starts and ends inside images, and the plane transforms of F(4×4, 3×3)
+// (InputPlan, Output, OutputGrad) on each image those lanes cover, and
+// checks that the two agree bit for bit, and that Output writes nothing
+// outside the tiles of its lanes.
+func TestLanesMatchPlanes(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, k := range laneImpls() {
+		for trial := range 120 {
+			h, w, pad := 1+r.IntN(14), 1+r.IntN(14), r.IntN(3)
+			if trial%8 == 0 {
+				w = 40 + r.IntN(40) // more than a group of tiles a row
+			}
+			images := 1 + r.IntN(4)
+			inStride, outStride := h*w+r.IntN(3), (h+2*pad-2)*(w+2*pad-2)+r.IntN(3)
+			p, err := NewLanePlan(h, w, pad, pad, images, inStride, outStride)
+			if err != nil {
+				continue // no output
+			}
+			name := fmt.Sprintf("%s, %d images %dx%d padded by %d", k.name, images, h, w, pad)
+			tiles := p.TilesH * p.TilesW
+			lane0 := r.IntN(p.Lanes())
+			lanes := 1 + r.IntN(p.Lanes()-lane0)
+			src := randomPlane(r, (images-1)*inStride+h*w)
+			dy := randomPlane(r, (images-1)*outStride+p.OH*p.OW)
+
+			// What the plane transforms give for every lane.
+			ip, _ := F4.NewInputPlan(h, w, pad, pad)
+			allV := make([]float32, 36*images*tiles)
+			allG := make([]float32, 36*images*tiles)
+			for img := range images {
+				ip.Input(allV[img*tiles:], images*tiles, src[img*inStride:], w, 0, p.TilesH)
+				F4.OutputGrad(allG[img*tiles:], images*tiles, dy[img*outStride:], p.OW, p.OH, p.OW)
+			}
+
+			stride := lanes + r.IntN(3)
+			v := make([]float32, 36*stride)
+			k.input(v, stride, src, p, lane0, lanes)
+			g := make([]float32, 36*stride)
+			k.outputGrad(g, stride, dy, p, lane0, lanes)
+			for xi := range 36 {
+				for l := range lanes {
+					if sameBitsOf(v[xi*stride+l], allV[xi*images*tiles+lane0+l]) == false {
+						t.Fatalf("%s: Input lane %d, ξ %d: %v, the plane transform gives %v", name, lane0+l, xi, v[xi*stride+l], allV[xi*images*tiles+lane0+l])
+					}
+					if sameBitsOf(g[xi*stride+l], allG[xi*images*tiles+lane0+l]) == false {
+						t.Fatalf("%s: OutputGrad lane %d, ξ %d: %v, the plane transform gives %v", name, lane0+l, xi, g[xi*stride+l], allG[xi*images*tiles+lane0+l])
+					}
+				}
+			}
+
+			// Output: the lanes' values written into a marked plane, and
+			// the plane transform of the same values (zeros for the other
+			// lanes) into another; they must agree on the lanes' blocks,
+			// and the marks elsewhere must survive.
+			const marker = -7777.25
+			m := randomPlane(r, 35*stride+lanes)
+			got := filled((images-1)*outStride+p.OH*p.OW, marker)
+			k.output(got, m, stride, p, lane0, lanes, 0.5)
+			full := make([]float32, 36*images*tiles)
+			for xi := range 36 {
+				copy(full[xi*images*tiles+lane0:], m[xi*stride:xi*stride+lanes])
+			}
+			want := filled(len(got), marker)
+			for img := range images {
+				F4.Output(want[img*outStride:], p.OW, p.OH, p.OW, full[img*tiles:], images*tiles, 0.5)
+			}
+			for i := range got {
+				img, at := i/outStride, i%outStride
+				if at >= p.OH*p.OW {
+					if got[i] != marker {
+						t.Fatalf("%s: Output wrote %v between planes, at %d", name, got[i], i)
+					}
+					continue
+				}
+				lane := img*tiles + (at/p.OW/4)*p.TilesW + (at%p.OW)/4
+				mine := lane >= lane0 && lane < lane0+lanes
+				switch {
+				case mine && !sameBitsOf(got[i], want[i]):
+					t.Fatalf("%s: Output [%d] (lane %d) is %v, the plane transform gives %v", name, i, lane, got[i], want[i])
+				case !mine && got[i] != marker:
+					t.Fatalf("%s: Output wrote [%d] = %v, outside its lanes", name, i, got[i])
+				}
+			}
+		}
+	}
+}
+
+func sameBitsOf(a, b float32) bool { return a == b || a != a && b != b }
+
+// TestLaneChecks checks that the lane transforms panic, with a message,
+// on lanes outside the plan or slices too short for them.
+func TestLaneChecks(t *testing.T) {
+	p, err := NewLanePlan(6, 6, 1, 1, 2, 36, 36) // 2×2 tiles an image, 8 lanes
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewLanePlan(6, 6, 1, 1, 2, 35, 36); err == nil {
+		t.Error("NewLanePlan with planes overlapping: no error")
+	}
+	cases := map[string]func(){
+		"Input lanes": func() { p.Input(make([]float32, 36*8), 8, make([]float32, 72), 4, 5) },
+		"Input src":   func() { p.Input(make([]float32, 36*8), 8, make([]float32, 71), 0, 8) },
+		"Input dst":   func() { p.Input(make([]float32, 35*8+7), 8, make([]float32, 72), 0, 8) },
+		"Output dst":  func() { p.Output(make([]float32, 71), make([]float32, 36*8), 8, 0, 8, 0) },
+		"OutputGrad":  func() { p.OutputGrad(make([]float32, 36*8), 8, make([]float32, 40), 4, 4) },
+	}
+	for name, f := range cases {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
+// BenchmarkLanes times the lane transforms on 16 images of one channel
+// of the sizes ham-resnet's 3×3 convolutions see at 48x48, reporting
+// tiles per second (a tile is 16 outputs).
+func BenchmarkLanes(b *testing.B) {
+	for _, k := range laneImpls() {
+		for _, size := range []int{24, 12, 6, 3} {
+			p, err := NewLanePlan(size, size, 1, 1, 16, size*size, size*size)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n := p.Lanes()
+			src := make([]float32, 16*size*size)
+			v := make([]float32, 36*n)
+			for _, op := range []string{"input", "output", "outputgrad"} {
+				b.Run(fmt.Sprintf("%s/%s/%d", k.name, op, size), func(b *testing.B) {
+					for b.Loop() {
+						switch op {
+						case "input":
+							k.input(v, n, src, p, 0, n)
+						case "output":
+							k.output(src, v, n, p, 0, n, 0)
+						default:
+							k.outputGrad(v, n, src, p, 0, n)
+						}
+					}
+					b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds()/1e6, "Mtiles/s")
+				})
+			}
+		}
+	}
+}
