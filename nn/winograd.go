@@ -42,8 +42,10 @@ type winoConv struct {
 	// u holds U_ξ for each ξ as the transpose the products read, [In, Out]
 	// (element [ξ][c][o]); uBack the backward filters' [Out, In].
 	u, uBack []float32
-	uFrom    derived // the filters u holds
-	uBackSet bool    // uBack matches the weights of the last Forward
+	uFrom    derived   // the filters u holds
+	k        []float32 // the algorithm's FilterMatrix, [points, 9]
+	kTurned  []float32 // its FilterMatrix for turned filters
+	uBackSet bool      // uBack matches the weights of the last Forward
 
 	images  int     // images per chunk, when several fit
 	items   []chunk // the last Forward's chunks
@@ -68,6 +70,9 @@ type winoGeom struct {
 	m          int // outputs per tile, down and across
 	rows       int // tile rows per chunk, when one image is more than a chunk
 	input      *winograd.InputPlan
+	// lanes, when set, transforms a chunk's tiles sixteen at a time
+	// whatever the image's width (winograd.LanePlan), instead of input.
+	lanes *winograd.LanePlan
 }
 
 // chunk is one step of a winoConv: tile rows [ty0, ty1) of images
@@ -82,6 +87,7 @@ type winoScratch struct {
 	db     []float32 // [Out]: the worker's sum of ∂L/∂b
 	dy     []float32 // the chunk's dy, taken back through a fused layer
 	chunks []chunk   // the backward pass's chunks of one group of images
+	uT     []float32 // U_ξ as [o][c], before it is transposed into u
 	ws     *gemm.Workspace
 }
 
@@ -89,15 +95,18 @@ type winoScratch struct {
 // filters is best computed by, or nil for the direct product: Winograd's
 // needs a 3×3 window, stride 1, padding of at most 2 (so that ∂L/∂x is a
 // convolution too), fast transforms on this machine, and fewer
-// multiplications than the direct product, counting the tiles' padding
-// (a 6×6 output is 4 tiles of F(4×4) covering 8×8), by a third at least.
-// Of the two, the one with fewer multiplications; F(2×2) on a tie, for
-// it rounds less.
+// multiplications than the direct product by a third at least, counting
+// the tiles' padding (a 6×6 output is 4 tiles of F(4×4) covering 8×8)
+// and the filters' transforms, which a training step makes twice for
+// every filter and channel pair whatever the batch: counted as
+// filterCost multiplications, shared by the 32 images a worker takes
+// from a batch of 64. Of the two algorithms, the cheaper; F(2×2) on a
+// tie, for it rounds less.
 //
-// The transforms work on sixteen tiles of a tile row at a time, so a
-// narrow image leaves most of their lanes empty: F(4×4, 3×3), whose
-// transforms cost some three times F(2×2)'s per tile row, is taken only
-// for images at least 8 of its tiles wide (outputs of 29 and more).
+// F(4×4, 3×3) needs its lane transforms (winograd.LanePlan) to be fast
+// on this machine: its plane transforms, sixteen tiles of a tile row at
+// a time, leave most lanes empty on the small images convolutions see
+// (12 outputs across are 3 tiles).
 func winogradFor(g convGeom, out int) *winograd.Algorithm {
 	if g.kh != 3 || g.kw != 3 || g.strideH != 1 || g.strideW != 1 || g.padH > 2 || g.padW > 2 {
 		return nil
@@ -109,18 +118,22 @@ func winogradFor(g convGeom, out int) *winograd.Algorithm {
 	var best *winograd.Algorithm
 	bestCost := 2 * direct / 3
 	for _, a := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
-		if a.Kernel() == "purego" {
+		if a.Kernel() == "purego" || a == winograd.F4 && winograd.LanesKernel() == "purego" {
 			continue // the transforms would cost more than they save
 		}
-		if a == winograd.F4 && a.Tiles(g.ow) < 8 {
-			continue
-		}
-		if cost := a.Points() * a.Tiles(g.oh) * a.Tiles(g.ow); cost < bestCost {
+		cost := a.Points()*a.Tiles(g.oh)*a.Tiles(g.ow) + filterCost(a)/32
+		if cost < bestCost {
 			best, bestCost = a, cost
 		}
 	}
 	return best
 }
+
+// filterCost is about what transforming one filter costs a training
+// step, in the products' multiplications: three matrix products with 9
+// inside (forward, turned and back), and a transpose, all bound by
+// memory, some 8 values moved for each of the filter's points.
+func filterCost(a *winograd.Algorithm) int { return 8 * a.Points() }
 
 // newWinoConv plans a convolution's Winograd products by alg.
 func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
@@ -132,11 +145,25 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	wc.fwd.rows = evenRows(wc.fwd.th, wc.fwd.tw, maxTiles)
 	wc.bwd.rows = evenRows(wc.bwd.th, wc.bwd.tw, maxTiles)
 	wc.images = max(1, maxTiles/max(wc.fwd.th*wc.fwd.tw, wc.bwd.th*wc.bwd.tw))
+	if alg == winograd.F4 {
+		// F(4×4, 3×3)'s tiles are few on a small image: a 12×12 output is
+		// 3×3 tiles. Its transforms take a chunk's tiles sixteen at a
+		// time across rows and images.
+		inSize, outSize := c.In*g.h*g.w, c.Out*g.oh*g.ow
+		fl, err1 := winograd.NewLanePlan(g.h, g.w, g.padH, g.padW, wc.images, inSize, outSize)
+		bl, err2 := winograd.NewLanePlan(g.oh, g.ow, 2-g.padH, 2-g.padW, wc.images, outSize, inSize)
+		if err1 == nil && err2 == nil {
+			wc.fwd.lanes, wc.bwd.lanes = fl, bl
+		}
+	}
 	wc.u = make([]float32, wc.points*c.In*c.Out)
 	wc.uBack = make([]float32, wc.points*c.In*c.Out)
+	wc.k, wc.kTurned = alg.FilterMatrix(false), alg.FilterMatrix(true)
 	wc.scratch = make([]winoScratch, c.env.Workers())
+	perWorker := (wc.points + c.env.Workers() - 1) / c.env.Workers()
 	for w := range wc.scratch {
 		wc.scratch[w].ws = c.env.gemm.Workspace(w)
+		wc.scratch[w].uT = make([]float32, perWorker*c.In*c.Out)
 	}
 	wc.fwdFn, wc.bwdFn, wc.poolFn = wc.forwardChunks, wc.backwardImages, wc.poolImages
 	wc.gradFn, wc.uFn, wc.uBackFn = wc.filterGrads, wc.transformFilterRange, wc.transformTurnedRange
@@ -165,17 +192,18 @@ func evenRows(th, tw, maxTiles int) int {
 
 // chunkTiles is how many tiles a chunk holds: up to 256, fewer when the
 // chunk's V and M (points values per tile and channel each) would not
-// fit in about a megabyte, and no more than the products read A in place
-// for when the transformed filters are large enough that copying them
-// for every chunk would cost (more than 16,384 values for each ξ). Small
+// fit in about two megabytes (the worker's cache), but 32 at least, one
+// tile of the multiply across, and no more than the products read A in
+// place for when the transformed filters are large enough that copying
+// them for every chunk would cost (more than 16,384 values for each ξ). Small
 // layers want long chunks: their products are small, and each call of
 // the multiply has its own costs.
 func chunkTiles(points, in, out int) int {
-	n := min(256, (1<<20)/(points*4*(in+out)))
+	n := min(256, (2<<20)/(points*4*(in+out)))
 	if in*out > 1<<14 {
 		n = min(n, gemm.InPlaceACols())
 	}
-	return max(n, 16)
+	return max(n, 32)
 }
 
 // tiles returns how many tiles chunk k holds in geometry g.
@@ -222,65 +250,43 @@ func (wc *winoConv) reserve(w int, training bool) {
 	}
 }
 
-// transformFilters computes U from the filters: for filter o of input
-// channel c, U's 16 values go to u[ξ][c][o]. The input channels are
-// shared out among the workers.
+// transformFilters computes U from the filters, for filter o of input
+// channel c into u[ξ][c][o]: the product K·Wᵀ ([points, 9]·[9, Out·In],
+// with K the algorithm's FilterMatrix), which gives U as [ξ][o][c], then
+// each U_ξ transposed into place. The ξ are shared out among the
+// workers.
 func (wc *winoConv) transformFilters() {
-	wc.c.env.For(wc.c.In, wc.uFn)
+	wc.c.env.For(wc.points, wc.uFn)
 	wc.uBackSet = false
 }
 
-// transformFilterRange computes U for input channels [lo, hi).
-func (wc *winoConv) transformFilterRange(_, lo, hi int) {
+// transformFilterRange computes U_ξ for ξ in [lo, hi).
+func (wc *winoConv) transformFilterRange(worker, lo, hi int) {
 	in, out := wc.c.In, wc.c.Out
-	w := wc.c.weight.Value.Data
-	for c := lo; c < hi; c++ {
-		for o := range out {
-			wc.alg.Filter(wc.u[c*out+o:], in*out, w[(o*in+c)*9:(o*in+c+1)*9])
-		}
+	tmp := wc.scratch[worker].uT
+	wc.scratch[worker].ws.Sgemm(false, true, hi-lo, out*in, 9, 1, wc.k[lo*9:], 9,
+		wc.c.weight.Value.Data, 9, 0, tmp, out*in)
+	for xi := lo; xi < hi; xi++ {
+		gemm.Transpose(wc.u[xi*in*out:(xi+1)*in*out], tmp[(xi-lo)*in*out:], out, in)
 	}
 }
 
 // transformBackFilters computes the backward filters' U, for filter o of
 // input channel c turned half a turn (as filter c of input channel o),
-// into uBack[ξ][o][c]. For F(2×2, 3×3) there is no transform to
-// compute: turning g reverses its rows and columns, and G times a
-// reversed column is G times the column with the first and last rows of
-// the result swapped, so the turned filter's U is U with its first and
-// last rows swapped, and its first and last columns, and U_ξ is only
-// transposed into place. F(4×4, 3×3)'s G has no such symmetry, and the
-// turned filters are transformed, shared out among the workers.
+// into uBack[ξ][o][c]: the product K'·Wᵀ with K' the FilterMatrix of
+// turned filters, which is U in the layout wanted. The ξ are shared out
+// among the workers.
 func (wc *winoConv) transformBackFilters() {
-	in, out := wc.c.In, wc.c.Out
-	if wc.alg == winograd.F2 {
-		swap := [4]int{3, 1, 2, 0}
-		for i := range 4 {
-			for j := range 4 {
-				from, to := 4*i+j, 4*swap[i]+swap[j]
-				gemm.Transpose(wc.uBack[to*in*out:(to+1)*in*out], wc.u[from*in*out:(from+1)*in*out], in, out)
-			}
-		}
-	} else {
-		wc.c.env.For(out, wc.uBackFn)
-	}
+	wc.c.env.For(wc.points, wc.uBackFn)
 	wc.uBackSet = true
 }
 
-// transformTurnedRange transforms the turned filters of outputs [lo, hi)
-// (see transformBackFilters).
-func (wc *winoConv) transformTurnedRange(_, lo, hi int) {
+// transformTurnedRange computes the backward filters' U_ξ for ξ in [lo,
+// hi).
+func (wc *winoConv) transformTurnedRange(worker, lo, hi int) {
 	in, out := wc.c.In, wc.c.Out
-	w := wc.c.weight.Value.Data
-	var turned [9]float32
-	for o := lo; o < hi; o++ {
-		for c := range in {
-			g := w[(o*in+c)*9 : (o*in+c+1)*9]
-			for i := range 9 {
-				turned[i] = g[8-i]
-			}
-			wc.alg.Filter(wc.uBack[o*in+c:], in*out, turned[:])
-		}
-	}
+	wc.scratch[worker].ws.Sgemm(false, true, hi-lo, out*in, 9, 1, wc.kTurned[lo*9:], 9,
+		wc.c.weight.Value.Data, 9, 0, wc.uBack[lo*in*out:], out*in)
 }
 
 // forward computes the convolution of the batch c.x into c.y.
@@ -322,9 +328,9 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 	inSize, outSize := g.in*g.h*g.w, g.out*g.oh*g.ow
 	for _, k := range wc.items[lo:hi] {
 		wc.multiply(s, g, k, wc.u, c.x.Data[k.img0*inSize:k.img1*inSize])
+		wc.output(s, g, k, c.y.Data[k.img0*outSize:k.img1*outSize], c.bias.Value.Data)
 		for i := k.img0; i < k.img1; i++ {
 			y := c.y.Data[i*outSize : (i+1)*outSize]
-			wc.output(s, g, k, i, y, c.bias.Value.Data)
 			switch {
 			case c.norm != nil:
 				c.norm.normalizeRows(i, g.m*k.ty0, min(g.oh, g.m*k.ty1), y)
@@ -360,6 +366,12 @@ func (wc *winoConv) transformInput(v []float32, g *winoGeom, k chunk, x []float3
 	tiles := g.tiles(k)
 	rows := k.ty1 - k.ty0
 	plane := g.h * g.w
+	if g.lanes != nil {
+		for c := range g.in {
+			g.lanes.Input(v[c*tiles:], g.in*tiles, x[c*plane:], k.ty0*g.tw, tiles)
+		}
+		return
+	}
 	for i := range k.img1 - k.img0 {
 		base := i * rows * g.tw
 		for c := range g.in {
@@ -368,20 +380,46 @@ func (wc *winoConv) transformInput(v []float32, g *winoGeom, k chunk, x []float3
 	}
 }
 
-// output transforms image i's part of chunk k's products s.m back into
-// its output planes y ([out, oh, ow]), adding bias (nil for none).
-func (wc *winoConv) output(s *winoScratch, g *winoGeom, k chunk, i int, y, bias []float32) {
+// output transforms chunk k's products s.m back into its images' output
+// planes y ([out, oh, ow] each, the chunk's first first), adding bias
+// (nil for none).
+func (wc *winoConv) output(s *winoScratch, g *winoGeom, k chunk, y, bias []float32) {
 	tiles := g.tiles(k)
 	rows := k.ty1 - k.ty0
-	base := (i - k.img0) * rows * g.tw
-	h := min(g.oh-g.m*k.ty0, g.m*rows)
+	plane := g.oh * g.ow
 	for o := range g.out {
 		var b float32
 		if bias != nil {
 			b = bias[o]
 		}
-		plane := y[o*g.oh*g.ow+g.m*k.ty0*g.ow:]
-		wc.alg.Output(plane, g.ow, h, g.ow, s.m[o*tiles+base:], g.out*tiles, b)
+		if g.lanes != nil {
+			g.lanes.Output(y[o*plane:], s.m[o*tiles:], g.out*tiles, k.ty0*g.tw, tiles, b)
+			continue
+		}
+		h := min(g.oh-g.m*k.ty0, g.m*rows)
+		for i := range k.img1 - k.img0 {
+			dst := y[i*g.out*plane+o*plane+g.m*k.ty0*g.ow:]
+			wc.alg.Output(dst, g.ow, h, g.ow, s.m[o*tiles+i*rows*g.tw:], g.out*tiles, b)
+		}
+	}
+}
+
+// outputGrad transforms chunk k's part of dy (the chunk's images' output
+// gradients, [out, oh, ow] each) into s.dyT, [points][out][tiles].
+func (wc *winoConv) outputGrad(s *winoScratch, g *winoGeom, k chunk, dy []float32) {
+	tiles := g.tiles(k)
+	rows := k.ty1 - k.ty0
+	plane := g.oh * g.ow
+	for o := range g.out {
+		if g.lanes != nil {
+			g.lanes.OutputGrad(s.dyT[o*tiles:], g.out*tiles, dy[o*plane:], k.ty0*g.tw, tiles)
+			continue
+		}
+		h := min(g.oh-g.m*k.ty0, g.m*rows)
+		for i := range k.img1 - k.img0 {
+			src := dy[i*g.out*plane+o*plane+g.m*k.ty0*g.ow:]
+			wc.alg.OutputGrad(s.dyT[o*tiles+i*rows*g.tw:], g.out*tiles, src, g.ow, h, g.ow)
+		}
 	}
 }
 
@@ -404,7 +442,7 @@ func (wc *winoConv) backward() {
 
 // filterGrads adds up the workers' sums of ∂L/∂U and ∂L/∂b for filters
 // [lo, hi), in worker order, and takes ∂L/∂U back to their 3×3 weights.
-func (wc *winoConv) filterGrads(_, lo, hi int) {
+func (wc *winoConv) filterGrads(worker, lo, hi int) {
 	c := wc.c
 	n, in, out := c.dy.Shape[0], c.In, c.Out
 	workers := c.env.Workers()
@@ -424,13 +462,11 @@ func (wc *winoConv) filterGrads(_, lo, hi int) {
 		}
 		vec.Add(wc.scratch[first].db[lo:hi], wc.scratch[w].db[lo:hi])
 	}
+	// ∂L/∂W = (∂L/∂U)ᵀ·K: [(hi−lo)·In, points]·[points, 9], ∂L/∂U read
+	// in place as [ξ][o][c].
 	du := wc.scratch[first].du
-	dW := c.weight.Grad.Data
-	for o := lo; o < hi; o++ {
-		for ch := range in {
-			wc.alg.FilterGrad(dW[(o*in+ch)*9:(o*in+ch+1)*9], du[o*in+ch:], in*out)
-		}
-	}
+	wc.scratch[worker].ws.Sgemm(true, false, (hi-lo)*in, 9, wc.points, 1, du[lo*in:], out*in,
+		wc.k, 9, 0, c.weight.Grad.Data[lo*in*9:], 9)
 	copy(c.bias.Grad.Data[lo:hi], wc.scratch[first].db[lo:hi])
 }
 
@@ -469,17 +505,8 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		s.chunks = f.chunks(s.chunks[:0], i0, i1, wc.images)
 		for _, k := range s.chunks {
 			tiles := f.tiles(k)
-			rows := k.ty1 - k.ty0
 			wc.transformInput(s.v, f, k, c.x.Data[k.img0*inSize:k.img1*inSize])
-			k.img0, k.img1 = k.img0-i0, k.img1-i0 // within this chunk of images
-			for i := k.img0; i < k.img1; i++ {
-				base := (i - k.img0) * rows * f.tw
-				h := min(f.oh-f.m*k.ty0, f.m*rows)
-				for o := range f.out {
-					plane := dy[i*outSize+o*f.oh*f.ow+f.m*k.ty0*f.ow:]
-					wc.alg.OutputGrad(s.dyT[o*tiles+base:], f.out*tiles, plane, f.ow, h, f.ow)
-				}
-			}
+			wc.outputGrad(s, f, k, dy[(k.img0-i0)*outSize:(k.img1-i0)*outSize])
 			var beta float32 = 1
 			if first {
 				beta, first = 0, false
@@ -497,9 +524,7 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		s.chunks = b.chunks(s.chunks[:0], 0, i1-i0, wc.images)
 		for _, k := range s.chunks {
 			wc.multiply(s, b, k, wc.uBack, dy[k.img0*outSize:k.img1*outSize])
-			for i := k.img0; i < k.img1; i++ {
-				wc.output(s, b, k, i, c.dx.Data[(i0+i)*inSize:(i0+i+1)*inSize], nil)
-			}
+			wc.output(s, b, k, c.dx.Data[(i0+k.img0)*inSize:(i0+k.img1)*inSize], nil)
 		}
 	}
 }
