@@ -106,6 +106,20 @@ func (g *convGeom) planPhases() {
 // after channel, ph.size floats each.
 func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
 	s := ph.s
+	if s == 2 {
+		// Each row splits into two phases' rows, its even and its odd
+		// columns.
+		we, wo := (g.w+1)/2, g.w/2
+		for c := range g.c {
+			plane, out := x[c*g.h*g.w:(c+1)*g.h*g.w], dst[c*ph.size:(c+1)*ph.size]
+			for r := range g.h {
+				a, k := r%2, r/2
+				even, odd := out[ph.off[2*a]+k*we:], out[ph.off[2*a+1]+k*wo:]
+				vec.Deinterleave(even[:we], odd[:wo], plane[r*g.w:(r+1)*g.w])
+			}
+		}
+		return
+	}
 	for c := range g.c {
 		plane, out := x[c*g.h*g.w:(c+1)*g.h*g.w], dst[c*ph.size:(c+1)*ph.size]
 		for a := range s {
@@ -129,6 +143,18 @@ func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
 // inverse of split.
 func (ph *phaseGeom) weave(g *convGeom, src, dx []float32) {
 	s := ph.s
+	if s == 2 {
+		we, wo := (g.w+1)/2, g.w/2
+		for c := range g.c {
+			plane, in := dx[c*g.h*g.w:(c+1)*g.h*g.w], src[c*ph.size:(c+1)*ph.size]
+			for r := range g.h {
+				a, k := r%2, r/2
+				even, odd := in[ph.off[2*a]+k*we:], in[ph.off[2*a+1]+k*wo:]
+				vec.Interleave(plane[r*g.w:(r+1)*g.w], even[:we], odd[:wo])
+			}
+		}
+		return
+	}
 	for c := range g.c {
 		plane, in := dx[c*g.h*g.w:(c+1)*g.h*g.w], src[c*ph.size:(c+1)*ph.size]
 		for a := range s {

@@ -48,6 +48,9 @@ type kernels2D struct {
 	// gathers says whether sumTaps and runPlan run on masked vector loads; without
 	// them it is a plain loop, slower than col2im by Add2D.
 	gathers bool
+	// deinterleave and interleave are Deinterleave and Interleave.
+	deinterleave func(even, odd, src []float32)
+	interleave   func(dst, even, odd []float32)
 }
 
 // active2D is the implementation this machine uses, set once by the init
@@ -144,4 +147,42 @@ func badArgs2D(fn string, lenDst, dstStride, lenSrc, srcStride, rows, cols, lo, 
 			fn, lenSrc, rows, hi-lo, srcStride))
 	}
 	panic(fmt.Sprintf("vec.%s: dstStride = %d is less than cols = %d: the rows of dst overlap", fn, dstStride, cols))
+}
+
+// Deinterleave splits src by index parity: even[i] = src[2i] and odd[i] =
+// src[2i+1]. even must hold (len(src)+1)/2 elements and odd len(src)/2.
+// A convolution with stride 2 splits each image row so, to read its
+// windows as stride-1 runs (see nn's phaseGeom).
+func Deinterleave(even, odd, src []float32) {
+	if len(even) != (len(src)+1)/2 || len(odd) != len(src)/2 {
+		panic(fmt.Sprintf("vec.Deinterleave: %d elements into %d even and %d odd", len(src), len(even), len(odd)))
+	}
+	active2D.deinterleave(even, odd, src)
+}
+
+// Interleave is Deinterleave's inverse: dst[2i] = even[i] and dst[2i+1] =
+// odd[i].
+func Interleave(dst, even, odd []float32) {
+	if len(even) != (len(dst)+1)/2 || len(odd) != len(dst)/2 {
+		panic(fmt.Sprintf("vec.Interleave: %d even and %d odd elements into %d", len(even), len(odd), len(dst)))
+	}
+	active2D.interleave(dst, even, odd)
+}
+
+func deinterleaveGo(even, odd, src []float32) {
+	for i := range odd {
+		even[i], odd[i] = src[2*i], src[2*i+1]
+	}
+	if len(even) > len(odd) {
+		even[len(odd)] = src[len(src)-1]
+	}
+}
+
+func interleaveGo(dst, even, odd []float32) {
+	for i := range odd {
+		dst[2*i], dst[2*i+1] = even[i], odd[i]
+	}
+	if len(even) > len(odd) {
+		dst[len(dst)-1] = even[len(odd)]
+	}
 }

@@ -55,6 +55,12 @@ func runPlanAVX512Go(dst, src []float32, moves []Move) {
 //go:noescape
 func sumTapsAVX512(dst *float32, dstStride int, src *float32, srcStride, base int, offsets *int, masks *uint16, taps, chans int, store uint16)
 
+//go:noescape
+func deinterleaveAVX512(even, odd, src *float32, n int)
+
+//go:noescape
+func interleaveAVX512(dst, even, odd *float32, n int)
+
 var avx512Kernels2D = kernels2D{
 	name:       "avx512",
 	copyPadded: copyPadded2DAVX512,
@@ -62,6 +68,17 @@ var avx512Kernels2D = kernels2D{
 	sumTaps:    sumTapsAVX512Go,
 	runPlan:    runPlanAVX512Go,
 	gathers:    true,
+
+	deinterleave: func(even, odd, src []float32) {
+		if len(src) > 0 {
+			deinterleaveAVX512(&even[0], unsafe.SliceData(odd), &src[0], len(src))
+		}
+	},
+	interleave: func(dst, even, odd []float32) {
+		if len(dst) > 0 {
+			interleaveAVX512(&dst[0], &even[0], unsafe.SliceData(odd), len(dst))
+		}
+	},
 }
 
 var avx2Kernels2D = kernels2D{
@@ -70,6 +87,9 @@ var avx2Kernels2D = kernels2D{
 	add:        addRowsAVX2,
 	sumTaps:    sumTapsGo,
 	runPlan:    runPlanGo,
+
+	deinterleave: deinterleaveGo,
+	interleave:   interleaveGo,
 }
 
 // sumTapsAVX512Go hands SumPlan.Run to the assembly, which sums at most 4

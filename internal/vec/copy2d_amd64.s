@@ -528,3 +528,147 @@ runPlan_move:
 	JNZ       runPlan_move
 	VZEROUPPER
 	RET
+
+// Lane indexes for VPERMT2PS: the even (0, 2, .., 30) and odd (1, .., 31)
+// elements of a pair of vectors, and the two halves of their interleaving
+// (a0 b0 a1 b1 .. a7 b7, then a8 b8 .. a15 b15).
+DATA evens2<>+0(SB)/4, $0
+DATA evens2<>+4(SB)/4, $2
+DATA evens2<>+8(SB)/4, $4
+DATA evens2<>+12(SB)/4, $6
+DATA evens2<>+16(SB)/4, $8
+DATA evens2<>+20(SB)/4, $10
+DATA evens2<>+24(SB)/4, $12
+DATA evens2<>+28(SB)/4, $14
+DATA evens2<>+32(SB)/4, $16
+DATA evens2<>+36(SB)/4, $18
+DATA evens2<>+40(SB)/4, $20
+DATA evens2<>+44(SB)/4, $22
+DATA evens2<>+48(SB)/4, $24
+DATA evens2<>+52(SB)/4, $26
+DATA evens2<>+56(SB)/4, $28
+DATA evens2<>+60(SB)/4, $30
+GLOBL evens2<>(SB), RODATA|NOPTR, $64
+
+DATA weave2<>+0(SB)/4, $0
+DATA weave2<>+4(SB)/4, $16
+DATA weave2<>+8(SB)/4, $1
+DATA weave2<>+12(SB)/4, $17
+DATA weave2<>+16(SB)/4, $2
+DATA weave2<>+20(SB)/4, $18
+DATA weave2<>+24(SB)/4, $3
+DATA weave2<>+28(SB)/4, $19
+DATA weave2<>+32(SB)/4, $4
+DATA weave2<>+36(SB)/4, $20
+DATA weave2<>+40(SB)/4, $5
+DATA weave2<>+44(SB)/4, $21
+DATA weave2<>+48(SB)/4, $6
+DATA weave2<>+52(SB)/4, $22
+DATA weave2<>+56(SB)/4, $7
+DATA weave2<>+60(SB)/4, $23
+GLOBL weave2<>(SB), RODATA|NOPTR, $64
+
+// func deinterleaveAVX512(even, odd, src *float32, n int)
+//
+// 32 elements of src a trip: two vectors, split by VPERMT2PS into 16 even
+// and 16 odd elements. The last trip loads and stores through masks: K1,
+// K2 the 0-32 elements of src left, K3 and K4 the (n+1)/2 and n/2 even
+// and odd ones.
+//
+//	SI src, DI even, DX odd, CX elements of src left
+//	Z30 the even indexes, Z31 the odd ones (Z30 + 1)
+TEXT ·deinterleaveAVX512(SB), NOSPLIT, $0-32
+	MOVQ         even+0(FP), DI
+	MOVQ         odd+8(FP), DX
+	MOVQ         src+16(FP), SI
+	MOVQ         n+24(FP), CX
+	VMOVUPS      evens2<>(SB), Z30
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z31
+	VPADDD       Z31, Z30, Z31
+
+deint_loop:
+	MOVQ    CX, AX
+	MOVQ    $32, R8
+	CMPQ    AX, R8
+	CMOVQGT R8, AX
+	MOVQ    $-1, R8
+	BZHIQ   AX, R8, R8
+	KMOVW   R8, K1
+	SHRQ    $16, R8
+	KMOVW   R8, K2
+	LEAQ    1(AX), R9 // (m+1)/2 evens, m/2 odds, m elements this trip
+	SHRQ    $1, R9
+	MOVQ    $-1, R8
+	BZHIQ   R9, R8, R8
+	KMOVW   R8, K3
+	SHRQ    $1, AX
+	MOVQ    $-1, R8
+	BZHIQ   AX, R8, R8
+	KMOVW   R8, K4
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z30, Z0
+	VPERMT2PS Z1, Z31, Z2
+	VMOVUPS   Z0, K3, (DI)
+	VMOVUPS   Z2, K4, (DX)
+	ADDQ      $128, SI
+	ADDQ      $64, DI
+	ADDQ      $64, DX
+	SUBQ      $32, CX
+	JG        deint_loop
+	VZEROUPPER
+	RET
+
+// func interleaveAVX512(dst, even, odd *float32, n int)
+//
+// 32 elements of dst a trip, from 16 even and 16 odd elements woven by
+// VPERMT2PS, through masks on the last: K3, K4 the even and odd elements
+// left, K1, K2 the elements of dst.
+//
+//	DI dst, SI even, DX odd, CX elements of dst left
+//	Z30 the first half's indexes, Z31 the second's (Z30 + 8)
+TEXT ·interleaveAVX512(SB), NOSPLIT, $0-32
+	MOVQ         dst+0(FP), DI
+	MOVQ         even+8(FP), SI
+	MOVQ         odd+16(FP), DX
+	MOVQ         n+24(FP), CX
+	VMOVUPS      weave2<>(SB), Z30
+	MOVL         $8, AX
+	VPBROADCASTD AX, Z31
+	VPADDD       Z31, Z30, Z31
+
+int_loop:
+	MOVQ    CX, AX
+	MOVQ    $32, R8
+	CMPQ    AX, R8
+	CMOVQGT R8, AX
+	MOVQ    $-1, R8
+	BZHIQ   AX, R8, R8
+	KMOVW   R8, K1
+	SHRQ    $16, R8
+	KMOVW   R8, K2
+	LEAQ    1(AX), R9
+	SHRQ    $1, R9
+	MOVQ    $-1, R8
+	BZHIQ   R9, R8, R8
+	KMOVW   R8, K3
+	SHRQ    $1, AX
+	MOVQ    $-1, R8
+	BZHIQ   AX, R8, R8
+	KMOVW   R8, K4
+	VMOVUPS.Z (SI), K3, Z0
+	VMOVUPS.Z (DX), K4, Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z30, Z0
+	VPERMT2PS Z1, Z31, Z2
+	VMOVUPS   Z0, K1, (DI)
+	VMOVUPS   Z2, K2, 64(DI)
+	ADDQ      $128, DI
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	SUBQ      $32, CX
+	JG        int_loop
+	VZEROUPPER
+	RET

@@ -9,6 +9,9 @@ var goKernels2D = kernels2D{
 	add:        add2DGo,
 	sumTaps:    sumTapsGo,
 	runPlan:    runPlanGo,
+
+	deinterleave: deinterleaveGo,
+	interleave:   interleaveGo,
 }
 
 func copyPadded2DGo(dst []float32, dstStride int, src []float32, srcStride int, rows, cols, lo, hi int) {

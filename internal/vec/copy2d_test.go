@@ -301,3 +301,43 @@ func TestBadArguments2D(t *testing.T) {
 		}()
 	}
 }
+
+// TestDeinterleave checks Deinterleave and Interleave against their
+// definitions on every length up to a few vectors and some larger ones,
+// at every alignment, and that they write nothing past their outputs.
+func TestDeinterleave(t *testing.T) {
+	for _, impl := range implementations2D() {
+		if !impl.supported {
+			continue
+		}
+		k := impl.k
+		r := rand.New(rand.NewPCG(2, 3))
+		for _, n := range testLengths() {
+			for off := range 3 {
+				src := randomValues(r, n)
+				evenBuf, even := placed(make([]float32, (n+1)/2), off)
+				oddBuf, odd := placed(make([]float32, n/2), (off+1)%3)
+				k.deinterleave(even, odd, src)
+				checkGuards(t, evenBuf, off, len(even))
+				checkGuards(t, oddBuf, (off+1)%3, len(odd))
+				for i, v := range src {
+					got := even[i/2]
+					if i%2 == 1 {
+						got = odd[i/2]
+					}
+					if !sameBits(got, v) {
+						t.Fatalf("%s: Deinterleave of %d, element %d: got %v, want %v", k.name, n, i, got, v)
+					}
+				}
+				dstBuf, dst := placed(make([]float32, n), off)
+				k.interleave(dst, even, odd)
+				checkGuards(t, dstBuf, off, n)
+				for i, v := range src {
+					if !sameBits(dst[i], v) {
+						t.Fatalf("%s: Interleave of %d, element %d: got %v, want %v", k.name, n, i, dst[i], v)
+					}
+				}
+			}
+		}
+	}
+}
