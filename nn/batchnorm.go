@@ -55,7 +55,7 @@ type BatchNorm struct {
 	y, dx    tensor.Tensor
 	mean     []float32 // the batch's μ per channel, of the last forward
 	invStd   []float32 // 1/√(σ² + ε) per channel, of the last forward
-	scale    []float32 // in evaluation, y = scale·x + shift per channel
+	scale    []float32 // the last Forward's y = scale·x + shift, per channel
 	shift    []float32
 	fwd, bwd func(worker, lo, hi int)
 }
@@ -153,6 +153,7 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			b.runVar.Value.Data[c] = float32((1-mom)*float64(b.runVar.Value.Data[c]) + mom*unbiased)
 			scale, shift = b.affine(c, mean, inv)
 		}
+		b.scale[c], b.shift[c] = scale, shift
 		for img := range n {
 			vec.Normalize(b.segment(b.y.Data, img, c), b.segment(b.x.Data, img, c), scale, shift, b.relu)
 		}
@@ -185,10 +186,12 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
 		}
 		// Σdy and Σdy·x̂, where x̂ = (x − μ)·inv, so Σdy·x̂ = inv·(Σdy·x − μ·Σdy),
-		// with dy taken back through the fused ReLU first, if any.
+		// with dy taken back through the fused ReLU first, if any, which
+		// let through the values whose normalisation was positive.
+		mask := vec.ReLUMask{On: b.relu, A: b.scale[c], B: b.shift[c]}
 		var sumDy, sumDyX float64
 		for img := range n {
-			s, q := vec.NormGradSums(b.segment(b.dy.Data, img, c), b.reluOut(img, c), b.segment(b.x.Data, img, c))
+			s, q := vec.NormGradSums(b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c), mask)
 			sumDy += s
 			sumDyX += q
 		}
@@ -205,8 +208,8 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			cst = -inv*meanG + inv*inv*meanGX*mean
 		}
 		for img := range n {
-			vec.NormGrad(b.segment(b.dx.Data, img, c), b.segment(b.dy.Data, img, c), b.reluOut(img, c),
-				b.segment(b.x.Data, img, c), float32(a), float32(bx), float32(cst))
+			vec.NormGrad(b.segment(b.dx.Data, img, c), b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c),
+				mask, float32(a), float32(bx), float32(cst))
 		}
 	}
 }
@@ -246,15 +249,6 @@ func (b *BatchNorm) normalizeRows(img, r0, r1 int, x []float32) {
 		lo, hi := c*b.spatial+r0*w, c*b.spatial+r1*w
 		vec.Normalize(b.segment(b.y.Data, img, c)[r0*w:r1*w], x[lo:hi], b.scale[c], b.shift[c], b.relu)
 	}
-}
-
-// reluOut returns image img's channel c of the last Forward's output
-// when a ReLU was applied to it, whose backward pass needs it, or nil.
-func (b *BatchNorm) reluOut(img, c int) []float32 {
-	if !b.relu {
-		return nil
-	}
-	return b.segment(b.y.Data, img, c)
 }
 
 // bnReLU is a batch norm and the ReLU after it run as one layer, as

@@ -6,7 +6,8 @@ import "math"
 // slices: the statistics of a channel (Moments), the normalisation itself
 // with the ReLU that usually follows it (Normalize), and the two passes
 // of its gradient (NormGradSums, NormGrad), which take the gradient back
-// through that ReLU on the way.
+// through that ReLU on the way, working out from the normalisation's
+// input where it let values through rather than reading its output.
 //
 // Sums are kept in float64, in normLanes partial sums: element i goes to
 // partial sum i mod normLanes, starting from +0, and the partial sums are
@@ -33,28 +34,33 @@ func Normalize(dst, x []float32, a, b float32, relu bool) {
 	active.normalize(dst, x, a, b, relu)
 }
 
+// A ReLUMask describes the ReLU that followed a normalisation
+// y = A·x + B (Normalize with relu), so that its gradient can be taken
+// back from x alone, without the stored output: the ReLU let through the
+// values whose A·x + B, rounded as Normalize rounds it, is not ≤ 0
+// (positive, or NaN), as ReluBackward has it. The zero ReLUMask is no
+// ReLU.
+type ReLUMask struct {
+	On   bool
+	A, B float32
+}
+
 // NormGradSums returns Σ g[i] and Σ g[i]·x[i] in float64, added in the
-// order described above, where g is dy taken back through a ReLU whose
-// output was y: g[i] = dy[i] where y[i] > 0 (or is NaN) and 0 where y[i]
-// ≤ 0, as ReluBackward has it. With y nil, g is dy itself.
-func NormGradSums(dy, y, x []float32) (sumG, sumGX float64) {
+// order described above, where g is dy taken back through the ReLU m
+// describes: g[i] = dy[i] where the ReLU let x[i]'s value through, +0
+// elsewhere (dy itself when m is off).
+func NormGradSums(dy, x []float32, m ReLUMask) (sumG, sumGX float64) {
 	sameLen("NormGradSums", "dy", len(dy), "x", len(x))
-	if y != nil {
-		sameLen("NormGradSums", "dy", len(dy), "y", len(y))
-	}
-	return active.normGradSums(dy, y, x)
+	return active.normGradSums(dy, x, m)
 }
 
 // NormGrad sets dx[i] = (a·g[i] + b·x[i]) + c, with g as in
 // NormGradSums: each product rounded to float32, then their sum, then
 // the sum with c. dx may be dy itself.
-func NormGrad(dx, dy, y, x []float32, a, b, c float32) {
+func NormGrad(dx, dy, x []float32, m ReLUMask, a, b, c float32) {
 	sameLen("NormGrad", "dx", len(dx), "dy", len(dy))
 	sameLen("NormGrad", "dx", len(dx), "x", len(x))
-	if y != nil {
-		sameLen("NormGrad", "dx", len(dx), "y", len(y))
-	}
-	active.normGrad(dx, dy, y, x, a, b, c)
+	active.normGrad(dx, dy, x, m, a, b, c)
 }
 
 func momentsGo(x []float32) (sum, squares float64) {
@@ -103,35 +109,35 @@ func normalizeGo(dst, x []float32, a, b float32, relu bool) {
 	}
 }
 
-// reluGrad returns dy where !(y ≤ 0), +0 elsewhere: ReluBackward for one
-// element, y's sign tested as its assembly does.
-func reluGrad(dy, y float32) float32 {
+// through returns g taken back through the ReLU m describes at x: g
+// where !(A·x + B ≤ 0), +0 elsewhere, the sign tested as the assembly
+// does.
+func (m ReLUMask) through(g, x float32) float32 {
+	if !m.On {
+		return g
+	}
 	keep := ^uint32(0)
-	if y <= 0 {
+	if float32(m.A*x)+m.B <= 0 {
 		keep = 0
 	}
-	return math.Float32frombits(math.Float32bits(dy) & keep)
+	return math.Float32frombits(math.Float32bits(g) & keep)
 }
 
-func normGradSumsGo(dy, y, x []float32) (sumG, sumGX float64) {
+func normGradSumsGo(dy, x []float32, m ReLUMask) (sumG, sumGX float64) {
 	var s, q [normLanes]float64
 	x = x[:len(dy)]
 	for i, g := range dy {
-		if y != nil {
-			g = reluGrad(g, y[i])
-		}
+		g = m.through(g, x[i])
 		s[i%normLanes] += float64(g)
 		q[i%normLanes] += float64(g) * float64(x[i])
 	}
 	return foldNormLanes(&s), foldNormLanes(&q)
 }
 
-func normGradGo(dx, dy, y, x []float32, a, b, c float32) {
+func normGradGo(dx, dy, x []float32, m ReLUMask, a, b, c float32) {
 	dx, x = dx[:len(dy)], x[:len(dy)]
 	for i, g := range dy {
-		if y != nil {
-			g = reluGrad(g, y[i])
-		}
+		g = m.through(g, x[i])
 		dx[i] = float32(float32(a*g)+float32(b*x[i])) + c
 	}
 }

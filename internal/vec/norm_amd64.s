@@ -104,35 +104,43 @@ normalize_done:
 	VZEROUPPER
 	RET
 
-// func normGradSumsAVX512(dy, y, x *float32, n int) (sumG, sumGX float64)
+// MASKED sets K2 to the lanes of K1 that the ReLU lets through (DX not
+// zero), those whose a·x + b (Z27, Z26; x in Z7) is not ≤ 0, or to K1
+// itself with no ReLU. It clobbers Z10.
+#define MASKED(label) \
+	KMOVW   K1, K2           \
+	TESTQ   DX, DX           \
+	JZ      label            \
+	VMULPS  Z27, Z7, Z10     \
+	VADDPS  Z26, Z10, Z10    \
+	VCMPPS  $0x19, Z10, Z31, K1, K2 \
+label:
+
+// func normGradSumsAVX512(dy, x *float32, n, relu int, ra, rb float32) (sumG, sumGX float64)
 //
-//	BX dy, DX y (0 for none), SI x, CX elements left
-//	K1 the lanes, K2 those the ReLU passes
+//	BX dy, SI x, CX elements left, DX relu, K1 the lanes, K2 those the
+//	ReLU passes, Z27 ra, Z26 rb
 //	Z0, Z1 Σg (lanes 0-7, 8-15), Z2, Z3 Σg·x, Z31 zeros
-TEXT ·normGradSumsAVX512(SB), NOSPLIT, $0-48
-	MOVQ   dy+0(FP), BX
-	MOVQ   y+8(FP), DX
-	MOVQ   x+16(FP), SI
-	MOVQ   n+24(FP), CX
-	VPXORD Z0, Z0, Z0
-	VPXORD Z1, Z1, Z1
-	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z31, Z31, Z31
-	TESTQ  CX, CX
-	JLE    gradSums_fold
+TEXT ·normGradSumsAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dy+0(FP), BX
+	MOVQ         x+8(FP), SI
+	MOVQ         n+16(FP), CX
+	MOVQ         relu+24(FP), DX
+	VBROADCASTSS ra+32(FP), Z27
+	VBROADCASTSS rb+36(FP), Z26
+	VPXORD       Z0, Z0, Z0
+	VPXORD       Z1, Z1, Z1
+	VPXORD       Z2, Z2, Z2
+	VPXORD       Z3, Z3, Z3
+	VPXORD       Z31, Z31, Z31
+	TESTQ        CX, CX
+	JLE          gradSums_fold
 
 gradSums_loop:
 	NORMMASK(K1)
-	KMOVW     K1, K2
-	TESTQ     DX, DX
-	JZ        gradSums_load
-	VCMPPS    $0x19, (DX), Z31, K1, K2
-	ADDQ      $64, DX
-
-gradSums_load:
-	VMOVUPS.Z     (BX), K2, Z4
 	VMOVUPS.Z     (SI), K1, Z7
+	MASKED(gradSums_load)
+	VMOVUPS.Z     (BX), K2, Z4
 	VCVTPS2PD     Y4, Z5
 	VEXTRACTF64X4 $1, Z4, Y6
 	VCVTPS2PD     Y6, Z6
@@ -152,43 +160,40 @@ gradSums_fold:
 	FOLD(Z0, Z1, Y0, X0, Y7, X7)
 	FOLD(Z2, Z3, Y2, X2, Y7, X7)
 	VZEROUPPER
-	MOVSD X0, sumG+32(FP)
-	MOVSD X2, sumGX+40(FP)
+	MOVSD X0, sumG+40(FP)
+	MOVSD X2, sumGX+48(FP)
 	RET
 
-// func normGradAVX512(dx, dy, y, x *float32, n int, a, b, c float32)
+// func normGradAVX512(dx, dy, x *float32, n, relu int, ra, rb, a, b, c float32)
 //
 // dx = (a·g + b·x) + c, each product and sum rounded (no fused
 // multiply-add), g being dy through the ReLU as in normGradSumsAVX512.
 //
-//	DI dx, BX dy, DX y (0 for none), SI x, CX elements left
+//	DI dx, BX dy, SI x, CX elements left, DX relu
 //	K1 the lanes, K2 those the ReLU passes
-//	Z30 a, Z29 b, Z28 c, Z31 zeros
-TEXT ·normGradAVX512(SB), NOSPLIT, $0-52
+//	Z27 ra, Z26 rb, Z30 a, Z29 b, Z28 c, Z31 zeros
+TEXT ·normGradAVX512(SB), NOSPLIT, $0-60
 	MOVQ         dx+0(FP), DI
 	MOVQ         dy+8(FP), BX
-	MOVQ         y+16(FP), DX
-	MOVQ         x+24(FP), SI
-	MOVQ         n+32(FP), CX
-	VBROADCASTSS a+40(FP), Z30
-	VBROADCASTSS b+44(FP), Z29
-	VBROADCASTSS c+48(FP), Z28
+	MOVQ         x+16(FP), SI
+	MOVQ         n+24(FP), CX
+	MOVQ         relu+32(FP), DX
+	VBROADCASTSS ra+40(FP), Z27
+	VBROADCASTSS rb+44(FP), Z26
+	VBROADCASTSS a+48(FP), Z30
+	VBROADCASTSS b+52(FP), Z29
+	VBROADCASTSS c+56(FP), Z28
 	VPXORD       Z31, Z31, Z31
 	TESTQ        CX, CX
 	JLE          grad_done
 
 grad_loop:
 	NORMMASK(K1)
-	KMOVW     K1, K2
-	TESTQ     DX, DX
-	JZ        grad_load
-	VCMPPS    $0x19, (DX), Z31, K1, K2
-	ADDQ      $64, DX
-
-grad_load:
+	VMOVUPS.Z (SI), K1, Z7
+	MASKED(grad_load)
 	VMOVUPS.Z (BX), K2, Z4
 	VMULPS    Z30, Z4, Z4
-	VMULPS.Z  (SI), Z29, K1, Z5
+	VMULPS    Z29, Z7, Z5
 	VADDPS    Z5, Z4, Z4
 	VADDPS    Z28, Z4, Z4
 	VMOVUPS   Z4, K1, (DI)

@@ -26,28 +26,25 @@ func TestNormalize(t *testing.T) {
 func TestNormGrad(t *testing.T) {
 	const a, b, c = 0.6, -1.25, 0.01
 	for _, masked := range []bool{false, true} {
+		m := ReLUMask{On: masked, A: 0.7, B: -0.05}
 		testElementwise(t, elementwiseCase{
-			inputs: 3,
+			inputs: 2,
 			run: func(k *kernels, dst []float32, in [][]float32) {
-				y := in[1]
-				if !masked {
-					y = nil
-				}
-				k.normGrad(dst, in[0], y, in[2], a, b, c)
+				k.normGrad(dst, in[0], in[1], m, a, b, c)
 			},
 			want: func(_ float32, in []float32) float32 {
 				g := in[0]
 				if masked {
-					g = refReluBackward(g, in[1])
+					g = refReluBackward(g, float32(m.A*in[1])+m.B)
 				}
-				return float32(float32(a*g)+float32(b*in[2])) + c
+				return float32(float32(a*g)+float32(b*in[1])) + c
 			},
 			nanPayloadFree: true,
 			operands: func(_ float32, in []float32) []float32 {
-				if masked && !(in[1] > 0) && !isNaN(in[1]) {
-					return []float32{0, in[2]}
+				if masked && float32(m.A*in[1])+m.B <= 0 {
+					return []float32{0, in[1]}
 				}
-				return []float32{in[0], in[2]}
+				return []float32{in[0], in[1]}
 			},
 		})
 	}
@@ -98,18 +95,19 @@ func TestNormSums(t *testing.T) {
 				if !sameFloat64(sum, wantSum) || !sameFloat64(sq, wantSq) {
 					t.Fatalf("n=%d: Moments = %v, %v, want %v, %v", n, sum, sq, wantSum, wantSq)
 				}
-				dy, y := randomValues(r, n), randomValues(r, n)
+				dy := randomValues(r, n)
+				m := ReLUMask{On: true, A: 1.3, B: 0.125}
 				g := make([]float32, n)
 				for i := range g {
-					g[i] = refReluBackward(dy[i], y[i])
+					g[i] = refReluBackward(dy[i], float32(m.A*x[i])+m.B)
 				}
 				for _, masked := range []bool{false, true} {
 					var got1, got2, want1, want2 float64
 					if masked {
-						got1, got2 = k.normGradSums(dy, y, x)
+						got1, got2 = k.normGradSums(dy, x, m)
 						want1, want2 = refNormSums(g, x)
 					} else {
-						got1, got2 = k.normGradSums(dy, nil, x)
+						got1, got2 = k.normGradSums(dy, x, ReLUMask{})
 						want1, want2 = refNormSums(dy, x)
 					}
 					if !sameFloat64(got1, want1) || !sameFloat64(got2, want2) {

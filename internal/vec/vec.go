@@ -56,8 +56,8 @@ type kernels struct {
 	// The batch-normalisation passes (norm.go).
 	moments      func(x []float32) (sum, squares float64)
 	normalize    func(dst, x []float32, a, b float32, relu bool)
-	normGradSums func(dy, y, x []float32) (sumG, sumGX float64)
-	normGrad     func(dx, dy, y, x []float32, a, b, c float32)
+	normGradSums func(dy, x []float32, m ReLUMask) (sumG, sumGX float64)
+	normGrad     func(dx, dy, x []float32, m ReLUMask, a, b, c float32)
 }
 
 // active is the implementation this machine uses, set once by the init

@@ -97,10 +97,10 @@ func momentsAVX512(x *float32, n int) (sum, squares float64)
 func normalizeAVX512(dst, x *float32, n int, a, b float32, relu int)
 
 //go:noescape
-func normGradSumsAVX512(dy, y, x *float32, n int) (sumG, sumGX float64)
+func normGradSumsAVX512(dy, x *float32, n, relu int, ra, rb float32) (sumG, sumGX float64)
 
 //go:noescape
-func normGradAVX512(dx, dy, y, x *float32, n int, a, b, c float32)
+func normGradAVX512(dx, dy, x *float32, n, relu int, ra, rb, a, b, c float32)
 
 func momentsAVX512Slice(x []float32) (sum, squares float64) {
 	return momentsAVX512(unsafe.SliceData(x), len(x))
@@ -114,12 +114,19 @@ func normalizeAVX512Slice(dst, x []float32, a, b float32, relu bool) {
 	normalizeAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), len(x), a, b, r)
 }
 
-func normGradSumsAVX512Slice(dy, y, x []float32) (sumG, sumGX float64) {
-	return normGradSumsAVX512(unsafe.SliceData(dy), unsafe.SliceData(y), unsafe.SliceData(x), len(dy))
+func normGradSumsAVX512Slice(dy, x []float32, m ReLUMask) (sumG, sumGX float64) {
+	return normGradSumsAVX512(unsafe.SliceData(dy), unsafe.SliceData(x), len(dy), b2i(m.On), m.A, m.B)
 }
 
-func normGradAVX512Slice(dx, dy, y, x []float32, a, b, c float32) {
-	normGradAVX512(unsafe.SliceData(dx), unsafe.SliceData(dy), unsafe.SliceData(y), unsafe.SliceData(x), len(dy), a, b, c)
+func normGradAVX512Slice(dx, dy, x []float32, m ReLUMask, a, b, c float32) {
+	normGradAVX512(unsafe.SliceData(dx), unsafe.SliceData(dy), unsafe.SliceData(x), len(dy), b2i(m.On), m.A, m.B, a, b, c)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var avx512Kernels = kernels{
