@@ -76,8 +76,8 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.Model, "model", "lenet5", "preset ("+strings.Join(model.PresetNames(), ", ")+"), a spec such as \"conv(8,3) relu maxpool(2) flatten dense(10)\", or a .json/.txt spec file")
 	fs.IntVar(&f.Epochs, "epochs", 10, "passes over the training set")
 	fs.IntVar(&f.Batch, "batch", 64, "mini-batch size")
-	fs.StringVar(&f.Optimizer, "optimizer", "sgd", "sgd, adam, adamw or rmsprop")
-	fs.Float64Var(&f.LR, "lr", 0, "learning rate (default 0.05 for sgd, 0.001 otherwise)")
+	fs.StringVar(&f.Optimizer, "optimizer", "sgd", strings.Join(optim.Names(), ", "))
+	fs.Float64Var(&f.LR, "lr", 0, fmt.Sprintf("learning rate (default %g for sgd, %g otherwise)", optim.DefaultLR("sgd"), optim.DefaultLR("adam")))
 	fs.Float64Var(&f.Momentum, "momentum", 0.9, "momentum (sgd, rmsprop)")
 	fs.BoolVar(&f.Nesterov, "nesterov", false, "Nesterov momentum (sgd)")
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "weight decay")
@@ -492,39 +492,12 @@ func limit(d *data.Dataset, n int) *data.Dataset {
 func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset, env *nn.Env) (train.Config, error) {
 	trainSize := trainSet.Len()
 	params := m.Net.Params()
-	lr := f.LR
-	var opt optim.Optimizer
-	switch f.Optimizer {
-	case "sgd":
-		if lr == 0 {
-			lr = 0.05
-		}
-		s := optim.NewSGD(params, lr, f.Momentum)
-		s.Nesterov, s.WeightDecay, s.Pool = f.Nesterov, f.WeightDecay, env
-		opt = s
-	case "adam", "adamw":
-		if lr == 0 {
-			lr = 0.001
-		}
-		a := optim.NewAdam(params, lr)
-		if f.Optimizer == "adamw" {
-			a = optim.NewAdamW(params, lr)
-		}
-		if f.WeightDecay != 0 {
-			a.WeightDecay = f.WeightDecay
-		}
-		a.Pool = env
-		opt = a
-	case "rmsprop":
-		if lr == 0 {
-			lr = 0.001
-		}
-		r := optim.NewRMSProp(params, lr)
-		r.Momentum, r.WeightDecay, r.Pool = f.Momentum, f.WeightDecay, env
-		opt = r
-	default:
-		return train.Config{}, usagef("-optimizer %q: want sgd, adam, adamw or rmsprop", f.Optimizer)
+	opt, err := optim.New(params, optim.Settings{Name: f.Optimizer, LR: f.LR, Momentum: f.Momentum, Nesterov: f.Nesterov,
+		WeightDecay: f.WeightDecay, Pool: env})
+	if err != nil {
+		return train.Config{}, usagef("-optimizer: %v", err)
 	}
+	lr := opt.LR()
 	if f.EMA != 0 {
 		avg, err := optim.NewAveraged(opt, params, f.EMA)
 		if err != nil {
