@@ -36,7 +36,7 @@ func commands() map[string]command {
 		"train":   {"train a model on MNIST, Fashion-MNIST or HAM10000", runTrain},
 		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
 		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
-		"bench":   {"time training and inference of the preset models on this machine", runBench},
+		"bench":   {"time training and inference of presets and spec files on this machine", runBench},
 		"serve":   {"serve a playground page and a JSON API for a trained model", runServe},
 		"inspect": {"show a model's filters, feature maps and probabilities for one image", runInspect},
 		"report":  {"write a self-contained HTML report on a trained model", runReport},
