@@ -1,23 +1,40 @@
 #!/usr/bin/python3
-"""Race gocnn against PyTorch on the CPU: the same models, the same batch
-size, the same number of threads, data already in memory.
+"""Race gocnn against PyTorch on the CPU: the same networks, the same input
+shapes, optimiser, batch size and number of threads, data already in
+memory.
 
-For each model it trains for the same number of images in PyTorch and in
+For each network it trains for the same number of images in PyTorch and in
 gocnn (by running `gocnn bench`), then prints images per second for both
-and the ratio. It also times batch-1 inference latency. Each model is
-raced in several rounds (--rounds), the two back to back in each, so that
-a machine whose speed drifts affects both sides alike; the table gives the
-medians and each ratio's range over the rounds.
+and the ratio; it does the same for inference at the batch size, and times
+batch-1 inference latency. Each network is raced in several rounds
+(--rounds), the two back to back in each, so that a machine whose speed
+drifts affects both sides alike; the table gives the medians and each
+ratio's range over the rounds. A ratio above 1 means gocnn is faster.
 
-Run it with Debian's PyTorch (python3-torch) at its fastest: OpenBLAS with
-OpenMP for the dense layers, and malloc settings that stop glibc from
-returning large buffers to the system after every step:
+Run it from the repository root with Debian's PyTorch (python3-torch) at
+its fastest: OpenBLAS with OpenMP for the dense layers, and malloc settings
+that stop glibc from returning large buffers to the system after every
+step:
 
     apt-get install python3-torch libopenblas0-openmp
     go build -o gocnn ./cmd/gocnn
-    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp \
-    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296 \
+    LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp \\
+    GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296 \\
     /usr/bin/python3 bench/compare_pytorch.py --gocnn ./gocnn
+
+By default it races tiny, lenet5, mnist-cnn and specs/mnist-bn.txt on
+1x28x28 images with SGD (momentum 0.9), and specs/ham-resnet.txt on
+3x48x48 and 3x64x64 images with AdamW (lr 0.002, as the HAM10000 recipe).
+--models takes a comma-separated list of entries MODEL[@CxHxW][:OPTIMIZER]
+instead, such as
+
+    --models lenet5,specs/ham-resnet.txt@3x64x64:adamw
+
+(see racing.py for the optimisers and their rates). The training images
+per network are set so that each side trains for about 10 seconds on a
+2-core machine (--images sets one count for all); inference runs three
+times as many images, and batch-1 latency is the median of up to 2000
+runs (about 2 seconds).
 
 Each PyTorch figure is the better of its two memory layouts (NCHW, and
 channels_last, which lets oneDNN pick other convolution kernels); the
@@ -25,40 +42,31 @@ table says which won. Only PyTorch is timed when --gocnn is not given.
 """
 
 import argparse
-import json
 import os
 import platform
-import subprocess
 import sys
 import time
 
 import torch
 import torch.nn as nn
 
+from racing import DEFAULT_ENTRIES, gocnn_bench, median, parse_entries, ratio_text
 
-def make_model(name, classes=10):
-    """The gocnn presets, layer for layer (see model/presets.go)."""
-    if name == "mlp":
-        return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, classes))
-    if name == "tiny":
-        return nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                             nn.Linear(8 * 13 * 13, classes))
-    if name == "lenet5":
-        return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
-                             nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                             nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
-                             nn.Linear(84, classes))
-    if name == "mnist-cnn":
-        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(),
-                             nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
-                             nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, classes))
-    raise SystemExit(f"unknown model {name}")
+# Training images per network, about 10 seconds of training per side on
+# 2 cores; an entry not listed is timed briefly first to choose.
+DEFAULT_IMAGES = {
+    "mlp": 200000, "tiny": 200000, "lenet5": 100000, "mnist-cnn": 10000, "mnist-bn": 9600,
+    "ham-resnet@3x48x48": 2560, "ham-resnet@3x64x64": 1600,
+}
+
+# The most distinct images held in memory; longer runs go round them again.
+MAX_HELD = 4096
 
 
-def fake_mnist(n, seed=1):
+def fake_images(n, shape, classes, seed=1):
     g = torch.Generator().manual_seed(seed)
-    x = torch.rand(n, 1, 28, 28, generator=g)
-    y = torch.randint(0, 10, (n,), generator=g)
+    x = torch.rand(n, *shape, generator=g)
+    y = torch.randint(0, classes, (n,), generator=g)
     return x, y
 
 
@@ -74,21 +82,48 @@ def best_of_layouts(f):
     return (a, "nchw") if a >= b else (b, "channels_last")
 
 
-def train_speed(name, images, batch, channels_last, warmup_batches=5):
-    """Images per second of SGD training (momentum 0.9), after a warm-up."""
+def make_optimizer(entry, params):
+    if entry.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=entry.lr, momentum=0.9)
+    if entry.optimizer == "adam":
+        return torch.optim.Adam(params, lr=entry.lr)
+    if entry.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=entry.lr)
+    return torch.optim.RMSprop(params, lr=entry.lr, momentum=0.9)
+
+
+def batches(x, y, batch):
+    """Goes round the images of x a batch at a time, and round the labels
+    of y, for ever. With more labels than images, an image comes round
+    again with other labels, so that the network cannot learn them."""
+    i = j = 0
+    while True:
+        if i + batch > len(x):
+            i = 0
+        if j + batch > len(y):
+            j = 0
+        yield x[i:i + batch], y[j:j + batch]
+        i += batch
+        j += batch
+
+
+def train_speed(entry, images, batch, channels_last, warmup_batches=5):
+    """Images per second of training, after a warm-up."""
     torch.manual_seed(1)
-    x, y = fake_mnist(max(images, batch * warmup_batches))
-    model, x = layout(make_model(name), x, channels_last)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, _ = fake_images(min(max(images, batch), max(MAX_HELD, batch)), entry.shape, entry.classes)
+    # A label for every image trained on: the loss stays at chance, as
+    # gocnn bench's does, rather than falling as the images are learnt.
+    y = torch.randint(0, entry.classes, (images + batch * (warmup_batches + 1),), generator=torch.Generator().manual_seed(2))
+    model, x = layout(entry.net(), x, channels_last)
+    opt = make_optimizer(entry, model.parameters())
     loss_fn = nn.CrossEntropyLoss()
     model.train()
+    source = batches(x, y, batch)
 
     def run(count):
         done = 0
         while done < count:
-            xb, yb = x[done % len(x):done % len(x) + batch], y[done % len(x):done % len(x) + batch]
-            if len(xb) < batch:
-                xb, yb = x[:batch], y[:batch]
+            xb, yb = next(source)
             opt.zero_grad(set_to_none=True)
             loss = loss_fn(model(xb), yb)
             loss.backward()
@@ -102,80 +137,92 @@ def train_speed(name, images, batch, channels_last, warmup_batches=5):
     return done / (time.perf_counter() - start)
 
 
-def infer_speed(name, images, batch, channels_last):
+def infer_speed(entry, images, batch, channels_last):
+    """Images per second of inference at the batch size, after a warm-up."""
     torch.manual_seed(1)
-    x, _ = fake_mnist(max(images, batch))
-    model, x = layout(make_model(name).eval(), x, channels_last)
+    x, y = fake_images(min(max(images, batch), max(MAX_HELD, batch)), entry.shape, entry.classes)
+    model, x = layout(entry.net().eval(), x, channels_last)
+    source = batches(x, y, batch)
     with torch.inference_mode():
-        for i in range(3):
-            model(x[:batch])
+        for _ in range(3):
+            model(next(source)[0])
         start = time.perf_counter()
         done = 0
         while done < images:
-            model(x[done % len(x):done % len(x) + batch])
+            model(next(source)[0])
             done += batch
         return done / (time.perf_counter() - start)
 
 
-def latency_us(name, channels_last, runs=2000):
-    """Median batch-1 inference latency in microseconds (negated, so that
+def latency_us(entry, channels_last, runs=2000, seconds=2.0):
+    """Median batch-1 inference latency in microseconds, over up to runs
+    runs, stopping after about seconds but not before 20 (negated, so that
     best_of_layouts picks the lower)."""
     torch.manual_seed(1)
-    x, _ = fake_mnist(1)
-    model, x = layout(make_model(name).eval(), x, channels_last)
+    x, _ = fake_images(1, entry.shape, entry.classes)
+    model, x = layout(entry.net().eval(), x, channels_last)
     times = []
     with torch.inference_mode():
-        for _ in range(50):
+        warm = time.perf_counter()
+        for i in range(50):
+            if i >= 5 and time.perf_counter() - warm > 0.2:
+                break
             model(x)
-        for _ in range(runs):
+        start = time.perf_counter()
+        while len(times) < runs and (len(times) < 20 or time.perf_counter() - start < seconds):
             t = time.perf_counter()
             model(x)
             times.append(time.perf_counter() - t)
-    times.sort()
-    return -times[len(times) // 2] * 1e6
+    return -median(times) * 1e6
 
 
-def gocnn_results(cmd, models, images, batch, threads):
-    out = subprocess.run([cmd, "bench", "-models", ",".join(models), "-images", str(images),
-                          "-batch", str(batch), "-threads", str(threads), "-json"],
-                         check=True, capture_output=True, text=True).stdout
-    return {r["model"]: r for r in (json.loads(line) for line in out.splitlines() if line.strip())}
+def calibrate(entry, batch, seconds=10.0):
+    """Training images for about seconds of PyTorch training, timed on a
+    few batches."""
+    rate = train_speed(entry, batch * 5, batch, False, warmup_batches=2)
+    return max(batch, int(rate * seconds) // batch * batch)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--models", default="tiny,lenet5,mnist-cnn")
-    ap.add_argument("--images", type=int, default=0, help="training images per model (default: about 10 s each)")
+    ap.add_argument("--models", default=DEFAULT_ENTRIES,
+                    help="comma-separated entries MODEL[@CxHxW][:OPTIMIZER] (default %(default)s)")
+    ap.add_argument("--images", type=int, default=0, help="training images per network (default: about 10 s each)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--gocnn", help="path to a gocnn binary to race")
-    ap.add_argument("--rounds", type=int, default=3, help="races per model (default 3)")
+    ap.add_argument("--rounds", type=int, default=3, help="races per network (default 3)")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
-    models = args.models.split(",")
+    entries = parse_entries(args.models)
     print(f"# {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, "
           f"{args.threads} threads, batch {args.batch}")
     print(f"# LD_LIBRARY_PATH={os.environ.get('LD_LIBRARY_PATH', '')} GLIBC_TUNABLES={os.environ.get('GLIBC_TUNABLES', '')}")
-    default_images = {"mlp": 200000, "tiny": 200000, "lenet5": 100000, "mnist-cnn": 10000}
-    images = {m: args.images or default_images.get(m, 10000) for m in models}
 
-    # The machine may be shared and its speed may drift, so each model is
+    # The machine may be shared and its speed may drift, so each network is
     # raced in rounds, gocnn and PyTorch back to back in each; every figure
     # is the median over the rounds, and each ratio the median of the
     # rounds' ratios, with its lowest and highest in brackets.
-    print(f"# {args.rounds} rounds per model; medians, with the ratios' range over the rounds in brackets")
-    header = f"{'model':<10} {'images':>7} {'torch train/s':>13} {'gocnn train/s':>13} {'ratio':>17}   " \
+    print(f"# {args.rounds} rounds per network; medians, with the ratios' range over the rounds in brackets; "
+          "ratios above 1: gocnn faster")
+    width = max(10, *(len(e.label) for e in entries))
+    header = f"{'network':<{width}} {'optim':>7} {'images':>7} {'torch train/s':>13} {'gocnn train/s':>13} {'ratio':>17}   " \
              f"{'torch infer/s':>13} {'gocnn infer/s':>13} {'ratio':>17}   {'torch b1 µs':>11} {'gocnn b1 µs':>11} {'ratio':>17}   " \
              "torch layouts (train, infer, b1)"
     print(header)
-    for m in models:
+    sys.stdout.flush()
+    for e in entries:
+        images = args.images or DEFAULT_IMAGES.get(e.label) or calibrate(e, args.batch)
         rounds = []
         for _ in range(args.rounds):
-            g = gocnn_results(args.gocnn, [m], images[m], args.batch, args.threads)[m] if args.gocnn else None
-            t_train, l_train = best_of_layouts(lambda cl: train_speed(m, images[m], args.batch, cl))
-            t_infer, l_infer = best_of_layouts(lambda cl: infer_speed(m, images[m] * 3, args.batch, cl))
-            t_lat, l_lat = best_of_layouts(lambda cl: latency_us(m, cl))
+            g = None
+            if args.gocnn:
+                g = gocnn_bench(args.gocnn, e, "-images", images, "-infer-images", 3 * images, "-batch", args.batch,
+                                "-threads", args.threads)
+            t_train, l_train = best_of_layouts(lambda cl: train_speed(e, images, args.batch, cl))
+            t_infer, l_infer = best_of_layouts(lambda cl: infer_speed(e, images * 3, args.batch, cl))
+            t_lat, l_lat = best_of_layouts(lambda cl: latency_us(e, cl))
             rounds.append((g, t_train, t_infer, -t_lat, f"{l_train}, {l_infer}, {l_lat}"))
         t_train = median([r[1] for r in rounds])
         t_infer = median([r[2] for r in rounds])
@@ -188,24 +235,13 @@ def main():
             train_ratio = ratio_text([r[0]["train_images_per_sec"] / r[1] for r in rounds])
             infer_ratio = ratio_text([r[0]["infer_images_per_sec"] / r[2] for r in rounds])
             lat_ratio = ratio_text([r[3] / r[0]["latency_us"] for r in rounds])
-            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {g_train:>13.0f} {train_ratio:>17}   "
+            print(f"{e.label:<{width}} {e.optimizer:>7} {images:>7} {t_train:>13.0f} {g_train:>13.0f} {train_ratio:>17}   "
                   f"{t_infer:>13.0f} {g_infer:>13.0f} {infer_ratio:>17}   "
                   f"{t_lat:>11.0f} {g_lat:>11.0f} {lat_ratio:>17}   {layouts}")
         else:
-            print(f"{m:<10} {images[m]:>7} {t_train:>13.0f} {'-':>13} {'-':>17}   {t_infer:>13.0f} {'-':>13} "
-                  f"{'-':>17}   {t_lat:>11.0f} {'-':>11} {'-':>17}   {layouts}")
+            print(f"{e.label:<{width}} {e.optimizer:>7} {images:>7} {t_train:>13.0f} {'-':>13} {'-':>17}   "
+                  f"{t_infer:>13.0f} {'-':>13} {'-':>17}   {t_lat:>11.0f} {'-':>11} {'-':>17}   {layouts}")
         sys.stdout.flush()
-
-
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
-
-
-def ratio_text(ratios):
-    """The median ratio, with the lowest and highest: "1.52 (1.48-1.60)"."""
-    return f"{median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
 
 
 if __name__ == "__main__":
