@@ -71,8 +71,10 @@ type winoGeom struct {
 	rows       int // tile rows per chunk, when one image is more than a chunk
 	input      *winograd.InputPlan
 	// lanes, when set, transforms a chunk's tiles sixteen at a time
-	// whatever the image's width (winograd.LanePlan), instead of input.
-	lanes *winograd.LanePlan
+	// whatever the image's width (winograd.LanePlan), instead of input;
+	// channelLanes does so with the channels numbered in the lanes, for
+	// the weight gradient's products (forward geometry only).
+	lanes, channelLanes *winograd.LanePlan
 }
 
 // chunk is one step of a winoConv: tile rows [ty0, ty1) of images
@@ -152,8 +154,9 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 		inSize, outSize := c.In*g.h*g.w, c.Out*g.oh*g.ow
 		fl, err1 := winograd.NewLanePlan(g.h, g.w, g.padH, g.padW, wc.images, inSize, outSize)
 		bl, err2 := winograd.NewLanePlan(g.oh, g.ow, 2-g.padH, 2-g.padW, wc.images, outSize, inSize)
-		if err1 == nil && err2 == nil {
-			wc.fwd.lanes, wc.bwd.lanes = fl, bl
+		cl, err3 := winograd.NewChannelLanePlan(g.h, g.w, g.padH, g.padW, wc.images, c.In, c.Out)
+		if err1 == nil && err2 == nil && err3 == nil {
+			wc.fwd.lanes, wc.bwd.lanes, wc.fwd.channelLanes = fl, bl, cl
 		}
 	}
 	wc.u = make([]float32, wc.points*c.In*c.Out)
@@ -505,12 +508,24 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		s.chunks = f.chunks(s.chunks[:0], i0, i1, wc.images)
 		for _, k := range s.chunks {
 			tiles := f.tiles(k)
-			wc.transformInput(s.v, f, k, c.x.Data[k.img0*inSize:k.img1*inSize])
-			wc.outputGrad(s, f, k, dy[(k.img0-i0)*outSize:(k.img1-i0)*outSize])
 			var beta float32 = 1
 			if first {
 				beta, first = 0, false
 			}
+			x, dy := c.x.Data[k.img0*inSize:k.img1*inSize], dy[(k.img0-i0)*outSize:(k.img1-i0)*outSize]
+			if cl := f.channelLanes; cl != nil {
+				// V as [tiles, In] and dY's tiles as [tiles, Out]: the
+				// products read both where they lie.
+				cl.Input(s.v, tiles*f.in, x, k.ty0*f.tw*f.in, tiles*f.in)
+				cl.OutputGrad(s.dyT, tiles*f.out, dy, k.ty0*f.tw*f.out, tiles*f.out)
+				for xi := range wc.points {
+					s.ws.Sgemm(true, false, f.out, f.in, tiles, 1, s.dyT[xi*f.out*tiles:], f.out,
+						s.v[xi*f.in*tiles:], f.in, beta, s.du[xi*f.out*f.in:], f.in)
+				}
+				continue
+			}
+			wc.transformInput(s.v, f, k, x)
+			wc.outputGrad(s, f, k, dy)
 			for xi := range wc.points {
 				s.ws.Sgemm(false, true, f.out, f.in, tiles, 1, s.dyT[xi*f.out*tiles:], tiles,
 					s.v[xi*f.in*tiles:], tiles, beta, s.du[xi*f.out*f.in:], f.in)

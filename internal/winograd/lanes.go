@@ -18,6 +18,12 @@ import (
 // The values of lane k go to (and come from) dst[ξ·stride + k − lane0],
 // as InputPlan's do for a chunk of whole images, and the numbers are the
 // same, bit for bit.
+//
+// A plan made by NewChannelLanePlan numbers channels too, fastest: lane
+// k = (img·tiles + t)·channels + c is channel c of that tile, so that a
+// call transforms every channel of a run of tiles, and the values of a
+// tile's channels lie side by side: dst[ξ·stride + t·channels + c], the
+// products' operands [tiles, channels] rather than [channels, tiles].
 type LanePlan struct {
 	H, W, PadH, PadW int // the input plane and its zeros
 	OH, OW           int // the output plane
@@ -27,6 +33,9 @@ type LanePlan struct {
 	// plane (and output plane) and the next's: C·H·W and Out·OH·OW for a
 	// batch of NCHW images.
 	InStride, OutStride int
+	// InChannels and OutChannels are the channels numbered within a
+	// tile's lanes, input and output: 1 for a plan of tiles alone.
+	InChannels, OutChannels int
 
 	// For each lane, where its tile's first input (and output) lies,
 	// from the first image's plane, and which of its rows (bits 0-5) and
@@ -41,24 +50,40 @@ type LanePlan struct {
 // be at most 2, the output at least 1×1, and every offset must fit in
 // 32 bits.
 func NewLanePlan(h, w, padH, padW, images, inStride, outStride int) (*LanePlan, error) {
+	return newLanePlan(h, w, padH, padW, images, inStride, outStride, 1, 1)
+}
+
+// NewChannelLanePlan plans F(4×4, 3×3)'s transforms of batches of up to
+// images NCHW images of in channels of h × w, padded by padH and padW,
+// whose outputs have out channels, with the channels numbered in the
+// lanes (see LanePlan).
+func NewChannelLanePlan(h, w, padH, padW, images, in, out int) (*LanePlan, error) {
+	oh, ow := h+2*padH-2, w+2*padW-2
+	if in < 1 || out < 1 {
+		return nil, fmt.Errorf("winograd: no lanes for %d and %d channels", in, out)
+	}
+	return newLanePlan(h, w, padH, padW, images, in*h*w, out*max(oh*ow, 1), in, out)
+}
+
+func newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*LanePlan, error) {
 	ip, err := F4.NewInputPlan(h, w, padH, padW)
 	if err != nil {
 		return nil, err
 	}
 	oh, ow := h+2*padH-2, w+2*padW-2
-	if images < 1 || inStride < h*w || outStride < oh*ow {
+	if images < 1 || inStride < in*h*w || outStride < out*oh*ow {
 		return nil, fmt.Errorf("winograd: no lanes for %d images %d and %d floats apart", images, inStride, outStride)
 	}
 	if int64(images)*int64(max(inStride, outStride)) > math.MaxInt32 {
 		return nil, fmt.Errorf("winograd: %d images of %d floats are too many for 32-bit offsets", images, max(inStride, outStride))
 	}
 	p := &LanePlan{H: h, W: w, PadH: padH, PadW: padW, OH: oh, OW: ow,
-		TilesH: ip.TilesH, TilesW: ip.TilesW, Images: images, InStride: inStride, OutStride: outStride}
+		TilesH: ip.TilesH, TilesW: ip.TilesW, Images: images, InStride: inStride, OutStride: outStride,
+		InChannels: in, OutChannels: out}
 	for img := range images {
 		for ty := range p.TilesH {
 			for tx := range p.TilesW {
 				r0, c0 := 4*ty-padH, 4*tx-padW
-				p.inOff = append(p.inOff, int32(img*inStride+r0*w+c0))
 				var v uint16
 				for i := range 6 {
 					if r := r0 + i; r >= 0 && r < h {
@@ -68,8 +93,10 @@ func NewLanePlan(h, w, padH, padW, images, inStride, outStride int) (*LanePlan, 
 						v |= 1 << (8 + i)
 					}
 				}
-				p.inValid = append(p.inValid, v)
-				p.outOff = append(p.outOff, int32(img*outStride+4*ty*ow+4*tx))
+				for c := range in {
+					p.inOff = append(p.inOff, int32(img*inStride+c*h*w+r0*w+c0))
+					p.inValid = append(p.inValid, v)
+				}
 				v = 0
 				for a := range 4 {
 					if 4*ty+a < oh {
@@ -79,22 +106,30 @@ func NewLanePlan(h, w, padH, padW, images, inStride, outStride int) (*LanePlan, 
 						v |= 1 << (8 + a)
 					}
 				}
-				p.outValid = append(p.outValid, v)
+				for o := range out {
+					p.outOff = append(p.outOff, int32(img*outStride+o*oh*ow+4*ty*ow+4*tx))
+					p.outValid = append(p.outValid, v)
+				}
 			}
 		}
 	}
 	return p, nil
 }
 
-// Lanes is how many lanes the plan has: Images·TilesH·TilesW.
+// Lanes is how many lanes the plan has on the input side:
+// Images·TilesH·TilesW·InChannels.
 func (p *LanePlan) Lanes() int { return len(p.inOff) }
+
+// OutLanes is how many lanes the plan has on the output side:
+// Images·TilesH·TilesW·OutChannels.
+func (p *LanePlan) OutLanes() int { return len(p.outOff) }
 
 // Input transforms lanes [lane0, lane0+lanes) from src, the first
 // image's input plane of one channel (the others InStride floats on):
 // lane k's tile d becomes dst[ξ·dstStride + k − lane0] = (Bᵀ d B)[i][j],
 // ξ = 6i + j.
 func (p *LanePlan) Input(dst []float32, dstStride int, src []float32, lane0, lanes int) {
-	p.check("Input", lane0, lanes, len(src), p.InStride, p.H*p.W)
+	p.check("Input", lane0, lanes, p.Lanes(), p.InChannels, len(src), p.InStride, p.InChannels*p.H*p.W)
 	if dstStride < lanes || len(dst) < 35*dstStride+lanes {
 		panic(fmt.Sprintf("winograd: Input of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
 	}
@@ -105,8 +140,10 @@ func (p *LanePlan) Input(dst []float32, dstStride int, src []float32, lane0, lan
 // at src[ξ·srcStride + k − lane0]) into 4×4 blocks of output, adding
 // bias, in dst, the first image's output plane of one channel; the parts
 // of blocks outside the plane are left unwritten.
+//
+// With channels in the lanes, bias is added to every channel alike.
 func (p *LanePlan) Output(dst []float32, src []float32, srcStride, lane0, lanes int, bias float32) {
-	p.check("Output", lane0, lanes, len(dst), p.OutStride, p.OH*p.OW)
+	p.check("Output", lane0, lanes, p.OutLanes(), p.OutChannels, len(dst), p.OutStride, p.OutChannels*p.OH*p.OW)
 	if srcStride < lanes || len(src) < 35*srcStride+lanes {
 		panic(fmt.Sprintf("winograd: Output of %d lanes from %d values with stride %d", lanes, len(src), srcStride))
 	}
@@ -118,7 +155,7 @@ func (p *LanePlan) Output(dst []float32, src []float32, srcStride, lane0, lanes 
 // [lane0, lane0+lanes) into dst[ξ·dstStride + k − lane0] = (A dY
 // Aᵀ)[i][j], ξ = 6i + j.
 func (p *LanePlan) OutputGrad(dst []float32, dstStride int, dy []float32, lane0, lanes int) {
-	p.check("OutputGrad", lane0, lanes, len(dy), p.OutStride, p.OH*p.OW)
+	p.check("OutputGrad", lane0, lanes, p.OutLanes(), p.OutChannels, len(dy), p.OutStride, p.OutChannels*p.OH*p.OW)
 	if dstStride < lanes || len(dst) < 35*dstStride+lanes {
 		panic(fmt.Sprintf("winograd: OutputGrad of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
 	}
@@ -126,13 +163,13 @@ func (p *LanePlan) OutputGrad(dst []float32, dstStride int, dy []float32, lane0,
 }
 
 // check panics, with a message, when lanes [lane0, lane0+lanes) are not
-// the plan's, or when a plane of size floats stride floats apart reaches
-// past n for the images they cover.
-func (p *LanePlan) check(fn string, lane0, lanes, n, stride, size int) {
-	if lanes < 1 || lane0 < 0 || lane0+lanes > p.Lanes() {
-		panic(fmt.Sprintf("winograd: %s of lanes [%d, %d) of %d", fn, lane0, lane0+lanes, p.Lanes()))
+// among the plan's all (chans a tile), or when an image of size floats,
+// stride floats from the last, reaches past n for the images they cover.
+func (p *LanePlan) check(fn string, lane0, lanes, all, chans, n, stride, size int) {
+	if lanes < 1 || lane0 < 0 || lane0+lanes > all {
+		panic(fmt.Sprintf("winograd: %s of lanes [%d, %d) of %d", fn, lane0, lane0+lanes, all))
 	}
-	last := (lane0 + lanes - 1) / (p.TilesH * p.TilesW)
+	last := (lane0 + lanes - 1) / (p.TilesH * p.TilesW * chans)
 	if n < last*stride+size {
 		panic(fmt.Sprintf("winograd: %s of lanes reaching image %d from %d values", fn, last, n))
 	}

@@ -165,3 +165,67 @@ func BenchmarkLanes(b *testing.B) {
 		}
 	}
 }
+
+// TestChannelLanes runs a channel plan's transforms over a run of lanes
+// that starts and ends inside tiles, and a tile plan's on each channel,
+// and checks that the two agree bit for bit, value [ξ][t·channels + c]
+// against [ξ][t] of channel c; and that Output writes each channel's
+// blocks where the tile plan does.
+func TestChannelLanes(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, k := range laneImpls() {
+		for trial := range 60 {
+			h, w, pad := 1+r.IntN(12), 1+r.IntN(12), r.IntN(3)
+			images, in, out := 1+r.IntN(3), 1+r.IntN(20), 1+r.IntN(20)
+			cp, err := NewChannelLanePlan(h, w, pad, pad, images, in, out)
+			if err != nil {
+				continue
+			}
+			name := fmt.Sprintf("%s, %d images %dx%dx%d → %d padded by %d, trial %d", k.name, images, in, h, w, out, pad, trial)
+			tp, err := NewLanePlan(h, w, pad, pad, images, in*h*w, out*cp.OH*cp.OW)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tiles := images * cp.TilesH * cp.TilesW
+			src := randomPlane(r, images*in*h*w)
+			dy := randomPlane(r, images*out*cp.OH*cp.OW)
+			lane0 := r.IntN(cp.Lanes())
+			lanes := 1 + r.IntN(cp.Lanes()-lane0)
+			v := make([]float32, 36*lanes)
+			k.input(v, lanes, src, cp, lane0, lanes)
+			for c := range in {
+				want := make([]float32, 36*tiles)
+				k.input(want, tiles, src[c*h*w:], tp, 0, tiles)
+				for l := lane0; l < lane0+lanes; l++ {
+					if l%in != c {
+						continue
+					}
+					for xi := range 36 {
+						if !sameBitsOf(v[xi*lanes+l-lane0], want[xi*tiles+l/in]) {
+							t.Fatalf("%s: Input lane %d (tile %d, channel %d), ξ %d: %v, the tile plan gives %v",
+								name, l, l/in, c, xi, v[xi*lanes+l-lane0], want[xi*tiles+l/in])
+						}
+					}
+				}
+			}
+			lane0 = r.IntN(cp.OutLanes())
+			lanes = 1 + r.IntN(cp.OutLanes()-lane0)
+			g := make([]float32, 36*lanes)
+			k.outputGrad(g, lanes, dy, cp, lane0, lanes)
+			for o := range out {
+				want := make([]float32, 36*tiles)
+				k.outputGrad(want, tiles, dy[o*cp.OH*cp.OW:], tp, 0, tiles)
+				for l := lane0; l < lane0+lanes; l++ {
+					if l%out != o {
+						continue
+					}
+					for xi := range 36 {
+						if !sameBitsOf(g[xi*lanes+l-lane0], want[xi*tiles+l/out]) {
+							t.Fatalf("%s: OutputGrad lane %d, ξ %d: %v, the tile plan gives %v", name, l, xi, g[xi*lanes+l-lane0], want[xi*tiles+l/out])
+						}
+					}
+				}
+			}
+		}
+	}
+}
