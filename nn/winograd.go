@@ -120,7 +120,11 @@ func winogradFor(g convGeom, out int) *winograd.Algorithm {
 	var best *winograd.Algorithm
 	bestCost := 2 * direct / 3
 	for _, a := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
-		if a.Kernel() == "purego" || a == winograd.F4 && winograd.LanesKernel() == "purego" {
+		fast := a.Kernel() != "purego"
+		if a == winograd.F4 {
+			fast = winograd.LanesKernel() != "purego"
+		}
+		if !fast {
 			continue // the transforms would cost more than they save
 		}
 		cost := a.Points()*a.Tiles(g.oh)*a.Tiles(g.ow) + filterCost(a)/32

@@ -1,15 +1,5 @@
-// The arithmetic of F(4×4, 3×3)'s transforms, shared by the plane
-// kernels (f4_amd64.s) and the lane kernels (lanes_amd64.s).
-
-// MOD4 sets dst to the values at columns ≡ j (mod 4) of the 64 in Z16-Z19:
-// lanes 0-7 from Z16:Z17, 8-15 from Z18:Z19, by the index in idx
-// (Z28 + j). It clobbers Z22 and Z23.
-#define MOD4(idx, dst) \
-	VMOVAPS       Z16, Z22           \
-	VPERMT2PS     Z17, idx, Z22      \
-	VMOVAPS       Z18, Z23           \
-	VPERMT2PS     Z19, idx, Z23      \
-	VINSERTF64X4  $1, Y23, Z22, dst
+// The arithmetic of F(4×4, 3×3)'s transforms for the lane kernels
+// (lanes_amd64.s), each a macro of f4.go's function of the same name.
 
 // B6 is the 1-D input transform of x0..x5 into y0..y5 (f4.go's b6):
 //

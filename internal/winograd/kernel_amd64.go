@@ -21,29 +21,6 @@ func outputAVX512(dst *float32, dstStride, h, w int, src *float32, srcStride int
 func outputGradAVX512(dst *float32, dstStride int, dy *float32, dyStride, h, w int)
 
 //go:noescape
-func input4AVX512(dst *float32, dstStride int, src *float32, srcStride, h, padH, padW, ty0, ty1, tilesW int, masks *uint16)
-
-//go:noescape
-func output4AVX512(dst *float32, dstStride, h, w int, src *float32, srcStride int, bias float32)
-
-//go:noescape
-func outputGrad4AVX512(dst *float32, dstStride int, dy *float32, dyStride, h, w int)
-
-var avx512Kernels4 = kernels{
-	name: "avx512",
-	input: func(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
-		input4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), srcStride,
-			p.H, p.PadH, p.PadW, ty0, ty1, p.TilesW, unsafe.SliceData(p.masks))
-	},
-	output: func(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32) {
-		output4AVX512(unsafe.SliceData(dst), dstStride, h, w, unsafe.SliceData(src), srcStride, bias)
-	},
-	outputGrad: func(dst []float32, dstStride int, dy []float32, dyStride, h, w int) {
-		outputGrad4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(dy), dyStride, h, w)
-	},
-}
-
-//go:noescape
 func inputLanes4AVX512(dst *float32, dstStride int, src *float32, w int, off *int32, valid *uint16, lanes int)
 
 //go:noescape
@@ -89,6 +66,6 @@ var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasBMI2
 func init() {
 	active2, active4, activeLanes = goKernels2, goKernels4, goLanes
 	if hasAVX512 {
-		active2, active4, activeLanes = avx512Kernels, avx512Kernels4, avx512Lanes
+		active2, activeLanes = avx512Kernels, avx512Lanes
 	}
 }

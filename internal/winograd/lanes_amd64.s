@@ -7,8 +7,8 @@
 // lanes at a time, each lane's tile read with VGATHERDPS (and its output
 // block written with VSCATTERDPS) from its own offset, so a vector holds
 // sixteen tiles however narrow the image. The arithmetic is B6, A4 and
-// AT6 of f4_amd64.s, in the same order, so the results are the plane
-// transforms' bits. Each lane's valid rows and columns (bits 0-5 and
+// AT6 of f4_amd64.h, f4.go's b6, a4 and at6 in the same order, so the
+// results are the Go plane transforms' bits. Each lane's valid rows and columns (bits 0-5 and
 // 8-13 of its valid word) mask its gathers and scatters: a lane reads
 // zeros, and writes nothing, outside the plane. A gather or scatter
 // clears its mask, so each is given a fresh one, the AND of its row's
@@ -127,7 +127,8 @@ inl_row:
 	CMPQ         R13, $2304
 	JLT          inl_row
 
-	// Columns, as input4AVX512's, stored through the lanes' mask.
+	// Columns: column j of the six rows' d B, transformed, to ξ = 6i + j,
+	// stored through the lanes' mask.
 	LANEMASK
 	MOVQ DI, R12
 	XORQ R13, R13

@@ -50,7 +50,10 @@
 // The input and output transforms multiply only by small integers, each
 // product rounded before it is added, and add in a fixed order, so the
 // assembly kernels (AVX-512, sixteen tiles at a time) give the same bits
-// as the Go code. Kernel says which runs.
+// as the Go code. F(2×2, 3×3)'s plane transforms have assembly (Kernel
+// says whether it runs); F(4×4, 3×3)'s are Go only, the definition of
+// its lane transforms (LanePlan), which have assembly and are what a
+// convolution uses (LanesKernel).
 //
 // # Layout
 //
@@ -79,8 +82,8 @@ var (
 	F4 = &Algorithm{name: "F(4x4,3x3)", m: 4, k: &active4, filter: filter4, filterGrad: filterGrad4}
 )
 
-// Kernel reports which implementation of the algorithm's transforms runs
-// on this machine: "avx512" or "purego".
+// Kernel reports which implementation of the algorithm's plane
+// transforms runs on this machine: "avx512" or "purego".
 func (a *Algorithm) Kernel() string { return a.k.name }
 
 // String names the algorithm: "F(2x2,3x3)".
