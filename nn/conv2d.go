@@ -105,8 +105,10 @@ type Conv2D struct {
 	reduceFn   func(worker, lo, hi int)
 
 	// wino, when set, computes the convolution by Winograd's method
-	// instead (see winograd.go).
-	wino *winoConv
+	// instead (see winograd.go), for batches where that pays (winoUsed:
+	// the last Forward's).
+	wino     *winoConv
+	winoUsed bool
 
 	// images is how many images' windows one product takes: 1, or more
 	// when an image has so few output positions that a product of one
@@ -287,10 +289,11 @@ func (c *Conv2D) forwardThen(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 		norm.beginEval(&c.y, x.Shape[0])
 		out = &norm.y
 	}
-	if pool == nil || c.wino != nil {
+	c.winoUsed = c.wino != nil && c.wino.pays(x.Shape[0])
+	if pool == nil || c.winoUsed {
 		c.y.Resize(x.Shape[0], c.outShape)
 	}
-	if c.wino != nil {
+	if c.winoUsed {
 		c.wino.forward(train)
 		return out
 	}
@@ -414,7 +417,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if c.needDX {
 		c.dx.Resize(n, c.x.Shape[1:])
 	}
-	if c.wino != nil {
+	if c.winoUsed {
 		c.wino.backward()
 		if !c.needDX {
 			return nil

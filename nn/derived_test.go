@@ -25,7 +25,7 @@ func TestEvaluationFollowsChangedWeights(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c := m.Layers[0].(*Conv2D); c.wino == nil {
-			c.wino = newWinoConv(c, winograd.F4) // whatever this machine would choose
+			forceWinograd(c, winograd.F4) // whatever this machine would choose
 		}
 		return m
 	}

@@ -234,7 +234,7 @@ func TestLayerGradients(t *testing.T) {
 		} {
 			conv, alg := c.conv, alg
 			gc := gradCase{name: c.name, layer: &conv, in: c.in, batch: 3,
-				afterBuild: func() { conv.wino = newWinoConv(&conv, alg) }}
+				afterBuild: func() { forceWinograd(&conv, alg) }}
 			if alg == winograd.F4 {
 				gc.atol = 2e-3
 			}

@@ -356,7 +356,7 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 				if name == "winograd ×2" {
 					alg = winograd.F4
 				}
-				c.wino = newWinoConv(c, alg)
+				forceWinograd(c, alg)
 			}
 			if _, ok := model.run[0].(convBN); !ok {
 				t.Fatalf("%s: run step 0 is %T, want a convBN", name, model.run[0])
