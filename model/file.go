@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -66,8 +67,11 @@ func checkedKeys() []string {
 //	info            Model.Info as a JSON object
 //	sha256          the checksum below, in lower-case hex
 //
-// The checksum guards the whole model against corruption: it is the
-// SHA-256 of, in order,
+// The checksum guards the whole model against corruption, not against
+// tampering: anyone who can write a file can compute the checksum of what
+// they wrote. It is integrity, not authentication; Load's other checks are
+// what keep a crafted file from doing harm. It is the SHA-256 of, in
+// order,
 //
 //	for each of format, format_version, spec, input, classes and info:
 //	    the key, a zero byte, the value, a zero byte
@@ -255,8 +259,16 @@ func writeField(h hash.Hash, s string) {
 // Load reads the model file at path and rebuilds its network in env, with
 // the weights from the file. It checks everything before it trusts it:
 // the file's structure, its format and version, the checksum, the spec,
-// and that the file's tensors are exactly the parameters the spec makes,
-// with the same shapes. Its errors name the file.
+// the input's shape and normalisation (finite, with standard deviations
+// of at least MinStd), and then, by arithmetic (see Spec.Size) and before
+// any layer is allocated, that the file's tensors are exactly the
+// parameters the spec makes, with the same shapes, that one example's way
+// through the network takes at most MaxWork values, and that every
+// parameter is a finite number (and every batch norm variance not
+// negative). A spec cannot ask for more parameters than the file holds,
+// so the memory Load takes grows with the file's size, and a file crafted
+// to describe a gigantic network is refused before anything is built. Its
+// errors name the file and fit on one line.
 func Load(path string, env *nn.Env) (*Model, error) {
 	m, _, err := LoadWithState(path, env)
 	return m, err
@@ -335,6 +347,20 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 		info = map[string]string{}
 	}
 
+	// Everything the file claims is checked against the spec, by
+	// arithmetic, before the network is built: a crafted spec on a small
+	// file must not get its layers allocated.
+	size, err := spec.Size(input.Shape)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTensors(size, f); err != nil {
+		return nil, err
+	}
+	if n := len(classes); n != size.Out[0] {
+		return nil, fmt.Errorf("the network has %d outputs but there are %d class names", size.Out[0], n)
+	}
+
 	net, err := spec.Build(input.Shape, env)
 	if err != nil {
 		return nil, err
@@ -349,39 +375,71 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 	return m, nil
 }
 
-// strictJSON decodes s into v, rejecting unknown fields and anything after
-// the value.
-func strictJSON(s string, v any) error {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+// MaxWork is the largest number of values one example may make on its way
+// through a loaded model's network (Sizing.Work): 256 MiB of float32, six
+// times what specs/ham-resnet.txt makes of a 224×224 colour image. The
+// parameters are bounded by the file that holds them; this bounds the
+// rest, so that a small file cannot describe a network whose working
+// memory alone is gigabytes.
+const MaxWork = 1 << 26
+
+// checkTensors checks the file's tensors against the network the spec
+// makes, before it is built: every tensor's name and shape, the network's
+// working memory against MaxWork, and every value: parameters must be
+// finite and batch norm's running variances not negative. As each tensor
+// must have exactly the shape the spec gives it, the parameters a spec
+// implies are never more than the file holds, whatever they would be.
+func checkTensors(size *Sizing, f *safetensors.File) error {
+	var held int64 // values in the file's model tensors
+	for _, t := range f.Tensors {
+		if !strings.HasPrefix(t.Name, StatePrefix) {
+			held += int64(len(t.Data))
+		}
+	}
+	byName, err := matchTensors(size.Params, f)
+	if err != nil {
+		if size.ParamCount > held {
+			return fmt.Errorf("%w (the spec makes a network of %d parameters, the file holds %d values)", err, size.ParamCount, held)
+		}
 		return err
 	}
-	if dec.More() {
-		return fmt.Errorf("unexpected text after the JSON value")
+	if size.Work > MaxWork {
+		return fmt.Errorf("its network makes %d values for each example on its way through, over the limit of %d (%d MiB)",
+			size.Work, MaxWork, MaxWork*4>>20)
+	}
+	for _, p := range size.Params {
+		for i, v := range byName[p.Name].Data {
+			switch {
+			case math.IsNaN(float64(v)) || math.IsInf(float64(v), 0):
+				return fmt.Errorf("tensor %q holds %g at index %d: a model's parameters must be finite numbers", p.Name, v, i)
+			case v < 0 && (p.Name == "running_var" || strings.HasSuffix(p.Name, ".running_var")):
+				return fmt.Errorf("tensor %q holds %g at index %d: a batch norm's running variances cannot be negative", p.Name, v, i)
+			}
+		}
 	}
 	return nil
 }
 
-// setParams copies the file's tensors into the network's parameters,
-// checking that the names match exactly and the shapes agree.
-func setParams(net *nn.Sequential, f *safetensors.File) error {
+// matchTensors checks that the file's tensors, apart from a checkpoint's
+// state, are exactly the parameters want, with the same shapes. It
+// returns the file's tensors by name.
+func matchTensors(want []ParamShape, f *safetensors.File) (map[string]*safetensors.Tensor, error) {
 	byName := make(map[string]*safetensors.Tensor, len(f.Tensors))
 	for i := range f.Tensors {
 		byName[f.Tensors[i].Name] = &f.Tensors[i]
 	}
-	wanted := make(map[string]bool)
+	wanted := make(map[string]bool, len(want))
 	var missing, unexpected []string
-	for _, p := range net.Params() {
+	for _, p := range want {
 		wanted[p.Name] = true
 		t := byName[p.Name]
 		if t == nil {
 			missing = append(missing, p.Name)
 			continue
 		}
-		if !tensor.SameShape(t.Shape, p.Value.Shape) {
-			return fmt.Errorf("tensor %q has shape %s but the spec makes it %s",
-				p.Name, tensor.ShapeString(t.Shape), tensor.ShapeString(p.Value.Shape))
+		if !tensor.SameShape(t.Shape, p.Shape) {
+			return nil, fmt.Errorf("tensor %q has shape %s but the spec makes it %s",
+				p.Name, tensor.ShapeString(t.Shape), tensor.ShapeString(p.Shape))
 		}
 	}
 	for _, t := range f.Tensors {
@@ -401,7 +459,36 @@ func setParams(net *nn.Sequential, f *safetensors.File) error {
 			}
 			fmt.Fprintf(&b, " unexpected %s", strings.Join(unexpected, ", "))
 		}
-		return fmt.Errorf("%s", b.String())
+		return nil, errors.New(b.String())
+	}
+	return byName, nil
+}
+
+// strictJSON decodes s into v, rejecting unknown fields and anything after
+// the value.
+func strictJSON(s string, v any) error {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return fmt.Errorf("unexpected text after the JSON value")
+	}
+	return nil
+}
+
+// setParams copies the file's tensors into the network's parameters,
+// checking again, against the built network this time, that the names
+// match exactly and the shapes agree.
+func setParams(net *nn.Sequential, f *safetensors.File) error {
+	var want []ParamShape
+	for _, p := range net.Params() {
+		want = append(want, ParamShape{Name: p.Name, Shape: p.Value.Shape})
+	}
+	byName, err := matchTensors(want, f)
+	if err != nil {
+		return err
 	}
 	for _, p := range net.Params() {
 		copy(p.Value.Data, byName[p.Name].Data)

@@ -50,43 +50,43 @@ func StandardLayers() []LayerType {
 			{Name: "stride", Kind: KindPair, Default: Value{Pair: [2]int{1, 1}}, Check: pairBetween(1, MaxSize)},
 			{Name: "pad", Kind: KindPair, Default: Value{Pair: [2]int{0, 0}}, Check: pairBetween(0, MaxSize)},
 			initParam,
-		}, New: newConv},
+		}, New: newConv, Size: sizeConv},
 		{Name: "maxpool", Doc: "max-pooling over windows of size kernel", Params: []Param{
 			{Name: "kernel", Kind: KindPair, Positional: true, Required: true, Check: pairBetween(1, MaxSize)},
 			{Name: "stride", Kind: KindPair, DefaultDoc: "kernel", Check: pairBetween(1, MaxSize)},
-		}, New: newMaxPool},
+		}, New: newMaxPool, Size: sizePool},
 		{Name: "dense", Doc: "fully connected layer with out outputs", Params: []Param{
 			{Name: "out", Kind: KindInt, Positional: true, Required: true, Check: intBetween(1, MaxSize)},
 			initParam,
-		}, New: newDense},
+		}, New: newDense, Size: sizeDense},
 		{Name: "dropout", Doc: "zeroes each value with probability p while training", Params: []Param{
 			{Name: "p", Kind: KindFloat, Positional: true, Required: true, Check: probability},
-		}, New: func(l *Layer) (nn.Layer, error) { return nn.NewDropout(l.Float("p")), nil }},
+		}, New: func(l *Layer) (nn.Layer, error) { return nn.NewDropout(l.Float("p")), nil }, Size: sizeSame},
 		{Name: "flatten", Doc: "turns each example into a flat vector",
-			New: func(*Layer) (nn.Layer, error) { return nn.NewFlatten(), nil }},
+			New: func(*Layer) (nn.Layer, error) { return nn.NewFlatten(), nil }, Size: sizeFlatten},
 		{Name: "relu", Doc: "max(0, x)",
-			New: func(*Layer) (nn.Layer, error) { return nn.NewReLU(), nil }},
+			New: func(*Layer) (nn.Layer, error) { return nn.NewReLU(), nil }, Size: sizeSame},
 		{Name: "sigmoid", Doc: "1/(1+e^-x)",
-			New: func(*Layer) (nn.Layer, error) { return nn.NewSigmoid(), nil }},
+			New: func(*Layer) (nn.Layer, error) { return nn.NewSigmoid(), nil }, Size: sizeSame},
 		{Name: "tanh", Doc: "hyperbolic tangent",
-			New: func(*Layer) (nn.Layer, error) { return nn.NewTanh(), nil }},
+			New: func(*Layer) (nn.Layer, error) { return nn.NewTanh(), nil }, Size: sizeSame},
 		{Name: "softmax", Doc: "scores to probabilities (leave it out to train with cross-entropy)",
-			New: func(*Layer) (nn.Layer, error) { return nn.NewSoftmax(), nil }},
+			New: func(*Layer) (nn.Layer, error) { return nn.NewSoftmax(), nil }, Size: sizeSoftmax},
 		{Name: "leakyrelu", Doc: "x, or slope·x for negative x", Params: []Param{
 			{Name: "slope", Kind: KindFloat, Positional: true, Default: Value{Float: 0.01}, Check: openUnit},
-		}, New: func(l *Layer) (nn.Layer, error) { return nn.NewLeakyReLU(float32(l.Float("slope"))), nil }},
+		}, New: func(l *Layer) (nn.Layer, error) { return nn.NewLeakyReLU(float32(l.Float("slope"))), nil }, Size: sizeSame},
 		{Name: "avgpool", Doc: "average pooling over windows of size kernel", Params: []Param{
 			{Name: "kernel", Kind: KindPair, Positional: true, Required: true, Check: pairBetween(1, MaxSize)},
 			{Name: "stride", Kind: KindPair, DefaultDoc: "kernel", Check: pairBetween(1, MaxSize)},
-		}, New: newAvgPool},
+		}, New: newAvgPool, Size: sizePool},
 		{Name: "globalavgpool", Doc: "the mean of each channel: [C,H,W] becomes [C,1,1]",
-			New: func(*Layer) (nn.Layer, error) { return nn.NewGlobalAvgPool2D(), nil }},
+			New: func(*Layer) (nn.Layer, error) { return nn.NewGlobalAvgPool2D(), nil }, Size: sizeGlobalAvgPool},
 		{Name: "batchnorm", Doc: "normalises each channel over the batch, then scales and shifts", Params: []Param{
 			{Name: "momentum", Kind: KindFloat, Default: Value{Float: 0.1}, Check: openUnit},
 			{Name: "eps", Kind: KindFloat, Default: Value{Float: 1e-5}, Check: openUnit},
 		}, New: func(l *Layer) (nn.Layer, error) {
 			return &nn.BatchNorm{Momentum: l.Float("momentum"), Eps: l.Float("eps")}, nil
-		}},
+		}, Size: sizeBatchNorm},
 		{Name: "residual", Doc: "adds the block's input to its output (1x1 convolution shortcut when shapes differ)", Params: []Param{
 			{Name: "body", Kind: KindLayers, Positional: true, Required: true},
 		}, New: func(l *Layer) (nn.Layer, error) {
@@ -95,7 +95,7 @@ func StandardLayers() []LayerType {
 				return nil, err
 			}
 			return nn.NewResidual(body...), nil
-		}},
+		}, Size: sizeResidual},
 	}
 }
 

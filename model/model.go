@@ -13,6 +13,13 @@
 // read, and Load reads it back and rebuilds the network, so that the
 // loaded model gives bit-for-bit the same predictions.
 //
+// A model file may come from anyone, so Load trusts nothing in it: it
+// checks the spec and every tensor against each other by arithmetic
+// before it builds a layer, and refuses non-finite weights and degenerate
+// normalisation. The SHA-256 checksum a file records detects corruption
+// (a truncated download, a flipped bit); it is no signature, since anyone
+// who crafts a file can compute it: integrity, not authentication.
+//
 // The layer types a spec may name come from a Registry, a value rather
 // than a global: Standard returns the built-in one, and new layer types
 // are added by listing them in StandardLayers.
@@ -53,6 +60,12 @@ type Input struct {
 	Mean []float32 `json:"mean,omitempty"`
 	Std  []float32 `json:"std,omitempty"`
 }
+
+// MinStd is the smallest standard deviation an input's normalisation may
+// have: data.ComputeNormalization gives a channel with less spread a
+// deviation of 1. A smaller one, or a huge mean, would turn pixels into
+// infinities and predictions into NaN.
+const MinStd float32 = 1e-12
 
 // MaxInputSize is the largest number of values an input example may have:
 // a 4096x4096 grayscale image, or a 2364x2364 colour one.
@@ -97,8 +110,9 @@ func (in *Input) Check() error {
 	}
 	for c := range in.Mean {
 		m, s := float64(in.Mean[c]), float64(in.Std[c])
-		if math.IsNaN(m) || math.IsInf(m, 0) || !(s > 0) || math.IsInf(s, 0) {
-			return fmt.Errorf("input normalisation of channel %d has mean %g and standard deviation %g (want a finite mean and a positive deviation)", c, m, s)
+		if math.IsNaN(m) || math.IsInf(m, 0) || !(in.Std[c] >= MinStd) || math.IsInf(s, 0) || (1+math.Abs(m))/s > math.MaxFloat32 {
+			return fmt.Errorf("input normalisation of channel %d has mean %g and standard deviation %g (want a finite mean and a deviation of at least %g, which keep normalised pixels finite)",
+				c, in.Mean[c], in.Std[c], MinStd)
 		}
 	}
 	return nil
@@ -110,6 +124,12 @@ func (in *Input) Check() error {
 func New(spec *Spec, input Input, classes []string, env *nn.Env) (*Model, error) {
 	if err := input.Check(); err != nil {
 		return nil, err
+	}
+	// Refuse now, not after training, a network whose file Load would
+	// refuse. (A layer type without a Size function leaves it to Build.)
+	if size, err := spec.Size(input.Shape); err == nil && size.Work > MaxWork {
+		return nil, fmt.Errorf("building %q for input %s: the network makes %d values for each example on its way through, over the limit of %d (%d MiB) that loading a model allows",
+			spec.String(), tensor.ShapeString(input.Shape), size.Work, MaxWork, MaxWork*4>>20)
 	}
 	net, err := spec.Build(input.Shape, env)
 	if err != nil {

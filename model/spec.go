@@ -94,6 +94,14 @@ type LayerType struct {
 	// New makes the (unbuilt) nn layer for l, whose arguments have been
 	// checked against Params.
 	New func(l *Layer) (nn.Layer, error)
+
+	// Size, if set, works out by arithmetic alone what New's layer makes
+	// when it is built for examples of shape in: its output's shape, its
+	// parameters' shapes and its working memory (see Spec.Size). It
+	// refuses the inputs Build refuses, with the same errors. Loading a
+	// model file needs it for every layer of the spec: the file's tensors
+	// are checked against it before anything is built.
+	Size func(l *Layer, in []int) (LayerSize, error)
 }
 
 // Usage returns how the layer is written, with the defaults of its
