@@ -107,8 +107,7 @@ func MNISTStyle(img image.Image, opts MNISTOptions) (*tensor.Tensor, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, errors.New("image has no pixels")
 	}
-	p := lumaPlane(img)
-	p = shrinkBox(p, (max(p.W, p.H)+workSize-1)/workSize)
+	p := lumaPlane(img, (max(img.Bounds().Dx(), img.Bounds().Dy())+workSize-1)/workSize)
 
 	// 2. Polarity.
 	invert := false

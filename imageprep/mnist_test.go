@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"runtime"
 	"testing"
 
 	"golang.org/x/image/draw"
@@ -355,5 +356,38 @@ func TestOddImages(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestMNISTStyleOfALargePicture checks that preparing a large picture
+// takes memory for the shrunk working plane, not for the whole picture.
+func TestMNISTStyleOfALargePicture(t *testing.T) {
+	const w, h = 4000, 3000
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = 230
+	}
+	for y := 1000; y < 2000; y++ {
+		for x := 1800; x < 2100; x++ {
+			img.Pix[y*w+x] = 20 // a "1"
+		}
+	}
+	var err error
+	got := allocated(func() { _, err = MNISTStyle(img, MNISTOptions{}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full := uint64(4 * w * h); got > full {
+		t.Errorf("preparing a %dx%d picture allocated %d bytes; a plane of its full size is %d", w, h, got, full)
 	}
 }

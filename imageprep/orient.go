@@ -130,10 +130,23 @@ func orient(img image.Image, o int) image.Image {
 		return out
 	}
 	out := image.NewRGBA(image.Rect(0, 0, ow, oh))
+	// A JPEG decodes to YCbCr or CMYK: their typed accessors convert each
+	// pixel without boxing it in a color.Color, which for a large photo
+	// would make as much garbage again as the picture.
+	at := func(x, y int) color.Color { return img.At(x, y) }
+	rgba := func(x, y int) (r, g, b, a uint32) { return at(x, y).RGBA() }
+	switch m := img.(type) {
+	case *image.YCbCr:
+		rgba = func(x, y int) (r, g, b, a uint32) { return m.YCbCrAt(x, y).RGBA() }
+	case *image.CMYK:
+		rgba = func(x, y int) (r, g, b, a uint32) { return m.CMYKAt(x, y).RGBA() }
+	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			dx, dy := dest(x, y)
-			out.Set(dx, dy, color.RGBAModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)))
+			r, g, bl, a := rgba(b.Min.X+x, b.Min.Y+y)
+			i := dy*out.Stride + 4*dx
+			out.Pix[i], out.Pix[i+1], out.Pix[i+2], out.Pix[i+3] = uint8(r>>8), uint8(g>>8), uint8(bl>>8), uint8(a>>8)
 		}
 	}
 	return out

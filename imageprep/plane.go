@@ -25,95 +25,88 @@ const (
 	lumaB = 0.114
 )
 
-// lumaPlane converts img to its luma (perceived brightness) in [0, 1].
+// lumaPlane converts img to its luma (perceived brightness) in [0, 1],
+// shrunk by the whole factor k: each pixel of the plane is the mean of a
+// k×k block of the image (partial blocks at the right and bottom edges
+// average what they have). A box average is a proper anti-aliasing filter
+// for whole factors and costs one pass; taking it as the image is read
+// means a large picture never has a plane of its full size, which would
+// take 4 bytes a pixel, more than most decoded pictures themselves.
 //
 // Transparent pixels are composited over a plain backdrop, chosen so that
 // the opaque part stays visible: a drawing whose opaque pixels are dark on
 // average (black ink on a transparent canvas, the usual export of a drawing
 // program) is put on white, a light one on black. Fully opaque images are
-// not affected.
-func lumaPlane(img image.Image) *plane {
+// not affected. Compositing is linear, so the block means of luma and
+// alpha are composited once the backdrop is known.
+func lumaPlane(img image.Image, k int) *plane {
 	b := img.Bounds()
-	p := newPlane(b.Dx(), b.Dy())
-	switch m := img.(type) {
-	case *image.YCbCr: // JPEG: the Y channel is the luma already
-		for y := 0; y < p.H; y++ {
-			row := m.Y[m.YOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < p.W; x++ {
-				p.Pix[y*p.W+x] = float32(row[x]) / 255
-			}
-		}
-		return p
-	case *image.Gray:
-		for y := 0; y < p.H; y++ {
-			row := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):]
-			for x := 0; x < p.W; x++ {
-				p.Pix[y*p.W+x] = float32(row[x]) / 255
-			}
-		}
-		return p
-	}
-
-	// The general case: every other image type, through the color.Color
-	// interface, with alpha kept aside until the backdrop is known.
-	var alpha []float32
+	iw, ih := b.Dx(), b.Dy()
+	k = max(k, 1)
+	p := newPlane((iw+k-1)/k, (ih+k-1)/k)
+	sum := make([]float64, len(p.Pix)) // luma over each block
+	var alpha []float64                // alpha over each block, for images that may be transparent
 	if o, ok := img.(interface{ Opaque() bool }); !ok || !o.Opaque() {
-		alpha = make([]float32, len(p.Pix))
+		alpha = make([]float64, len(p.Pix))
 	}
 	var inkSum, inkN float64 // un-premultiplied luma of the mostly opaque pixels
-	for y := 0; y < p.H; y++ {
-		for x := 0; x < p.W; x++ {
-			r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			// r, g, b are premultiplied by alpha: their luma is the colour
-			// composited over black.
-			l := (lumaR*float64(r) + lumaG*float64(g) + lumaB*float64(bl)) / 0xffff
-			i := y*p.W + x
-			p.Pix[i] = float32(l)
-			if alpha != nil {
-				af := float64(a) / 0xffff
-				alpha[i] = float32(af)
-				if af >= 0.5 {
-					inkSum += l / af
-					inkN++
+
+	switch m := img.(type) {
+	case *image.YCbCr: // JPEG: the Y channel is the luma already
+		alpha = nil
+		for y := 0; y < ih; y++ {
+			row, out := m.Y[m.YOffset(b.Min.X, b.Min.Y+y):], sum[(y/k)*p.W:]
+			for x := 0; x < iw; x++ {
+				out[x/k] += float64(float32(row[x]) / 255)
+			}
+		}
+	case *image.Gray:
+		alpha = nil
+		for y := 0; y < ih; y++ {
+			row, out := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y):], sum[(y/k)*p.W:]
+			for x := 0; x < iw; x++ {
+				out[x/k] += float64(float32(row[x]) / 255)
+			}
+		}
+	default:
+		// Every other image type, through the color.Color interface.
+		for y := 0; y < ih; y++ {
+			o := (y / k) * p.W
+			for x := 0; x < iw; x++ {
+				r, g, bl, a := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				// r, g, b are premultiplied by alpha: their luma is the
+				// colour composited over black.
+				l := (lumaR*float64(r) + lumaG*float64(g) + lumaB*float64(bl)) / 0xffff
+				sum[o+x/k] += float64(float32(l))
+				if alpha != nil {
+					af := float64(a) / 0xffff
+					alpha[o+x/k] += af
+					if af >= 0.5 {
+						inkSum += l / af
+						inkN++
+					}
 				}
 			}
 		}
 	}
-	if alpha != nil {
-		backdrop := float32(0)
-		if inkN > 0 && inkSum/inkN < 0.5 {
-			backdrop = 1
-		}
-		for i, a := range alpha {
-			p.Pix[i] += (1 - a) * backdrop
+
+	backdrop := 0.0
+	if inkN > 0 && inkSum/inkN < 0.5 {
+		backdrop = 1
+	}
+	for oy := 0; oy < p.H; oy++ {
+		bh := min(k, ih-oy*k)
+		for ox := 0; ox < p.W; ox++ {
+			n := float64(bh * min(k, iw-ox*k))
+			i := oy*p.W + ox
+			v := sum[i]
+			if alpha != nil {
+				v += (n - alpha[i]) * backdrop
+			}
+			p.Pix[i] = float32(v / n)
 		}
 	}
 	return p
-}
-
-// shrinkBox returns p reduced by an integer factor k in each direction, each
-// output pixel the mean of a k×k block (partial blocks at the right and
-// bottom edges average what they have). A box average is a proper
-// anti-aliasing filter for integer factors and costs one pass.
-func shrinkBox(p *plane, k int) *plane {
-	if k <= 1 {
-		return p
-	}
-	w, h := (p.W+k-1)/k, (p.H+k-1)/k
-	sum := make([]float64, w*h)
-	cnt := make([]float64, w*h)
-	for y := 0; y < p.H; y++ {
-		oy := (y / k) * w
-		for x := 0; x < p.W; x++ {
-			sum[oy+x/k] += float64(p.Pix[y*p.W+x])
-			cnt[oy+x/k]++
-		}
-	}
-	q := newPlane(w, h)
-	for i := range q.Pix {
-		q.Pix[i] = float32(sum[i] / cnt[i])
-	}
-	return q
 }
 
 // toGray16 converts the rectangle r of p (values clamped to [0, 1]) to a
