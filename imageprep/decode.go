@@ -2,7 +2,6 @@ package imageprep
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -34,6 +33,15 @@ var (
 	}
 )
 
+// Decode reads one PNG or JPEG image from r within the default memory
+// budget, as Decoder{}.Decode does. It returns the image and the name of
+// its format, "png" or "jpeg".
+func Decode(r io.Reader) (image.Image, string, error) { return Decoder{}.Decode(r) }
+
+// DecodeFile reads a PNG or JPEG image from the named file within the
+// default memory budget, as Decoder{}.DecodeFile does.
+func DecodeFile(path string) (image.Image, string, error) { return Decoder{}.DecodeFile(path) }
+
 // Decode reads one PNG or JPEG image from r. It returns the image and the
 // name of its format, "png" or "jpeg".
 //
@@ -42,67 +50,51 @@ var (
 // RGBA, 8 and 16 bits, interlaced) and baseline and progressive JPEG
 // (grayscale, YCbCr, CMYK) are read. A JPEG whose Exif block says the
 // camera was held sideways or upside down (as phones record it) is turned
-// upright, returned then as *image.RGBA or *image.Gray. Empty, truncated or corrupt data, an
-// image larger than MaxPixels, and other formats give an error that says what
-// is wrong; Decode never panics on bad data.
-func Decode(r io.Reader) (image.Image, string, error) {
-	buf, err := io.ReadAll(r)
+// upright, returned then as *image.RGBA or *image.Gray.
+//
+// Before any pixel is decoded, the header is read (see Inspect): data
+// longer than the budget, and a picture whose decoding would take more
+// memory than it, are refused with an error that wraps ErrTooLarge.
+// Empty, truncated or corrupt data, an image larger than MaxPixels, and
+// other formats give an error that says what is wrong; Decode never
+// panics on bad data.
+func (d Decoder) Decode(r io.Reader) (image.Image, string, error) {
+	budget := d.budget()
+	buf, err := io.ReadAll(io.LimitReader(r, budget+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("reading image data: %w", err)
 	}
-	if len(buf) == 0 {
-		return nil, "", errors.New("no image data (empty input)")
+	if int64(len(buf)) > budget {
+		return nil, "", fmt.Errorf("the image data is longer than the budget of %s: %w", mib(budget), ErrTooLarge)
 	}
-
-	var format string
-	var decodeConfig func(io.Reader) (image.Config, error)
-	var decode func(io.Reader) (image.Image, error)
-	switch {
-	case bytes.HasPrefix(buf, pngMagic):
-		format, decodeConfig, decode = "png", png.DecodeConfig, png.Decode
-	case bytes.HasPrefix(buf, jpegMagic):
-		format, decodeConfig, decode = "jpeg", jpeg.DecodeConfig, jpeg.Decode
-	default:
-		for _, f := range otherFormats {
-			if bytes.HasPrefix(buf, f.magic) {
-				return nil, "", fmt.Errorf("the data looks like a %s image; only PNG and JPEG are supported", f.name)
-			}
-		}
-		head := buf[:min(len(buf), 8)]
-		return nil, "", fmt.Errorf("not a PNG or JPEG image (it starts with bytes % x)", head)
-	}
-
-	// Read the header first so that an absurd size is refused before any
-	// pixel memory is allocated.
-	cfg, err := decodeConfig(bytes.NewReader(buf))
+	info, err := d.Inspect(buf)
 	if err != nil {
-		return nil, "", fmt.Errorf("decoding %s header: %w", format, err)
+		return nil, "", err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, "", fmt.Errorf("%s image has no pixels (%dx%d)", format, cfg.Width, cfg.Height)
+	var img image.Image
+	if info.Format == "png" {
+		img, err = png.Decode(bytes.NewReader(buf))
+	} else {
+		img, err = jpeg.Decode(bytes.NewReader(buf))
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
-		return nil, "", fmt.Errorf("%s image is %dx%d, more than the %d pixels accepted", format, cfg.Width, cfg.Height, MaxPixels)
-	}
-	img, err := decode(bytes.NewReader(buf))
 	if err != nil {
-		return nil, "", fmt.Errorf("decoding %s: %w", format, err)
+		return nil, "", fmt.Errorf("decoding %s: %w", info.Format, err)
 	}
-	if format == "jpeg" {
+	if info.Format == "jpeg" {
 		img = orient(img, jpegOrientation(buf))
 	}
-	return img, format, nil
+	return img, info.Format, nil
 }
 
 // DecodeFile reads a PNG or JPEG image from the named file, as Decode does.
 // Errors name the file.
-func DecodeFile(path string) (image.Image, string, error) {
+func (d Decoder) DecodeFile(path string) (image.Image, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, "", err // *PathError already names the file
 	}
 	defer f.Close()
-	img, format, err := Decode(f)
+	img, format, err := d.Decode(f)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", path, err)
 	}

@@ -1,8 +1,12 @@
 // Package imageprep turns image files into model inputs.
 //
 // Decode reads PNG and JPEG data (any colour type and bit depth, turned
-// upright by its Exif orientation). Two conversions follow, for the two
-// kinds of model in this project:
+// upright by its Exif orientation) within a memory budget: a Decoder reads
+// a picture's header first (Inspect) and refuses, before any pixel memory
+// is allocated, a picture whose decoding would take more than its budget
+// (256 MiB unless MaxBytes says otherwise) and data too short to hold the
+// pixels its header claims, the decompression bombs a server must expect.
+// Two conversions follow, for the two kinds of model in this project:
 //
 //   - MNISTStyle is for digit classifiers trained on MNIST. It makes a
 //     picture of one handwritten digit, a photo of ink on paper included,
