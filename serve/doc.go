@@ -52,14 +52,20 @@
 // whose fault it is:
 //
 //	400  empty body, malformed JSON or multipart, data that is not a PNG or
-//	     JPEG image, a picture with no digit in it, a bad query parameter
+//	     JPEG image or too short for the pixels its header claims, a
+//	     picture with no digit in it, a bad query parameter
 //	405  a method other than POST (the Allow header says which)
 //	404  an unknown /api/ path
 //	413  a body over Options.MaxBodyBytes (2 MiB by default), or a picture
 //	     of more than Options.MaxPixels pixels (33 megapixels by default)
+//	     or whose decoding would take more than Options.MaxDecodeBytes
+//	     (64 MiB by default), both found from its header
 //	415  a Content-Type other than the ones above
 //	422  an "input" whose length does not match the model's input shape
 //	500  a fault in the server; it keeps running
+//	503  busy: Options.MaxDecodes pictures are being decoded and
+//	     Options.MaxWaiting requests wait for them already, or the wait
+//	     passed Options.DecodeWait; try again (Retry-After: 1)
 //
 // For example, with curl:
 //
@@ -68,5 +74,23 @@
 //
 // A model is not safe for concurrent use, so the handler runs the network
 // for one request at a time; decoding and preparing images, the slow part
-// for large photos, run in parallel.
+// for large photos, run in parallel, up to Options.MaxDecodes at once (one
+// per processor by default).
+//
+// # Hostile pictures
+//
+// A few hundred kilobytes of PNG can claim a quarter of a gigabyte of
+// pixels, and the header of one, alone, used to cost as much, since the
+// decoder allocates the picture before it finds the pixels missing. So a
+// picture's header is read before anything else (imageprep.Decoder's
+// Inspect): a picture whose decoding would take more than MaxDecodeBytes
+// gets 413, and one whose data is too short for its pixels 400, before a
+// byte goes to its pixels and without taking one of the decodes in
+// flight. The pictures that pass are decoded at most MaxDecodes at once,
+// which bounds the memory they take together; requests beyond those wait
+// (at most MaxWaiting of them, for at most DecodeWait), and the rest get
+// 503, an honest "busy" rather than a queue without end. After a picture
+// of 16 MiB or more the handler hands the memory back to the operating
+// system at once (debug.FreeOSMemory) instead of leaving it to the
+// runtime, which returns it over minutes.
 package serve

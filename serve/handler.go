@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/tensor"
@@ -29,6 +33,20 @@ const DefaultMaxPixels = 1 << 25
 // holds at most unless Options.MaxMapChannels says otherwise.
 const DefaultMaxMapChannels = 64
 
+// DefaultMaxDecodeBytes is the memory one picture may take to decode
+// unless Options.MaxDecodeBytes says otherwise: 64 MiB, room for a
+// 16-megapixel 8-bit RGBA PNG or a 40-megapixel baseline JPEG, more than
+// a body of DefaultMaxBodyBytes holds in practice.
+const DefaultMaxDecodeBytes = 64 << 20
+
+// DefaultDecodeWait is how long a request waits for one of the decodes in
+// flight to finish unless Options.DecodeWait says otherwise.
+const DefaultDecodeWait = 10 * time.Second
+
+// releaseBytes is the decoding memory above which a request hands the
+// memory back to the operating system as soon as it is done with it.
+const releaseBytes = 16 << 20
+
 // Options adjust the handler. The zero value is ready to use.
 type Options struct {
 	// MaxBodyBytes caps the size of a request body; a larger one gets
@@ -42,6 +60,27 @@ type Options struct {
 	// MaxMapChannels caps the channels of each feature map in an answer.
 	// 0 means DefaultMaxMapChannels.
 	MaxMapChannels int
+
+	// MaxDecodeBytes caps the memory decoding one picture takes (see
+	// imageprep.Decoder): its header is read first, and a picture that
+	// would take more gets 413 before any of its pixels are decoded, as
+	// does a picture whose data is too short for the pixels its header
+	// claims (400). 0 means DefaultMaxDecodeBytes.
+	MaxDecodeBytes int64
+
+	// MaxDecodes caps the pictures decoded and prepared at once, so that
+	// memory stays under MaxDecodes × MaxDecodeBytes however many
+	// requests come. 0 means one per processor (runtime.GOMAXPROCS).
+	MaxDecodes int
+
+	// MaxWaiting caps the requests that wait for a decode to finish when
+	// MaxDecodes are in flight; more get 503 at once. 0 means four times
+	// MaxDecodes.
+	MaxWaiting int
+
+	// DecodeWait caps how long a request waits for a decode to finish
+	// before it gets 503. 0 means DefaultDecodeWait.
+	DecodeWait time.Duration
 
 	// Log, if set, receives a line for each request that failed on the
 	// server's side (a panic, with its stack).
@@ -59,9 +98,18 @@ type Handler struct {
 	// from one Forward to the next.
 	mu sync.Mutex
 
+	// decodes holds a token for each picture being decoded and prepared
+	// (Options.MaxDecodes); waiting counts the requests waiting for one.
+	decodes chan struct{}
+	waiting atomic.Int64
+
 	// beforeRun, if set, is called before the network runs (tests use it
 	// to make a handler panic).
 	beforeRun func()
+
+	// beforeDecode, if set, is called once a request holds a decode token
+	// (tests use it to keep decodes in flight).
+	beforeDecode func()
 }
 
 //go:embed static
@@ -79,7 +127,19 @@ func New(m *model.Model, opts Options) *Handler {
 	if opts.MaxMapChannels <= 0 {
 		opts.MaxMapChannels = DefaultMaxMapChannels
 	}
-	h := &Handler{model: m, opts: opts, mux: http.NewServeMux()}
+	if opts.MaxDecodeBytes <= 0 {
+		opts.MaxDecodeBytes = DefaultMaxDecodeBytes
+	}
+	if opts.MaxDecodes <= 0 {
+		opts.MaxDecodes = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxWaiting <= 0 {
+		opts.MaxWaiting = 4 * opts.MaxDecodes
+	}
+	if opts.DecodeWait <= 0 {
+		opts.DecodeWait = DefaultDecodeWait
+	}
+	h := &Handler{model: m, opts: opts, mux: http.NewServeMux(), decodes: make(chan struct{}, opts.MaxDecodes)}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err) // the embedded folder is part of the source
@@ -184,14 +244,15 @@ func (h *Handler) serveModel(w http.ResponseWriter, r *http.Request) {
 
 // requestError is a failure to answer with its HTTP status.
 type requestError struct {
-	status int
-	msg    string
+	status     int
+	msg        string
+	retryAfter int // seconds, for a Retry-After header; 0 for none
 }
 
 func (e *requestError) Error() string { return e.msg }
 
 func errorf(status int, format string, args ...any) error {
-	return &requestError{status, fmt.Sprintf(format, args...)}
+	return &requestError{status: status, msg: fmt.Sprintf(format, args...)}
 }
 
 // writeError answers with {"error": msg}.
@@ -205,6 +266,9 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 func (h *Handler) writeFailure(w http.ResponseWriter, r *http.Request, err error) {
 	var re *requestError
 	if errors.As(err, &re) {
+		if re.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(re.retryAfter))
+		}
 		writeError(w, re.status, re.msg)
 		return
 	}

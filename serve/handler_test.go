@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"github.com/gocnn/gocnn/imageprep"
+	"github.com/gocnn/gocnn/internal/imagebomb"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/predict"
@@ -564,16 +565,25 @@ func TestHugePictureIsRefusedBeforeDecoding(t *testing.T) {
 		status int
 		want   string
 	}{
-		{30000, 30000, Options{}, 413, "the png picture is 30000×30000 pixels, more than the 33554432 accepted"},
-		{2000, 2000, Options{MaxPixels: 1 << 20}, 413, "the png picture is 2000×2000 pixels, more than the 1048576 accepted"},
-		// Under the cap it gets as far as the decoder, which finds the
-		// pixel data missing.
-		{2000, 2000, Options{}, 400, "decoding png"},
+		{30000, 30000, Options{}, 413, "png image is 30000x30000, more than the 33554432 pixels accepted"},
+		{2000, 2000, Options{MaxPixels: 1 << 20}, 413, "png image is 2000x2000, more than the 1048576 pixels accepted"},
+		// Under the caps the pixel data is found missing.
+		{2000, 2000, Options{}, 400, "png image of 2000x2000 pixels holds 14 bytes of compressed pixel data, too few for the 4002000 bytes it needs (it is truncated)"},
 	} {
 		code, a, _ := do(t, New(m, c.opts), "POST", "/api/predict", "image/png", hugePNG(t, c.w, c.h))
 		if code != c.status || !strings.Contains(a.Error, c.want) {
 			t.Errorf("%d×%d, MaxPixels %d: status %d, error %q; want %d and %q", c.w, c.h, c.opts.MaxPixels, code, a.Error, c.status, c.want)
 		}
+	}
+	// The budget counts the bytes decoding takes: 16-bit RGBA takes 8 a
+	// pixel.
+	bomb := imagebomb.PNG(1000, 1000)
+	want := "the png picture is 1000×1000 pixels, which take 7.707 MiB to decode, over the budget of 7 MiB"
+	if code, a, _ := do(t, New(m, Options{MaxDecodeBytes: 7 << 20}), "POST", "/api/predict", "image/png", bomb); code != 413 || !strings.Contains(a.Error, want) {
+		t.Errorf("a 1000×1000 16-bit picture under a budget of 7 MiB: status %d, error %q; want 413 and %q", code, a.Error, want)
+	}
+	if code, a, _ := do(t, New(m, Options{MaxDecodeBytes: 8 << 20}), "POST", "/api/predict", "image/png", bomb); code != 400 || !strings.Contains(a.Error, "no digit found") {
+		t.Errorf("a blank 1000×1000 16-bit picture under a budget of 8 MiB: status %d, error %q; want 400 and no digit found", code, a.Error)
 	}
 	// The cap counts pixels, not bytes: a 90×90 drawing passes a cap of
 	// 8100 and fails one of 8099.

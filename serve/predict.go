@@ -2,19 +2,20 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
-	_ "image/jpeg" // for image.DecodeConfig
-	_ "image/png"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/imageprep"
@@ -60,7 +61,7 @@ func (h *Handler) servePredict(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)
-	x, err := h.readInput(r)
+	x, err := h.readInput(r.Context(), r)
 	if err != nil {
 		h.writeFailure(w, r, err)
 		return
@@ -88,7 +89,7 @@ func boolQuery(r *http.Request, name string) (bool, error) {
 
 // readInput reads the request body and turns it into the model's input:
 // prepared and normalised, [C, H, W].
-func (h *Handler) readInput(r *http.Request) (*tensor.Tensor, error) {
+func (h *Handler) readInput(ctx context.Context, r *http.Request) (*tensor.Tensor, error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return nil, errorf(http.StatusUnsupportedMediaType, "the request has no Content-Type: send image/png, image/jpeg, multipart/form-data or application/json")
@@ -103,19 +104,19 @@ func (h *Handler) readInput(r *http.Request) (*tensor.Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		return h.prepareImage(body)
+		return h.prepareImage(ctx, body)
 	case "multipart/form-data":
 		body, err := readMultipartImage(r.Body, params["boundary"])
 		if err != nil {
 			return nil, err
 		}
-		return h.prepareImage(body)
+		return h.prepareImage(ctx, body)
 	case "application/json":
 		body, err := readBody(r.Body)
 		if err != nil {
 			return nil, err
 		}
-		return h.readJSON(body)
+		return h.readJSON(ctx, body)
 	default:
 		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported Content-Type %q: send image/png, image/jpeg, multipart/form-data or application/json", mediaType)
 	}
@@ -206,7 +207,7 @@ func multipartError(err error) error {
 }
 
 // readJSON reads an application/json request.
-func (h *Handler) readJSON(body []byte) (*tensor.Tensor, error) {
+func (h *Handler) readJSON(ctx context.Context, body []byte) (*tensor.Tensor, error) {
 	var req jsonRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -224,7 +225,7 @@ func (h *Handler) readJSON(body []byte) (*tensor.Tensor, error) {
 		if err != nil {
 			return nil, err
 		}
-		return h.prepareImage(img)
+		return h.prepareImage(ctx, img)
 	case req.Input != nil:
 		return h.rawInput(req.Input)
 	default:
@@ -255,20 +256,75 @@ func decodeDataURI(s string) ([]byte, error) {
 }
 
 // prepareImage decodes a PNG or JPEG and prepares it for the model.
-func (h *Handler) prepareImage(b []byte) (*tensor.Tensor, error) {
-	// Read the size from the header first: refuse a huge picture before
-	// its pixels take memory. Data that is no PNG or JPEG at all is left
-	// to imageprep.Decode, whose errors say what is wrong.
-	if cfg, format, err := image.DecodeConfig(bytes.NewReader(b)); err == nil {
-		if n := int64(cfg.Width) * int64(cfg.Height); n > int64(h.opts.MaxPixels) {
-			return nil, errorf(http.StatusRequestEntityTooLarge, "the %s picture is %d×%d pixels, more than the %d accepted", format, cfg.Width, cfg.Height, h.opts.MaxPixels)
-		}
-	}
-	img, _, err := imageprep.Decode(bytes.NewReader(b))
-	if err != nil {
+//
+// The header is read first: a picture too large for the decoding budget
+// or the pixel cap, or whose data is too short for the pixels it claims,
+// is refused before any memory goes to its pixels and before it takes one
+// of the decodes in flight, so that a flood of bombs costs next to
+// nothing. Then the request waits for one of the MaxDecodes tokens (or
+// gets 503), decodes and prepares the picture, and hands a large
+// picture's memory back to the operating system at once rather than
+// leaving it to the runtime's background return, which takes minutes.
+func (h *Handler) prepareImage(ctx context.Context, b []byte) (*tensor.Tensor, error) {
+	dec := imageprep.Decoder{MaxBytes: h.opts.MaxDecodeBytes, MaxPixels: int64(h.opts.MaxPixels)}
+	info, err := dec.Inspect(b)
+	switch {
+	case errors.Is(err, imageprep.ErrTooLarge):
+		return nil, errorf(http.StatusRequestEntityTooLarge, "%v", err)
+	case err != nil:
 		return nil, errorf(http.StatusBadRequest, "%v", err)
 	}
-	return h.prepare(img)
+	release, err := h.acquireDecode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if h.beforeDecode != nil {
+		h.beforeDecode()
+	}
+	x, err := func() (*tensor.Tensor, error) {
+		img, _, err := dec.Decode(bytes.NewReader(b))
+		if err != nil {
+			return nil, errorf(http.StatusBadRequest, "%v", err)
+		}
+		return h.prepare(img)
+	}()
+	if info.DecodeBytes >= releaseBytes {
+		debug.FreeOSMemory() // the picture is garbage now
+	}
+	return x, err
+}
+
+// acquireDecode waits for one of the decodes in flight to finish, as
+// long as DecodeWait and the request allow, and returns the function that
+// hands its token back. A request that finds MaxWaiting others already
+// waiting, or waits in vain, gets 503 with a Retry-After hint.
+func (h *Handler) acquireDecode(ctx context.Context) (release func(), err error) {
+	release = func() { <-h.decodes }
+	select {
+	case h.decodes <- struct{}{}:
+		return release, nil
+	default:
+	}
+	busy := func(why string) error {
+		return &requestError{status: http.StatusServiceUnavailable, retryAfter: 1,
+			msg: fmt.Sprintf("the server is busy decoding other pictures (%d at once, %s); try again in a moment", h.opts.MaxDecodes, why)}
+	}
+	if h.waiting.Add(1) > int64(h.opts.MaxWaiting) {
+		h.waiting.Add(-1)
+		return nil, busy(fmt.Sprintf("%d more waiting", h.opts.MaxWaiting))
+	}
+	defer h.waiting.Add(-1)
+	timer := time.NewTimer(h.opts.DecodeWait)
+	defer timer.Stop()
+	select {
+	case h.decodes <- struct{}{}:
+		return release, nil
+	case <-timer.C:
+		return nil, busy(fmt.Sprintf("none finished within %v", h.opts.DecodeWait))
+	case <-ctx.Done():
+		return nil, busy("the request ended while it waited")
+	}
 }
 
 func (h *Handler) prepare(img image.Image) (*tensor.Tensor, error) {

@@ -24,6 +24,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
 	imagePath := fs.String("image", "", "PNG or JPEG image to run the model on")
 	outDir := fs.String("out", "", "folder to write the pictures to (made if missing)")
+	decodeMB := fs.Int64("max-decode-mb", imageprep.DefaultMaxDecodeBytes>>20, "memory budget for decoding the image, in MiB: a picture whose decoded pixels would take more is refused from its header, before decoding")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
@@ -34,6 +35,8 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return usagef("-image is required")
 	case *outDir == "":
 		return usagef("-out is required")
+	case *decodeMB < 1 || *decodeMB > maxDecodeMB:
+		return usagef("-max-decode-mb must be between 1 and %d, got %d", maxDecodeMB, *decodeMB)
 	}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
@@ -41,9 +44,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	img, _, err := imageprep.DecodeFile(*imagePath)
+	img, _, err := imageprep.Decoder{MaxBytes: *decodeMB << 20}.DecodeFile(*imagePath)
 	if err != nil {
-		return err
+		return decodeHint(err)
 	}
 	x, err := predict.Prepare(m, img)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	top := fs.Int("top", 3, "how many classes to show per image")
 	metadata := fs.String("metadata", "", "HAM10000 model: a metadata file in HAM10000's layout (such as HAM10000_metadata.csv) with a row for each image, found by its file name (ISIC_0024306.jpg); each prediction then weighs the patient's age, sex and body site, as eval -metadata does")
 	views := fs.Int("tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square inputs, 4 otherwise)")
+	decodeMB := fs.Int64("max-decode-mb", imageprep.DefaultMaxDecodeBytes>>20, "memory budget for decoding one image, in MiB: a picture whose decoded pixels would take more is refused from its header, before decoding")
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -33,7 +35,10 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		return usagef("-top must be at least 1, got %d", *top)
 	case *views < 1 || *views > 8:
 		return usagef("-tta must be between 1 and 8, got %d", *views)
+	case *decodeMB < 1 || *decodeMB > maxDecodeMB:
+		return usagef("-max-decode-mb must be between 1 and %d, got %d", maxDecodeMB, *decodeMB)
 	}
+	dec := imageprep.Decoder{MaxBytes: *decodeMB << 20}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
 	m, err := model.Load(*path, env)
@@ -48,7 +53,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, file := range files {
-		res, err := predictFile(m, file, os.Stdin, *views)
+		res, err := predictFile(m, dec, file, os.Stdin, *views)
 		if err == nil && clinical != nil {
 			res.Probs, err = clinical.weigh(res.Probs, file)
 		}
@@ -71,7 +76,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 
 // predictFile decodes one image file (or stdin for "-") and runs m on
 // views of it (see predict.Views).
-func predictFile(m *model.Model, file string, stdin io.Reader, views int) (*predict.Result, error) {
+func predictFile(m *model.Model, dec imageprep.Decoder, file string, stdin io.Reader, views int) (*predict.Result, error) {
 	var r io.Reader = stdin
 	if file != "-" {
 		f, err := os.Open(file)
@@ -81,9 +86,9 @@ func predictFile(m *model.Model, file string, stdin io.Reader, views int) (*pred
 		defer f.Close()
 		r = f
 	}
-	img, _, err := imageprep.Decode(r)
+	img, _, err := dec.Decode(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, fmt.Errorf("%s: %w", file, decodeHint(err))
 	}
 	x, err := predict.Prepare(m, img)
 	if err != nil {
@@ -131,4 +136,17 @@ func (l *clinicalLookup) weigh(probs []float32, file string) ([]float32, error) 
 	evidence := make([]float64, len(probs))
 	l.clinical.LogLikelihood(evidence, row)
 	return predict.WithEvidence(probs, evidence)
+}
+
+// maxDecodeMB bounds -max-decode-mb: 64 GiB, far beyond any picture, low
+// enough that the budget in bytes cannot overflow.
+const maxDecodeMB = 64 << 10
+
+// decodeHint adds to a decoding error that the budget refused how to
+// raise it.
+func decodeHint(err error) error {
+	if errors.Is(err, imageprep.ErrTooLarge) {
+		return fmt.Errorf("%w (-max-decode-mb raises the budget)", err)
+	}
+	return err
 }

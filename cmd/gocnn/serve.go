@@ -26,6 +26,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port (port 0 picks a free one)")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
+	decodeMB := fs.Int64("max-decode-mb", serve.DefaultMaxDecodeBytes>>20, "memory budget for decoding one uploaded picture, in MiB: a larger one gets 413 from its header, before decoding")
+	decodes := fs.Int("max-decodes", 0, "pictures decoded at once (0: one per processor); with them all busy a request waits, up to 10 s, or gets 503")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
@@ -34,6 +36,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usagef("-model is required")
 	case *maxBody < 1:
 		return usagef("-max-body must be at least 1, got %d", *maxBody)
+	case *decodeMB < 1 || *decodeMB > maxDecodeMB:
+		return usagef("-max-decode-mb must be between 1 and %d, got %d", maxDecodeMB, *decodeMB)
+	case *decodes < 0:
+		return usagef("-max-decodes must be at least 0, got %d", *decodes)
 	}
 	env := nn.NewEnv(1, 1) // one image at a time: more workers would only wait
 	defer env.Close()
@@ -42,7 +48,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	logf := func(msg string) { fmt.Fprintln(stderr, msg) }
-	h := serve.New(m, serve.Options{MaxBodyBytes: *maxBody, Log: logf})
+	h := serve.New(m, serve.Options{MaxBodyBytes: *maxBody, MaxDecodeBytes: *decodeMB << 20, MaxDecodes: *decodes, Log: logf})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
