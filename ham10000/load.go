@@ -23,6 +23,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/imageprep"
 )
 
 // Options say where HAM10000 is, what size to make its images, and how to
@@ -508,6 +509,12 @@ func (rs *resizer) decode(b []byte, out []byte, c int) error {
 	}
 	if cfg.Width < 1 || cfg.Height < 1 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
 		return fmt.Errorf("the image claims to be %dx%d pixels", cfg.Width, cfg.Height)
+	}
+	// The memory decoding takes (a progressive JPEG's coefficients take
+	// four times its pixels), within imageprep's default budget, and
+	// enough data for the pixels the header claims.
+	if _, err := (imageprep.Decoder{}).Inspect(b); err != nil {
+		return err
 	}
 	img, err := jpeg.Decode(bytes.NewReader(b))
 	if err != nil {

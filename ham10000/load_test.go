@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gocnn/gocnn/internal/imagebomb"
 )
 
 // jpegOf returns a w×h JPEG of one colour, at quality 100 so that it
@@ -351,5 +353,25 @@ func TestLoadCache(t *testing.T) {
 	set, err = Load(Options{Dir: dir, Height: 6, Width: 8, CacheDir: blocked, Log: func(s string) { logs = append(logs, s) }})
 	if err != nil || set.Cache != "" || !logged("not cached") {
 		t.Errorf("unwritable cache folder: %v, cache %q; logs %q", err, set.Cache, logs)
+	}
+}
+
+func TestLoadRefusesImageBombs(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		file []byte
+		want string
+	}{
+		// 8000×8000 gray, as the header says, within the pixel cap: its
+		// scan would need 31 KB at least, and the decoder would allocate
+		// the picture before finding it missing.
+		{"headers alone", imagebomb.HeaderJPEG(8000, 8000), "holds 0 bytes of scan data, too few for its 1000000 blocks"},
+	} {
+		dir := fixture(t)
+		bad := writeFile(t, filepath.Join(dir, "HAM10000_images_part_1", "ISIC_0000001.jpg"), c.file)
+		_, err := Load(Options{Dir: dir, Height: 4, Width: 4, MaxMissing: 1, NoCache: true, Workers: 2})
+		if err == nil || !strings.Contains(err.Error(), "decoding "+bad) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error naming %s and containing %q", c.name, err, bad, c.want)
+		}
 	}
 }
