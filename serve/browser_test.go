@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"image"
 	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,7 +121,26 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Skip("chromium not found: install Debian's chromium package to run the browser test")
 	}
 	m, trained := playgroundModel(t)
-	addr, _ := startServer(t, New(m, Options{}), ServerOptions{})
+	// Note the status of every request that comes from another site's
+	// page, to check at the end that the server refused them.
+	h := New(m, Options{})
+	var crossMu sync.Mutex
+	var crossSite []string
+	addr, _ := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if o := r.Header.Get("Origin"); o != "" && o != "http://"+r.Host || !strings.HasPrefix(r.Host, "127.0.0.1:") {
+			crossMu.Lock()
+			crossSite = append(crossSite, fmt.Sprintf("%s %s from %q to %q: %d", r.Method, r.URL.Path, o, r.Host, rec.Code))
+			crossMu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}), ServerOptions{})
+	_, port, _ := net.SplitHostPort(addr)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -136,6 +159,9 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1200, 900),
+		// A name that resolves to the server, as an attacker's does once
+		// it has been rebound to 127.0.0.1.
+		chromedp.Flag("host-resolver-rules", "MAP rebound.test 127.0.0.1"),
 	)
 	defer cancel()
 	ctx, cancel = chromedp.NewContext(ctx, chromedp.WithLogf(t.Logf))
@@ -365,6 +391,57 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	corner, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`Array.from(document.getElementById('pad').getContext('2d').getImageData(140, 140, 1, 1).data)`))
 	if err != nil || len(corner) != 4 || corner[0] < 200 {
 		t.Errorf("the uploaded picture is not on the canvas: centre pixel %v, %v", corner, err)
+	}
+	crossMu.Lock()
+	if len(crossSite) > 0 {
+		t.Errorf("the playground's own page made requests taken for cross-site ones: %q", crossSite)
+	}
+	crossSite = nil
+	crossMu.Unlock()
+
+	// Another site's page posts an upload form to the playground, as any
+	// page the user opens could, and tries to read its model; then a page
+	// at a name rebound to 127.0.0.1 tries to load the playground itself.
+	// The server refuses them all.
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<!doctype html><title>another site</title><p>another site"))
+	}))
+	defer other.Close()
+	if err := chromedp.Do(ctx, chromedp.Navigate(other.URL)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := chromedp.Run(ctx,
+		chromedp.Evaluate[string](`(async () => {
+			const form = new FormData();
+			form.append('image', new Blob([new Uint8Array(64)], {type: 'image/png'}), 'x.png');
+			await fetch('http://`+addr+`/api/predict', {method: 'POST', mode: 'no-cors', body: form});
+			try {
+				await fetch('http://`+addr+`/api/model');
+				return 'read the model';
+			} catch (e) {
+				return 'blocked';
+			}
+		})()`, chromedp.EvalAwaitPromise))
+	if err != nil || got != "blocked" {
+		t.Errorf("another site's page: %q, %v", got, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://rebound.test:"+port+"/")); err != nil {
+		t.Fatal(err)
+	}
+	rebound, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	if err != nil || !strings.Contains(rebound, "DNS rebinding") {
+		t.Errorf("the playground at a rebound name: %q, %v", rebound, err)
+	}
+	crossMu.Lock()
+	defer crossMu.Unlock()
+	if len(crossSite) != 3 {
+		t.Errorf("the server saw %d cross-site requests, want 3: %q", len(crossSite), crossSite)
+	}
+	for _, r := range crossSite {
+		if !strings.HasSuffix(r, ": 403") {
+			t.Errorf("cross-site request not refused: %s", r)
+		}
 	}
 }
 

@@ -54,6 +54,8 @@
 //	400  empty body, malformed JSON or multipart, data that is not a PNG or
 //	     JPEG image or too short for the pixels its header claims, a
 //	     picture with no digit in it, a bad query parameter
+//	403  a request from another site's page, or naming the server by a
+//	     name it does not answer to (see "Cross-site requests" below)
 //	405  a method other than POST (the Allow header says which)
 //	404  an unknown /api/ path
 //	413  a body over Options.MaxBodyBytes (2 MiB by default), or a picture
@@ -76,6 +78,32 @@
 // for one request at a time; decoding and preparing images, the slow part
 // for large photos, run in parallel, up to Options.MaxDecodes at once (one
 // per processor by default).
+//
+// # Cross-site requests
+//
+// A playground on 127.0.0.1 is within reach of every page the user's
+// browser opens: a page from any site can post an upload form to it
+// (forms need no CORS preflight), and a site whose name its owner points
+// at 127.0.0.1 once its page has loaded (DNS rebinding) is, to the
+// browser, that page's own origin, free to read the answers. So the
+// handler answers 403 to
+//
+//   - a request whose Origin header, which browsers send with every POST
+//     and every cross-origin fetch, is neither the server's own origin
+//     (the scheme, host and port of the request's Host) nor one of
+//     Options.AllowOrigins;
+//   - a request whose Host header names the server by a name other than
+//     localhost (and *.localhost), the names in Options.Hosts and the
+//     hosts of Options.AllowOrigins. An IP address is always accepted:
+//     rebinding needs a name. The port is not checked, so that a
+//     forwarded port still works.
+//
+// Requests without an Origin, from curl or a script, and the playground's
+// own page pass. A page of an allowed origin gets CORS headers
+// (Access-Control-Allow-Origin, and answers to preflight requests), so it
+// can read the answers. gocnn serve's -allow-origin sets AllowOrigins and
+// it adds the host of -addr to Hosts; "-allow-origin '*'" turns both
+// checks off.
 //
 // # Hostile pictures
 //

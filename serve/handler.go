@@ -82,6 +82,21 @@ type Options struct {
 	// before it gets 503. 0 means DefaultDecodeWait.
 	DecodeWait time.Duration
 
+	// AllowOrigins lists the web origins ("http://localhost:3000",
+	// "https://gocnn.example"), besides the server's own, whose pages may
+	// use the server: their requests get CORS headers, and their host
+	// names are accepted in the Host header (a reverse proxy's public
+	// name). "*" accepts every origin and every Host. Entries that
+	// ParseOrigin refuses are ignored. See "Cross-site requests" in the
+	// package doc.
+	AllowOrigins []string
+
+	// Hosts lists host names, besides IP addresses, localhost and the
+	// hosts of AllowOrigins, that a request's Host header may name: the
+	// names the server is reached by (gocnn serve adds the host of
+	// -addr).
+	Hosts []string
+
 	// Log, if set, receives a line for each request that failed on the
 	// server's side (a panic, with its stack).
 	Log func(msg string)
@@ -93,6 +108,7 @@ type Handler struct {
 	model *model.Model
 	opts  Options
 	mux   *http.ServeMux
+	site  siteRules
 
 	// mu serialises the runs of the network: layers keep their buffers
 	// from one Forward to the next.
@@ -139,7 +155,8 @@ func New(m *model.Model, opts Options) *Handler {
 	if opts.DecodeWait <= 0 {
 		opts.DecodeWait = DefaultDecodeWait
 	}
-	h := &Handler{model: m, opts: opts, mux: http.NewServeMux(), decodes: make(chan struct{}, opts.MaxDecodes)}
+	h := &Handler{model: m, opts: opts, mux: http.NewServeMux(), decodes: make(chan struct{}, opts.MaxDecodes),
+		site: newSiteRules(opts.AllowOrigins, opts.Hosts)}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {
 		panic(err) // the embedded folder is part of the source
@@ -156,8 +173,10 @@ func New(m *model.Model, opts Options) *Handler {
 	return h
 }
 
-// ServeHTTP answers one request. A panic while answering is turned into a
-// 500 answer and logged; the server goes on.
+// ServeHTTP answers one request. A request from another site's page, or
+// naming the server by a name it does not answer to, gets 403 (see
+// "Cross-site requests" in the package doc). A panic while answering is
+// turned into a 500 answer and logged; the server goes on.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &recordingWriter{ResponseWriter: w}
 	defer func() {
@@ -176,6 +195,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header := w.Header()
 	header.Set("X-Content-Type-Options", "nosniff")
 	header.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+	done, err := h.site.check(rw, r)
+	switch {
+	case err != nil:
+		h.writeFailure(rw, r, err)
+		return
+	case done:
+		return
+	}
 	h.mux.ServeHTTP(rw, r)
 }
 

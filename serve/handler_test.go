@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"io/fs"
 	"math"
 	"mime/multipart"
@@ -124,11 +125,19 @@ type answer struct {
 	Error       string       `json:"error"`
 }
 
+// newRequest is httptest.NewRequest for a server on 127.0.0.1:8080, as a
+// request to gocnn serve names it, rather than example.com.
+func newRequest(method, target string, body io.Reader) *http.Request {
+	req := httptest.NewRequest(method, target, body)
+	req.Host = "127.0.0.1:8080"
+	return req
+}
+
 // do sends one request to h and decodes the JSON reply, checking that it
 // is JSON whatever the status.
 func do(t *testing.T, h http.Handler, method, target, contentType string, body []byte) (int, answer, http.Header) {
 	t.Helper()
-	req := httptest.NewRequest(method, target, bytes.NewReader(body))
+	req := newRequest(method, target, bytes.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -379,7 +388,7 @@ func TestModelEndpoint(t *testing.T) {
 	m.Info["dataset"] = "mnist"
 	h := New(m, Options{})
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/model", nil))
+	h.ServeHTTP(rec, newRequest("GET", "/api/model", nil))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -411,7 +420,7 @@ func TestPageAndStaticFiles(t *testing.T) {
 		{"/static/style.css", "text/css", "touch-action: none"},
 	} {
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest("GET", c.path, nil))
+		h.ServeHTTP(rec, newRequest("GET", c.path, nil))
 		if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), c.contentType) || !strings.Contains(rec.Body.String(), c.want) {
 			t.Errorf("GET %s: status %d, Content-Type %q, body lacks %q", c.path, rec.Code, rec.Header().Get("Content-Type"), c.want)
 		}
@@ -420,7 +429,7 @@ func TestPageAndStaticFiles(t *testing.T) {
 		}
 	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/static/missing.js", nil))
+	h.ServeHTTP(rec, newRequest("GET", "/static/missing.js", nil))
 	if rec.Code != 404 {
 		t.Errorf("GET /static/missing.js: status %d", rec.Code)
 	}
@@ -521,7 +530,7 @@ func TestConcurrentRequests(t *testing.T) {
 		wg.Go(func() {
 			for k := range 6 {
 				i := (g + k) % len(inputs)
-				req := httptest.NewRequest("POST", "/api/predict?maps=1", bytes.NewReader(inputs[i]))
+				req := newRequest("POST", "/api/predict?maps=1", bytes.NewReader(inputs[i]))
 				req.Header.Set("Content-Type", "image/png")
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)

@@ -52,3 +52,24 @@ func TestPredictDecodeBudget(t *testing.T) {
 		t.Errorf("serve -max-decode-mb -1: status %d, stderr %q", code, stderr)
 	}
 }
+
+func TestServeAllowOriginFlag(t *testing.T) {
+	for _, c := range []struct{ value, want string }{
+		{"ftp://example.org", "want http://host[:port] or https://host[:port]"},
+		{"http://localhost:3000,http://example.org/app", "nothing more"},
+	} {
+		code, _, stderr := runCLI("serve", "-model", "m.safetensors", "-allow-origin", c.value)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("-allow-origin %s: status %d, stderr %q; want 2 and %q", c.value, code, stderr, c.want)
+		}
+	}
+	var l originList
+	for _, v := range []string{"HTTP://LocalHost:3000/", "https://a.example:443, *"} {
+		if err := l.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := l.String(); got != "http://localhost:3000,https://a.example,*" {
+		t.Errorf("origins %q", got)
+	}
+}

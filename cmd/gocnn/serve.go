@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/gocnn/gocnn/model"
@@ -28,6 +29,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBodyBytes, "largest request body accepted, in bytes")
 	decodeMB := fs.Int64("max-decode-mb", serve.DefaultMaxDecodeBytes>>20, "memory budget for decoding one uploaded picture, in MiB: a larger one gets 413 from its header, before decoding")
 	decodes := fs.Int("max-decodes", 0, "pictures decoded at once (0: one per processor); with them all busy a request waits, up to 10 s, or gets 503")
+	var origins originList
+	fs.Var(&origins, "allow-origin", "a web `origin`, as http://localhost:3000, whose pages may use the server besides its own (repeat it or separate with commas; * allows every page and every Host). By default requests from other sites' pages, and requests that name the server by a host name other than localhost or -addr's (DNS rebinding), get 403")
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
@@ -48,7 +51,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	logf := func(msg string) { fmt.Fprintln(stderr, msg) }
-	h := serve.New(m, serve.Options{MaxBodyBytes: *maxBody, MaxDecodeBytes: *decodeMB << 20, MaxDecodes: *decodes, Log: logf})
+	var hosts []string
+	if host, _, err := net.SplitHostPort(*addr); err == nil && host != "" {
+		hosts = append(hosts, host) // the name it was asked to listen by
+	}
+	h := serve.New(m, serve.Options{MaxBodyBytes: *maxBody, MaxDecodeBytes: *decodeMB << 20, MaxDecodes: *decodes,
+		AllowOrigins: origins, Hosts: hosts, Log: logf})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", *addr, err)
@@ -59,5 +67,22 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	fmt.Fprintln(stdout, "stopped")
+	return nil
+}
+
+// originList is the value of -allow-origin: origins, checked as they are
+// given, from repeated flags or comma-separated lists.
+type originList []string
+
+func (l *originList) String() string { return strings.Join(*l, ",") }
+
+func (l *originList) Set(s string) error {
+	for _, o := range strings.Split(s, ",") {
+		c, err := serve.ParseOrigin(strings.TrimSpace(o))
+		if err != nil {
+			return err
+		}
+		*l = append(*l, c)
+	}
 	return nil
 }
