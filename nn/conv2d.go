@@ -299,7 +299,7 @@ func (c *Conv2D) forwardThen(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 	}
 	// Gather the filters and the bias into Wb, row by row.
 	k := c.In * c.KH * c.KW
-	if c.wbFrom.stale(train, c.weight.Value.Data, c.bias.Value.Data) {
+	if c.wbFrom.stale(c.env, train, c.weight.Value.Data, c.bias.Value.Data) {
 		for o := range c.Out {
 			copy(c.wb[o*(k+1):o*(k+1)+k], c.weight.Value.Data[o*k:(o+1)*k])
 			c.wb[o*(k+1)+k] = c.bias.Value.Data[o]

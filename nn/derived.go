@@ -19,10 +19,21 @@ type derived struct {
 
 // stale reports whether what was derived from params must be computed
 // again: always in training (and the copy is forgotten), otherwise when
-// params differ from the last call's, which it then remembers.
-func (d *derived) stale(train bool, params ...[]float32) bool {
+// params differ from the last call's, which it then remembers; on a
+// frozen environment (Env.Freeze) only the first time, with no copy.
+func (d *derived) stale(env *Env, train bool, params ...[]float32) bool {
 	if train {
+		if env.frozen {
+			panic("nn: training pass on a frozen environment (see Env.Freeze)")
+		}
 		d.valid = false
+		return true
+	}
+	if env.frozen {
+		if d.valid {
+			return false
+		}
+		d.valid, d.seen = true, nil
 		return true
 	}
 	n := 0

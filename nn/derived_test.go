@@ -62,3 +62,40 @@ func TestEvaluationFollowsChangedWeights(t *testing.T) {
 		t.Fatal("changing the weights changed no output: the test shows nothing")
 	}
 }
+
+// TestFrozenEnvironment checks Env.Freeze's contract: a frozen model
+// evaluates as before, keeps what it prepared without comparing (so
+// weights changed behind its back are not seen, as documented), and
+// refuses a training pass.
+func TestFrozenEnvironment(t *testing.T) {
+	env := NewEnv(1, 2)
+	defer env.Close()
+	conv := &Conv2D{Out: 8, KH: 3, KW: 3, PadH: 1, PadW: 1}
+	model := NewSequential(conv, NewReLU(), NewFlatten(), NewDense(3))
+	if _, err := model.Build([]int{8, 6, 6}, env); err != nil {
+		t.Fatal(err)
+	}
+	forceWinograd(conv, winograd.F2)
+	x := tensor.New(2, 8, 6, 6)
+	rng.New(4).FillUniform(x.Data, 1)
+	want := append([]float32(nil), model.Forward(x, false).Data...)
+	env.Freeze()
+	for range 2 {
+		got := model.Forward(x, false).Data
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("frozen output [%d] %v, before freezing %v", i, got[i], want[i])
+			}
+		}
+	}
+	conv.Params()[0].Value.Data[0] += 1 // behind the model's back
+	if got := model.Forward(x, false).Data; got[0] != want[0] {
+		t.Errorf("a frozen model saw its weights change: output [0] %v, was %v", got[0], want[0])
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("training a frozen model: no panic")
+		}
+	}()
+	model.Forward(x, true)
+}

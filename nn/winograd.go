@@ -318,7 +318,7 @@ func (wc *winoConv) transformTurnedRange(worker, lo, hi int) {
 // forward computes the convolution of the batch c.x into c.y.
 func (wc *winoConv) forward(train bool) {
 	n := wc.c.x.Shape[0]
-	if wc.uFrom.stale(train, wc.c.weight.Value.Data) {
+	if wc.uFrom.stale(wc.c.env, train, wc.c.weight.Value.Data) {
 		wc.transformFilters()
 	}
 	if wc.itemsN != n || wc.items == nil {

@@ -251,6 +251,8 @@ func benchModel(name string, spec *model.Spec, s *benchSettings) (*benchResult, 
 		res.Images = steps * s.batch
 	}
 
+	// Inference as the inference commands run it, the weights frozen.
+	env.Freeze()
 	if s.infer {
 		infer := func() { net.Forward(x, false) }
 		infer()

@@ -45,6 +45,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	env.Freeze() // predictions only: the weights stay as loaded
 	var clinical *clinicalLookup
 	if *metadata != "" {
 		if clinical, err = newClinicalLookup(m, *path, *metadata); err != nil {

@@ -50,6 +50,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	env.Freeze() // predictions only: the weights stay as loaded
 	logf := func(msg string) { fmt.Fprintln(stderr, msg) }
 	var hosts []string
 	if host, _, err := net.SplitHostPort(*addr); err == nil && host != "" {

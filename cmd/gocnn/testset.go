@@ -85,6 +85,7 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		env.Close()
 		return nil, err
 	}
+	env.Freeze() // scoring only: the weights stay as loaded
 	test, name, records, err := s.testSet(m, stdout, stderr)
 	if err != nil {
 		env.Close()
