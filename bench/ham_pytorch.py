@@ -133,7 +133,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from pytorch_check import Residual, build, read_safetensors
+from gocnn_nets import Residual, build
+from pytorch_check import read_safetensors
 
 CLASSES = ["akiec", "bcc", "bkl", "df", "nv", "vasc", "mel"]
 CACHE_MAGIC, CACHE_VERSION, CACHE_HEADER = b"GOCNNHAM", 1, 8 + 4 + 16 + 32
