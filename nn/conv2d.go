@@ -150,6 +150,12 @@ func NewConv2D(out, k int) *Conv2D { return &Conv2D{Out: out, KH: k, KW: k} }
 // Kind returns "conv2d".
 func (c *Conv2D) Kind() string { return "conv2d" }
 
+func (c *Conv2D) multiplyAdds() (forward, train int64) {
+	g := c.geom
+	forward = int64(c.Out) * int64(g.c*g.kh*g.kw) * int64(g.oh*g.ow)
+	return forward, trainingMultiplyAdds(forward, c.needDX)
+}
+
 // Build checks that in is an image [C, H, W] that the window fits and
 // allocates the filters and the per-worker buffers.
 func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {

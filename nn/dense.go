@@ -38,6 +38,11 @@ func NewDense(out int) *Dense { return &Dense{Out: out} }
 // Kind returns "dense".
 func (d *Dense) Kind() string { return "dense" }
 
+func (d *Dense) multiplyAdds() (forward, train int64) {
+	forward = int64(d.In) * int64(d.Out)
+	return forward, trainingMultiplyAdds(forward, d.needDX)
+}
+
 // Build checks that in is a flat vector of d.In numbers (if set) and
 // allocates the parameters.
 func (d *Dense) Build(in []int, env *Env) ([]int, error) {

@@ -52,6 +52,15 @@ func NewResidual(body ...Layer) *Residual { return &Residual{Body: NewSequential
 // Kind returns "residual".
 func (r *Residual) Kind() string { return "residual" }
 
+func (r *Residual) multiplyAdds() (forward, train int64) {
+	forward, train = r.Body.MultiplyAdds()
+	if r.Shortcut != nil {
+		f, t := r.Shortcut.multiplyAdds()
+		forward, train = forward+f, train+t
+	}
+	return forward, train
+}
+
 // Build builds the body and, when its output's shape differs from in, a
 // 1×1 convolution shortcut.
 func (r *Residual) Build(in []int, env *Env) ([]int, error) {

@@ -290,6 +290,38 @@ func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	return dy
 }
 
+// MultiplyAdds counts the multiply-adds of one example through the
+// convolutions and dense layers, as the plain loops of a convolution
+// (KH·KW·In for each output value) and of a matrix product compute them:
+// forward for the forward pass, train for a training step's forward and
+// backward passes together, where the weight gradient costs as much as
+// the forward pass and the input gradient as much again in every layer
+// that computes one (the first layer does not). Twice a count is the
+// floating-point operations that speeds in GFLOP/s are reckoned in, as
+// other libraries reckon them. Biases, activations, pooling and batch
+// norm are left out, and so is what a fast path saves: a Winograd
+// convolution does fewer multiplications than it is counted for.
+func (s *Sequential) MultiplyAdds() (forward, train int64) {
+	for _, l := range s.Layers {
+		if c, ok := l.(interface{ multiplyAdds() (int64, int64) }); ok {
+			f, t := c.multiplyAdds()
+			forward += f
+			train += t
+		}
+	}
+	return forward, train
+}
+
+// trainingMultiplyAdds is a weighted layer's share of a training step,
+// given its forward pass's multiply-adds: the forward pass, the weight
+// gradient and, when needed, the input gradient.
+func trainingMultiplyAdds(forward int64, needDX bool) int64 {
+	if needDX {
+		return 3 * forward
+	}
+	return 2 * forward
+}
+
 // Summary is a table of the layers with their output shapes and numbers of
 // parameters.
 func (s *Sequential) Summary() string {

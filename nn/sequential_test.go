@@ -484,3 +484,45 @@ func sameAsWrittenOrder(t *testing.T, layers func() []Layer, in []int) *Sequenti
 	}
 	return model
 }
+
+// TestMultiplyAdds counts LeNet-5's and a residual block's arithmetic by
+// hand: out·in·kh·kw per output position for a convolution, in·out for a
+// dense layer; a training step three times that, but twice for the first
+// layer, which takes no gradient back to the images.
+func TestMultiplyAdds(t *testing.T) {
+	env := NewEnv(1, 1)
+	defer env.Close()
+	pad2 := NewConv2D(6, 5)
+	pad2.PadH, pad2.PadW = 2, 2
+	lenet := NewSequential(pad2, NewReLU(), NewMaxPool2D(2), NewConv2D(16, 5), NewReLU(), NewMaxPool2D(2),
+		NewFlatten(), NewDense(120), NewReLU(), NewDense(84), NewReLU(), NewDense(10))
+	if _, err := lenet.Build([]int{1, 28, 28}, env); err != nil {
+		t.Fatal(err)
+	}
+	conv1 := int64(6 * 1 * 5 * 5 * 28 * 28)
+	rest := int64(16*6*5*5*10*10 + 400*120 + 120*84 + 84*10)
+	fwd, train := lenet.MultiplyAdds()
+	if fwd != conv1+rest || train != 2*conv1+3*rest {
+		t.Errorf("lenet5: MultiplyAdds = %d, %d; want %d, %d", fwd, train, conv1+rest, 2*conv1+3*rest)
+	}
+
+	// A 4-channel 3x3 convolution on 2x8x8, then a residual block that
+	// halves the size with a stride-2 convolution and a 1x1 shortcut.
+	strided := NewConv2D(8, 3)
+	strided.StrideH, strided.StrideW, strided.PadH, strided.PadW = 2, 2, 1, 1
+	same := NewConv2D(8, 3)
+	same.PadH, same.PadW = 1, 1
+	net := NewSequential(NewConv2D(4, 3), NewResidual(strided, NewBatchNorm(), NewReLU(), same), NewGlobalAvgPool2D(), NewFlatten(), NewDense(3))
+	if _, err := net.Build([]int{2, 8, 8}, env); err != nil {
+		t.Fatal(err)
+	}
+	first := int64(4 * 2 * 9 * 6 * 6)
+	body := int64(8*4*9*3*3 + 8*8*9*3*3)
+	shortcut := int64(8 * 4 * 1 * 3 * 3)
+	dense := int64(8 * 3)
+	wantF := first + body + shortcut + dense
+	wantT := 2*first + 3*(body+shortcut+dense)
+	if fwd, train := net.MultiplyAdds(); fwd != wantF || train != wantT {
+		t.Errorf("residual network: MultiplyAdds = %d, %d; want %d, %d", fwd, train, wantF, wantT)
+	}
+}
