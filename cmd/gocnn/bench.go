@@ -38,6 +38,13 @@ type benchResult struct {
 	MatrixKernel   string   `json:"kernel"`
 	GoVersion      string   `json:"go"`
 	TrainStepAlloc *float64 `json:"train_step_allocs,omitempty"` // heap allocations per training step
+
+	// The arithmetic of one image, as nn.Sequential.MultiplyAdds counts it,
+	// and the rates it makes: 2 floating-point operations a multiply-add.
+	ForwardMultiplyAdds int64   `json:"forward_multiply_adds"`
+	TrainMultiplyAdds   int64   `json:"train_multiply_adds"`
+	TrainGFLOPS         float64 `json:"train_gflops,omitempty"`
+	InferGFLOPS         float64 `json:"infer_gflops,omitempty"`
 }
 
 // benchSettings are the flags of gocnn bench but -models and -json.
@@ -116,7 +123,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if !*asJSON {
 		fmt.Fprintf(stdout, "matrix kernel %s, %d threads, batch %d, input %s, %s lr %g, %s %s/%s\n\n", gemm.Kernel(),
 			workerCount(s.threads), s.batch, shapeText(s.input), s.optimizer, s.lr, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-		fmt.Fprintf(stdout, "%-*s %14s %14s %16s\n", width, "model", "train img/s", "infer img/s", "batch-1 latency")
+		fmt.Fprintf(stdout, "%-*s %14s %14s %16s %14s %14s\n", width, "model", "train img/s", "infer img/s", "batch-1 latency",
+			"train GFLOP/s", "infer GFLOP/s")
 	}
 	for i, name := range names {
 		r, err := benchModel(name, specs[i], &s)
@@ -131,8 +139,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, string(b))
 			continue
 		}
-		fmt.Fprintf(stdout, "%-*s %14s %14s %16s\n", width, r.Model, figure(r.TrainPerSec, "%.0f"), figure(r.InferPerSec, "%.0f"),
-			figure(r.LatencyMicros, "%.0f µs"))
+		fmt.Fprintf(stdout, "%-*s %14s %14s %16s %14s %14s\n", width, r.Model, figure(r.TrainPerSec, "%.0f"), figure(r.InferPerSec, "%.0f"),
+			figure(r.LatencyMicros, "%.0f µs"), figure(r.TrainGFLOPS, "%.1f"), figure(r.InferGFLOPS, "%.1f"))
 	}
 	return nil
 }
@@ -216,6 +224,7 @@ func benchModel(name string, spec *model.Spec, s *benchSettings) (*benchResult, 
 		Model: name, Input: shapeText(s.input), Optimizer: s.optimizer, LR: s.lr, Threads: env.Workers(), Batch: s.batch,
 		MatrixKernel: gemm.Kernel(), GoVersion: runtime.Version(),
 	}
+	res.ForwardMultiplyAdds, res.TrainMultiplyAdds = net.MultiplyAdds()
 
 	if s.train {
 		opt, err := optim.New(net.Params(), optim.Settings{Name: s.optimizer, LR: s.lr, Momentum: 0.9, Pool: env})
@@ -249,6 +258,7 @@ func benchModel(name string, spec *model.Spec, s *benchSettings) (*benchResult, 
 		allocs := float64(ms.Mallocs-mallocs) / float64(steps)
 		res.TrainStepAlloc = &allocs
 		res.Images = steps * s.batch
+		res.TrainGFLOPS = 2 * float64(res.TrainMultiplyAdds) * res.TrainPerSec / 1e9
 	}
 
 	// Inference as the inference commands run it, the weights frozen.
@@ -266,6 +276,7 @@ func benchModel(name string, spec *model.Spec, s *benchSettings) (*benchResult, 
 		}
 		res.InferPerSec = float64(steps*s.batch) / time.Since(start).Seconds()
 		res.InferImages = steps * s.batch
+		res.InferGFLOPS = 2 * float64(res.ForwardMultiplyAdds) * res.InferPerSec / 1e9
 	}
 
 	if s.latency {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +87,32 @@ func TestBenchSpecFileJSON(t *testing.T) {
 				t.Errorf("%s: %s is %v, want a positive figure", want, key, r[key])
 			}
 		}
+		checkGFLOPS(t, want, r, "train_gflops", "train_multiply_adds", "train_images_per_sec")
+		checkGFLOPS(t, want, r, "infer_gflops", "forward_multiply_adds", "infer_images_per_sec")
+	}
+	// The small spec's arithmetic by hand: the convolution 4·2·3·3 per
+	// position on 8x8, the dense layer 64·3; in training the first layer
+	// costs twice its forward pass (no gradient back to the images), the
+	// dense layer three times.
+	var r map[string]any
+	json.Unmarshal([]byte(lines[0]), &r)
+	conv, dense := 4.0*2*9*64, 64.0*3
+	if r["forward_multiply_adds"] != conv+dense || r["train_multiply_adds"] != 2*conv+3*dense {
+		t.Errorf("%s: multiply-adds %v and %v, want %v and %v", spec, r["forward_multiply_adds"], r["train_multiply_adds"],
+			conv+dense, 2*conv+3*dense)
+	}
+}
+
+// checkGFLOPS checks that a JSON line's GFLOP/s figure is twice its
+// multiply-adds an image times its images a second.
+func checkGFLOPS(t *testing.T, model string, r map[string]any, key, maddsKey, rateKey string) {
+	t.Helper()
+	got, _ := r[key].(float64)
+	madds, _ := r[maddsKey].(float64)
+	rate, _ := r[rateKey].(float64)
+	want := 2 * madds * rate / 1e9
+	if !(want > 0) || math.Abs(got-want) > 1e-9*want {
+		t.Errorf("%s: %s is %v, want 2 × %s × %s = %v", model, key, r[key], maddsKey, rateKey, want)
 	}
 }
 
@@ -115,7 +142,8 @@ func TestBenchMeasuresOnlyWhatIsAsked(t *testing.T) {
 		t.Fatalf("status %d: %s", code, errOut)
 	}
 	fields := strings.Fields(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
-	if len(fields) != 4 || fields[0] != "tiny" || fields[1] != "-" || fields[2] == "-" || fields[3] != "-" {
-		t.Errorf("table row %q: want tiny, -, an inference rate, -", fields)
+	if len(fields) != 6 || fields[0] != "tiny" || fields[1] != "-" || fields[2] == "-" || fields[3] != "-" ||
+		fields[4] != "-" || fields[5] == "-" {
+		t.Errorf("table row %q: want tiny, -, an inference rate, -, -, its GFLOP/s", fields)
 	}
 }
