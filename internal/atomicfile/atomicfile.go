@@ -10,20 +10,32 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 )
 
+// staleAfter is how long a temporary file must have gone unmodified
+// before a later write to the same path takes it for the leftover of a
+// writer that was killed, and removes it. A writer still at work touches
+// its file more often than that, at every megabyte it writes.
+const staleAfter = time.Minute
+
 // Write creates or replaces the file at path with what write produces. The
-// file gets mode 0644.
+// file gets mode 0644. Once it is in place, the temporary files of earlier
+// writes to the same path that were killed before they could rename or
+// remove theirs (those not modified in the last minute) are removed.
 func Write(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	prefix := "." + base + ".tmp-"
+	tmp, err := os.CreateTemp(dir, prefix+"*")
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -57,6 +69,48 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
+	}
+	removeStale(dir, prefix, time.Now().Add(-staleAfter))
+	return nil
+}
+
+// removeStale removes the files in dir whose names start with prefix and
+// that were last modified before cutoff. It is tidying: a file it cannot
+// read or remove is left where it is.
+func removeStale(dir, prefix string, cutoff time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if info, err := e.Info(); err == nil && info.ModTime().Before(cutoff) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// CheckWritable reports, with an error naming path, when a file cannot be
+// written at path because its folder is missing or does not let this
+// process create files: it creates an empty temporary file there and
+// removes it. A long job checks its output paths with it before it starts,
+// rather than finding out when it first saves.
+func CheckWritable(path string) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".gocnn-write-check-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the test file's name would only confuse
+		}
+		return fmt.Errorf("cannot write %s: creating a file in %s: %w", path, dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return fmt.Errorf("cannot write %s: removing the test file: %w", path, err)
 	}
 	return nil
 }
