@@ -410,8 +410,9 @@ func (f *trainSettings) check() error {
 	return nil
 }
 
-// makeFolders creates the folders of the files training will write, so
-// that a missing folder fails now rather than after the first epoch.
+// makeFolders creates the folders of the files training will write and
+// checks that files can be written in them, so that a missing or
+// read-only folder fails now rather than after the first epoch.
 func (f *trainSettings) makeFolders() error {
 	for _, path := range []string{f.Out, f.Log, f.Checkpoint} {
 		if path == "none" {
@@ -419,6 +420,9 @@ func (f *trainSettings) makeFolders() error {
 		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return fmt.Errorf("making the folder for %s: %w", path, err)
+		}
+		if err := atomicfile.CheckWritable(path); err != nil {
+			return err
 		}
 	}
 	return nil

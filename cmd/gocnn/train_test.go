@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -153,5 +154,33 @@ func TestKillAndResume(t *testing.T) {
 				t.Fatalf("%s[%d]: resumed %v, uninterrupted %v", w.Name, i, r.Data[i], w.Data[i])
 			}
 		}
+	}
+}
+
+// TestTrainChecksOutputFoldersFirst points each output of train at a
+// folder no one may create files in (/proc, which refuses even root) and
+// checks that train stops before it loads data or trains, naming the file.
+func TestTrainChecksOutputFoldersFirst(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("needs /proc")
+	}
+	if _, err := os.Stat("/proc/self"); err != nil {
+		t.Skip("no /proc")
+	}
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "m.safetensors")
+	for _, flag := range []string{"-out", "-log", "-checkpoint"} {
+		bad := "/proc/gocnn-test-output"
+		args := []string{"train", "-out", ok, "-epochs", "1", "-quiet", flag, bad}
+		code, stdout, stderr := runCLI(args...)
+		if code != 1 || !strings.Contains(stderr, "cannot write "+bad) {
+			t.Errorf("train %s %s: status %d, stderr %q; want 1 and an error naming %s", flag, bad, code, stderr, bad)
+		}
+		if strings.Contains(stdout, "data ") || strings.Contains(stdout, "epoch") {
+			t.Errorf("train %s %s went on to load or train:\n%s", flag, bad, stdout)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the checks left %d files in the output folder", len(entries))
 	}
 }
