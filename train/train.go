@@ -204,6 +204,19 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 		if err := cfg.score(net, &e); err != nil {
 			return nil, err
 		}
+		// Weights can be finite and still overflow on images unlike those
+		// trained on: a validation or test loss that is not a number ends
+		// the run as a training loss that is not one does, before the
+		// epoch is recorded, so the last checkpoint stays the last good one.
+		for _, l := range []struct {
+			name string
+			v    float64
+		}{{"validation", e.ValLoss}, {"test", e.TestLoss}} {
+			if math.IsNaN(l.v) || math.IsInf(l.v, 0) {
+				return &Result{State: state, Stopped: "diverged"},
+					fmt.Errorf("epoch %d: the %s loss is %v; training stopped (try a lower learning rate)", epoch, l.name, l.v)
+			}
+		}
 		if p, ok := cfg.Schedule.(*optim.ReduceOnPlateau); ok {
 			p.EndEpoch(cfg.plateauMetric(e))
 		}

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -304,5 +305,38 @@ func TestFitScoresTheAverage(t *testing.T) {
 	}
 	if trained.Loss == averaged.Loss {
 		t.Fatal("the averaged and trained weights score the same: nothing was averaged")
+	}
+}
+
+// TestNonFiniteTestLossStops trains on ordinary stripes and scores on
+// images 1e38 times as bright, so that the weights and the training loss
+// stay finite while the test loss overflows, as soon as the weights send
+// those images through: the run stops at that epoch with an error naming
+// the test loss, and records nothing of it, so EpochEnd (which saves the
+// checkpoint and the metrics log) has seen only finite losses.
+func TestNonFiniteTestLossStops(t *testing.T) {
+	m, env := newStripesModel(t, 1)
+	defer env.Close()
+	cfg := stripesConfig(m, 4)
+	test := stripes(30, 2)
+	for i := range test.Images.Data {
+		test.Images.Data[i] *= 1e38
+	}
+	cfg.Test = test
+	ends := 0
+	cfg.EpochEnd = func(e Epoch, _ *State) error {
+		ends++
+		if math.IsNaN(e.TestLoss) || math.IsInf(e.TestLoss, 0) {
+			t.Errorf("epoch %d ended with a test loss of %v", e.Epoch, e.TestLoss)
+		}
+		return nil
+	}
+	res, err := Fit(context.Background(), m.Net, stripes(120, 1), cfg, nil)
+	want := fmt.Sprintf("epoch %d: the test loss is", ends+1)
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one starting %q", err, want)
+	}
+	if res == nil || res.Stopped != "diverged" || res.State.Epoch != ends || len(res.State.History) != ends {
+		t.Errorf("result %+v after %d EpochEnd calls; want diverged with only the ended epochs recorded", res, ends)
 	}
 }
