@@ -216,6 +216,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		i["epochs"] = strconv.Itoa(s.Epoch)
 		return i
 	}
+	// savedEpoch is the epoch of the checkpoint this run last saved: the
+	// one to resume from if the run fails (0: none, and any checkpoint
+	// at that path is another run's).
+	savedEpoch := 0
+	if state != nil && *resume == f.Checkpoint {
+		savedEpoch = state.Epoch
+	}
 	bar := newTrainBar(stderr, *quiet)
 	cfg.Progress = bar.update
 	cfg.EpochEnd = func(e train.Epoch, s *train.State) error {
@@ -231,7 +238,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 		if f.Checkpoint != "none" {
-			return train.SaveCheckpoint(f.Checkpoint, m, cfg.Optimizer, cfg.Schedule, s, f)
+			if err := train.SaveCheckpoint(f.Checkpoint, m, cfg.Optimizer, cfg.Schedule, s, f); err != nil {
+				return err
+			}
+			savedEpoch = s.Epoch
 		}
 		return nil
 	}
@@ -241,8 +251,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	res, err := train.Fit(ctx, m.Net, trainSet, cfg, state)
 	bar.finish()
 	if err != nil {
-		if f.Checkpoint != "none" && res != nil && res.State.Epoch > 0 {
-			fmt.Fprintf(stderr, "the checkpoint of epoch %d is in %s (gocnn train -resume %s)\n", res.State.Epoch, f.Checkpoint, f.Checkpoint)
+		if savedEpoch > 0 {
+			fmt.Fprintf(stderr, "the checkpoint of epoch %d is in %s (gocnn train -resume %s)\n", savedEpoch, f.Checkpoint, f.Checkpoint)
 		}
 		return err
 	}

@@ -184,3 +184,32 @@ func TestTrainChecksOutputFoldersFirst(t *testing.T) {
 		t.Errorf("the checks left %d files in the output folder", len(entries))
 	}
 }
+
+// TestTrainStopsOnNonFiniteTestLoss runs the case: with momentum 5
+// the weights stay finite through the first epoch while the test loss is
+// NaN. Training must stop with that said, not die writing the metrics log,
+// and must not point at the checkpoint already at its path, another run's.
+func TestTrainStopsOnNonFiniteTestLoss(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.safetensors")
+	ckpt := filepath.Join(dir, "m.ckpt")
+	if err := os.WriteFile(ckpt, []byte("another run's checkpoint"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("train", "-train-limit", "2000", "-test-limit", "500", "-epochs", "3", "-momentum", "5",
+		"-threads", "1", "-out", out, "-quiet")
+	if code != 1 || !strings.Contains(stderr, "loss is NaN") || strings.Contains(stderr, "json") {
+		t.Fatalf("status %d, stderr %q; want 1 and a NaN loss named\n%s", code, stderr, stdout)
+	}
+	// On this machine the loss is NaN at the first epoch, before any
+	// checkpoint; where other kernels round it later, the run writes its
+	// own first. Either way the hint is there exactly when it did.
+	b, _ := os.ReadFile(ckpt)
+	wrote := string(b) != "another run's checkpoint"
+	if hint := strings.Contains(stderr, "-resume "+ckpt); hint != wrote {
+		t.Errorf("stderr %q: resume hint %v, but this run wrote %s: %v", stderr, hint, ckpt, wrote)
+	}
+}
