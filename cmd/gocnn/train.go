@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -91,7 +93,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.Best, "best", "", "validation metric that picks the epoch the model file keeps: val_loss, val_accuracy or val_balanced_accuracy (default val_loss; val_balanced_accuracy for ham10000); last keeps the final epoch")
 	fs.StringVar(&f.ClassWeights, "class-weights", "none", "weight each class's loss: none, balanced (N/(K·count)), sqrt (the square root of balanced) or inverse (1/count, mean 1)")
 	fs.StringVar(&f.Sampler, "sampler", "shuffle", "how training batches are drawn: shuffle (each image once per epoch) or balanced (classes equally often)")
-	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors)")
+	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors; <data>-classes-3-5-<model>.safetensors with -classes 3,5)")
 	fs.StringVar(&f.Log, "log", "", "metrics log, one JSON line per epoch (default the model file with .jsonl)")
 	fs.StringVar(&f.Checkpoint, "checkpoint", "", "checkpoint written after every epoch (default the model file with .ckpt; \"none\" for none)")
 }
@@ -105,6 +107,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	if err := checkGiven(given, &f, *resume != ""); err != nil {
+		return err
+	}
 	var (
 		ck  *train.Checkpoint
 		m   *model.Model
@@ -116,6 +123,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer env.Close()
+		if f.Epochs < ck.State.Epoch {
+			return usagef("-epochs %d: %s has trained %d epochs already; give at least as many to carry on", f.Epochs, *resume, ck.State.Epoch)
+		}
 	}
 	if err := f.check(); err != nil {
 		return err
@@ -378,6 +388,38 @@ func (f *trainSettings) classWeights(d *data.Dataset) []float32 {
 	return nil
 }
 
+// checkGiven refuses flags given on the command line that would otherwise
+// be ignored or quietly replaced: any setting beside -resume (the run goes
+// on with the checkpoint's own), an explicit -lr 0 (which would mean the
+// optimiser's default rate) and HAM10000's flags on other data.
+func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
+	if resuming {
+		var ignored []string
+		for name := range given {
+			if name != "resume" && name != "epochs" && name != "quiet" {
+				ignored = append(ignored, "-"+name)
+			}
+		}
+		if len(ignored) > 0 {
+			slices.Sort(ignored)
+			return usagef("%s: -resume carries on with the settings saved in the checkpoint; only -epochs (to raise the total) and -quiet go with it",
+				strings.Join(ignored, ", "))
+		}
+		return nil
+	}
+	if given["lr"] && f.LR == 0 {
+		return usagef("-lr must be positive, got 0 (leave -lr out for the optimiser's default)")
+	}
+	if f.Data != "ham10000" {
+		for _, name := range []string{"images", "size", "split", "split-file"} {
+			if given[name] {
+				return usagef("-%s is for -data ham10000; %s images keep their size", name, f.Data)
+			}
+		}
+	}
+	return nil
+}
+
 func (f *trainSettings) check() error {
 	switch {
 	case f.Epochs < 1:
@@ -441,7 +483,13 @@ func (f *trainSettings) makeFolders() error {
 // defaults fills in the file names that depend on other settings.
 func (f *trainSettings) defaults() {
 	if f.Out == "" {
-		f.Out = fmt.Sprintf("%s-%s.safetensors", f.Data, safeName(f.Model))
+		// A run on some of the classes gets a name of its own, so that it
+		// does not replace the model of all of them.
+		name := f.Data
+		if f.Classes != "" {
+			name += "-classes-" + classTag(f.Classes)
+		}
+		f.Out = fmt.Sprintf("%s-%s.safetensors", name, safeName(f.Model))
 	}
 	base := strings.TrimSuffix(f.Out, filepath.Ext(f.Out))
 	if f.Log == "" {
@@ -471,6 +519,9 @@ func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, te
 		classes, err := data.ParseClassList(f.Classes, trainSet.Classes)
 		if err != nil {
 			return nil, nil, nil, usagef("-classes: %v", err)
+		}
+		if distinct := slices.Compact(slices.Sorted(slices.Values(classes))); len(distinct) < 2 {
+			return nil, nil, nil, usagef("-classes %q: a classifier needs at least two classes", f.Classes)
 		}
 		for _, d := range []**data.Dataset{&trainSet, &valSet, &testSet} {
 			if *d == nil {
@@ -571,6 +622,21 @@ func resolveSpec(s string, classes int) (*model.Spec, error) {
 }
 
 // safeName turns a -model value into something fit for a file name.
+// classTag writes a -classes list for a file name: "3,5" as "3-5",
+// "T-shirt/top,Bag" as "T_shirt_top-Bag".
+func classTag(list string) string {
+	fields := strings.Split(list, ",")
+	for i, f := range fields {
+		fields[i] = strings.Map(func(r rune) rune {
+			if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return r
+			}
+			return '_'
+		}, strings.TrimSpace(f))
+	}
+	return strings.Join(fields, "-")
+}
+
 func safeName(s string) string {
 	if model.PresetDoc(s) != "" {
 		return s

@@ -213,3 +213,50 @@ func TestTrainStopsOnNonFiniteTestLoss(t *testing.T) {
 		t.Errorf("stderr %q: resume hint %v, but this run wrote %s: %v", stderr, hint, ckpt, wrote)
 	}
 }
+
+// TestTrainRefusesWhatItWouldIgnore checks the flags that train once took
+// silently and then ignored or replaced: each is now a usage error
+// (status 2) that names it, before any data is loaded.
+func TestTrainRefusesWhatItWouldIgnore(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-lr", "0"}, "-lr must be positive, got 0"},
+		{[]string{"-size", "32x32"}, "-size is for -data ham10000"},
+		{[]string{"-data", "fashion-mnist", "-split-file", "s.csv"}, "-split-file is for -data ham10000"},
+		{[]string{"-resume", "run.ckpt", "-lr", "0.1", "-model", "tiny"}, "-lr, -model: -resume carries on with the settings saved"},
+		{[]string{"-resume", "run.ckpt", "-threads", "1"}, "-threads: -resume carries on"},
+	} {
+		code, stdout, stderr := runCLI(append([]string{"train"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.want) || stdout != "" {
+			t.Errorf("train %s: status %d, stderr %q, stdout %q; want 2 and %q", strings.Join(c.args, " "), code, stderr, stdout, c.want)
+		}
+	}
+}
+
+// TestTrainClassesAndResumeChecks trains on real MNIST: a one-class -classes
+// is refused, a run on some classes gets a file name of its own (and so
+// leaves the ten-class model alone), and resuming it with fewer epochs than
+// it has trained is refused rather than printing "epoch 2/1".
+func TestTrainClassesAndResumeChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains on real MNIST")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	for _, classes := range []string{"3", "3,3"} {
+		code, _, stderr := runCLI("train", "-classes", classes, "-quiet")
+		if code != 2 || !strings.Contains(stderr, "needs at least two classes") {
+			t.Errorf("train -classes %s: status %d, stderr %q; want 2 and a refusal", classes, code, stderr)
+		}
+	}
+	code, stdout, stderr := runCLI("train", "-classes", "3,5", "-epochs", "2", "-train-limit", "300", "-test-limit", "100", "-quiet")
+	if code != 0 || !strings.Contains(stdout, "saved  mnist-classes-3-5-lenet5.safetensors") {
+		t.Fatalf("train -classes 3,5: status %d, stderr %q; want it saved as mnist-classes-3-5-lenet5.safetensors:\n%s", code, stderr, stdout)
+	}
+	code, stdout, stderr = runCLI("train", "-resume", "mnist-classes-3-5-lenet5.ckpt", "-epochs", "1", "-quiet")
+	if code != 2 || !strings.Contains(stderr, "-epochs 1: mnist-classes-3-5-lenet5.ckpt has trained 2 epochs already") {
+		t.Errorf("resume with -epochs 1: status %d, stderr %q; want 2 and a refusal\n%s", code, stderr, stdout)
+	}
+}
