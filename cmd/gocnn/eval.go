@@ -51,13 +51,17 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 
 // matchClasses returns d restricted to, and relabelled in the order of, the
 // model's classes (a two-digit model's classes are a subset of MNIST's).
+// Classes match by name only: a digit model's "3" is not Fashion-MNIST's
+// class number 3.
 func matchClasses(d *data.Dataset, classes []string) (*data.Dataset, error) {
 	if slices.Equal(d.Classes, classes) {
 		return d, nil
 	}
-	idx, err := data.ParseClassList(strings.Join(classes, ","), d.Classes)
-	if err != nil {
-		return nil, fmt.Errorf("the model's classes %v are not classes of the dataset: %w", classes, err)
+	idx := make([]int, len(classes))
+	for i, c := range classes {
+		if idx[i] = slices.Index(d.Classes, c); idx[i] < 0 {
+			return nil, fmt.Errorf("the model's class %q is not a class of the dataset (%s)", c, strings.Join(d.Classes, ", "))
+		}
 	}
 	return d.ClassSubset(idx)
 }

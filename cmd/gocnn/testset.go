@@ -86,6 +86,10 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		return nil, err
 	}
 	env.Freeze() // scoring only: the weights stay as loaded
+	if err := s.checkFor(m); err != nil {
+		env.Close()
+		return nil, err
+	}
 	test, name, records, err := s.testSet(m, stdout, stderr)
 	if err != nil {
 		env.Close()
@@ -93,17 +97,9 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 	}
 	scoring := train.Scoring{Views: s.views}
 	if s.byLesion {
-		if name != "ham10000" {
-			env.Close()
-			return nil, usagef("-by-lesion: %s has no lesions; it is for ham10000", name)
-		}
 		scoring.Groups = ham10000.LesionGroups(records.test)
 	}
 	if s.clinical {
-		if name != "ham10000" {
-			env.Close()
-			return nil, usagef("-metadata: %s has no patient metadata; it is for ham10000", name)
-		}
 		clinical, err := modelClinical(m, s.path, records.train)
 		if err != nil {
 			env.Close()
@@ -117,6 +113,39 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		return nil, err
 	}
 	return &scored{model: m, env: env, test: test, dataset: name, eval: ev}, nil
+}
+
+// dataset returns the name of the dataset m is scored on: -data, else the
+// one it was trained on.
+func (s *scoreFlags) dataset(m *model.Model) (string, error) {
+	if s.name != "" {
+		return s.name, nil
+	}
+	if name := m.Info["dataset"]; name != "" {
+		return name, nil
+	}
+	return "", usagef("the model does not say which dataset it was trained on: give -data")
+}
+
+// checkFor refuses, before any data is loaded (or fetched), the flags that
+// only HAM10000 takes when m is to be scored on another dataset.
+func (s *scoreFlags) checkFor(m *model.Model) error {
+	name, err := s.dataset(m)
+	if err != nil || name == "ham10000" {
+		return err
+	}
+	if _, err := data.Lookup(name); err != nil {
+		return usagef("-data: %v (or ham10000)", err)
+	}
+	switch {
+	case s.byLesion:
+		return usagef("-by-lesion: %s has no lesions; it is for ham10000", name)
+	case s.clinical:
+		return usagef("-metadata: %s has no patient metadata; it is for ham10000", name)
+	case s.part != "test":
+		return usagef("-part %s: %s has no validation part of its own; it is for ham10000", s.part, name)
+	}
+	return nil
 }
 
 // hamRecords is the metadata of a HAM10000 model's test images, one
@@ -134,28 +163,19 @@ type hamRecords struct {
 // and, for HAM10000, the metadata of the test and training images.
 func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Dataset, string, hamRecords, error) {
 	var none hamRecords
-	name := s.name
-	if name == "" {
-		if name = m.Info["dataset"]; name == "" {
-			return nil, "", none, usagef("the model does not say which dataset it was trained on: give -data")
-		}
+	name, err := s.dataset(m)
+	if err != nil {
+		return nil, "", none, err
 	}
 	var test *data.Dataset
 	var records []ham10000.Record
 	var trainRecords []ham10000.Record
-	var err error
 	if name == "ham10000" {
 		var set *ham10000.Set
 		if set, trainRecords, err = hamScoredSet(m, s.path, s.dataDir, s.part, stdout); err == nil {
 			test, records = set.Dataset, set.Records
 		}
-	} else {
-		if s.part != "test" {
-			return nil, "", none, usagef("-part %s: %s has no validation part of its own; it is for ham10000", s.part, name)
-		}
-		if _, err := data.Lookup(name); err != nil {
-			return nil, "", none, usagef("-data: %v (or ham10000)", err)
-		}
+	} else { // checkFor has checked the name and the flags
 		_, test, err = loadData(name, s.dataDir, stdout, stderr)
 	}
 	if err != nil {
