@@ -77,6 +77,11 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	if strings.Contains(plain, "\npredicted ") || !strings.Contains(both, "\npredicted from 8 views of each image (flips and quarter turns), per lesion, from all its images") {
 		t.Errorf("eval does not say how it predicts:\n%s\n%s", plain, both)
 	}
+	// -limit keeps images spread through the part, with their records.
+	code, limited, stderr := runCLI("eval", "-model", out, "-limit", "5", "-by-lesion", "-metadata")
+	if code != 0 || !strings.Contains(limited, "test set (5 images)") {
+		t.Errorf("eval -limit 5 -by-lesion -metadata: status %d, stderr %q:\n%s", code, stderr, limited)
+	}
 	page := filepath.Join(t.TempDir(), "ham.html")
 	code, rep, stderr := runCLI("report", "-model", out, "-tta", "8", "-by-lesion", "-out", page)
 	html, err := os.ReadFile(page)

@@ -29,7 +29,7 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.StringVar(&s.name, "data", "", "dataset to score on: mnist, fashion-mnist or ham10000 (default: the one the model was trained on)")
 	fs.StringVar(&s.dataDir, "data-dir", "", "data folder (default: the one the model was trained from, else $GOCNN_DATA or gocnn in the user's cache folder)")
 	fs.StringVar(&s.part, "part", "test", "HAM10000: which part of the model's split to score: test, or validation (to settle a recipe without looking at the test part)")
-	fs.IntVar(&s.limit, "limit", 0, "use only the first N images scored (0: all)")
+	fs.IntVar(&s.limit, "limit", 0, "use only N of the images scored, spread evenly through them (0: all)")
 	fs.IntVar(&s.threads, "threads", 0, "worker threads (0: one per core)")
 	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
 	fs.BoolVar(&s.byLesion, "by-lesion", false, "HAM10000: predict each lesion from all its test images together, and score every image with its lesion's answer")
@@ -187,12 +187,20 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 	if test, err = matchClasses(test, m.Classes); err != nil {
 		return nil, "", none, fmt.Errorf("%s on %s: %w", s.path, name, err)
 	}
-	test = limit(test, s.limit)
-	if records != nil {
-		if len(records) < test.Len() {
-			return nil, "", none, fmt.Errorf("%s: %d test images but %d records", s.path, test.Len(), len(records))
+	if records != nil && len(records) != test.Len() {
+		return nil, "", none, fmt.Errorf("%s: %d test images but %d records", s.path, test.Len(), len(records))
+	}
+	if idx := spread(test.Len(), s.limit); idx != nil {
+		test = test.Subset(idx)
+		if records != nil {
+			kept := make([]ham10000.Record, len(idx))
+			for i, j := range idx {
+				kept[i] = records[j]
+			}
+			records = kept
 		}
-		records = records[:test.Len()]
+	}
+	if records != nil {
 		for i, rec := range records { // each record still describes its image
 			if rec.DX != test.Classes[test.Labels[i]] {
 				return nil, "", none, fmt.Errorf("%s: test image %d is %s but its record (%s) says %s", s.path, i, test.Classes[test.Labels[i]], rec.ImageID, rec.DX)

@@ -71,8 +71,8 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.DataDir, "data-dir", "", "data folder (default $GOCNN_DATA, else gocnn in the user's cache folder); for ham10000, the folder holding HAM10000_metadata.csv")
 	f.Ham.register(fs)
 	fs.StringVar(&f.Classes, "classes", "", "train on these classes only, by index or name (\"3,5\" for the two-digit task)")
-	fs.IntVar(&f.TrainLimit, "train-limit", 0, "use only the first N training images (0: all)")
-	fs.IntVar(&f.TestLimit, "test-limit", 0, "use only the first N test images (0: all)")
+	fs.IntVar(&f.TrainLimit, "train-limit", 0, "use only N training images, spread evenly through the set (0: all)")
+	fs.IntVar(&f.TestLimit, "test-limit", 0, "use only N test images, spread evenly through the set (0: all)")
 	fs.BoolVar(&f.Normalize, "normalize", false, "normalise each channel to mean 0, std 1 (statistics of the training set)")
 	fs.StringVar(&f.Augment, "augment", "", "augment training images: digits, skin, or a list such as \"shift=2,rotate=10\" (see the augment package)")
 	fs.StringVar(&f.Model, "model", "lenet5", "preset ("+strings.Join(model.PresetNames(), ", ")+"), a spec such as \"conv(8,3) relu maxpool(2) flatten dense(10)\", or a .json/.txt spec file")
@@ -541,16 +541,30 @@ func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, te
 	return trainSet, valSet, testSet, nil
 }
 
-// limit keeps the first n examples of d (all of them when n is 0).
+// limit keeps n examples of d spread evenly through it (all of them when
+// n is 0): see spread.
 func limit(d *data.Dataset, n int) *data.Dataset {
-	if n == 0 || n >= d.Len() {
+	idx := spread(d.Len(), n)
+	if idx == nil {
 		return d
+	}
+	return d.Subset(idx)
+}
+
+// spread returns n indices spread evenly over 0 to total-1, in order: the
+// i-th is ⌊i·total/n⌋. A set stored in order of its classes, as HAM10000's
+// metadata is, so keeps its classes in proportion, where its first n
+// examples would be of one or two classes. It returns nil, meaning every
+// index, when n is 0 or at least total.
+func spread(total, n int) []int {
+	if n == 0 || n >= total {
+		return nil
 	}
 	idx := make([]int, n)
 	for i := range idx {
-		idx[i] = i
+		idx[i] = i * total / n
 	}
-	return d.Subset(idx)
+	return idx
 }
 
 // config turns the flags into a training configuration for m.
