@@ -8,7 +8,9 @@
 package parallel
 
 import (
+	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 )
@@ -43,7 +45,23 @@ type slot struct {
 	sleeping atomic.Bool
 	closed   atomic.Bool
 	wake     chan struct{}
-	_        [64]byte // keep the next worker's counters off this cache line
+	panicked *WorkerPanic // set by the worker when its last job panicked
+	_        [64]byte     // keep the next worker's counters off this cache line
+}
+
+// WorkerPanic is what For panics with on the caller's goroutine when a
+// loop body panicked on another worker: the value and where it was raised.
+// Carried over, a worker's panic can be recovered (and reported) as one on
+// the caller's goroutine would be, where it would otherwise end the program
+// from a goroutine no one can recover.
+type WorkerPanic struct {
+	Worker int
+	Value  any
+	Stack  []byte // the worker's stack when it panicked
+}
+
+func (p *WorkerPanic) Error() string {
+	return fmt.Sprintf("panic in parallel worker %d: %v\n\n%s", p.Worker, p.Value, p.Stack)
 }
 
 type job struct {
@@ -79,11 +97,22 @@ func (s *slot) serve(worker int) {
 			return
 		}
 		done++
-		j := s.job
-		j.body(worker, j.lo, j.hi)
+		s.run(worker)
 		s.job = job{} // drop the reference to the caller's body
 		s.finished.Store(done)
 	}
+}
+
+// run runs the slot's job, and keeps a panic for For to carry over to the
+// caller rather than let it end the program from this goroutine.
+func (s *slot) run(worker int) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.panicked = &WorkerPanic{Worker: worker, Value: v, Stack: debug.Stack()}
+		}
+	}()
+	j := s.job
+	j.body(worker, j.lo, j.hi)
 }
 
 // await returns once a job beyond the first done has been posted (true)
@@ -154,7 +183,9 @@ func Range(n, workers, w int) (lo, hi int) {
 }
 
 // For runs body(w, lo, hi) for every worker w whose piece [lo, hi) of
-// [0, n) is not empty, in parallel, and returns when all are done.
+// [0, n) is not empty, in parallel, and returns when all are done. If a
+// body panics on another worker, For waits for the rest and then panics
+// with a *WorkerPanic on the caller's goroutine.
 func (p *Pool) For(n int, body func(worker, lo, hi int)) {
 	if n <= 0 {
 		return
@@ -184,6 +215,12 @@ func (p *Pool) For(n int, body func(worker, lo, hi int)) {
 	}
 	for w := range p.slots {
 		p.slots[w].wait()
+	}
+	for w := range p.slots {
+		if wp := p.slots[w].panicked; wp != nil {
+			p.slots[w].panicked = nil
+			panic(wp)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package parallel
 
 import (
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,5 +88,37 @@ func TestForWakesSleepingWorkers(t *testing.T) {
 			t.Fatalf("%d goroutines after Close, %d before New", runtime.NumGoroutine(), before)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestWorkerPanicReachesCaller panics in worker 1's piece and checks that
+// For panics on the caller's goroutine with a *WorkerPanic naming the
+// worker and the value, after the other pieces ran, and that the pool
+// works afterwards.
+func TestWorkerPanicReachesCaller(t *testing.T) {
+	p := New(3)
+	defer p.Close()
+	var ran [3]bool
+	got := func() (v any) {
+		defer func() { v = recover() }()
+		p.For(3, func(w, lo, hi int) {
+			ran[w] = true
+			if w == 1 {
+				panic("boom")
+			}
+		})
+		return nil
+	}()
+	wp, ok := got.(*WorkerPanic)
+	if !ok || wp.Worker != 1 || wp.Value != "boom" || !strings.Contains(wp.Error(), "boom") || len(wp.Stack) == 0 {
+		t.Fatalf("For panicked with %#v, want a *WorkerPanic from worker 1 with \"boom\" and a stack", got)
+	}
+	if ran != [3]bool{true, true, true} {
+		t.Errorf("pieces run: %v, want all three", ran)
+	}
+	var sum atomic.Int64
+	p.For(30, func(w, lo, hi int) { sum.Add(int64(hi - lo)) })
+	if sum.Load() != 30 {
+		t.Errorf("after the panic the pool covered %d of 30", sum.Load())
 	}
 }
