@@ -65,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	name, rest := args[0], args[1:]
+	if name == "--version" || name == "-version" {
+		name = "version"
+	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(rest) > 0 {
 			if cmd, ok := commands()[rest[0]]; ok {
@@ -85,7 +88,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gocnn: unknown command %q (run \"gocnn help\" for the list)\n", name)
 		return 2
 	}
-	err := cmd.run(rest, stdout, stderr)
+	return runCommand(name, cmd, rest, stdout, stderr)
+}
+
+// Exit statuses: 0 done, 1 failed (bad input, a missing file, ...), 2 a
+// mistake in the command line, 3 a bug in gocnn (a panic).
+const (
+	exitFailure = 1
+	exitUsage   = 2
+	exitBug     = 3
+)
+
+// runCommand runs one command and turns its outcome into an exit status.
+// A panic, on this goroutine or carried over from a worker's, is reported
+// as the bug it is, with its stack, and exits with status 3, which no
+// mistake in the input can give (Go's own exit status for a panic is 2,
+// the status of a usage error).
+func runCommand(name string, cmd command, args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			fmt.Fprintf(stderr, "gocnn %s: internal error, a bug in gocnn: %v\n\n%s", name, v, debug.Stack())
+			code = exitBug
+		}
+	}()
+	err := cmd.run(args, stdout, stderr)
 	var usage usageError
 	switch {
 	case err == nil:
@@ -94,10 +120,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "gocnn %s: %v\n(run \"gocnn help %s\" for its flags)\n", name, err, name)
-		return 2
+		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "gocnn %s: %v\n", name, err)
-		return 1
+		return exitFailure
 	}
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
+
+	"github.com/gocnn/gocnn/internal/parallel"
 )
 
 // runCLI runs a gocnn command line and returns its exit status and output.
@@ -22,9 +25,38 @@ func TestHelpAndVersion(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "-epochs") {
 		t.Errorf("help xor: status %d, output %q", code, out)
 	}
-	code, out, _ = runCLI("version")
-	if code != 0 || !strings.HasPrefix(out, "gocnn ") {
-		t.Errorf("version: status %d, output %q", code, out)
+	for _, v := range []string{"version", "--version", "-version"} {
+		code, out, _ = runCLI(v)
+		if code != 0 || !strings.HasPrefix(out, "gocnn ") {
+			t.Errorf("%s: status %d, output %q", v, code, out)
+		}
+	}
+}
+
+// TestPanicExitsWithBugStatus runs a command that panics, on its own
+// goroutine and in a parallel worker: both must exit with status 3, which
+// no usage error (2) or failure (1) gives, and say it is a bug, with the
+// panic's value.
+func TestPanicExitsWithBugStatus(t *testing.T) {
+	for name, body := range map[string]func(){
+		"direct": func() { panic("broken invariant") },
+		"worker": func() {
+			p := parallel.New(2)
+			defer p.Close()
+			p.For(2, func(w, lo, hi int) {
+				if w == 1 {
+					panic("broken invariant")
+				}
+			})
+		},
+	} {
+		cmd := command{run: func([]string, io.Writer, io.Writer) error { body(); return nil }}
+		var out, errOut bytes.Buffer
+		code := runCommand("test", cmd, nil, &out, &errOut)
+		if code != exitBug || !strings.Contains(errOut.String(), "internal error, a bug in gocnn") ||
+			!strings.Contains(errOut.String(), "broken invariant") {
+			t.Errorf("%s panic: status %d, stderr %q; want %d and the bug reported", name, code, errOut.String(), exitBug)
+		}
 	}
 }
 
