@@ -46,7 +46,7 @@ func stripes(n int, seed uint64) *data.Dataset {
 
 const stripesSpec = "conv(4,3,pad=1) relu maxpool(2) flatten dropout(0.2) dense(16) relu dense(3)"
 
-func newStripesModel(t *testing.T, seed uint64) (*model.Model, *nn.Env) {
+func newStripesModel(t testing.TB, seed uint64) (*model.Model, *nn.Env) {
 	t.Helper()
 	spec, err := model.Parse(stripesSpec)
 	if err != nil {
