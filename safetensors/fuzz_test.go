@@ -2,15 +2,16 @@ package safetensors
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 
 	"github.com/gocnn/gocnn/tensor"
 )
 
 // FuzzRead feeds Read arbitrary bytes. Read must never panic, and a file
-// it accepts must be consistent: every F32 tensor has as many values as its
-// shape says, and writing the tensors back and reading them again gives
-// the same tensors and metadata. The seeds run as an ordinary test.
+// it accepts must be consistent: every F32 or I64 tensor has as many
+// values as its shape says, and writing the tensors back and reading them
+// again gives the same tensors and metadata. The seeds run as an ordinary test.
 func FuzzRead(f *testing.F) {
 	var valid bytes.Buffer
 	err := Write(&valid, []Tensor{
@@ -36,20 +37,25 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			return
 		}
-		allF32 := true
+		writable := true // every tensor F32 or I64
 		for _, x := range file.Tensors {
-			if x.DType != F32 {
-				allF32 = false
-				if x.Data != nil {
-					t.Fatalf("tensor %q of dtype %s has Data", x.Name, x.DType)
+			switch x.DType {
+			case F32:
+				if len(x.Data) != tensor.Size(x.Shape) || x.Ints != nil {
+					t.Fatalf("tensor %q: %d values for shape %v, and %d ints", x.Name, len(x.Data), x.Shape, len(x.Ints))
 				}
-				continue
-			}
-			if len(x.Data) != tensor.Size(x.Shape) {
-				t.Fatalf("tensor %q: %d values for shape %v", x.Name, len(x.Data), x.Shape)
+			case I64:
+				if len(x.Ints) != tensor.Size(x.Shape) || x.Data != nil {
+					t.Fatalf("tensor %q: %d ints for shape %v, and %d values", x.Name, len(x.Ints), x.Shape, len(x.Data))
+				}
+			default:
+				writable = false
+				if x.Data != nil || x.Ints != nil {
+					t.Fatalf("tensor %q of dtype %s has values", x.Name, x.DType)
+				}
 			}
 		}
-		if !allF32 {
+		if !writable {
 			return
 		}
 		var again bytes.Buffer
@@ -70,7 +76,7 @@ func FuzzRead(f *testing.F) {
 		}
 		for i, x := range file.Tensors {
 			y := back.Tensors[i]
-			if x.Name != y.Name || !equalInts(x.Shape, y.Shape) || !sameBits(x.Data, y.Data) {
+			if x.Name != y.Name || x.DType != y.DType || !equalInts(x.Shape, y.Shape) || !sameBits(x.Data, y.Data) || !slices.Equal(x.Ints, y.Ints) {
 				t.Fatalf("tensor %d: %+v became %+v", i, x, y)
 			}
 		}

@@ -71,9 +71,15 @@ func Read(r io.ReaderAt, size int64) (*File, error) {
 	file := &File{Metadata: meta, Tensors: make([]Tensor, len(entries))}
 	for i, e := range entries {
 		t := Tensor{Name: e.name, DType: e.dtype, Shape: e.shape}
-		if e.dtype == F32 {
+		switch e.dtype {
+		case F32:
 			t.Data = make([]float32, (e.end-e.begin)/4)
 			if err := readFloat32s(r, t.Data, bufStart+e.begin); err != nil {
+				return nil, fmt.Errorf("reading tensor %q: %w", e.name, err)
+			}
+		case I64:
+			t.Ints = make([]int64, (e.end-e.begin)/8)
+			if err := readInt64s(r, t.Ints, bufStart+e.begin); err != nil {
 				return nil, fmt.Errorf("reading tensor %q: %w", e.name, err)
 			}
 		}
@@ -366,6 +372,24 @@ func readFloat32s(r io.ReaderAt, dst []float32, off int64) error {
 			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 		}
 		dst, off = dst[n:], off+int64(4*n)
+	}
+	return nil
+}
+
+// readInt64s fills dst with little-endian int64 numbers read from r at off,
+// a chunk at a time.
+func readInt64s(r io.ReaderAt, dst []int64, off int64) error {
+	var buf [64 << 10]byte
+	for len(dst) > 0 {
+		n := min(len(dst), len(buf)/8)
+		b := buf[:8*n]
+		if err := readAt(r, b, off); err != nil {
+			return err
+		}
+		for i := range n {
+			dst[i] = int64(binary.LittleEndian.Uint64(b[8*i:]))
+		}
+		dst, off = dst[n:], off+int64(8*n)
 	}
 	return nil
 }

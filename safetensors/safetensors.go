@@ -30,10 +30,10 @@
 // memory is allocated for a tensor before its size has been checked
 // against the length of the file.
 //
-// gocnn's models hold float32 numbers, so Write writes only F32 tensors and
-// Read returns values only for F32 tensors; it still checks and reports
-// tensors of other types (F16, BF16, I64, ...) so that a caller can say
-// clearly why such a file does not fit.
+// gocnn's models hold float32 numbers and a few counters, so Write writes
+// F32 and I64 tensors and Read returns the values of those two types; it
+// still checks and reports tensors of other types (F16, BF16, ...) so that
+// a caller can say clearly why such a file does not fit.
 package safetensors
 
 import (
@@ -49,9 +49,13 @@ const MaxHeaderSize = 100_000_000
 // not a well-formed safetensors file (as opposed to an error reading it).
 var ErrFormat = errors.New("safetensors: invalid file")
 
-// F32 is the element type of 32-bit IEEE floating-point numbers, the only
-// type whose values Read returns and Write writes.
-const F32 = "F32"
+// The element types whose values Read returns and Write writes: 32-bit
+// IEEE floating-point numbers, and 64-bit signed integers (PyTorch keeps a
+// batch norm's count of batches, num_batches_tracked, as one).
+const (
+	F32 = "F32"
+	I64 = "I64"
+)
 
 // Tensor is a named tensor of a safetensors file.
 type Tensor struct {
@@ -60,9 +64,10 @@ type Tensor struct {
 	Shape []int
 
 	// Data holds the values of an F32 tensor, Size(Shape) of them in
-	// row-major order. For any other DType it is nil: Read checks such a
-	// tensor but does not load it.
+	// row-major order, and Ints those of an I64 tensor. For any other
+	// DType both are nil: Read checks such a tensor but does not load it.
 	Data []float32
+	Ints []int64
 }
 
 // File is the content of a safetensors file.

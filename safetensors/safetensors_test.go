@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -271,6 +272,9 @@ func TestWriteRejects(t *testing.T) {
 		{"negative dimension", []Tensor{{Name: "a", Shape: []int{-1, -1}, Data: []float32{1}}}, nil, `negative dimension`},
 		{"bad UTF-8 name", []Tensor{{Name: "a\xff", Shape: []int{1}, Data: []float32{1}}}, nil, `not valid UTF-8`},
 		{"bad UTF-8 metadata", nil, map[string]string{"k": "\xfe"}, `not valid UTF-8`},
+		{"I64 too few", []Tensor{{Name: "n", DType: I64, Shape: []int{2}, Ints: []int64{1}}}, nil, `tensor "n" has 1 values for shape [2]`},
+		{"I64 with floats", []Tensor{{Name: "n", DType: I64, Shape: []int{1}, Ints: []int64{1}, Data: []float32{1}}}, nil, `I64 tensor "n" also has 1 values`},
+		{"F32 with ints", []Tensor{{Name: "a", Shape: []int{1}, Data: []float32{1}, Ints: []int64{1}}}, nil, `F32 tensor "a" also has 1 values`},
 	} {
 		var b bytes.Buffer
 		err := Write(&b, c.tensors, c.meta)
@@ -306,4 +310,47 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	}
 	w.n += len(p)
 	return len(p), nil
+}
+
+// TestI64RoundTrip writes F32 and I64 tensors side by side, more I64
+// values than one write chunk holds, and reads them back: the same values,
+// the header's dtypes, and the I64 bytes little-endian two's complement.
+func TestI64RoundTrip(t *testing.T) {
+	ints := make([]int64, 10_000)
+	for i := range ints {
+		ints[i] = int64(i) * -123_456_789_013
+	}
+	ints[1] = 1<<63 - 1
+	in := []Tensor{
+		{Name: "w", DType: F32, Shape: []int{3}, Data: []float32{1.5, -2, 3}},
+		{Name: "n", DType: I64, Shape: []int{}, Ints: []int64{42}},
+		{Name: "big", DType: I64, Shape: []int{100, 100}, Ints: ints},
+	}
+	var b bytes.Buffer
+	if err := Write(&b, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	f, err := Read(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Tensors) != 3 {
+		t.Fatalf("read %d tensors", len(f.Tensors))
+	}
+	for i, want := range in {
+		got := f.Tensors[i]
+		if got.Name != want.Name || got.DType != want.DType || !slices.Equal(got.Shape, want.Shape) ||
+			!slices.Equal(got.Data, want.Data) || !slices.Equal(got.Ints, want.Ints) {
+			t.Errorf("tensor %d: got %s %s %v (%d floats, %d ints), want %s %s %v", i, got.Name, got.DType, got.Shape,
+				len(got.Data), len(got.Ints), want.Name, want.DType, want.Shape)
+		}
+	}
+	n := binary.LittleEndian.Uint64(raw[:8])
+	if !strings.Contains(string(raw[8:8+n]), `"n":{"dtype":"I64","shape":[],"data_offsets":[12,20]}`) {
+		t.Errorf("header %s", raw[8:8+n])
+	}
+	if v := int64(binary.LittleEndian.Uint64(raw[8+n+12:])); v != 42 {
+		t.Errorf("the I64 scalar's bytes read %d", v)
+	}
 }

@@ -24,7 +24,7 @@ func WriteFile(path string, tensors []Tensor, metadata map[string]string) error 
 
 // Write writes tensors and metadata to w in the safetensors format. Every
 // tensor must be F32 (an empty DType means F32) with len(Data) matching its
-// shape, and names must be distinct.
+// shape, or I64 with len(Ints) matching it, and names must be distinct.
 //
 // The output is deterministic: the metadata keys are sorted, the tensors
 // appear in the header and in the buffer in the order given, and the
@@ -42,15 +42,26 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	}
 	// The numbers go out a chunk at a time, converted to little-endian bytes.
 	buf := make([]byte, 0, 64<<10)
+	flush := func() error {
+		if len(buf)+8 <= cap(buf) {
+			return nil
+		}
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err
+	}
 	for _, t := range tensors {
 		for _, v := range t.Data {
-			if len(buf) == cap(buf) {
-				if _, err := w.Write(buf); err != nil {
-					return err
-				}
-				buf = buf[:0]
+			if err := flush(); err != nil {
+				return err
 			}
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		for _, v := range t.Ints {
+			if err := flush(); err != nil {
+				return err
+			}
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
 		}
 	}
 	_, err = w.Write(buf)
@@ -91,24 +102,31 @@ func encodeHeader(tensors []Tensor, metadata map[string]string) ([]byte, error) 
 			return nil, fmt.Errorf("safetensors: tensor name %q is not valid UTF-8", t.Name)
 		case seen[t.Name]:
 			return nil, fmt.Errorf("safetensors: two tensors are named %q", t.Name)
-		case t.DType != "" && t.DType != F32:
-			return nil, fmt.Errorf("safetensors: tensor %q has dtype %s; only F32 tensors can be written", t.Name, t.DType)
+		case t.DType != "" && t.DType != F32 && t.DType != I64:
+			return nil, fmt.Errorf("safetensors: tensor %q has dtype %s; only F32 and I64 tensors can be written", t.Name, t.DType)
 		}
 		for _, d := range t.Shape {
 			if d < 0 {
 				return nil, fmt.Errorf("safetensors: tensor %q has a negative dimension in shape %v", t.Name, t.Shape)
 			}
 		}
-		if len(t.Data) != tensor.Size(t.Shape) {
-			return nil, fmt.Errorf("safetensors: tensor %q has %d values for shape %v", t.Name, len(t.Data), t.Shape)
+		dtype, n, size, other := F32, len(t.Data), int64(4), len(t.Ints)
+		if t.DType == I64 {
+			dtype, n, size, other = I64, len(t.Ints), 8, len(t.Data)
+		}
+		switch {
+		case n != tensor.Size(t.Shape):
+			return nil, fmt.Errorf("safetensors: tensor %q has %d values for shape %v", t.Name, n, t.Shape)
+		case other != 0:
+			return nil, fmt.Errorf("safetensors: %s tensor %q also has %d values of another type", dtype, t.Name, other)
 		}
 		seen[t.Name] = true
 		if i > 0 || len(metadata) > 0 {
 			b.WriteByte(',')
 		}
-		end := offset + 4*int64(len(t.Data))
+		end := offset + size*int64(n)
 		writeJSONString(&b, t.Name)
-		b.WriteString(`:{"dtype":"F32","shape":[`)
+		fmt.Fprintf(&b, `:{"dtype":"%s","shape":[`, dtype)
 		for j, d := range t.Shape {
 			if j > 0 {
 				b.WriteByte(',')
