@@ -57,7 +57,8 @@ def main():
     shape = json.loads(meta["input"])["shape"]
     net, _ = build(meta["spec"], shape)
     state = {k: v for k, v in weights.items() if not k.startswith("state/")}
-    # num_batches_tracked is an integer in PyTorch; gocnn keeps it as float32.
+    # num_batches_tracked is a 0-d int64 in PyTorch; gocnn files hold it as an
+    # int64 of shape [] (older ones as a float32).
     for k in list(state):
         if k.endswith("num_batches_tracked"):
             state[k] = state[k].reshape([]).long()

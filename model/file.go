@@ -147,6 +147,14 @@ func encode(m *Model) ([]safetensors.Tensor, map[string]string, error) {
 	tensors := make([]safetensors.Tensor, len(params))
 	for i, p := range params {
 		tensors[i] = safetensors.Tensor{Name: p.Name, DType: safetensors.F32, Shape: p.Value.Shape, Data: p.Value.Data}
+		if isCounter(p.Name) {
+			// A count, written as PyTorch writes it: an int64.
+			ints := make([]int64, len(p.Value.Data))
+			for j, v := range p.Value.Data {
+				ints[j] = int64(v)
+			}
+			tensors[i] = safetensors.Tensor{Name: p.Name, DType: safetensors.I64, Shape: p.Value.Shape, Ints: ints}
+		}
 	}
 	info := m.Info
 	if info == nil {
@@ -238,16 +246,29 @@ func checksum(meta map[string]string, tensors []safetensors.Tensor) string {
 		}
 		writeField(h, strings.Join(dims, ","))
 		for _, v := range t.Data {
-			if len(buf) == cap(buf) {
+			if len(buf)+8 > cap(buf) {
 				h.Write(buf)
 				buf = buf[:0]
 			}
 			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
 		}
+		for _, v := range t.Ints {
+			if len(buf)+8 > cap(buf) {
+				h.Write(buf)
+				buf = buf[:0]
+			}
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(v))
+		}
 		h.Write(buf)
 		buf = buf[:0]
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// isCounter reports whether a parameter's name is that of a batch norm's
+// count of batches, which model files hold as an int64, as PyTorch does.
+func isCounter(name string) bool {
+	return name == "num_batches_tracked" || strings.HasSuffix(name, ".num_batches_tracked")
 }
 
 // writeField writes s and a zero byte.
@@ -311,8 +332,8 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 		return nil, fmt.Errorf("unknown model format version %q", v)
 	}
 	for _, t := range f.Tensors {
-		if t.DType != safetensors.F32 {
-			return nil, fmt.Errorf("tensor %q has dtype %s; gocnn models hold F32", t.Name, t.DType)
+		if t.DType != safetensors.F32 && !(t.DType == safetensors.I64 && isCounter(t.Name)) {
+			return nil, fmt.Errorf("tensor %q has dtype %s; gocnn models hold F32 (and I64 batch counts)", t.Name, t.DType)
 		}
 	}
 	for _, k := range append(checkedKeys(), keyChecksum) {
@@ -322,6 +343,21 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 	}
 	if sum := checksum(meta, f.Tensors); sum != meta[keyChecksum] {
 		return nil, fmt.Errorf("the file is corrupted: its contents do not match the sha256 checksum it records")
+	}
+	// From here on a count is a float32 value like every other parameter.
+	// gocnn writes counts as I64, as PyTorch does; files from before it
+	// did hold them as F32, and read as they are.
+	for i := range f.Tensors {
+		if t := &f.Tensors[i]; t.DType == safetensors.I64 {
+			t.Data = make([]float32, len(t.Ints))
+			for j, v := range t.Ints {
+				if v < 0 {
+					return nil, fmt.Errorf("tensor %q holds %d at index %d: a count of batches cannot be negative", t.Name, v, j)
+				}
+				t.Data[j] = float32(v)
+			}
+			t.DType, t.Ints = safetensors.F32, nil
+		}
 	}
 
 	spec, err := Parse(meta[keySpec])

@@ -6,10 +6,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -505,5 +508,80 @@ func TestStateRoundTrip(t *testing.T) {
 	st.Tensors[0].Name = "momentum"
 	if err := SaveWithState(path, m, st); err == nil {
 		t.Error("a state tensor without the prefix was accepted")
+	}
+}
+
+// TestBatchCountIsInt64 saves a model with a batch norm whose count of
+// batches is 3: the file holds it as an I64 scalar, as PyTorch writes it,
+// and loads back as 3. A file written before, with the count as F32 (and
+// its checksum over that), still loads; an I64 weight and a negative count
+// are refused.
+func TestBatchCountIsInt64(t *testing.T) {
+	in := Input{Shape: []int{2, 5, 5}, Prep: PrepResize}
+	m := newModel(t, "conv(3,3) batchnorm relu flatten dense(2)", in, []string{"a", "b"}, 3)
+	var counter []float32
+	for _, p := range m.Net.Params() {
+		if p.Name == "1.num_batches_tracked" {
+			counter = p.Value.Data
+		}
+	}
+	if len(counter) != 1 {
+		t.Fatal("no 1.num_batches_tracked parameter")
+	}
+	counter[0] = 3
+	tensors, meta, err := encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := slices.IndexFunc(tensors, func(x safetensors.Tensor) bool { return x.Name == "1.num_batches_tracked" })
+	if c := tensors[count]; c.DType != safetensors.I64 || len(c.Shape) != 0 || !slices.Equal(c.Ints, []int64{3}) || c.Data != nil {
+		t.Fatalf("the count is written as %s %v %v %v, want I64 [] [3]", c.DType, c.Shape, c.Ints, c.Data)
+	}
+	loaded := func(tensors []safetensors.Tensor, meta map[string]string) (float32, error) {
+		env := nn.NewEnv(1, 1)
+		defer env.Close()
+		got, err := loadBytes(writeBytes(t, tensors, meta), env)
+		if err != nil {
+			return 0, err
+		}
+		for _, p := range got.Net.Params() {
+			if p.Name == "1.num_batches_tracked" {
+				return p.Value.Data[0], nil
+			}
+		}
+		return 0, fmt.Errorf("no count after loading")
+	}
+	if v, err := loaded(tensors, meta); err != nil || v != 3 {
+		t.Errorf("loading the I64 count: %v, %v; want 3", v, err)
+	}
+
+	// As files were written before: the count as F32.
+	old := slices.Clone(tensors)
+	old[count] = safetensors.Tensor{Name: "1.num_batches_tracked", DType: safetensors.F32, Shape: []int{}, Data: []float32{3}}
+	oldMeta := maps.Clone(meta)
+	oldMeta[keyChecksum] = checksum(oldMeta, old)
+	if v, err := loaded(old, oldMeta); err != nil || v != 3 {
+		t.Errorf("loading an F32 count: %v, %v; want 3", v, err)
+	}
+
+	for _, c := range []struct {
+		name string
+		edit func([]safetensors.Tensor)
+		want string
+	}{
+		{"I64 weight", func(ts []safetensors.Tensor) {
+			ts[1] = safetensors.Tensor{Name: ts[1].Name, DType: safetensors.I64, Shape: ts[1].Shape, Ints: make([]int64, len(ts[1].Data))}
+		}, `has dtype I64`},
+		{"negative count", func(ts []safetensors.Tensor) {
+			ts[count] = safetensors.Tensor{Name: "1.num_batches_tracked", DType: safetensors.I64, Shape: []int{}, Ints: []int64{-1}}
+		}, "cannot be negative"},
+	} {
+		bad := slices.Clone(tensors)
+		c.edit(bad)
+		badMeta := maps.Clone(meta)
+		badMeta[keyChecksum] = checksum(badMeta, bad)
+		if _, err := loaded(bad, badMeta); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
 	}
 }
