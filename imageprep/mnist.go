@@ -100,15 +100,88 @@ type MNISTOptions struct {
 //     pushed past the edge by a lopsided digit are clipped.
 //  8. The result is scaled so that its brightest pixel is 1, as in MNIST.
 //
-// If no ink stands out of the background, the error wraps ErrNoDigit. The
-// photo should show paper around the digit: a table edge or a second digit
-// in the frame is taken for part of the digit.
+// A digit cropped tightly, its ink touching the picture's edges as in
+// collections of scanned digits, leaves no paper at the border to judge
+// the polarity by and whole cells of ink to take for background. When the
+// steps find no ink in a picture whose brightness falls in two distinct
+// groups, ink and paper (see twoTone), they run once more on the picture
+// framed with a margin a quarter of its longer side wide, in its median
+// brightness: the paper it would have had around it. (A picture of bare
+// paper under a shadow is not two-toned, and is not framed: the frame's
+// edge against the shadow would pass for a stroke.)
+//
+// If no ink stands out of the background even then, the error wraps
+// ErrNoDigit. The photo should show paper around the digit, or none at
+// all: a table edge or a second digit in the frame is taken for part of
+// the digit.
 func MNISTStyle(img image.Image, opts MNISTOptions) (*tensor.Tensor, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, errors.New("image has no pixels")
 	}
 	p := lumaPlane(img, (max(img.Bounds().Dx(), img.Bounds().Dy())+workSize-1)/workSize)
+	out, err := mnistFromLuma(p.clone(), opts)
+	if errors.Is(err, ErrNoDigit) && twoTone(p) {
+		if framed, err2 := mnistFromLuma(frame(p), opts); err2 == nil {
+			return framed, nil
+		}
+	}
+	return out, err
+}
 
+// frame returns p with a margin around it a quarter of its longer side
+// wide (at least two pixels), filled with its median value.
+func frame(p *plane) *plane {
+	m := max(2, max(p.W, p.H)/4)
+	bg := quantile(sortedCopy(p.Pix), 0.5)
+	f := newPlane(p.W+2*m, p.H+2*m)
+	for i := range f.Pix {
+		f.Pix[i] = bg
+	}
+	for y := 0; y < p.H; y++ {
+		copy(f.Pix[(y+m)*f.W+m:], p.Pix[y*p.W:(y+1)*p.W])
+	}
+	return f
+}
+
+// twoTone reports whether p's values fall in two distinct groups, as ink
+// and paper do: split at the threshold that best separates them (Otsu's),
+// the spread between the groups is at least 85% of the whole spread (a
+// uniform ramp of grey, such as a shadow, gives 75%), and their means are
+// at least 0.3 apart.
+func twoTone(p *plane) bool {
+	const bins = 256
+	var hist [bins]float64
+	var sum, sumSq float64
+	for _, v := range p.Pix {
+		hist[min(max(int(v*bins), 0), bins-1)]++
+		sum += float64(v)
+		sumSq += float64(v) * float64(v)
+	}
+	n := float64(len(p.Pix))
+	mean := sum / n
+	total := sumSq/n - mean*mean
+	if total <= 0 {
+		return false
+	}
+	var n0, s0, best, gap float64 // count and sum of the values below the threshold
+	for i := range bins - 1 {
+		n0 += hist[i]
+		s0 += hist[i] * (float64(i) + 0.5) / bins
+		n1 := n - n0
+		if n0 == 0 || n1 == 0 {
+			continue
+		}
+		m0, m1 := s0/n0, (sum-s0)/n1
+		if between := n0 / n * n1 / n * (m1 - m0) * (m1 - m0); between > best {
+			best, gap = between, m1-m0
+		}
+	}
+	return best >= 0.85*total && gap >= 0.3
+}
+
+// mnistFromLuma is MNISTStyle from step 2 on, for the luma plane p, which
+// it overwrites.
+func mnistFromLuma(p *plane, opts MNISTOptions) (*tensor.Tensor, error) {
 	// 2. Polarity.
 	invert := false
 	switch opts.Polarity {

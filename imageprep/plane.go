@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 )
 
 // plane is a single-channel float image, the working form of every step of
@@ -16,6 +17,8 @@ type plane struct {
 func newPlane(w, h int) *plane { return &plane{W: w, H: h, Pix: make([]float32, w*h)} }
 
 func (p *plane) at(x, y int) float32 { return p.Pix[y*p.W+x] }
+
+func (p *plane) clone() *plane { return &plane{W: p.W, H: p.H, Pix: slices.Clone(p.Pix)} }
 
 // Luma weights of ITU-R BT.601, the ones JPEG's Y channel and Go's
 // color.GrayModel use.
