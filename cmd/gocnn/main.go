@@ -163,7 +163,15 @@ func newFlagSet(name, usage string, help io.Writer) *flagSet {
 func (fs *flagSet) parse(args []string, positional bool) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(fs.help, "Usage: gocnn %s\n\nFlags:\n", fs.usage)
+		fmt.Fprintf(fs.help, "Usage: gocnn %s\n\n", fs.usage)
+		if h := helpFor(fs.Name()); h.about != "" {
+			fmt.Fprintf(fs.help, "%s\n\nExamples:\n\n", h.about)
+			for _, e := range h.examples {
+				fmt.Fprintf(fs.help, "\t%s\n", e)
+			}
+			fmt.Fprintln(fs.help)
+		}
+		fmt.Fprint(fs.help, "Flags:\n")
 		fs.SetOutput(fs.help)
 		fs.PrintDefaults()
 		return err

@@ -33,6 +33,48 @@ func TestHelpAndVersion(t *testing.T) {
 	}
 }
 
+// TestCommandHelp checks that every command's help says what it does and
+// gives examples, and that every flag an example uses is one the command
+// has, so the examples cannot drift from the flags.
+func TestCommandHelp(t *testing.T) {
+	names := []string{"data fetch", "data list"}
+	for n := range commands() {
+		if n != "data" {
+			names = append(names, n)
+		}
+	}
+	for _, name := range names {
+		h := helpFor(name)
+		if h.about == "" || len(h.examples) == 0 {
+			t.Errorf("%s: no help text or no examples", name)
+			continue
+		}
+		args := append(strings.Fields(name), "-h")
+		code, out, errOut := runCLI(args...)
+		text := out + errOut
+		if code != 0 || !strings.Contains(text, h.about) || !strings.Contains(text, "Examples:") {
+			t.Errorf("%s -h: status %d, output %q; want the help text and examples", name, code, text)
+			continue
+		}
+		flags := map[string]bool{}
+		for _, line := range strings.Split(text[strings.Index(text, "Flags:"):], "\n") {
+			if f, ok := strings.CutPrefix(line, "  -"); ok {
+				flags[strings.Fields(f)[0]] = true
+			}
+		}
+		for _, e := range h.examples {
+			if !strings.HasPrefix(e, "gocnn "+name) {
+				t.Errorf("%s: example %q does not run the command", name, e)
+			}
+			for _, tok := range strings.Fields(e) {
+				if f, ok := strings.CutPrefix(tok, "-"); ok && f != "" && !flags[f] {
+					t.Errorf("%s: example %q uses -%s, which is not one of its flags", name, e, f)
+				}
+			}
+		}
+	}
+}
+
 // TestPanicExitsWithBugStatus runs a command that panics, on its own
 // goroutine and in a parallel worker: both must exit with status 3, which
 // no usage error (2) or failure (1) gives, and say it is a bug, with the
