@@ -17,9 +17,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
-
 	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/internal/atomicfile"
@@ -714,43 +711,4 @@ func writeLog(path string, history []train.Epoch) error {
 		}
 		return nil
 	})
-}
-
-// trainBar is the per-epoch progress bar, drawn on stderr when it is a
-// terminal.
-type trainBar struct {
-	w   io.Writer
-	on  bool
-	bar *progressbar.ProgressBar
-}
-
-func newTrainBar(stderr io.Writer, quiet bool) *trainBar {
-	f, ok := stderr.(*os.File)
-	return &trainBar{w: stderr, on: !quiet && ok && term.IsTerminal(int(f.Fd()))}
-}
-
-func (t *trainBar) update(p train.Progress) {
-	if !t.on {
-		return
-	}
-	if t.bar == nil {
-		t.bar = progressbar.NewOptions(p.Batches,
-			progressbar.OptionSetWriter(t.w),
-			progressbar.OptionSetWidth(25),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
-	}
-	rate := float64(p.Images) / max(p.Elapsed.Seconds(), 1e-9)
-	t.bar.Describe(fmt.Sprintf("epoch %d/%d  loss %.4f acc %6.2f%%  %.0f img/s", p.Epoch, p.Epochs, p.Loss, 100*p.Accuracy, rate))
-	t.bar.Set(p.Batch)
-}
-
-func (t *trainBar) finish() {
-	if t.bar != nil {
-		t.bar.Finish()
-		t.bar = nil
-	}
 }
