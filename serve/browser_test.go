@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -435,8 +436,10 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	}
 	crossMu.Lock()
 	defer crossMu.Unlock()
-	if len(crossSite) != 3 {
-		t.Errorf("the server saw %d cross-site requests, want 3: %q", len(crossSite), crossSite)
+	// Chromium may or may not ask the rebound name for its icon as well.
+	asked := slices.DeleteFunc(slices.Clone(crossSite), func(r string) bool { return strings.HasPrefix(r, "GET /favicon.ico ") })
+	if len(asked) != 3 {
+		t.Errorf("the server saw %d cross-site requests besides the icon, want 3: %q", len(asked), crossSite)
 	}
 	for _, r := range crossSite {
 		if !strings.HasSuffix(r, ": 403") {

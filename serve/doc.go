@@ -57,13 +57,14 @@
 //	403  a request from another site's page, or naming the server by a
 //	     name it does not answer to (see "Cross-site requests" below)
 //	405  a method other than POST (the Allow header says which)
-//	404  an unknown /api/ path
+//	404  an unknown path (every error, the page's included, is JSON)
 //	413  a body over Options.MaxBodyBytes (2 MiB by default), or a picture
 //	     of more than Options.MaxPixels pixels (33 megapixels by default)
 //	     or whose decoding would take more than Options.MaxDecodeBytes
 //	     (64 MiB by default), both found from its header
 //	415  a Content-Type other than the ones above
-//	422  an "input" whose length does not match the model's input shape
+//	422  an "input" whose length does not match the model's input shape,
+//	     or with a value outside [0, 1]
 //	500  a fault in the server; it keeps running
 //	503  busy: Options.MaxDecodes pictures are being decoded and
 //	     Options.MaxWaiting requests wait for them already, or the wait

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -164,11 +165,26 @@ func New(m *model.Model, opts Options) *Handler {
 	h.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFileFS(w, r, static, "index.html")
 	})
-	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+	h.mux.HandleFunc("GET /static/", func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/static/")
+		if st, err := fs.Stat(static, name); err != nil || st.IsDir() {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("no file %s", r.URL.Path))
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
 	h.mux.HandleFunc("/api/model", h.serveModel)
 	h.mux.HandleFunc("/api/predict", h.servePredict)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no API endpoint %s (there are /api/model and /api/predict)", r.URL.Path))
+	})
+	h.mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on / (use GET)", r.Method))
+	})
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no page %s (the playground is at /, the API at /api/model and /api/predict)", r.URL.Path))
 	})
 	return h
 }

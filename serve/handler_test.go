@@ -329,6 +329,11 @@ func TestPredictBadRequests(t *testing.T) {
 	bigJSON, _ := json.Marshal(map[string]string{"image": base64.StdEncoding.EncodeToString(big)})
 	short, _ := json.Marshal(map[string][]float32{"input": make([]float32, 100)})
 	both, _ := json.Marshal(map[string]any{"input": make([]float32, 784), "image": "AAAA"})
+	outOfRange := make([]float32, 784)
+	outOfRange[17] = 255
+	bright, _ := json.Marshal(map[string][]float32{"input": outOfRange})
+	outOfRange[17] = -0.5
+	negative, _ := json.Marshal(map[string][]float32{"input": outOfRange})
 
 	for _, c := range []struct {
 		name, method, target, contentType string
@@ -365,6 +370,12 @@ func TestPredictBadRequests(t *testing.T) {
 		{"PUT on predict", "PUT", "/api/predict", "image/png", seven, 405, "method PUT is not allowed"},
 		{"POST on model", "POST", "/api/model", "image/png", seven, 405, "method POST is not allowed on /api/model"},
 		{"unknown endpoint", "GET", "/api/train", "", nil, 404, "no API endpoint /api/train"},
+		{"input of 0 to 255", "POST", "/api/predict", "application/json", bright, 422, `"input" value 17 is 255, outside [0, 1]`},
+		{"negative input", "POST", "/api/predict", "application/json", negative, 422, `"input" value 17 is -0.5, outside [0, 1]`},
+		{"unknown page", "GET", "/favicon.ico", "", nil, 404, "no page /favicon.ico"},
+		{"unknown static file", "GET", "/static/missing.js", "", nil, 404, "no file /static/missing.js"},
+		{"static folder", "GET", "/static/", "", nil, 404, "no file /static/"},
+		{"POST on the page", "POST", "/", "image/png", seven, 405, "method POST is not allowed on /"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, a, header := do(t, h, c.method, c.target, c.contentType, c.body)
@@ -427,11 +438,6 @@ func TestPageAndStaticFiles(t *testing.T) {
 		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
 			t.Errorf("GET %s: Content-Security-Policy %q", c.path, csp)
 		}
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, newRequest("GET", "/static/missing.js", nil))
-	if rec.Code != 404 {
-		t.Errorf("GET /static/missing.js: status %d", rec.Code)
 	}
 	// The page must work offline: nothing may come from another site.
 	err := fs.WalkDir(staticFiles, "static", func(path string, d fs.DirEntry, err error) error {

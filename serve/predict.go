@@ -152,6 +152,9 @@ func byteSize(n int64) string {
 	case n >= 1<<10 && n%(1<<10) == 0:
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
+	if n == 1 {
+		return "1 byte"
+	}
 	return fmt.Sprintf("%d bytes", n)
 }
 
@@ -346,6 +349,12 @@ func (h *Handler) rawInput(v []float32) (*tensor.Tensor, error) {
 		return nil, errorf(http.StatusUnprocessableEntity,
 			`"input" has %d values but the model expects an input of shape %s, %d values`,
 			len(v), tensor.ShapeString(shape), want)
+	}
+	for i, f := range v {
+		if !(f >= 0 && f <= 1) {
+			return nil, errorf(http.StatusUnprocessableEntity,
+				`"input" value %d is %g, outside [0, 1]: send the pixels scaled to [0, 1], before any normalisation`, i, f)
+		}
 	}
 	x := tensor.FromData(v, append([]int{1}, shape...)...)
 	if len(h.model.Input.Mean) > 0 {
