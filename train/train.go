@@ -232,8 +232,8 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 			}
 		}
 		if stop {
-			return &Result{State: state, Stopped: fmt.Sprintf("early stop: %s has not improved for %d epochs (best %.4f at epoch %d)",
-				cfg.EarlyStop.Metric, cfg.EarlyStop.Patience, state.BestValue, state.BestEpoch)}, nil
+			return &Result{State: state, Stopped: fmt.Sprintf("early stop: %s has not improved for %d epoch%s (best %.4f at epoch %d)",
+				cfg.EarlyStop.Metric, cfg.EarlyStop.Patience, plural(cfg.EarlyStop.Patience), state.BestValue, state.BestEpoch)}, nil
 		}
 	}
 	return &Result{State: state}, nil
@@ -344,4 +344,12 @@ func firstNonFinite(params []*nn.Param) string {
 		}
 	}
 	return ""
+}
+
+// plural is the "s" of a count that is not 1.
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -32,7 +32,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	defer s.env.Close()
 	ev := s.eval
-	fmt.Fprintf(stdout, "%s on %s %s set (%d images)\n", sf.path, s.dataset, sf.part, s.test.Len())
+	fmt.Fprintf(stdout, "%s on %s %s set (%s)\n", sf.path, s.dataset, sf.part, counted(s.test.Len(), "image"))
 	if how := sf.predictedHow(); how != "" {
 		fmt.Fprintf(stdout, "predicted %s\n", how)
 	}

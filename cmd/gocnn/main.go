@@ -197,3 +197,11 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "gocnn %s\n", v)
 	return nil
 }
+
+// counted writes a count with its noun, "1 epoch" or "3 epochs".
+func counted(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -70,7 +70,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err := atomicfile.Write(*out, func(w io.Writer) error { return report.Write(w, r) }); err != nil {
 		return fmt.Errorf("writing %s: %w", *out, err)
 	}
-	fmt.Fprintf(stdout, "%s on %s: accuracy %.2f%%, loss %.4f (%d images)\n", *path, dataset, 100*s.eval.Accuracy, s.eval.Loss, s.test.Len())
+	fmt.Fprintf(stdout, "%s on %s: accuracy %.2f%%, loss %.4f (%s)\n", *path, dataset, 100*s.eval.Accuracy, s.eval.Loss, counted(s.test.Len(), "image"))
 	if *logPath != "" {
 		fmt.Fprintf(stdout, "curves from %s\n", *logPath)
 	}

@@ -121,7 +121,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		defer env.Close()
 		if f.Epochs < ck.State.Epoch {
-			return usagef("-epochs %d: %s has trained %d epochs already; give at least as many to carry on", f.Epochs, *resume, ck.State.Epoch)
+			return usagef("-epochs %d: %s has trained %s already; give at least as many to carry on", f.Epochs, *resume, counted(ck.State.Epoch, "epoch"))
 		}
 	}
 	if err := f.check(); err != nil {
@@ -199,8 +199,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "       %d validation images held out; %s keeps %s\n", valSet.Len(), f.Out, kept)
 	}
 	fmt.Fprintf(stdout, "model  %s\n", m.Spec)
-	fmt.Fprintf(stdout, "       %d parameters; %d threads; seed %d\n", countParams(m.Net), env.Workers(), f.Seed)
-	fmt.Fprintf(stdout, "train  %d epochs, batch %d, %s lr %g, schedule %s", f.Epochs, f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
+	fmt.Fprintf(stdout, "       %d parameters; %s; seed %d\n", countParams(m.Net), counted(env.Workers(), "thread"), f.Seed)
+	fmt.Fprintf(stdout, "train  %s, batch %d, %s lr %g, schedule %s", counted(f.Epochs, "epoch"), f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
 	if f.EMA != 0 {
 		fmt.Fprintf(stdout, ", weights averaged (decay %g)", f.EMA)
 	}
@@ -299,8 +299,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if res.Stopped != "" {
 		fmt.Fprintf(stdout, "stopped: %s\n", res.Stopped)
 	}
-	fmt.Fprintf(stdout, "done   test accuracy %.2f%% (balanced %.2f%%), loss %.4f after %d epochs in %s\n", 100*final.Accuracy,
-		100*final.Balanced, final.Loss, res.State.Epoch, wall.Round(100*time.Millisecond))
+	fmt.Fprintf(stdout, "done   test accuracy %.2f%% (balanced %.2f%%), loss %.4f after %s in %s\n", 100*final.Accuracy,
+		100*final.Balanced, final.Loss, counted(res.State.Epoch, "epoch"), wall.Round(100*time.Millisecond))
 	if showBalanced {
 		final.Confusion.Format(stdout)
 	}

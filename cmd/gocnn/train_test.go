@@ -255,6 +255,12 @@ func TestTrainClassesAndResumeChecks(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "saved  mnist-classes-3-5-lenet5.safetensors") {
 		t.Fatalf("train -classes 3,5: status %d, stderr %q; want it saved as mnist-classes-3-5-lenet5.safetensors:\n%s", code, stderr, stdout)
 	}
+	// One epoch and one thread are counted in the singular.
+	code, stdout, stderr = runCLI("train", "-classes", "0,1", "-epochs", "1", "-threads", "1", "-train-limit", "200", "-test-limit", "100", "-quiet")
+	if code != 0 || !strings.Contains(stdout, "train  1 epoch, ") || !strings.Contains(stdout, "; 1 thread; ") ||
+		!strings.Contains(stdout, " after 1 epoch in ") || strings.Contains(stdout, "1 epochs") {
+		t.Errorf("train -epochs 1 -threads 1: status %d, stderr %q, output not in the singular:\n%s", code, stderr, stdout)
+	}
 	code, stdout, stderr = runCLI("train", "-resume", "mnist-classes-3-5-lenet5.ckpt", "-epochs", "1", "-quiet")
 	if code != 2 || !strings.Contains(stderr, "-epochs 1: mnist-classes-3-5-lenet5.ckpt has trained 2 epochs already") {
 		t.Errorf("resume with -epochs 1: status %d, stderr %q; want 2 and a refusal\n%s", code, stderr, stdout)
