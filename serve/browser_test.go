@@ -110,6 +110,62 @@ func playgroundModel(t *testing.T) (*model.Model, bool) {
 	return m, true
 }
 
+// startBrowser starts a headless Chromium for the test and returns its
+// context; when the test ends it closes the browser and reports every
+// script error the pages raised as a test error.
+func startBrowser(t *testing.T, browser string) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the sandbox does not work as root, as in CI containers
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+		// A name that resolves to the server, as an attacker's does once
+		// it has been rebound to 127.0.0.1.
+		chromedp.Flag("host-resolver-rules", "MAP rebound.test 127.0.0.1"),
+	)
+	t.Cleanup(cancel)
+	ctx, cancel = chromedp.NewContext(ctx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancel)
+
+	// Collect the script errors of the page: there must be none.
+	var pageErrors []string
+	consoleCtx, stopConsole := context.WithCancel(ctx)
+	messages := chromedp.Console(consoleCtx)
+	consoleDone := make(chan bool)
+	go func() {
+		defer close(consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				pageErrors = append(pageErrors, m.String())
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		stopConsole()
+		<-consoleDone
+		for _, e := range pageErrors {
+			t.Errorf("script error in the page: %s", e)
+		}
+	})
+	return ctx
+}
+
 // rect is an element's box in CSS pixels of the viewport.
 type rect struct{ X, Y, W, H float64 }
 
@@ -143,54 +199,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	}), ServerOptions{})
 	_, port, _ := net.SplitHostPort(addr)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	ctx, cancel = chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the sandbox does not work as root, as in CI containers
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1200, 900),
-		// A name that resolves to the server, as an attacker's does once
-		// it has been rebound to 127.0.0.1.
-		chromedp.Flag("host-resolver-rules", "MAP rebound.test 127.0.0.1"),
-	)
-	defer cancel()
-	ctx, cancel = chromedp.NewContext(ctx, chromedp.WithLogf(t.Logf))
-	defer cancel()
-
-	// Collect the script errors of the page: there must be none.
-	var pageErrors []string
-	consoleCtx, stopConsole := context.WithCancel(ctx)
-	messages := chromedp.Console(consoleCtx)
-	consoleDone := make(chan bool)
-	go func() {
-		defer close(consoleDone)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() {
-				pageErrors = append(pageErrors, m.String())
-			}
-		}
-	}()
-	defer func() {
-		stopConsole()
-		<-consoleDone
-		for _, e := range pageErrors {
-			t.Errorf("script error in the page: %s", e)
-		}
-	}()
+	ctx := startBrowser(t, browser)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate("http://"+addr+"/"),
@@ -457,4 +466,112 @@ func featureMapStages(m *model.Model) []string {
 		}
 	}
 	return s
+}
+
+// TestPlaygroundForPhotos opens the page of a colour model that does not
+// read digits, as HAM10000's: it must offer upload instead of drawing
+// (a stroke on the canvas draws nothing and asks nothing), word the page
+// for pictures, answer an uploaded photo, and line up the bars of class
+// names of different lengths.
+func TestPlaygroundForPhotos(t *testing.T) {
+	browser := findChromium()
+	if browser == "" {
+		t.Skip("chromium not found: install Debian's chromium package to run the browser test")
+	}
+	s, err := model.Parse("conv(4,3) relu globalavgpool flatten dense(7)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := nn.NewEnv(7, 1)
+	t.Cleanup(env.Close)
+	lesions := []string{"akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"}
+	m, err := model.New(s, model.Input{Shape: []int{3, 32, 32}, Prep: model.PrepResize}, lesions, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServer(t, New(m, Options{}), ServerOptions{})
+	ctx := startBrowser(t, browser)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll('#bars li').length === 7`, chromedp.WithPollingTimeout(10*time.Second)),
+	); err != nil {
+		t.Fatalf("opening the page: %v", err)
+	}
+	type page struct {
+		Title, Status, Note string
+		TrackLefts          []float64
+	}
+	read := func() page {
+		t.Helper()
+		p, err := chromedp.Run(ctx, chromedp.Evaluate[page](`(() => ({
+			Title: document.getElementById('draw-title').textContent,
+			Status: document.getElementById('status').textContent,
+			Note: document.getElementById('input-note').textContent,
+			TrackLefts: Array.from(document.querySelectorAll('#bars .track'), (e) => e.getBoundingClientRect().left),
+		}))()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := read()
+	if p.Title != "Upload a picture" || !strings.HasPrefix(p.Status, "Upload a PNG or JPEG picture") ||
+		!strings.Contains(p.Note, "resized to 32×32 pixels") || strings.Contains(p.Status+p.Note, "Draw") {
+		t.Errorf("the page of a photo model is worded for drawing: %+v", p)
+	}
+	if len(p.TrackLefts) != 7 || slices.Min(p.TrackLefts) != slices.Max(p.TrackLefts) {
+		t.Errorf("the bars do not line up: their tracks start at %v", p.TrackLefts)
+	}
+
+	// A stroke on the canvas leaves it black and sends nothing.
+	pad, err := chromedp.Run(ctx, chromedp.Evaluate[rect](`(() => {
+		const r = document.getElementById('pad').getBoundingClientRect();
+		return {X: r.left, Y: r.top, W: r.width, H: r.height};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftHeld := func(p *input.DispatchMouseEventParams) { p.Button, p.Buttons = input.MouseButtonLeft, 1 }
+	cx, cy := pad.X+pad.W/2, pad.Y+pad.H/2
+	if err := chromedp.Do(ctx,
+		chromedp.MouseEvent(chromedp.MousePressed, cx-40, cy, leftHeld, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(chromedp.MouseMoved, cx, cy, leftHeld),
+		chromedp.MouseEvent(chromedp.MouseMoved, cx+40, cy, leftHeld),
+		chromedp.MouseEvent(chromedp.MouseReleased, cx+40, cy, leftHeld, chromedp.ClickCount(1)),
+		chromedp.Sleep(300*time.Millisecond),
+	); err != nil {
+		t.Fatalf("drawing: %v", err)
+	}
+	after, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`(() => {
+		const d = document.getElementById('pad').getContext('2d').getImageData(0, 0, 280, 280).data;
+		return [Math.max(...d.filter((_, i) => i % 4 === 0)), document.getElementById('prediction').dataset.class ? 1 : 0];
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after[0] != 0 || after[1] != 0 {
+		t.Errorf("a stroke on a photo model's canvas drew (brightest red %d) or asked for a prediction (%d)", after[0], after[1])
+	}
+
+	// An uploaded photo is answered with one of the seven classes.
+	photo := image.NewRGBA(image.Rect(0, 0, 60, 45))
+	for i := range photo.Pix {
+		photo.Pix[i] = uint8(40 + i%200)
+	}
+	file := filepath.Join(t.TempDir(), "lesion.png")
+	if err := os.WriteFile(file, encodePNG(t, photo), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetUploadFiles("#file", []string{file})); err != nil {
+		t.Fatalf("uploading: %v", err)
+	}
+	got, err := chromedp.Run(ctx,
+		chromedp.Poll[string](`document.querySelector('.probs').getAttribute('aria-busy') === 'false' &&
+			document.getElementById('prediction').dataset.class`, chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		t.Fatalf("no answer to the upload: %v (page %+v)", err, read())
+	}
+	if !slices.Contains(lesions, got) {
+		t.Errorf("the upload was answered %q, not one of %v", got, lesions)
+	}
 }

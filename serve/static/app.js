@@ -19,6 +19,8 @@
   const STROKE = 20;       // pen width in canvas pixels: MNIST-like strokes
 
   let classes = [];
+  let drawable = true; // the model reads digits, so drawing one makes sense
+  let lastFile = null; // the picture uploaded last, for a model that is not drawn for
   let drawn = false;   // the canvas holds something worth sending
   let drawing = false; // a pointer is down on the canvas
   let last = null;     // the previous point of the stroke
@@ -50,7 +52,7 @@
   }
 
   pad.addEventListener('pointerdown', (e) => {
-    if (e.pointerType === 'mouse' && e.button !== 0) return;
+    if (!drawable || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
     pad.setPointerCapture(e.pointerId);
     drawing = true;
@@ -88,9 +90,16 @@
     queued = null;
     generation++;
     updateBusy();
+    lastFile = null;
     resetResults();
-    setStatus('Draw in the black square, or upload a PNG or JPEG picture.');
+    setStatus(idleMessage());
   });
+
+  function idleMessage() {
+    return drawable
+      ? 'Draw in the black square, or upload a PNG or JPEG picture.'
+      : 'Upload a PNG or JPEG picture: the model says which of its classes it shows.';
+  }
 
   // ---- requests: one in flight at a time, the newest waiting ----
 
@@ -137,6 +146,11 @@
   }
 
   function sendCanvas() {
+    if (!drawable) {
+      // The canvas only shows the upload, letterboxed: send the file.
+      if (lastFile) sendFile(lastFile);
+      return;
+    }
     if (!drawn) return;
     enqueue(async () => {
       const blob = await new Promise((resolve) => pad.toBlob(resolve, 'image/png'));
@@ -176,11 +190,16 @@
     if (!file) return;
     setStatus(`Reading ${file.name}…`);
     drawPicture(file);
+    lastFile = file;
+    sendFile(file);
+    fileInput.value = ''; // choosing the same file again fires change again
+  });
+
+  function sendFile(file) {
     const form = new FormData();
     form.append('image', file);
     enqueue(() => post(form, null));
-    fileInput.value = ''; // choosing the same file again fires change again
-  });
+  }
 
   // drawPicture shows an uploaded picture on the canvas, fitted and
   // centred, so that drawing on top of it goes on from there.
@@ -207,7 +226,7 @@
   }
 
   function showError(msg) {
-    const gentle = /no digit found/i.test(msg)
+    const gentle = drawable && /no digit found/i.test(msg)
       ? 'No digit found yet: draw a little more, a little bigger.'
       : msg.charAt(0).toUpperCase() + msg.slice(1);
     setStatus(gentle, true);
@@ -325,8 +344,18 @@
     .then((info) => {
       classes = info.classes;
       buildBars();
-      const digits = classes.every((c) => /^\d$/.test(c));
-      document.getElementById('draw-title').textContent = digits ? 'Draw a digit' : 'Draw something';
+      // Drawing is offered to models that read digits prepared as MNIST's
+      // were; any other model is shown uploaded pictures.
+      drawable = info.input.prep === 'mnist';
+      const [, h, w] = info.input.shape;
+      if (!drawable) {
+        document.getElementById('draw-title').textContent = 'Upload a picture';
+        pad.classList.add('view-only');
+        pad.setAttribute('aria-label', 'The uploaded picture. Upload a PNG or JPEG file with the button below.');
+        document.getElementById('input-note').textContent =
+          `Your picture, resized to ${w}×${h} pixels as the training images were.`;
+        setStatus(idleMessage());
+      }
       const info1 = document.getElementById('model-info');
       info1.replaceChildren();
       const code = document.createElement('code');
