@@ -10,6 +10,9 @@
 //
 // The pictures are pixel grids, not charts: every value is one square
 // block of pixels, enlarged by a whole factor (nearest neighbour) so that
-// a 3×3 filter is as easy to see as a 28×28 map. Package plot draws the
-// charts (probabilities, training curves, confusion matrices).
+// a 3×3 filter is as easy to see as a 28×28 map. With GridOptions.Title
+// a picture becomes a figure that explains itself: the title above, each
+// tile's channel or filter number in its corner, and a colour scale below.
+// Package plot draws the charts (probabilities, training curves,
+// confusion matrices).
 package inspect

@@ -27,7 +27,15 @@ type GridOptions struct {
 	Columns int
 	// Background fills the gaps; nil means white.
 	Background color.Color
+	// Title, when set, makes the picture a figure: the title above the
+	// tiles, each tile's number (its channel or filter, from 0) in its
+	// corner, and a colour scale below saying what the colours mean.
+	Title string
 }
+
+// layout is where grid put its tiles: cols to a row, each tileW×tileH
+// pixels, gap pixels apart.
+type layout struct{ cols, tileW, tileH, gap int }
 
 // maxTiles and maxSide bound a picture, so that a huge layer gives an
 // error rather than a picture of gigabytes.
@@ -38,12 +46,12 @@ const (
 
 // grid draws n tiles of h×w values, the colour of value (y, x) of tile i
 // given by at, laid out as opt says.
-func grid(n, h, w int, opt GridOptions, at func(i, y, x int) color.RGBA) (*image.RGBA, error) {
+func grid(n, h, w int, opt GridOptions, at func(i, y, x int) color.RGBA) (*image.RGBA, layout, error) {
 	if n < 1 || h < 1 || w < 1 {
-		return nil, fmt.Errorf("inspect: nothing to draw (%d tiles of %dx%d)", n, h, w)
+		return nil, layout{}, fmt.Errorf("inspect: nothing to draw (%d tiles of %dx%d)", n, h, w)
 	}
 	if n > maxTiles {
-		return nil, fmt.Errorf("inspect: %d tiles are more than the %d a picture may have", n, maxTiles)
+		return nil, layout{}, fmt.Errorf("inspect: %d tiles are more than the %d a picture may have", n, maxTiles)
 	}
 	minTile := opt.MinTile
 	if minTile == 0 {
@@ -66,7 +74,7 @@ func grid(n, h, w int, opt GridOptions, at func(i, y, x int) color.RGBA) (*image
 	tw, th := w*scale, h*scale
 	width, height := cols*tw+(cols+1)*gap, rows*th+(rows+1)*gap
 	if width > maxSide || height > maxSide {
-		return nil, fmt.Errorf("inspect: a picture of %dx%d pixels is over the limit of %d", width, height, maxSide)
+		return nil, layout{}, fmt.Errorf("inspect: a picture of %dx%d pixels is over the limit of %d", width, height, maxSide)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	bg := color.RGBAModel.Convert(color.White).(color.RGBA)
@@ -91,7 +99,7 @@ func grid(n, h, w int, opt GridOptions, at func(i, y, x int) color.RGBA) (*image
 			}
 		}
 	}
-	return img, nil
+	return img, layout{cols, tw, th, gap}, nil
 }
 
 // FeatureMaps draws a layer's output [C, H, W] as a grid of C tiles, one
@@ -108,13 +116,18 @@ func FeatureMaps(maps *tensor.Tensor, opt GridOptions) (*image.RGBA, error) {
 	for i := range c {
 		lo[i], span[i] = rangeOf(maps.Data[i*h*w : (i+1)*h*w])
 	}
-	return grid(c, h, w, opt, func(i, y, x int) color.RGBA {
+	img, l, err := grid(c, h, w, opt, func(i, y, x int) color.RGBA {
 		v := float64(maps.Data[(i*h+y)*w+x])
 		if span[i] == 0 {
 			return plot.Viridis(0)
 		}
 		return plot.Viridis((v - lo[i]) / span[i])
 	})
+	if err != nil || opt.Title == "" {
+		return img, err
+	}
+	legend := mapScale()
+	return frame(img, l, c, opt.Title, numbered, &legend), nil
 }
 
 // Filters draws a convolution's weights [out, in, kh, kw] as a grid of
@@ -149,18 +162,33 @@ func Filters(weight *tensor.Tensor, opt GridOptions) (*image.RGBA, error) {
 		return uint8(math.Round(127.5 + 127.5*float64(v)/scale[o]))
 	}
 	if in == 3 {
-		return grid(out, h, w, opt, func(o, y, x int) color.RGBA {
+		img, l, err := grid(out, h, w, opt, func(o, y, x int) color.RGBA {
 			base := o*size + y*w + x
 			return color.RGBA{level(o, weight.Data[base]), level(o, weight.Data[base+h*w]), level(o, weight.Data[base+2*h*w]), 255}
 		})
+		if err != nil || opt.Title == "" {
+			return img, err
+		}
+		legend := weightScale(true)
+		return frame(img, l, out, opt.Title, numbered, &legend), nil
 	}
 	if in > 1 && opt.Columns == 0 {
 		opt.Columns = in
 	}
-	return grid(out*in, h, w, opt, func(i, y, x int) color.RGBA {
+	img, l, err := grid(out*in, h, w, opt, func(i, y, x int) color.RGBA {
 		g := level(i/in, weight.Data[i*h*w+y*w+x])
 		return color.RGBA{g, g, g, 255}
 	})
+	if err != nil || opt.Title == "" {
+		return img, err
+	}
+	label := numbered
+	if in > 1 {
+		// A row per filter, a tile per input channel: "filter.channel".
+		label = func(i int) string { return fmt.Sprintf("%d.%d", i/in, i%in) }
+	}
+	legend := weightScale(false)
+	return frame(img, l, out*in, opt.Title, label, &legend), nil
 }
 
 // InputImage draws one input [C, H, W] as the network saw it, with the
@@ -184,7 +212,7 @@ func InputImage(x *tensor.Tensor, in model.Input, opt GridOptions) (*image.RGBA,
 		return uint8(math.Round(255 * min(max(v, 0), 1)))
 	}
 	opt.Gap = -1
-	return grid(1, h, w, opt, func(_, y, xx int) color.RGBA {
+	img, l, err := grid(1, h, w, opt, func(_, y, xx int) color.RGBA {
 		i := y*w + xx
 		if c == 3 {
 			return color.RGBA{level(0, i), level(1, i), level(2, i), 255}
@@ -192,6 +220,10 @@ func InputImage(x *tensor.Tensor, in model.Input, opt GridOptions) (*image.RGBA,
 		g := level(0, i)
 		return color.RGBA{g, g, g, 255}
 	})
+	if err != nil || opt.Title == "" {
+		return img, err
+	}
+	return frame(img, l, 1, opt.Title, nil, nil), nil
 }
 
 // rangeOf returns the least value of v and the span up to the greatest.

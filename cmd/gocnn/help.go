@@ -82,8 +82,9 @@ It listens on 127.0.0.1 and refuses requests from other sites' pages.`,
 		},
 		"inspect": {
 			about: `Writes PNG pictures of what a model does with one picture: the input as
-the network saw it, the first layer's filters, every convolution's
-feature maps, and the class probabilities.`,
+the network saw it, the first layer's filters, every layer's feature
+maps (each picture titled, its tiles numbered by channel or filter, with
+its colour scale), and the class probabilities.`,
 			examples: []string{
 				"gocnn inspect -model mnist-lenet5.safetensors -image digit.png -out inspect/",
 			},

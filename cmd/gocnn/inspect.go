@@ -72,15 +72,19 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return save(name, func(w io.Writer) error { return png.Encode(w, img) })
 	}
 
-	in, err := inspect.InputImage(x, m.Input, inspect.GridOptions{MinTile: 224})
+	h, w := m.Input.Shape[1], m.Input.Shape[2]
+	in, err := inspect.InputImage(x, m.Input, inspect.GridOptions{MinTile: 224,
+		Title: fmt.Sprintf("The input as the network saw it, %dx%d", w, h)})
 	if err != nil {
 		return err
 	}
 	if err := savePNG("input.png", in); err != nil {
 		return err
 	}
-	if _, weight, ok := inspect.FirstConv(m.Net); ok {
-		filters, err := inspect.Filters(weight, inspect.GridOptions{MinTile: 96, Gap: 4})
+	if i, weight, ok := inspect.FirstConv(m.Net); ok {
+		s := weight.Shape
+		filters, err := inspect.Filters(weight, inspect.GridOptions{MinTile: 96, Gap: 4,
+			Title: fmt.Sprintf("Layer %d %s: %s of %dx%d over %s", i, m.Net.Layers[i].Kind(), counted(s[0], "filter"), s[3], s[2], counted(s[1], "input channel"))})
 		if err != nil {
 			return err
 		}
@@ -92,7 +96,9 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		if !a.IsImage() {
 			continue
 		}
-		maps, err := inspect.FeatureMaps(a.Output, inspect.GridOptions{MinTile: 96})
+		s := a.Output.Shape
+		maps, err := inspect.FeatureMaps(a.Output, inspect.GridOptions{MinTile: 96,
+			Title: fmt.Sprintf("Layer %d %s: %s of %dx%d", a.Index, a.Kind, counted(s[0], "map"), s[2], s[1])})
 		if err != nil {
 			return fmt.Errorf("layer %d %s: %w", a.Index, a.Kind, err)
 		}

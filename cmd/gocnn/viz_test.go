@@ -133,13 +133,17 @@ func TestInspectCommand(t *testing.T) {
 		t.Fatalf("status %d: %s", code, errOut)
 	}
 	// conv(8,3) on 12x12: 8 maps of 10x10, enlarged to 100x100 (the
-	// smallest whole factor reaching 96), in 3 rows of 3 with 2-pixel gaps.
+	// smallest whole factor reaching 96), in 3 rows of 3 with 2-pixel gaps,
+	// under a title band of 24 pixels and over a colour scale of 52. The
+	// input has a title and no scale; the colour filters' picture is as
+	// wide as its scale's note of 66 characters of 7 pixels, with 6-pixel
+	// margins.
 	for name, size := range map[string]image.Point{
-		"input.png":            image.Pt(12*19, 12*19), // at least 224 pixels
-		"filters.png":          image.Pt(3*96+4*4, 3*96+4*4),
-		"layer0-conv2d.png":    image.Pt(3*100+4*2, 3*100+4*2),
-		"layer1-relu.png":      image.Pt(3*100+4*2, 3*100+4*2),
-		"layer2-maxpool2d.png": image.Pt(3*100+4*2, 3*100+4*2),
+		"input.png":            image.Pt(38*7+2*6, 24+12*19), // at least 224 pixels, under its title
+		"filters.png":          image.Pt(66*7+2*6, 24+3*96+4*4+52),
+		"layer0-conv2d.png":    image.Pt(3*100+4*2, 24+3*100+4*2+52),
+		"layer1-relu.png":      image.Pt(3*100+4*2, 24+3*100+4*2+52),
+		"layer2-maxpool2d.png": image.Pt(3*100+4*2, 24+3*100+4*2+52),
 	} {
 		if got := pngSize(t, filepath.Join(out, name)); got != size {
 			t.Errorf("%s is %v, want %v", name, got, size)
