@@ -236,9 +236,25 @@ func build(r Report) (*view, error) {
 			return nil, err
 		}
 		s := weight.Shape
-		v.FiltersCaption = fmt.Sprintf("Layer %d (%s): %d filters of %d×%d over %d input channel%s.", i, m.Net.Layers[i].Kind(), s[0], s[2], s[3], s[1], plural(s[1]))
+		v.FiltersCaption = fmt.Sprintf("Layer %d (%s): %d filters of %d×%d over %d input channel%s. ", i, m.Net.Layers[i].Kind(), s[0], s[2], s[3], s[1], plural(s[1])) +
+			filterColours(s[1])
 	}
 	return v, nil
+}
+
+// filterColours says how inspect.Filters colours filters over in input
+// channels.
+func filterColours(in int) string {
+	switch in {
+	case 3:
+		return "Each filter is a colour tile, its weights on the red, green and blue input channels as its red, green and blue, " +
+			"each scaled by the filter's largest weight: a channel at its brightest is the most positive weight, " +
+			"at its darkest the most negative, half-way zero (a mid-grey pixel weighs all three at zero)."
+	case 1:
+		return "Each filter is scaled by its largest weight: white is positive, black negative, mid-grey zero."
+	}
+	return "Each row is a filter, a tile for each input channel, scaled by the filter's largest weight: " +
+		"white is positive, black negative, mid-grey zero."
 }
 
 // inputText describes what a model takes.

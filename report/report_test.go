@@ -102,6 +102,7 @@ func TestWrite(t *testing.T) {
 		"bars.safetensors", "conv(4,3) relu maxpool(2) flatten dense(3)", "horizontal", "diagonal",
 		"<td>conv2d</td><td>[4 6 6]</td><td class=\"num\">40</td>", // 4·3·3 weights + 4 biases
 		"<th>seed</th><td>4</td>", "<th>counts</th><td>(300 characters, not shown)</td>",
+		"over 1 input channel. Each filter is scaled by its largest weight: white is positive",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
@@ -213,5 +214,19 @@ func TestMostConfidentMistakes(t *testing.T) {
 	}
 	if n := len(MostConfidentMistakes(ev, labels, -1)); n != 0 {
 		t.Errorf("%d mistakes for n = -1", n)
+	}
+}
+
+// TestFilterColours checks that the filters' caption says how they are
+// coloured: colour tiles for three input channels, grey otherwise.
+func TestFilterColours(t *testing.T) {
+	if c := filterColours(3); !strings.Contains(c, "red, green and blue") || strings.Contains(c, "white is positive") {
+		t.Errorf("caption of colour filters: %q", c)
+	}
+	if c := filterColours(1); !strings.Contains(c, "white is positive, black negative") {
+		t.Errorf("caption of grey filters: %q", c)
+	}
+	if c := filterColours(16); !strings.Contains(c, "a tile for each input channel") {
+		t.Errorf("caption of filters over 16 channels: %q", c)
 	}
 }
