@@ -121,6 +121,17 @@ gocnn train starts at once.`,
 				"gocnn data list",
 			},
 		},
+		"export": {
+			about: `Writes a trained model as an ONNX file (opset 13) that onnxruntime and
+other ONNX runtimes run. The graph takes a batch [N C H W] of pixels in
+[0, 1], normalises it as the model was trained (when it was), and gives
+one score per class; the class names, the spec and the picture
+preparation are in its metadata.`,
+			examples: []string{
+				"gocnn export -model mnist-lenet5.safetensors",
+				"gocnn export -model ham10000-ham-resnet.safetensors -out ham.onnx",
+			},
+		},
 		"version": {
 			about: `Prints gocnn's version.`,
 			examples: []string{

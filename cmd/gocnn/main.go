@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"report":  {"write a self-contained HTML report on a trained model", runReport},
 		"plot":    {"draw training curves from metrics logs, as PNG or SVG", runPlot},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
+		"export":  {"write a trained model as an ONNX file, for onnxruntime and other runtimes", runExport},
 		"version": {"print the version", runVersion},
 	}
 }
