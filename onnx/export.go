@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 
@@ -34,6 +36,7 @@ const (
 	MetaClasses = "gocnn.classes" // the class names, a JSON array in output order
 	MetaPrep    = "gocnn.prep"    // how a picture becomes the input ("mnist" or "resize")
 	MetaInput   = "gocnn.input"   // what the input holds, in words
+	MetaInfo    = "gocnn.info."   // followed by a key of the model's Info: its value
 )
 
 // Export writes m to w as an ONNX model (see Encode).
@@ -58,8 +61,9 @@ func Export(w io.Writer, m *model.Model, producerVersion string) error {
 // takes what gocnn's prepared pictures are before normalising. Batch
 // norm is a BatchNormalization node with the running statistics, dropout
 // is left out (ONNX models are for inference), and each residual block is
-// its body, its shortcut and an Add. The class names, the spec and the
-// picture preparation go in the metadata.
+// its body, its shortcut and an Add. The class names, the spec, the
+// picture preparation and the model's Info (the dataset it was trained on,
+// ...) go in the metadata.
 func Encode(m *model.Model, producerVersion string) (*onnxpb.ModelProto, error) {
 	if len(m.Input.Shape) != 3 {
 		return nil, fmt.Errorf("onnx: exporting a model whose input is %s: only images [C H W] are supported", tensor.ShapeString(m.Input.Shape))
@@ -93,6 +97,16 @@ func Encode(m *model.Model, producerVersion string) (*onnxpb.ModelProto, error) 
 	if err != nil {
 		return nil, err
 	}
+	props := []*onnxpb.StringStringEntryProto{
+		{Key: proto.String(MetaSpec), Value: proto.String(m.Spec.String())},
+		{Key: proto.String(MetaClasses), Value: proto.String(string(classes))},
+		{Key: proto.String(MetaPrep), Value: proto.String(m.Input.Prep)},
+		{Key: proto.String(MetaInput), Value: proto.String(inputText(m.Input))},
+	}
+	keys := slices.Sorted(maps.Keys(m.Info))
+	for _, k := range keys {
+		props = append(props, &onnxpb.StringStringEntryProto{Key: proto.String(MetaInfo + k), Value: proto.String(m.Info[k])})
+	}
 	return &onnxpb.ModelProto{
 		IrVersion:       proto.Int64(irVersion),
 		OpsetImport:     []*onnxpb.OperatorSetIdProto{{Domain: proto.String(""), Version: proto.Int64(Opset)}},
@@ -100,12 +114,7 @@ func Encode(m *model.Model, producerVersion string) (*onnxpb.ModelProto, error) 
 		ProducerVersion: proto.String(producerVersion),
 		DocString:       proto.String("exported by gocnn: " + m.Spec.String()),
 		Graph:           g.pb,
-		MetadataProps: []*onnxpb.StringStringEntryProto{
-			{Key: proto.String(MetaSpec), Value: proto.String(m.Spec.String())},
-			{Key: proto.String(MetaClasses), Value: proto.String(string(classes))},
-			{Key: proto.String(MetaPrep), Value: proto.String(m.Input.Prep)},
-			{Key: proto.String(MetaInput), Value: proto.String(inputText(m.Input))},
-		},
+		MetadataProps:   props,
 	}, nil
 }
 

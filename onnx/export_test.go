@@ -50,7 +50,7 @@ func exportCases() []exportCase {
 // buildCase builds the case's model with seeded random weights, random
 // batch norm statistics (so that exporting them wrongly shows) and, when
 // asked, an input normalisation.
-func buildCase(t *testing.T, c exportCase, env *nn.Env) *model.Model {
+func buildCase(t testing.TB, c exportCase, env *nn.Env) *model.Model {
 	t.Helper()
 	var spec *model.Spec
 	var err error
