@@ -132,6 +132,18 @@ preparation are in its metadata.`,
 				"gocnn export -model ham10000-ham-resnet.safetensors -out ham.onnx",
 			},
 		},
+		"import": {
+			about: `Reads an ONNX file, such as torch.onnx.export writes (opsets 11 to 17),
+maps its graph onto a gocnn spec and writes a gocnn model file with its
+weights. The graph must be a chain of layers gocnn has (convolutions,
+batch norm, pooling, dense layers, activations, residual blocks); any
+other operator is refused with the node that uses it. eval, predict,
+inspect, report and serve also take a .onnx file directly.`,
+			examples: []string{
+				"gocnn import net.onnx",
+				"gocnn import -classes cat,dog -prep resize -out pets.safetensors pets.onnx",
+			},
+		},
 		"version": {
 			about: `Prints gocnn's version.`,
 			examples: []string{

@@ -13,7 +13,6 @@ import (
 	"github.com/gocnn/gocnn/inspect"
 	"github.com/gocnn/gocnn/internal/atomicfile"
 	"github.com/gocnn/gocnn/metrics"
-	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/plot"
 	"github.com/gocnn/gocnn/predict"
@@ -40,7 +39,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
-	m, err := model.Load(*path, env)
+	m, err := loadModel(*path, env)
 	if err != nil {
 		return err
 	}

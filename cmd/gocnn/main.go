@@ -17,6 +17,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sort"
+	"strings"
 )
 
 // version is the release this source is; builds from a module version
@@ -43,6 +44,7 @@ func commands() map[string]command {
 		"plot":    {"draw training curves from metrics logs, as PNG or SVG", runPlot},
 		"data":    {"fetch and check the MNIST and Fashion-MNIST datasets", runData},
 		"export":  {"write a trained model as an ONNX file, for onnxruntime and other runtimes", runExport},
+		"import":  {"turn an ONNX file (from PyTorch, say) into a gocnn model file", runImport},
 		"version": {"print the version", runVersion},
 	}
 }
@@ -203,6 +205,9 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 func counted(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }

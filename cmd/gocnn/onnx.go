@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/gocnn/gocnn/internal/atomicfile"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/onnx"
+	"github.com/gocnn/gocnn/tensor"
 )
 
 func runExport(args []string, stdout, stderr io.Writer) error {
@@ -26,7 +28,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
-	m, err := model.Load(*path, env)
+	m, err := loadModel(*path, env)
 	if err != nil {
 		return err
 	}
@@ -45,4 +47,58 @@ func normalisedText(in model.Input) string {
 		return " (the graph normalises them)"
 	}
 	return ""
+}
+
+func runImport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("import", "import [flags] model.onnx", stderr)
+	out := fs.String("out", "", "model file to write (default: the ONNX file with .safetensors)")
+	classes := fs.String("classes", "", "class names, one per output, comma-separated (default: the file's, else 0, 1, ...)")
+	prep := fs.String("prep", "", `how a picture becomes the input: "mnist" (digits, as MNIST was made) or "resize" (default: the file's, else resize)`)
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usagef("name one ONNX file to import")
+	}
+	if *prep != "" && *prep != model.PrepMNIST && *prep != model.PrepResize {
+		return usagef("-prep %q: want %q or %q", *prep, model.PrepMNIST, model.PrepResize)
+	}
+	opt := onnx.ImportOptions{Prep: *prep}
+	if *classes != "" {
+		opt.Classes = strings.Split(*classes, ",")
+	}
+	path := files[0]
+	if *out == "" {
+		*out = strings.TrimSuffix(path, ".onnx") + ".safetensors"
+	}
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	m, err := onnx.ImportFile(path, env, opt)
+	if err != nil {
+		return err
+	}
+	if err := model.Save(*out, m); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s\n       input %s, prepared as %q%s; %s %v\n", *out, m.Spec, tensor.ShapeString(m.Input.Shape),
+		m.Input.Prep, normalisedBy(m.Input), counted(len(m.Classes), "class"), m.Classes)
+	return nil
+}
+
+// normalisedBy says how a model normalises its input, if it does.
+func normalisedBy(in model.Input) string {
+	if len(in.Mean) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", normalised with mean %v and standard deviation %v", in.Mean, in.Std)
+}
+
+// loadModel loads a model file: a gocnn .safetensors file, or an ONNX
+// file (.onnx), imported with the defaults of gocnn import.
+func loadModel(path string, env *nn.Env) (*model.Model, error) {
+	if strings.EqualFold(filepath.Ext(path), ".onnx") {
+		return onnx.ImportFile(path, env, onnx.ImportOptions{})
+	}
+	return model.Load(path, env)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,5 +39,60 @@ func TestExportCommand(t *testing.T) {
 	}
 	if code, _, stderr := runCLI("export"); code != 2 || !strings.Contains(stderr, "-model is required") {
 		t.Errorf("export without -model: status %d, stderr %q", code, stderr)
+	}
+}
+
+// TestImportCommand exports a model, imports the ONNX file back with new
+// class names, and predicts a picture with the original model, the ONNX
+// file itself and the imported model: the same answer three times, each
+// with its own class names.
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := saveTinyModel(t, dir, model.Input{Shape: []int{3, 12, 12}, Prep: model.PrepResize}, []string{"a", "b", "c"})
+	onnxPath := filepath.Join(dir, "tiny.onnx")
+	if code, _, stderr := runCLI("export", "-model", path, "-out", onnxPath); code != 0 {
+		t.Fatalf("export: status %d: %s", code, stderr)
+	}
+	back := filepath.Join(dir, "back.safetensors")
+	code, stdout, stderr := runCLI("import", "-out", back, "-classes", "x,y,z", onnxPath)
+	if code != 0 || !strings.Contains(stdout, "wrote "+back) || !strings.Contains(stdout, "3 classes [x y z]") {
+		t.Fatalf("import: status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	picture := filepath.Join(dir, "x.png")
+	img := image.NewRGBA(image.Rect(0, 0, 30, 20))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	f, err := os.Create(picture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	png.Encode(f, img)
+	f.Close()
+	answers := map[string]string{}
+	for _, m := range []string{path, onnxPath, back} {
+		code, stdout, stderr := runCLI("predict", "-model", m, "-top", "3", picture)
+		if code != 0 {
+			t.Fatalf("predict with %s: status %d: %s", m, code, stderr)
+		}
+		answers[m] = strings.TrimSpace(strings.TrimPrefix(stdout, picture+":"))
+	}
+	rename := strings.NewReplacer("a ", "x ", "b ", "y ", "c ", "z ")
+	if answers[onnxPath] != answers[path] || rename.Replace(answers[path]+" ") != answers[back]+" " {
+		t.Errorf("predictions differ:\n%s: %s\n%s: %s\n%s: %s", path, answers[path], onnxPath, answers[onnxPath], back, answers[back])
+	}
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"import"}, 2, "name one ONNX file"},
+		{[]string{"import", "-prep", "fancy", onnxPath}, 2, `-prep "fancy"`},
+		{[]string{"import", "-classes", "x,y", onnxPath}, 1, "2 class names for the network's 3 outputs"},
+		{[]string{"import", path}, 1, path + ": not an ONNX model"},
+	} {
+		if code, _, stderr := runCLI(c.args...); code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: status %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.want)
+		}
 	}
 }

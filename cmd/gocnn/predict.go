@@ -41,7 +41,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	dec := imageprep.Decoder{MaxBytes: *decodeMB << 20}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
-	m, err := model.Load(*path, env)
+	m, err := loadModel(*path, env)
 	if err != nil {
 		return err
 	}

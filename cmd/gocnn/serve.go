@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/serve"
 )
@@ -46,7 +45,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	env := nn.NewEnv(1, 1) // one image at a time: more workers would only wait
 	defer env.Close()
-	m, err := model.Load(*path, env)
+	m, err := loadModel(*path, env)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ type scored struct {
 // score loads the model, the test set it is scored on, and scores it.
 func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 	env := nn.NewEnv(1, s.threads)
-	m, err := model.Load(s.path, env)
+	m, err := loadModel(s.path, env)
 	if err != nil {
 		env.Close()
 		return nil, err
