@@ -344,20 +344,8 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 	if sum := checksum(meta, f.Tensors); sum != meta[keyChecksum] {
 		return nil, fmt.Errorf("the file is corrupted: its contents do not match the sha256 checksum it records")
 	}
-	// From here on a count is a float32 value like every other parameter.
-	// gocnn writes counts as I64, as PyTorch does; files from before it
-	// did hold them as F32, and read as they are.
-	for i := range f.Tensors {
-		if t := &f.Tensors[i]; t.DType == safetensors.I64 {
-			t.Data = make([]float32, len(t.Ints))
-			for j, v := range t.Ints {
-				if v < 0 {
-					return nil, fmt.Errorf("tensor %q holds %d at index %d: a count of batches cannot be negative", t.Name, v, j)
-				}
-				t.Data[j] = float32(v)
-			}
-			t.DType, t.Ints = safetensors.F32, nil
-		}
+	if err := countsAsFloats(f); err != nil {
+		return nil, err
 	}
 
 	spec, err := Parse(meta[keySpec])
@@ -383,9 +371,34 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 		info = map[string]string{}
 	}
 
-	// Everything the file claims is checked against the spec, by
-	// arithmetic, before the network is built: a crafted spec on a small
-	// file must not get its layers allocated.
+	return fromTensors(f, spec, input, classes, info, env)
+}
+
+// countsAsFloats turns a file's I64 tensors, batch norm's counts, into
+// float32 ones, as the network holds every parameter. gocnn writes counts
+// as I64, as PyTorch does; files from before it did hold them as F32, and
+// read as they are.
+func countsAsFloats(f *safetensors.File) error {
+	for i := range f.Tensors {
+		if t := &f.Tensors[i]; t.DType == safetensors.I64 {
+			t.Data = make([]float32, len(t.Ints))
+			for j, v := range t.Ints {
+				if v < 0 {
+					return fmt.Errorf("tensor %q holds %d at index %d: a count of batches cannot be negative", t.Name, v, j)
+				}
+				t.Data[j] = float32(v)
+			}
+			t.DType, t.Ints = safetensors.F32, nil
+		}
+	}
+	return nil
+}
+
+// fromTensors builds the model spec describes for input with the file's
+// tensors as its parameters. Everything the file claims is checked
+// against the spec, by arithmetic, before the network is built: a crafted
+// spec on a small file must not get its layers allocated.
+func fromTensors(f *safetensors.File, spec *Spec, input Input, classes []string, info map[string]string, env *nn.Env) (*Model, error) {
 	size, err := spec.Size(input.Shape)
 	if err != nil {
 		return nil, err
@@ -407,6 +420,46 @@ func decode(f *safetensors.File, env *nn.Env) (*Model, error) {
 	m := &Model{Spec: spec, Net: net, Input: input, Classes: classes, Info: info}
 	if err := m.checkClasses(); err != nil {
 		return nil, err
+	}
+	return m, nil
+}
+
+// LoadStateDict builds the network spec describes for input with the
+// weights of a plain tensor file, such as PyTorch's
+// safetensors.torch.save_file(net.state_dict(), path) writes for a
+// network of the same layers: float32 tensors under the names gocnn gives
+// its parameters ("0.weight", "3.body.1.running_mean", ...), and int64 or
+// float32 batch counts. classes names the outputs (nil: "0", "1", ...).
+// The tensors are checked against the spec, by name, shape and value,
+// before the network is built; errors name the file.
+func LoadStateDict(path string, spec *Spec, input Input, classes []string, env *nn.Env) (*Model, error) {
+	if err := input.Check(); err != nil {
+		return nil, err
+	}
+	f, err := safetensors.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range f.Tensors {
+		if t.DType != safetensors.F32 && !(t.DType == safetensors.I64 && isCounter(t.Name)) {
+			return nil, fmt.Errorf("%s: tensor %q has dtype %s; weights must be F32 (and batch counts I64)", path, t.Name, t.DType)
+		}
+	}
+	if err := countsAsFloats(f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if classes == nil {
+		size, err := spec.Size(input.Shape)
+		if err != nil {
+			return nil, err
+		}
+		for i := range size.Out[0] {
+			classes = append(classes, strconv.Itoa(i))
+		}
+	}
+	m, err := fromTensors(f, spec, input, classes, map[string]string{}, env)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
 }

@@ -143,8 +143,8 @@ func TestImportFromPyTorch(t *testing.T) {
 					t.Fatal(err)
 				}
 				shape := fmt.Sprintf("%dx%dx%d", c.input[0], c.input[1], c.input[2])
-				cmd := exec.Command("/usr/bin/python3", "../bench/pytorch_onnx.py", "--spec", spec, "--shape", shape,
-					"--opset", fmt.Sprint(opset), "--out", base+".onnx", "--inputs", base+".in", "--batch", fmt.Sprint(n),
+				cmd := exec.Command("/usr/bin/python3", "../bench/pytorch_export.py", "--spec", spec, "--shape", shape,
+					"--opset", fmt.Sprint(opset), "--onnx", base+".onnx", "--inputs", base+".in", "--batch", fmt.Sprint(n),
 					"--outputs", base+".out")
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("PyTorch: %v\n%s", err, out)
