@@ -138,10 +138,16 @@ maps its graph onto a gocnn spec and writes a gocnn model file with its
 weights. The graph must be a chain of layers gocnn has (convolutions,
 batch norm, pooling, dense layers, activations, residual blocks); any
 other operator is refused with the node that uses it. eval, predict,
-inspect, report and serve also take a .onnx file directly.`,
+inspect, report and serve also take a .onnx file directly.
+
+With -spec and -input it reads instead a PyTorch state_dict saved as
+safetensors (safetensors.torch.save_file(net.state_dict(), path)) for a
+network of gocnn's layers, whose parameters have gocnn's names and
+shapes ("0.weight", "3.running_mean", ...).`,
 			examples: []string{
 				"gocnn import net.onnx",
 				"gocnn import -classes cat,dog -prep resize -out pets.safetensors pets.onnx",
+				"gocnn import -spec lenet5 -input 1x28x28 -prep mnist lenet5_state.safetensors",
 			},
 		},
 		"version": {

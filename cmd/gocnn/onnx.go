@@ -50,8 +50,10 @@ func normalisedText(in model.Input) string {
 }
 
 func runImport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("import", "import [flags] model.onnx", stderr)
-	out := fs.String("out", "", "model file to write (default: the ONNX file with .safetensors)")
+	fs := newFlagSet("import", "import [flags] model.onnx | import -spec SPEC -input CxHxW [flags] state_dict.safetensors", stderr)
+	out := fs.String("out", "", "model file to write (default: the input file with .safetensors, or -gocnn.safetensors for a state_dict)")
+	specFlag := fs.String("spec", "", "for a PyTorch state_dict saved as safetensors: the network's spec, a preset or a spec file")
+	inputFlag := fs.String("input", "", "for a state_dict: the shape of one input, CxHxW")
 	classes := fs.String("classes", "", "class names, one per output, comma-separated (default: the file's, else 0, 1, ...)")
 	prep := fs.String("prep", "", `how a picture becomes the input: "mnist" (digits, as MNIST was made) or "resize" (default: the file's, else resize)`)
 	files, err := parseInterleaved(fs, args)
@@ -69,12 +71,27 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 		opt.Classes = strings.Split(*classes, ",")
 	}
 	path := files[0]
+	isONNX := strings.EqualFold(filepath.Ext(path), ".onnx")
+	switch {
+	case isONNX && (*specFlag != "" || *inputFlag != ""):
+		return usagef("-spec and -input are for a state_dict; an ONNX file holds its network")
+	case !isONNX && (*specFlag == "" || *inputFlag == ""):
+		return usagef("%s is not a .onnx file: a PyTorch state_dict saved as safetensors needs -spec and -input", path)
+	}
 	if *out == "" {
 		*out = strings.TrimSuffix(path, ".onnx") + ".safetensors"
+		if !isONNX {
+			*out = strings.TrimSuffix(path, ".safetensors") + "-gocnn.safetensors"
+		}
 	}
 	env := nn.NewEnv(1, 1)
 	defer env.Close()
-	m, err := onnx.ImportFile(path, env, opt)
+	var m *model.Model
+	if isONNX {
+		m, err = onnx.ImportFile(path, env, opt)
+	} else {
+		m, err = importStateDict(path, *specFlag, *inputFlag, opt, env)
+	}
 	if err != nil {
 		return err
 	}
@@ -101,4 +118,29 @@ func loadModel(path string, env *nn.Env) (*model.Model, error) {
 		return onnx.ImportFile(path, env, onnx.ImportOptions{})
 	}
 	return model.Load(path, env)
+}
+
+// importStateDict builds the network of spec for one input of shape
+// (CxHxW) with the weights of a state_dict file.
+func importStateDict(path, spec, shape string, opt onnx.ImportOptions, env *nn.Env) (*model.Model, error) {
+	in, err := parseShape(shape)
+	if err != nil {
+		return nil, usagef("-input: %v", err)
+	}
+	if len(in) != 3 {
+		return nil, usagef("-input %s: want CxHxW", shape)
+	}
+	classes := 10 // a preset's outputs, unless -classes says otherwise
+	if opt.Classes != nil {
+		classes = len(opt.Classes)
+	}
+	s, err := resolveSpec(spec, classes)
+	if err != nil {
+		return nil, usagef("-spec: %v", err)
+	}
+	input := model.Input{Shape: in, Prep: opt.Prep}
+	if input.Prep == "" {
+		input.Prep = model.PrepResize
+	}
+	return model.LoadStateDict(path, s, input, opt.Classes, env)
 }
