@@ -40,6 +40,7 @@ type trainSettings struct {
 	Ham        hamFlags `json:"ham,omitempty"`
 
 	Model        string  `json:"model"`
+	InitFrom     string  `json:"init_from,omitempty"`
 	Epochs       int     `json:"epochs"`
 	Batch        int     `json:"batch"`
 	Optimizer    string  `json:"optimizer"`
@@ -73,6 +74,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.BoolVar(&f.Normalize, "normalize", false, "normalise each channel to mean 0, std 1 (statistics of the training set)")
 	fs.StringVar(&f.Augment, "augment", "", "augment training images: digits, skin, or a list such as \"shift=2,rotate=10\" (see the augment package)")
 	fs.StringVar(&f.Model, "model", "lenet5", "preset ("+strings.Join(model.PresetNames(), ", ")+"), a spec such as \"conv(8,3) relu maxpool(2) flatten dense(10)\", or a .json/.txt spec file")
+	fs.StringVar(&f.InitFrom, "init-from", "", "start from this model file's network and weights (.safetensors or .onnx) instead of -model's, to fine-tune it; its input normalisation is kept")
 	fs.IntVar(&f.Epochs, "epochs", 10, "passes over the training set")
 	fs.IntVar(&f.Batch, "batch", 64, "mini-batch size")
 	fs.StringVar(&f.Optimizer, "optimizer", "sgd", strings.Join(optim.Names(), ", "))
@@ -140,10 +142,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.Data == "mnist" {
 		input.Prep = model.PrepMNIST
 	}
+	var from *model.Model // the model -init-from starts from
+	if m == nil && f.InitFrom != "" {
+		if from, err = initialModel(f.InitFrom, input, trainSet.Classes); err != nil {
+			return err
+		}
+	}
 	var norm *data.Normalization
-	if f.Normalize {
+	switch {
+	case m != nil && len(m.Input.Mean) > 0: // resuming: the model's own
+		norm = &data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
+	case from != nil && len(from.Input.Mean) > 0:
+		norm = &data.Normalization{Mean: from.Input.Mean, Std: from.Input.Std}
+	case f.Normalize:
 		n := data.ComputeNormalization(trainSet)
 		norm = &n
+	}
+	if norm != nil {
 		if err := norm.Apply(trainSet); err != nil {
 			return err
 		}
@@ -158,14 +173,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		input.Mean, input.Std = norm.Mean, norm.Std
 	}
 	if m == nil {
-		spec, err := resolveSpec(f.Model, len(trainSet.Classes))
-		if err != nil {
+		spec := (*model.Spec)(nil)
+		if from != nil {
+			spec = from.Spec
+		} else if spec, err = resolveSpec(f.Model, len(trainSet.Classes)); err != nil {
 			return usagef("-model: %v", err)
 		}
 		env = nn.NewEnv(f.Seed, f.Threads)
 		defer env.Close()
 		if m, err = model.New(spec, input, trainSet.Classes, env); err != nil {
 			return fmt.Errorf("model %s: %w", spec, err)
+		}
+		if from != nil {
+			for i, p := range m.Net.Params() {
+				copy(p.Value.Data, from.Net.Params()[i].Value.Data)
+			}
 		}
 	}
 	cfg, err := f.config(m, trainSet, env)
@@ -199,6 +221,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "       %d validation images held out; %s keeps %s\n", valSet.Len(), f.Out, kept)
 	}
 	fmt.Fprintf(stdout, "model  %s\n", m.Spec)
+	if f.InitFrom != "" {
+		fmt.Fprintf(stdout, "       starting from the weights of %s\n", f.InitFrom)
+	}
 	fmt.Fprintf(stdout, "       %d parameters; %s; seed %d\n", countParams(m.Net), counted(env.Workers(), "thread"), f.Seed)
 	fmt.Fprintf(stdout, "train  %s, batch %d, %s lr %g, schedule %s", counted(f.Epochs, "epoch"), f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
 	if f.EMA != 0 {
@@ -213,6 +238,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 
 	dataInfo := map[string]string{"dataset": f.Data, "seed": strconv.FormatUint(f.Seed, 10)}
+	if f.InitFrom != "" {
+		dataInfo["init_from"] = f.InitFrom
+	}
 	if f.Data == "ham10000" {
 		if err := f.hamInfo(dataInfo, m.Classes); err != nil {
 			return err
@@ -404,6 +432,12 @@ func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
 		}
 		return nil
 	}
+	if given["init-from"] && given["model"] {
+		return usagef("-init-from takes the network from %s; leave out -model", f.InitFrom)
+	}
+	if given["init-from"] && given["normalize"] {
+		return usagef("-init-from keeps the normalisation its weights were trained with; leave out -normalize")
+	}
 	if given["lr"] && f.LR == 0 {
 		return usagef("-lr must be positive, got 0 (leave -lr out for the optimiser's default)")
 	}
@@ -487,6 +521,10 @@ func (f *trainSettings) defaults() {
 			name += "-classes-" + classTag(f.Classes)
 		}
 		f.Out = fmt.Sprintf("%s-%s.safetensors", name, safeName(f.Model))
+		if f.InitFrom != "" {
+			from := strings.TrimSuffix(filepath.Base(f.InitFrom), filepath.Ext(f.InitFrom))
+			f.Out = fmt.Sprintf("%s-from-%s.safetensors", name, from)
+		}
 	}
 	base := strings.TrimSuffix(f.Out, filepath.Ext(f.Out))
 	if f.Log == "" {
@@ -711,4 +749,22 @@ func writeLog(path string, history []train.Epoch) error {
 		}
 		return nil
 	})
+}
+
+// initialModel loads the model -init-from names and checks that it fits
+// the data: the same input shape and one output per class.
+func initialModel(path string, input model.Input, classes []string) (*model.Model, error) {
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	m, err := loadModel(path, env)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(m.Input.Shape, input.Shape) {
+		return nil, fmt.Errorf("-init-from %s: the model takes inputs of %s, the data is %s", path, shapeText(m.Input.Shape), shapeText(input.Shape))
+	}
+	if len(m.Classes) != len(classes) {
+		return nil, fmt.Errorf("-init-from %s: the model has %s, the data %d", path, counted(len(m.Classes), "class"), len(classes))
+	}
+	return m, nil
 }
