@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
 	"image/jpeg"
 	"io/fs"
 	"math"
@@ -20,10 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/image/draw"
-
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/imageprep"
+	"github.com/gocnn/gocnn/internal/pixelcache"
 )
 
 // Options say where HAM10000 is, what size to make its images, and how to
@@ -87,6 +85,13 @@ const DefaultMaxMissing = 0.01
 // resampling names the filter that resizes the images. It is part of the
 // cache key: a cache made with another filter is rebuilt.
 const resampling = "catmull-rom"
+
+// The cache's magic string, and the version the key hashes in (a new one
+// makes every older cache stale).
+const (
+	cacheMagic   = "GOCNNHAM"
+	cacheVersion = 1
+)
 
 // maxImagePixels and maxImageBytes bound what one image file may make
 // Load decode: HAM10000's originals are 600×450 and about 250 KB.
@@ -229,14 +234,17 @@ func Load(opts Options) (*Set, error) {
 		}
 		hash.Sum(key[:0])
 	}
-	hdr := cacheHeader{n: n, c: c, h: h, w: w, key: key}
+	hdr := pixelcache.Header{Magic: cacheMagic, N: n, C: c, H: h, W: w, Key: key}
 	var pix []byte
 	if !opts.NoCache {
 		set.Cache = cachePath(&opts, metaPath, imageDirs, c, h, w)
 	}
 	if set.Cache != "" {
 		start := time.Now()
-		p, err := readCache(set.Cache, hdr, rows)
+		cached, p, err := pixelcache.Read(set.Cache, hdr)
+		if err == nil && !slices.Equal(cached, rows) {
+			err = pixelcache.ErrStale
+		}
 		switch {
 		case err == nil:
 			pix, set.FromCache = p, true
@@ -259,7 +267,7 @@ func Load(opts Options) (*Set, error) {
 		}
 		opts.logf("decoded and resized %d images to %dx%dx%d in %v", n, c, h, w, time.Since(start).Round(time.Millisecond))
 		if set.Cache != "" {
-			if err := writeCache(set.Cache, hdr, rows, pix); err != nil {
+			if err := pixelcache.Write(set.Cache, hdr, rows, pix); err != nil {
 				opts.logf("not cached: %v", err)
 				set.Cache = ""
 			} else {
@@ -473,17 +481,10 @@ func decodeImages(paths []string, pix []byte, c, h, w int, opts *Options) error 
 	return first
 }
 
-// resizer decodes images and resizes them to one size, keeping what it
-// can between images: the output image, and a scaler (which precomputes
-// the filter's weights) for each input size seen.
-type resizer struct {
-	dst     *image.RGBA
-	scalers map[image.Point]draw.Scaler
-}
+// resizer decodes JPEG images and resizes them to one size.
+type resizer struct{ *imageprep.Resizer }
 
-func newResizer(h, w int) *resizer {
-	return &resizer{dst: image.NewRGBA(image.Rect(0, 0, w, h)), scalers: map[image.Point]draw.Scaler{}}
-}
+func newResizer(h, w int) *resizer { return &resizer{imageprep.NewResizer(h, w)} }
 
 // decodeFile decodes the JPEG file at path, resizes it and writes its c
 // channels, planar, into out.
@@ -520,22 +521,7 @@ func (rs *resizer) decode(b []byte, out []byte, c int) error {
 	if err != nil {
 		return err
 	}
-	src := img.Bounds()
-	sc, ok := rs.scalers[src.Size()]
-	if !ok {
-		sc = draw.CatmullRom.NewScaler(rs.dst.Rect.Dx(), rs.dst.Rect.Dy(), src.Dx(), src.Dy())
-		rs.scalers[src.Size()] = sc
-	}
-	sc.Scale(rs.dst, rs.dst.Rect, img, src, draw.Src, nil)
-	plane := rs.dst.Rect.Dx() * rs.dst.Rect.Dy()
-	for p := range plane {
-		px := rs.dst.Pix[4*p : 4*p+3]
-		if c == 1 {
-			out[p] = byte((299*int(px[0]) + 587*int(px[1]) + 114*int(px[2]) + 500) / 1000)
-			continue
-		}
-		out[p], out[plane+p], out[2*plane+p] = px[0], px[1], px[2]
-	}
+	rs.Planes(img, out, c)
 	return nil
 }
 
