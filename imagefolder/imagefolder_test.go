@@ -1,0 +1,238 @@
+package imagefolder
+
+import (
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// drawShape makes a w×h picture of a class: a bright disc, a square or
+// stripes on a dark ground, in gray or in colour.
+func drawShape(class string, w, h, k int, colour bool) image.Image {
+	var img interface {
+		image.Image
+		Set(x, y int, c color.Color)
+	}
+	if colour {
+		img = image.NewRGBA(image.Rect(0, 0, w, h))
+	} else {
+		img = image.NewGray(image.Rect(0, 0, w, h))
+	}
+	for y := range h {
+		for x := range w {
+			fx, fy := float64(x)/float64(w)-0.5, float64(y)/float64(h)-0.5
+			on := false
+			switch class {
+			case "disc":
+				on = fx*fx+fy*fy < 0.09
+			case "square":
+				on = fx > -0.3 && fx < 0.3 && fy > -0.3 && fy < 0.3
+			case "stripes":
+				on = (x/3+k)%2 == 0
+			}
+			v := uint8(20 + k%7)
+			if on {
+				v = 230 - uint8(k%5)
+			}
+			img.Set(x, y, color.RGBA{v, v / 2, 255 - v, 255})
+			if !colour {
+				img.Set(x, y, color.Gray{v})
+			}
+		}
+	}
+	return img
+}
+
+func save(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if strings.HasSuffix(path, ".png") {
+		err = png.Encode(f, img)
+	} else {
+		err = jpeg.Encode(f, img, &jpeg.Options{Quality: 90})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// makeFolder writes n pictures of each class, alternately PNG and JPEG,
+// of sizes around 40x30, and a broken file and a GIF in the first class.
+func makeFolder(t *testing.T, dir string, n int, colour bool) {
+	for _, class := range []string{"square", "disc", "stripes"} {
+		for k := range n {
+			ext := ".png"
+			if k%2 == 1 {
+				ext = ".jpg"
+			}
+			w, h := 40+k%3, 30+k%2
+			save(t, filepath.Join(dir, class, "p"+string(rune('a'+k%26))+string(rune('a'+k/26))+ext), drawShape(class, w, h, k, colour))
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "square", "broken.png"), []byte("\x89PNG\r\n\x1a\nthis is not a picture"), 0o644)
+	os.WriteFile(filepath.Join(dir, "square", "anim.gif"), []byte("GIF89a"), 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a class"), 0o644)
+}
+
+func TestLoadClassFolders(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "shapes")
+	makeFolder(t, dir, 20, false)
+	cache := t.TempDir()
+	set, err := Load(Options{Dir: dir, Seed: 1, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(set.Classes, []string{"disc", "square", "stripes"}) || set.Split != "drawn" {
+		t.Errorf("classes %v, split %q", set.Classes, set.Split)
+	}
+	// The median picture is 41x31 (W x H): under the cap, kept; all gray.
+	if !slices.Equal(set.Shape, []int{1, 31, 41}) {
+		t.Errorf("shape %v, want [1 31 41]", set.Shape)
+	}
+	var skipped []string
+	for _, s := range set.Skipped {
+		skipped = append(skipped, s.Path)
+	}
+	if !slices.Equal(skipped, []string{"square/anim.gif", "square/broken.png"}) {
+		t.Errorf("skipped %v", set.Skipped)
+	}
+	// 20 per class: 3 test, 3 validation, 14 training each, stratified.
+	for part, want := range map[string]int{Train: 14, Validation: 3, Test: 3} {
+		d := set.Parts[part]
+		if d == nil || d.Len() != 3*want {
+			t.Fatalf("%s part: %v, want %d pictures", part, d, 3*want)
+		}
+		for c := range 3 {
+			if n := count(d.Labels, c); n != want {
+				t.Errorf("%s part holds %d of class %d, want %d", part, n, c, want)
+			}
+		}
+		if err := d.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+	// The pictures are the classes': a disc's middle is bright, its corner
+	// dark; stripes alternate.
+	d := set.Parts[Train]
+	for i, l := range d.Labels {
+		x := d.Example(i)
+		mid, corner := x[15*41+20], x[0]
+		if set.Classes[l] != "stripes" && !(mid > 0.8 && corner < 0.2) {
+			t.Fatalf("%s (%s): middle %.2f, corner %.2f", set.Files[Train][i], set.Classes[l], mid, corner)
+		}
+	}
+
+	// Loaded again: from the cache, the same pixels and split.
+	again, err := Load(Options{Dir: dir, Seed: 1, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.FromCache || set.FromCache || !slices.Equal(again.Parts[Train].Pixels.Data, set.Parts[Train].Pixels.Data) ||
+		!slices.Equal(again.Files[Test], set.Files[Test]) || len(again.Skipped) != 2 {
+		t.Errorf("second load: from cache %v, same pixels %v, same test files %v, skipped %v", again.FromCache,
+			slices.Equal(again.Parts[Train].Pixels.Data, set.Parts[Train].Pixels.Data), slices.Equal(again.Files[Test], set.Files[Test]), again.Skipped)
+	}
+	// Another seed draws another split; a split file brings one back.
+	other, err := Load(Options{Dir: dir, Seed: 2, CacheDir: cache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(other.Files[Test], set.Files[Test]) {
+		t.Error("seeds 1 and 2 drew the same test part")
+	}
+	splitFile := filepath.Join(t.TempDir(), "shapes.split.csv")
+	if err := set.WriteSplit(splitFile); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(Options{Dir: dir, Seed: 2, CacheDir: cache, SplitFile: splitFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Split != "file" || !slices.Equal(back.Files[Test], set.Files[Test]) || !slices.Equal(back.Files[Validation], set.Files[Validation]) {
+		t.Errorf("split from the file: %q, test %v, want %v", back.Split, back.Files[Test], set.Files[Test])
+	}
+	// An asked-for size and colour.
+	sized, err := Load(Options{Dir: dir, Seed: 1, Height: 16, Width: 20, Channels: 3, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(sized.Shape, []int{3, 16, 20}) || sized.Parts[Train].Shape()[0] != 3 {
+		t.Errorf("shape %v", sized.Shape)
+	}
+}
+
+func count(labels []int, c int) int {
+	n := 0
+	for _, l := range labels {
+		if l == c {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLoadSplitFolders reads a folder already split into train/ and
+// test/, in colour and larger than the cap: the default size keeps the
+// aspect with the longer side at MaxDefaultSide, and the channels are 3.
+func TestLoadSplitFolders(t *testing.T) {
+	dir := t.TempDir()
+	for _, part := range []string{Train, Test} {
+		for _, class := range []string{"disc", "square"} {
+			for k := range 3 {
+				save(t, filepath.Join(dir, part, class, string(rune('a'+k))+".png"), drawShape(class, 200, 100, k, true))
+			}
+		}
+	}
+	set, err := Load(Options{Dir: dir, NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Split != "folders" || set.Parts[Validation] != nil || set.Parts[Train].Len() != 6 || set.Parts[Test].Len() != 6 {
+		t.Errorf("split %q, parts %v", set.Split, set.Parts)
+	}
+	if !slices.Equal(set.Shape, []int{3, 32, 64}) {
+		t.Errorf("shape %v, want [3 32 64]", set.Shape)
+	}
+}
+
+// TestLoadRefuses checks the errors for folders that are no dataset.
+func TestLoadRefuses(t *testing.T) {
+	one := t.TempDir()
+	save(t, filepath.Join(one, "only", "a.png"), drawShape("disc", 10, 10, 0, false))
+	empty := t.TempDir()
+	save(t, filepath.Join(empty, "disc", "a.png"), drawShape("disc", 10, 10, 0, false))
+	os.MkdirAll(filepath.Join(empty, "square"), 0o755)
+	extra := t.TempDir()
+	for _, p := range []string{"train/disc/a.png", "train/square/a.png", "test/disc/a.png", "test/circle/a.png"} {
+		save(t, filepath.Join(extra, p), drawShape("disc", 10, 10, 0, false))
+	}
+	for _, c := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Dir: one}, "holds 1 class folders; a classifier needs at least two"},
+		{Options{Dir: empty}, "the class folder square holds no PNG or JPEG picture"},
+		{Options{Dir: extra}, "test/circle is a class the training part does not have"},
+		{Options{Dir: filepath.Join(one, "missing")}, "no such file or directory"},
+		{Options{Dir: one, Channels: 2}, "2 channels"},
+		{Options{Dir: one, Height: 10}, "size 10x0"},
+	} {
+		c.opts.NoCache = true
+		if _, err := Load(c.opts); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v, want an error saying %q", c.opts, err, c.want)
+		}
+	}
+}
