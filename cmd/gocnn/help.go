@@ -22,8 +22,9 @@ network's answer for each row.`,
 			},
 		},
 		"train": {
-			about: `Trains a model on MNIST, Fashion-MNIST or HAM10000, fetching MNIST and
-Fashion-MNIST first if they are missing. It prints one line per epoch,
+			about: `Trains a model on MNIST, Fashion-MNIST, HAM10000 or a folder of your own
+pictures (one subfolder per class), fetching MNIST and Fashion-MNIST
+first if they are missing. It prints one line per epoch,
 scores the test set, and writes the model file, its metrics log (one JSON
 line per epoch, for gocnn plot) and a checkpoint after every epoch, from
 which -resume carries on. The model is a preset (tiny, lenet5, mnist-cnn,
@@ -36,6 +37,7 @@ spec file.`,
 				"gocnn train -model specs/mnist-bn.txt -augment digits -val 0.1 -early-stop val_loss:3",
 				"gocnn train -data fashion-mnist -model mnist-cnn -optimizer adam -lr 0.001",
 				"gocnn train -resume mnist-lenet5.ckpt -epochs 20",
+				"gocnn train -data ./flowers -size 64x64 -channels 3 -model specs/ham-resnet.txt -augment skin",
 			},
 		},
 		"eval": {

@@ -34,7 +34,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"xor":     {"train a tiny network on XOR and print its truth table", runXOR},
-		"train":   {"train a model on MNIST, Fashion-MNIST or HAM10000", runTrain},
+		"train":   {"train a model on MNIST, Fashion-MNIST, HAM10000 or a folder of pictures", runTrain},
 		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
 		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
 		"bench":   {"time training and inference of presets and spec files on this machine", runBench},

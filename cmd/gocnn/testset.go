@@ -134,8 +134,17 @@ func (s *scoreFlags) checkFor(m *model.Model) error {
 	if err != nil || name == "ham10000" {
 		return err
 	}
+	if name == "folder" || isFolder(name) {
+		switch {
+		case s.byLesion:
+			return usagef("-by-lesion: a folder of pictures has no lesions; it is for ham10000")
+		case s.clinical:
+			return usagef("-metadata: a folder of pictures has no patient metadata; it is for ham10000")
+		}
+		return nil
+	}
 	if _, err := data.Lookup(name); err != nil {
-		return usagef("-data: %v (or ham10000)", err)
+		return usagef("-data: %v (or ham10000, or a folder of pictures)", err)
 	}
 	switch {
 	case s.byLesion:
@@ -170,12 +179,19 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 	var test *data.Dataset
 	var records []ham10000.Record
 	var trainRecords []ham10000.Record
-	if name == "ham10000" {
+	switch {
+	case name == "ham10000":
 		var set *ham10000.Set
 		if set, trainRecords, err = hamScoredSet(m, s.path, s.dataDir, s.part, stdout); err == nil {
 			test, records = set.Dataset, set.Records
 		}
-	} else { // checkFor has checked the name and the flags
+	case name == "folder":
+		test, err = folderScoredSet(m, s.path, "", s.part, stdout)
+		name = folderName(m.Info["data_dir"])
+	case isFolder(name):
+		test, err = folderScoredSet(m, s.path, name, s.part, stdout)
+		name = folderName(name)
+	default: // checkFor has checked the name and the flags
 		_, test, err = loadData(name, s.dataDir, stdout, stderr)
 	}
 	if err != nil {

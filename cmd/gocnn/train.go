@@ -38,6 +38,13 @@ type trainSettings struct {
 	Normalize  bool     `json:"normalize,omitempty"`
 	Augment    string   `json:"augment,omitempty"`
 	Ham        hamFlags `json:"ham,omitempty"`
+	Channels   int      `json:"channels,omitempty"`
+	// FolderSize is the size a picture folder's pictures were resized to,
+	// HEIGHTxWIDTH, once loaded: a resumed run loads them at it again.
+	FolderSize string `json:"folder_size,omitempty"`
+
+	folderShape []int // C, H, W of a picture folder's pictures, once loaded
+	sizeGiven   bool  // -size was on the command line
 
 	Model        string  `json:"model"`
 	InitFrom     string  `json:"init_from,omitempty"`
@@ -65,7 +72,8 @@ type trainSettings struct {
 }
 
 func (f *trainSettings) register(fs *flagSet) {
-	fs.StringVar(&f.Data, "data", "mnist", "dataset: mnist, fashion-mnist or ham10000")
+	fs.StringVar(&f.Data, "data", "mnist", "dataset: mnist, fashion-mnist, ham10000, or a folder of pictures with one subfolder per class")
+	fs.IntVar(&f.Channels, "channels", 0, "picture folders: 1 (gray) or 3 (colour) (default: 1 if every picture is gray)")
 	fs.StringVar(&f.DataDir, "data-dir", "", "data folder (default $GOCNN_DATA, else gocnn in the user's cache folder); for ham10000, the folder holding HAM10000_metadata.csv")
 	f.Ham.register(fs)
 	fs.StringVar(&f.Classes, "classes", "", "train on these classes only, by index or name (\"3,5\" for the two-digit task)")
@@ -138,7 +146,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	input := model.Input{Shape: trainSet.Shape(), Prep: model.PrepResize}
-	showBalanced := f.Data == "ham10000"
+	showBalanced := f.ownSplit()
 	if f.Data == "mnist" {
 		input.Prep = model.PrepMNIST
 	}
@@ -240,6 +248,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	dataInfo := map[string]string{"dataset": f.Data, "seed": strconv.FormatUint(f.Seed, 10)}
 	if f.InitFrom != "" {
 		dataInfo["init_from"] = f.InitFrom
+	}
+	if isFolder(f.Data) {
+		f.folderInfo(dataInfo)
 	}
 	if f.Data == "ham10000" {
 		if err := f.hamInfo(dataInfo, m.Classes); err != nil {
@@ -441,13 +452,20 @@ func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
 	if given["lr"] && f.LR == 0 {
 		return usagef("-lr must be positive, got 0 (leave -lr out for the optimiser's default)")
 	}
-	if f.Data != "ham10000" {
-		for _, name := range []string{"images", "size", "split", "split-file"} {
-			if given[name] {
-				return usagef("-%s is for -data ham10000; %s images keep their size", name, f.Data)
-			}
+	folder := isFolder(f.Data)
+	for _, name := range []string{"images", "size", "split", "split-file", "channels"} {
+		switch {
+		case !given[name], f.Data == "ham10000" && name != "channels":
+		case folder && (name == "size" || name == "split-file" || name == "channels"):
+		case folder:
+			return usagef("-%s is for -data ham10000", name)
+		case name == "channels":
+			return usagef("-channels is for a folder of pictures; %s images keep theirs", f.Data)
+		default:
+			return usagef("-%s is for -data ham10000 or a folder of pictures; %s images keep their size", name, f.Data)
 		}
 	}
+	f.sizeGiven = given["size"]
 	return nil
 }
 
@@ -465,7 +483,7 @@ func (f *trainSettings) check() error {
 		return usagef("-val must be a fraction in [0, 1), got %g", f.Val)
 	case f.TrainLimit < 0 || f.TestLimit < 0:
 		return usagef("-train-limit and -test-limit must not be negative")
-	case f.EarlyStop != "" && f.Val == 0 && f.Data != "ham10000":
+	case f.EarlyStop != "" && f.Val == 0 && !f.ownSplit():
 		return usagef("-early-stop needs a validation set: add -val 0.1")
 	}
 	if _, err := augment.Parse(f.Augment); err != nil {
@@ -478,20 +496,28 @@ func (f *trainSettings) check() error {
 		return usagef("-sampler %q: want shuffle or balanced", f.Sampler)
 	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy" && f.Best != "last":
 		return usagef("-best %q: want val_loss, val_accuracy, val_balanced_accuracy or last", f.Best)
-	case f.Ham.TrainVal && f.Data != "ham10000":
-		return usagef("-train-val is for ham10000; elsewhere -val holds out a validation set")
+	case f.Ham.TrainVal && !f.ownSplit():
+		return usagef("-train-val is for ham10000 and picture folders; elsewhere -val holds out a validation set")
 	case f.Ham.TrainVal && f.Best != "" && f.Best != "last":
 		return usagef("-best %s: with -train-val there is no validation set to pick an epoch with", f.Best)
 	case f.Data == "ham10000" && f.Val != 0:
 		return usagef("-val does not apply to ham10000, which is split by lesion into train, validation and test parts")
+	case f.ownSplit() && f.Val != 0:
+		return usagef("-val does not apply to a folder of pictures, which is split into train, validation and test parts")
+	case f.Channels != 0 && f.Channels != 1 && f.Channels != 3:
+		return usagef("-channels %d: want 1 (gray) or 3 (colour)", f.Channels)
 	}
-	if f.Data == "ham10000" {
+	if f.Data == "ham10000" || f.sizeGiven {
 		if _, _, err := f.Ham.size(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// ownSplit reports whether the data comes split into training, validation
+// and test parts: HAM10000 and picture folders.
+func (f *trainSettings) ownSplit() bool { return f.Data == "ham10000" || isFolder(f.Data) }
 
 // makeFolders creates the folders of the files training will write and
 // checks that files can be written in them, so that a missing or
@@ -517,6 +543,9 @@ func (f *trainSettings) defaults() {
 		// A run on some of the classes gets a name of its own, so that it
 		// does not replace the model of all of them.
 		name := f.Data
+		if isFolder(f.Data) {
+			name = folderName(f.Data)
+		}
 		if f.Classes != "" {
 			name += "-classes-" + classTag(f.Classes)
 		}
@@ -538,13 +567,18 @@ func (f *trainSettings) defaults() {
 // loadData loads the dataset and returns its training, validation (nil
 // without -val) and test sets, after the class subset and the limits.
 func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, testSet *data.Dataset, err error) {
-	if f.Data == "ham10000" {
+	switch {
+	case f.Data == "ham10000":
 		if trainSet, valSet, testSet, err = f.loadHAM(stdout); err != nil {
 			return nil, nil, nil, err
 		}
-	} else {
+	case isFolder(f.Data):
+		if trainSet, valSet, testSet, err = f.loadFolder(stdout, f.sizeGiven); err != nil {
+			return nil, nil, nil, err
+		}
+	default:
 		if _, err := data.Lookup(f.Data); err != nil {
-			return nil, nil, nil, usagef("-data: %v (or ham10000)", err)
+			return nil, nil, nil, usagef("-data: %v (or ham10000, or a folder of pictures)", err)
 		}
 		if trainSet, testSet, err = loadData(f.Data, f.DataDir, stdout, stderr); err != nil {
 			return nil, nil, nil, err

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/imagefolder"
+	"github.com/gocnn/gocnn/model"
+)
+
+// isFolder reports whether a -data value names a folder of pictures
+// rather than a built-in dataset.
+func isFolder(name string) bool {
+	if name == "ham10000" {
+		return false
+	}
+	if _, err := data.Lookup(name); err == nil {
+		return false
+	}
+	st, err := os.Stat(name)
+	return err == nil && st.IsDir()
+}
+
+// folderName is what a picture folder is called in file names: its own
+// name ("flowers" for ../pictures/flowers/).
+func folderName(dir string) string {
+	return filepath.Base(filepath.Clean(dir))
+}
+
+// loadFolder loads the picture folder -data names and returns its
+// training, validation (nil with -train-val) and test parts.
+func (f *trainSettings) loadFolder(stdout io.Writer, sizeGiven bool) (trainSet, valSet, testSet *data.Dataset, err error) {
+	opts := imagefolder.Options{Dir: f.Data, Channels: f.Channels, Seed: f.Seed + 3, SplitFile: f.Ham.SplitFile,
+		Log: func(msg string) { fmt.Fprintln(stdout, msg) }}
+	switch {
+	case f.FolderSize != "": // resuming: the size the run started with
+		if _, err := fmt.Sscanf(f.FolderSize, "%dx%d", &opts.Height, &opts.Width); err != nil {
+			return nil, nil, nil, fmt.Errorf("the checkpoint's folder size %q: %v", f.FolderSize, err)
+		}
+	case sizeGiven:
+		if opts.Height, opts.Width, err = f.Ham.size(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	set, err := imagefolder.Load(opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f.Channels, f.FolderSize = set.Shape[0], fmt.Sprintf("%dx%d", set.Shape[1], set.Shape[2])
+	reportSkipped(stdout, set.Skipped)
+	if set.Split == "drawn" {
+		f.Ham.SplitFile = strings.TrimSuffix(f.Out, filepath.Ext(f.Out)) + ".split.csv"
+		if err := set.WriteSplit(f.Ham.SplitFile); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	f.folderShape = set.Shape
+	trainSet, valSet, testSet = set.Parts[imagefolder.Train], set.Parts[imagefolder.Validation], set.Parts[imagefolder.Test]
+	where := f.Ham.SplitFile
+	if set.Split == "folders" {
+		where = "its train/ and test/ folders"
+	}
+	fmt.Fprintf(stdout, "split  %s (%s): %d train, %d validation, %d test pictures\n", where, set.Split, trainSet.Len(), lenOf(valSet), testSet.Len())
+	if f.Ham.TrainVal && valSet != nil {
+		trainSet = concat(trainSet, valSet)
+		valSet = nil
+		fmt.Fprintf(stdout, "       training on the train and validation parts together (-train-val): %d pictures\n", trainSet.Len())
+	}
+	return trainSet, valSet, testSet, nil
+}
+
+func lenOf(d *data.Dataset) int {
+	if d == nil {
+		return 0
+	}
+	return d.Len()
+}
+
+// concat returns a dataset of a's examples then b's, both 8-bit.
+func concat(a, b *data.Dataset) *data.Dataset {
+	px, err := data.NewPixels(append(slices.Clip(a.Pixels.Data), b.Pixels.Data...), a.Len()+b.Len(), a.Shape()[0], a.Shape()[1], a.Shape()[2])
+	if err != nil {
+		panic(err) // two parts of one folder have one shape
+	}
+	return &data.Dataset{Name: a.Name, Pixels: px, Labels: append(slices.Clip(a.Labels), b.Labels...), Classes: a.Classes}
+}
+
+// reportSkipped lists the files of a folder left out, the first ten in
+// full.
+func reportSkipped(w io.Writer, skipped []imagefolder.Skip) {
+	if len(skipped) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "skipped %s that cannot be read:\n", counted(len(skipped), "file"))
+	for i, s := range skipped {
+		if i == 10 {
+			fmt.Fprintf(w, "       ... and %d more\n", len(skipped)-10)
+			break
+		}
+		fmt.Fprintf(w, "       %s: %s\n", s.Path, s.Reason)
+	}
+}
+
+// folderInfo records in a model's info where its pictures came from, so
+// that eval can load them again as they were.
+func (f *trainSettings) folderInfo(info map[string]string) {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	info["dataset"] = "folder"
+	info["data_dir"] = abs(f.Data)
+	if f.Ham.SplitFile != "" {
+		info["split_file"] = abs(f.Ham.SplitFile)
+	}
+	if f.Ham.TrainVal {
+		info["train_val"] = "true"
+	}
+	info["channels"] = strconv.Itoa(f.folderShape[0])
+}
+
+// folderScoredSet loads the part (test or validation) of the picture
+// folder a model was trained on (its info's), or of the folder dir when
+// it is not "", at the model's input size.
+func folderScoredSet(m *model.Model, path, dir, part string, stdout io.Writer) (*data.Dataset, error) {
+	opts := imagefolder.Options{Dir: dir, Seed: 4, Log: func(msg string) { fmt.Fprintln(stdout, msg) }}
+	if dir == "" {
+		opts.Dir = m.Info["data_dir"]
+		opts.SplitFile = m.Info["split_file"]
+		if opts.Dir == "" {
+			return nil, fmt.Errorf("%s does not say which folder it was trained on: give -data", path)
+		}
+		if part == "validation" && m.Info["train_val"] == "true" {
+			return nil, fmt.Errorf("%s was trained on its folder's validation part too (-train-val), so scoring that part says nothing", path)
+		}
+	}
+	opts.Channels, opts.Height, opts.Width = m.Input.Shape[0], m.Input.Shape[1], m.Input.Shape[2]
+	set, err := imagefolder.Load(opts)
+	if err != nil {
+		return nil, err
+	}
+	reportSkipped(stdout, set.Skipped)
+	name := imagefolder.Test
+	if part == "validation" {
+		name = imagefolder.Validation
+	}
+	d := set.Parts[name]
+	if d == nil {
+		return nil, fmt.Errorf("%s has no %s part", opts.Dir, part)
+	}
+	return d, nil
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// writeShapes writes a folder of n colour pictures per class, stripes
+// across or down at a period and phase that vary, alternately PNG and
+// JPEG, of a few sizes, and one file that is no picture.
+func writeShapes(t *testing.T, dir string, n int) {
+	t.Helper()
+	for _, class := range []string{"across", "down"} {
+		if err := os.MkdirAll(filepath.Join(dir, class), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for k := range n {
+			w, h := 36+k%4, 30+k%3
+			period, phase := 6+k%3, k%5
+			img := image.NewRGBA(image.Rect(0, 0, w, h))
+			for y := range h {
+				for x := range w {
+					on := (y+phase)%period < period/2
+					if class == "down" {
+						on = (x+phase)%period < period/2
+					}
+					c := color.RGBA{uint8(30 + k%20), 40, 60, 255}
+					if on {
+						c = color.RGBA{220, uint8(180 + k%40), 90, 255}
+					}
+					img.Set(x, y, c)
+				}
+			}
+			path := filepath.Join(dir, class, "p"+string(rune('a'+k%26))+string(rune('a'+k/26%26)))
+			f, err := os.Create(path + [2]string{".png", ".jpg"}[k%2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k%2 == 0 {
+				png.Encode(f, img)
+			} else {
+				jpeg.Encode(f, img, &jpeg.Options{Quality: 92})
+			}
+			f.Close()
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "across", "broken.jpg"), []byte("\xff\xd8\xff not a jpeg"), 0o644)
+}
+
+// TestTrainOnFolder trains on a folder of pictures end to end: the split
+// is drawn and written beside the model, the class names are the
+// folders', the broken file is reported, eval scores the same test part
+// with the same result, and predict names the folder's classes.
+func TestTrainOnFolder(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("GOCNN_DATA", filepath.Join(dir, "cache"))
+	writeShapes(t, filepath.Join(dir, "shapes"), 60)
+	code, stdout, stderr := runCLI("train", "-data", "shapes", "-model", "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu globalavgpool flatten dense(2)",
+		"-epochs", "12", "-optimizer", "adam", "-lr", "0.01", "-quiet", "-out", "stripes.safetensors")
+	if code != 0 {
+		t.Fatalf("train: status %d: %s\n%s", code, stderr, stdout)
+	}
+	for _, want := range []string{
+		"skipped 1 file that cannot be read:", "across/broken.jpg",
+		"split  stripes.split.csv (drawn): 84 train, 18 validation, 18 test pictures",
+		"2 classes [across down]", "of 3x31x38", // the median picture: 38 wide, 31 high
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("train output lacks %q:\n%s", want, stdout)
+		}
+	}
+	var model string
+	for _, line := range strings.Split(stdout, "\n") {
+		if rest, ok := strings.CutPrefix(line, "saved  "); ok {
+			model = strings.Fields(rest)[0]
+		}
+	}
+	testAcc := lineWith(stdout, "done   test accuracy")
+	if model == "" || testAcc == "" {
+		t.Fatalf("no model saved:\n%s", stdout)
+	}
+	code, evalOut, stderr := runCLI("eval", "-model", model)
+	if code != 0 {
+		t.Fatalf("eval: status %d: %s", code, stderr)
+	}
+	// eval scores the same 18 test pictures to the same accuracy.
+	acc := strings.Fields(strings.TrimPrefix(testAcc, "done   test accuracy "))[0]
+	if !strings.Contains(evalOut, "(18 images)") || !strings.Contains(evalOut, "accuracy "+acc) {
+		t.Errorf("eval of %s: want 18 images at %s:\n%s", model, acc, evalOut)
+	}
+	if pct, err := strconv.ParseFloat(strings.TrimSuffix(acc, "%"), 64); err != nil || pct < 90 {
+		t.Errorf("test accuracy %s: stripes across should be told from stripes down", acc)
+	}
+	if _, err := os.Stat("stripes.split.csv"); err != nil {
+		t.Errorf("no split file beside the model: %v", err)
+	}
+	code, predOut, stderr := runCLI("predict", "-model", model, filepath.Join("shapes", "down", "pba.jpg"))
+	if code != 0 || !strings.Contains(predOut, "down") || !strings.Contains(predOut, "across") {
+		t.Errorf("predict: status %d, %q, %q", code, predOut, stderr)
+	}
+	// Flags that do not apply to a folder.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "-data", "shapes", "-val", "0.1"}, "-val does not apply to a folder of pictures"},
+		{[]string{"train", "-data", "shapes", "-images", "x"}, "-images is for -data ham10000"},
+		{[]string{"train", "-data", "shapes", "-channels", "2"}, "-channels 2"},
+		{[]string{"train", "-channels", "1"}, "-channels is for a folder of pictures"},
+		{[]string{"eval", "-model", model, "-by-lesion"}, "a folder of pictures has no lesions"},
+	} {
+		if code, _, stderr := runCLI(c.args...); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: status %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+func lineWith(text, prefix string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix) {
+			return line
+		}
+	}
+	return ""
+}
