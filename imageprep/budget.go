@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 )
@@ -32,10 +33,10 @@ var ErrTooLarge = errors.New("too large to decode")
 // least 2 bits.
 const maxDeflateRatio = 1032
 
-// Info is what the header of a PNG or JPEG says, read without decoding
+// Info is what the header of a PNG, JPEG or GIF says, read without decoding
 // its pixels (see Decoder.Inspect).
 type Info struct {
-	Format        string // "png" or "jpeg"
+	Format        string // "png", "jpeg" or "gif"
 	Width, Height int
 
 	// DecodeBytes is the memory decoding takes at its peak: the picture
@@ -46,7 +47,7 @@ type Info struct {
 	DecodeBytes int64
 }
 
-// A Decoder decodes PNG and JPEG data within a memory budget. The zero
+// A Decoder decodes PNG, JPEG and GIF data within a memory budget. The zero
 // value is ready to use, with DefaultMaxDecodeBytes.
 type Decoder struct {
 	// MaxBytes is the budget: the most memory one picture may take to
@@ -78,9 +79,9 @@ func mib(n int64) string {
 	return fmt.Sprintf("%.4g MiB", float64(n)/(1<<20))
 }
 
-// Inspect reads the header of PNG or JPEG data and says what decoding it
+// Inspect reads the header of PNG, JPEG or GIF data and says what decoding it
 // would take, without decoding any pixel. It refuses, before any memory is
-// spent on pixels, data that is no PNG or JPEG, a header that is broken or
+// spent on pixels, data that is no PNG, JPEG or GIF, a header that is broken or
 // claims no pixels, a picture of more than MaxPixels pixels or whose
 // decoding would take more than the budget (both errors wrap
 // ErrTooLarge), and data too
@@ -99,14 +100,16 @@ func (d Decoder) Inspect(data []byte) (Info, error) {
 		info, err = inspectPNG(data, d.maxPixels())
 	case bytes.HasPrefix(data, jpegMagic):
 		info, err = inspectJPEG(data, d.maxPixels())
+	case bytes.HasPrefix(data, gifMagic):
+		info, err = inspectGIF(data, d.maxPixels())
 	default:
 		for _, f := range otherFormats {
 			if bytes.HasPrefix(data, f.magic) {
-				return Info{}, fmt.Errorf("the data looks like a %s image; only PNG and JPEG are supported", f.name)
+				return Info{}, fmt.Errorf("the data looks like a %s image; only PNG, JPEG and GIF are supported", f.name)
 			}
 		}
 		head := data[:min(len(data), 8)]
-		return Info{}, fmt.Errorf("not a PNG or JPEG image (it starts with bytes % x)", head)
+		return Info{}, fmt.Errorf("not a PNG, JPEG or GIF image (it starts with bytes % x)", head)
 	}
 	if err != nil {
 		return Info{}, err
@@ -304,4 +307,28 @@ func inspectJPEG(data []byte, maxPixels int64) (Info, error) {
 		}
 	}
 	return info, nil
+}
+
+// maxLZWRatio bounds how much GIF's LZW compression can expand: a code of
+// at least 3 bits stands for a string of at most 4096 pixels.
+const maxLZWRatio = 4096 * 8 / 3
+
+// inspectGIF reads a GIF's header: its logical screen, the size of the
+// picture, which bounds its first frame. Decoding takes the frame (a byte
+// a pixel), as much again while the LZW stream is read, and as much again
+// for a frame placed in a larger picture.
+func inspectGIF(data []byte, maxPixels int64) (Info, error) {
+	cfg, err := gif.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Info{}, fmt.Errorf("decoding gif header: %w", err)
+	}
+	if err := checkDims("gif", cfg.Width, cfg.Height, maxPixels); err != nil {
+		return Info{}, err
+	}
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if int64(len(data))*maxLZWRatio < pixels {
+		return Info{}, fmt.Errorf("gif image of %dx%d pixels holds %d bytes, too few for its pixels even at LZW's greatest ratio (it is truncated)",
+			cfg.Width, cfg.Height, len(data))
+	}
+	return Info{Format: "gif", Width: cfg.Width, Height: cfg.Height, DecodeBytes: 3 * pixels}, nil
 }

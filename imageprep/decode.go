@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/draw"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -20,12 +22,12 @@ const MaxPixels = 1 << 28
 var (
 	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
 	jpegMagic = []byte("\xff\xd8\xff")
+	gifMagic  = []byte("GIF8") // GIF87a and GIF89a
 
 	otherFormats = []struct {
 		name  string
 		magic []byte
 	}{
-		{"GIF", []byte("GIF8")},
 		{"BMP", []byte("BM")},
 		{"TIFF", []byte("II*\x00")},
 		{"TIFF", []byte("MM\x00*")},
@@ -33,22 +35,22 @@ var (
 	}
 )
 
-// Decode reads one PNG or JPEG image from r within the default memory
+// Decode reads one PNG, JPEG or GIF image from r within the default memory
 // budget, as Decoder{}.Decode does. It returns the image and the name of
 // its format, "png" or "jpeg".
 func Decode(r io.Reader) (image.Image, string, error) { return Decoder{}.Decode(r) }
 
-// DecodeFile reads a PNG or JPEG image from the named file within the
+// DecodeFile reads a PNG, JPEG or GIF image from the named file within the
 // default memory budget, as Decoder{}.DecodeFile does.
 func DecodeFile(path string) (image.Image, string, error) { return Decoder{}.DecodeFile(path) }
 
-// Decode reads one PNG or JPEG image from r. It returns the image and the
-// name of its format, "png" or "jpeg".
+// Decode reads one PNG, JPEG or GIF image from r. It returns the image and
+// the name of its format, "png", "jpeg" or "gif".
 //
 // The format is decided from the first bytes of the data, not from a file
 // name. Every PNG colour type and bit depth (gray, gray+alpha, paletted, RGB,
-// RGBA, 8 and 16 bits, interlaced) and baseline and progressive JPEG
-// (grayscale, YCbCr, CMYK) are read. A JPEG whose Exif block says the
+// RGBA, 8 and 16 bits, interlaced), baseline and progressive JPEG
+// (grayscale, YCbCr, CMYK) and GIF (its first frame) are read. A JPEG whose Exif block says the
 // camera was held sideways or upside down (as phones record it) is turned
 // upright, returned then as *image.RGBA or *image.Gray.
 //
@@ -72,9 +74,19 @@ func (d Decoder) Decode(r io.Reader) (image.Image, string, error) {
 		return nil, "", err
 	}
 	var img image.Image
-	if info.Format == "png" {
+	switch info.Format {
+	case "png":
 		img, err = png.Decode(bytes.NewReader(buf))
-	} else {
+	case "gif":
+		img, err = gif.Decode(bytes.NewReader(buf)) // the first frame
+		if p, ok := img.(*image.Paletted); ok && err == nil && p.Rect != image.Rect(0, 0, info.Width, info.Height) {
+			// A frame smaller than the picture, placed in it: the picture,
+			// at its own size, the rest in the palette's first colour.
+			screen := image.NewPaletted(image.Rect(0, 0, info.Width, info.Height), p.Palette)
+			draw.Draw(screen, p.Rect, p, p.Rect.Min, draw.Src)
+			img = screen
+		}
+	default:
 		img, err = jpeg.Decode(bytes.NewReader(buf))
 	}
 	if err != nil {
@@ -86,7 +98,7 @@ func (d Decoder) Decode(r io.Reader) (image.Image, string, error) {
 	return img, info.Format, nil
 }
 
-// DecodeFile reads a PNG or JPEG image from the named file, as Decode does.
+// DecodeFile reads a PNG, JPEG or GIF image from the named file, as Decode does.
 // Errors name the file.
 func (d Decoder) DecodeFile(path string) (image.Image, string, error) {
 	f, err := os.Open(path)

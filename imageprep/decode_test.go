@@ -3,14 +3,17 @@ package imageprep
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"flag"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/color/palette"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -215,8 +218,9 @@ func TestDecodeErrors(t *testing.T) {
 		want string
 	}{
 		{"empty", nil, "empty input"},
-		{"text", []byte("hello, this is not a picture"), "not a PNG or JPEG image"},
-		{"gif", []byte("GIF89a\x01\x00\x01\x00"), "GIF image; only PNG and JPEG"},
+		{"text", []byte("hello, this is not a picture"), "not a PNG, JPEG or GIF image"},
+		{"truncated gif", []byte("GIF89a\x01\x00\x01\x00"), "decoding gif header"},
+		{"bmp", []byte("BM\x00\x00\x00\x00"), "BMP image; only PNG, JPEG and GIF"},
 		{"webp", []byte("RIFF\x10\x00\x00\x00WEBPVP8 "), "WebP image"},
 		{"png signature only", good[:8], "decoding png header"},
 		{"truncated png", good[:len(good)/2], "decoding png"},
@@ -239,7 +243,7 @@ func TestDecodeErrors(t *testing.T) {
 // TestDecodeFileErrorsNameTheFile reads the broken files in testdata.
 func TestDecodeFileErrorsNameTheFile(t *testing.T) {
 	for _, c := range []struct{ file, want string }{
-		{"not-an-image.png", "not a PNG or JPEG image"},
+		{"not-an-image.png", "not a PNG, JPEG or GIF image"},
 		{"truncated.png", "decoding png"},
 		{"missing.png", "no such file"},
 	} {
@@ -252,5 +256,45 @@ func TestDecodeFileErrorsNameTheFile(t *testing.T) {
 		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %q, want it to name the file and mention %q", path, err, c.want)
 		}
+	}
+}
+
+// TestDecodeGIF decodes a GIF's first frame to the pixels it was made
+// of, and refuses a GIF header that claims more pixels than its data could
+// hold, or than the budget allows, before decoding.
+func TestDecodeGIF(t *testing.T) {
+	pal := image.NewPaletted(image.Rect(0, 0, 30, 20), color.Palette{color.Black, color.RGBA{200, 40, 10, 255}})
+	for y := range 20 {
+		for x := range 30 {
+			pal.SetColorIndex(x, y, uint8((x/3+y/4)%2))
+		}
+	}
+	var buf bytes.Buffer
+	if err := gif.Encode(&buf, pal, nil); err != nil {
+		t.Fatal(err)
+	}
+	img, format, err := Decode(bytes.NewReader(buf.Bytes()))
+	if err != nil || format != "gif" {
+		t.Fatalf("decode: %v, format %q", err, format)
+	}
+	for y := range 20 {
+		for x := range 30 {
+			r1, g1, b1, _ := img.At(x, y).RGBA()
+			r2, g2, b2, _ := pal.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 {
+				t.Fatalf("pixel (%d, %d) is %v, want %v", x, y, img.At(x, y), pal.At(x, y))
+			}
+		}
+	}
+	// A header of 15000x15000 pixels and a few bytes: refused as
+	// truncated, before the 225 MB frame is allocated.
+	huge := slices.Clone(buf.Bytes()[:20])
+	binary.LittleEndian.PutUint16(huge[6:], 15000)
+	binary.LittleEndian.PutUint16(huge[8:], 15000)
+	if _, _, err := Decode(bytes.NewReader(huge)); err == nil || !strings.Contains(err.Error(), "too few for its pixels") {
+		t.Errorf("a GIF header claiming 15000x15000: %v", err)
+	}
+	if _, _, err := (Decoder{MaxBytes: 1000}).Decode(bytes.NewReader(buf.Bytes())); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a 30x20 GIF over a budget of 1000 bytes: %v", err)
 	}
 }

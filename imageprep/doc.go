@@ -1,7 +1,7 @@
 // Package imageprep turns image files into model inputs.
 //
-// Decode reads PNG and JPEG data (any colour type and bit depth, turned
-// upright by its Exif orientation) within a memory budget: a Decoder reads
+// Decode reads PNG, JPEG and GIF data (any colour type and bit depth,
+// turned upright by its Exif orientation) within a memory budget: a Decoder reads
 // a picture's header first (Inspect) and refuses, before any pixel memory
 // is allocated, a picture whose decoding would take more than its budget
 // (256 MiB unless MaxBytes says otherwise) and data too short to hold the

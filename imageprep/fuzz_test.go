@@ -3,6 +3,9 @@ package imageprep
 import (
 	"bytes"
 	"errors"
+	"image"
+	"image/color"
+	"image/gif"
 	"os"
 	"path/filepath"
 	"testing"
@@ -26,6 +29,11 @@ func FuzzDecode(f *testing.F) {
 	f.Add(imagebomb.HeaderPNG(5792, 5792))
 	f.Add(imagebomb.JPEG(100, 80))
 	f.Add(imagebomb.HeaderJPEG(16000, 16000))
+	var small bytes.Buffer
+	frame := image.NewPaletted(image.Rect(2, 3, 9, 7), color.Palette{color.Black, color.White})
+	frame.SetColorIndex(4, 4, 1)
+	gif.EncodeAll(&small, &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{Width: 12, Height: 10}})
+	f.Add(small.Bytes())
 	dec := Decoder{MaxBytes: 4 << 20}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		info, inspectErr := dec.Inspect(b)

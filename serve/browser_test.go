@@ -515,7 +515,7 @@ func TestPlaygroundForPhotos(t *testing.T) {
 		return p
 	}
 	p := read()
-	if p.Title != "Upload a picture" || !strings.HasPrefix(p.Status, "Upload a PNG or JPEG picture") ||
+	if p.Title != "Upload a picture" || !strings.HasPrefix(p.Status, "Upload a PNG, JPEG or GIF picture") ||
 		!strings.Contains(p.Note, "resized to 32×32 pixels") || strings.Contains(p.Status+p.Note, "Draw") {
 		t.Errorf("the page of a photo model is worded for drawing: %+v", p)
 	}

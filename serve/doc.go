@@ -19,12 +19,12 @@
 //
 // The body is one of:
 //
-//   - a PNG or JPEG image, with Content-Type image/png or image/jpeg (the
-//     page sends its canvas this way);
+//   - a PNG, JPEG or GIF image, with Content-Type image/png, image/jpeg or
+//     image/gif (the page sends its canvas this way);
 //   - multipart/form-data with the image in a file field named "image" (or,
 //     failing that, the first file field): what an HTML upload form sends;
 //   - application/json, either {"image": "data:image/png;base64,..."} (a
-//     data URI or bare base64 of a PNG or JPEG), or {"input": [...]}, the
+//     data URI or bare base64 of a PNG, JPEG or GIF), or {"input": [...]}, the
 //     model's input itself: C·H·W numbers in [0, 1] in channel, row,
 //     column order, as the data set holds them, before the model's
 //     normalisation, which the server applies.

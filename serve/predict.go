@@ -46,7 +46,7 @@ type topClass struct {
 // jsonRequest is the body of an application/json request: exactly one of
 // its fields is set.
 type jsonRequest struct {
-	Image *string   `json:"image"` // data URI or base64 of a PNG or JPEG
+	Image *string   `json:"image"` // data URI or base64 of a PNG, JPEG or GIF
 	Input []float32 `json:"input"` // C·H·W values in [0, 1], before normalisation
 }
 
@@ -92,14 +92,14 @@ func boolQuery(r *http.Request, name string) (bool, error) {
 func (h *Handler) readInput(ctx context.Context, r *http.Request) (*tensor.Tensor, error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
-		return nil, errorf(http.StatusUnsupportedMediaType, "the request has no Content-Type: send image/png, image/jpeg, multipart/form-data or application/json")
+		return nil, errorf(http.StatusUnsupportedMediaType, "the request has no Content-Type: send image/png, image/jpeg, image/gif, multipart/form-data or application/json")
 	}
 	mediaType, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return nil, errorf(http.StatusUnsupportedMediaType, "unreadable Content-Type %q: %v", ct, err)
 	}
 	switch mediaType {
-	case "image/png", "image/jpeg", "image/jpg":
+	case "image/png", "image/jpeg", "image/jpg", "image/gif":
 		body, err := readBody(r.Body)
 		if err != nil {
 			return nil, err
@@ -118,7 +118,7 @@ func (h *Handler) readInput(ctx context.Context, r *http.Request) (*tensor.Tenso
 		}
 		return h.readJSON(ctx, body)
 	default:
-		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported Content-Type %q: send image/png, image/jpeg, multipart/form-data or application/json", mediaType)
+		return nil, errorf(http.StatusUnsupportedMediaType, "unsupported Content-Type %q: send image/png, image/jpeg, image/gif, multipart/form-data or application/json", mediaType)
 	}
 }
 
@@ -129,7 +129,7 @@ func readBody(r io.Reader) ([]byte, error) {
 		return nil, bodyError(err)
 	}
 	if len(b) == 0 {
-		return nil, errorf(http.StatusBadRequest, "empty request body: send a PNG or JPEG image")
+		return nil, errorf(http.StatusBadRequest, "empty request body: send a PNG, JPEG or GIF image")
 	}
 	return b, nil
 }
@@ -184,7 +184,7 @@ func readMultipartImage(body io.Reader, boundary string) ([]byte, error) {
 		}
 		if part.FormName() == "image" {
 			if len(b) == 0 {
-				return nil, errorf(http.StatusBadRequest, "the form's image field is empty: choose a PNG or JPEG file")
+				return nil, errorf(http.StatusBadRequest, "the form's image field is empty: choose a PNG, JPEG or GIF file")
 			}
 			return b, nil
 		}
@@ -196,7 +196,7 @@ func readMultipartImage(body io.Reader, boundary string) ([]byte, error) {
 		return nil, errorf(http.StatusBadRequest, `the form has no file: send the image in a field named "image"`)
 	}
 	if len(first) == 0 {
-		return nil, errorf(http.StatusBadRequest, "the form's file is empty: choose a PNG or JPEG file")
+		return nil, errorf(http.StatusBadRequest, "the form's file is empty: choose a PNG, JPEG or GIF file")
 	}
 	return first, nil
 }
@@ -253,12 +253,12 @@ func decodeDataURI(s string) ([]byte, error) {
 		return nil, errorf(http.StatusBadRequest, `"image" is not valid base64: %v`, err)
 	}
 	if len(b) == 0 {
-		return nil, errorf(http.StatusBadRequest, `"image" is empty: send a PNG or JPEG image`)
+		return nil, errorf(http.StatusBadRequest, `"image" is empty: send a PNG, JPEG or GIF image`)
 	}
 	return b, nil
 }
 
-// prepareImage decodes a PNG or JPEG and prepares it for the model.
+// prepareImage decodes a PNG, JPEG or GIF and prepares it for the model.
 //
 // The header is read first: a picture too large for the decoding budget
 // or the pixel cap, or whose data is too short for the pixels it claims,

@@ -21,7 +21,7 @@ import (
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("inspect", "inspect -model m.safetensors -image x.png -out dir", stderr)
 	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
-	imagePath := fs.String("image", "", "PNG or JPEG image to run the model on")
+	imagePath := fs.String("image", "", "PNG, JPEG or GIF image to run the model on")
 	outDir := fs.String("out", "", "folder to write the pictures to (made if missing)")
 	decodeMB := fs.Int64("max-decode-mb", imageprep.DefaultMaxDecodeBytes>>20, "memory budget for decoding the image, in MiB: a picture whose decoded pixels would take more is refused from its header, before decoding")
 	if err := fs.parse(args, false); err != nil {

@@ -36,7 +36,7 @@ func commands() map[string]command {
 		"xor":     {"train a tiny network on XOR and print its truth table", runXOR},
 		"train":   {"train a model on MNIST, Fashion-MNIST, HAM10000 or a folder of pictures", runTrain},
 		"eval":    {"score a trained model: loss, accuracy, confusion matrix", runEval},
-		"predict": {"classify PNG or JPEG images with a trained model", runPredict},
+		"predict": {"classify PNG, JPEG or GIF images with a trained model", runPredict},
 		"bench":   {"time training and inference of presets and spec files on this machine", runBench},
 		"serve":   {"serve a playground page and a JSON API for a trained model", runServe},
 		"inspect": {"show a model's filters, feature maps and probabilities for one image", runInspect},

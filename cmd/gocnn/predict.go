@@ -30,7 +30,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	case *path == "":
 		return usagef("-model is required")
 	case len(files) == 0:
-		return usagef("name at least one PNG or JPEG file, or - for standard input")
+		return usagef("name at least one PNG, JPEG or GIF file, or - for standard input")
 	case *top < 1:
 		return usagef("-top must be at least 1, got %d", *top)
 	case *views < 1 || *views > 8:

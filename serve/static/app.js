@@ -97,8 +97,8 @@
 
   function idleMessage() {
     return drawable
-      ? 'Draw in the black square, or upload a PNG or JPEG picture.'
-      : 'Upload a PNG or JPEG picture: the model says which of its classes it shows.';
+      ? 'Draw in the black square, or upload a PNG, JPEG or GIF picture.'
+      : 'Upload a PNG, JPEG or GIF picture: the model says which of its classes it shows.';
   }
 
   // ---- requests: one in flight at a time, the newest waiting ----
@@ -351,7 +351,7 @@
       if (!drawable) {
         document.getElementById('draw-title').textContent = 'Upload a picture';
         pad.classList.add('view-only');
-        pad.setAttribute('aria-label', 'The uploaded picture. Upload a PNG or JPEG file with the button below.');
+        pad.setAttribute('aria-label', 'The uploaded picture. Upload a PNG, JPEG or GIF file with the button below.');
         document.getElementById('input-note').textContent =
           `Your picture, resized to ${w}×${h} pixels as the training images were.`;
         setStatus(idleMessage());
