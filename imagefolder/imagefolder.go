@@ -12,7 +12,7 @@
 // is already split: train/ and test/ (and optionally val/), each holding
 // the class subfolders.
 //
-// PNG and JPEG files of any size, gray or colour, are decoded in parallel
+// PNG, JPEG and GIF files of any size, gray or colour, are decoded in parallel
 // within a memory budget each, resized to one size and kept as 8-bit
 // values (data.Pixels); the result is cached, so that the second load of
 // the same files starts at once. A file that cannot be decoded is left
@@ -26,7 +26,8 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // image.DecodeConfig for the pictures' shapes
+	_ "image/gif" // image.DecodeConfig for the pictures' shapes
+	_ "image/jpeg"
 	_ "image/png"
 	"io/fs"
 	"os"
@@ -63,8 +64,8 @@ const (
 // formats that are not, reported as skipped; other files (notes, hidden
 // files) are ignored.
 var (
-	pictureExts = []string{".png", ".jpg", ".jpeg"}
-	otherExts   = []string{".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic"}
+	pictureExts = []string{".png", ".jpg", ".jpeg", ".gif"}
+	otherExts   = []string{".bmp", ".webp", ".tif", ".tiff", ".heic"}
 )
 
 // Options says which folder to load and how.
@@ -304,7 +305,7 @@ func scan(dir string, set *Set) ([]picture, error) {
 				ext := strings.ToLower(filepath.Ext(path))
 				switch {
 				case slices.Contains(otherExts, ext):
-					set.Skipped = append(set.Skipped, Skip{rel, "a " + strings.ToUpper(ext[1:]) + " picture: only PNG and JPEG are read"})
+					set.Skipped = append(set.Skipped, Skip{rel, "a " + strings.ToUpper(ext[1:]) + " picture: only PNG, JPEG and GIF are read"})
 					return nil
 				case !slices.Contains(pictureExts, ext) || strings.HasPrefix(d.Name(), "."):
 					return nil
@@ -324,7 +325,7 @@ func scan(dir string, set *Set) ([]picture, error) {
 				return nil, fmt.Errorf("%s: %w", dir, err)
 			}
 			if n == 0 && root != Test && root != Validation {
-				return nil, fmt.Errorf("%s: the class folder %s holds no PNG or JPEG picture", dir, filepath.Join(root, class))
+				return nil, fmt.Errorf("%s: the class folder %s holds no PNG, JPEG or GIF picture", dir, filepath.Join(root, class))
 			}
 		}
 	}
@@ -340,7 +341,7 @@ func decodeConfig(path string) (image.Config, error) {
 	defer f.Close()
 	cfg, format, err := image.DecodeConfig(f)
 	if err != nil {
-		return image.Config{}, fmt.Errorf("not a PNG or JPEG picture that can be read: %v", err)
+		return image.Config{}, fmt.Errorf("not a PNG, JPEG or GIF picture that can be read: %v", err)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return image.Config{}, fmt.Errorf("a %s picture of no pixels", format)

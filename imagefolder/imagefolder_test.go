@@ -3,6 +3,7 @@ package imagefolder
 import (
 	"image"
 	"image/color"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"os"
@@ -83,7 +84,24 @@ func makeFolder(t *testing.T, dir string, n int, colour bool) {
 		}
 	}
 	os.WriteFile(filepath.Join(dir, "square", "broken.png"), []byte("\x89PNG\r\n\x1a\nthis is not a picture"), 0o644)
-	os.WriteFile(filepath.Join(dir, "square", "anim.gif"), []byte("GIF89a"), 0o644)
+	os.WriteFile(filepath.Join(dir, "square", "anim.bmp"), []byte("BM"), 0o644)
+	// A GIF of the class is read like the others.
+	f, err := os.Create(filepath.Join(dir, "disc", "extra.gif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pal := image.NewPaletted(image.Rect(0, 0, 41, 31), color.Palette{color.Gray{20}, color.Gray{230}})
+	for y := range 31 {
+		for x := range 41 {
+			if fx, fy := float64(x)/41-0.5, float64(y)/31-0.5; fx*fx+fy*fy < 0.09 {
+				pal.SetColorIndex(x, y, 1)
+			}
+		}
+	}
+	if err := gif.Encode(f, pal, nil); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
 	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a class"), 0o644)
 }
 
@@ -106,17 +124,22 @@ func TestLoadClassFolders(t *testing.T) {
 	for _, s := range set.Skipped {
 		skipped = append(skipped, s.Path)
 	}
-	if !slices.Equal(skipped, []string{"square/anim.gif", "square/broken.png"}) {
+	if !slices.Equal(skipped, []string{"square/anim.bmp", "square/broken.png"}) {
 		t.Errorf("skipped %v", set.Skipped)
 	}
-	// 20 per class: 3 test, 3 validation, 14 training each, stratified.
+	// 20 per class (21 discs, with the GIF): 3 test, 3 validation, 14
+	// training each (15 discs), stratified.
 	for part, want := range map[string]int{Train: 14, Validation: 3, Test: 3} {
 		d := set.Parts[part]
-		if d == nil || d.Len() != 3*want {
-			t.Fatalf("%s part: %v, want %d pictures", part, d, 3*want)
+		extra := 0
+		if part == Train {
+			extra = 1
+		}
+		if d == nil || d.Len() != 3*want+extra {
+			t.Fatalf("%s part: %v, want %d pictures", part, d, 3*want+extra)
 		}
 		for c := range 3 {
-			if n := count(d.Labels, c); n != want {
+			if n := count(d.Labels, c); n != want+extra*btoi(c == 0) {
 				t.Errorf("%s part holds %d of class %d, want %d", part, n, c, want)
 			}
 		}
@@ -174,6 +197,13 @@ func TestLoadClassFolders(t *testing.T) {
 	}
 }
 
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func count(labels []int, c int) int {
 	n := 0
 	for _, l := range labels {
@@ -224,7 +254,7 @@ func TestLoadRefuses(t *testing.T) {
 		want string
 	}{
 		{Options{Dir: one}, "holds 1 class folders; a classifier needs at least two"},
-		{Options{Dir: empty}, "the class folder square holds no PNG or JPEG picture"},
+		{Options{Dir: empty}, "the class folder square holds no PNG, JPEG or GIF picture"},
 		{Options{Dir: extra}, "test/circle is a class the training part does not have"},
 		{Options{Dir: filepath.Join(one, "missing")}, "no such file or directory"},
 		{Options{Dir: one, Channels: 2}, "2 channels"},

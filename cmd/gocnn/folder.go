@@ -8,6 +8,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/imagefolder"
@@ -35,9 +39,11 @@ func folderName(dir string) string {
 
 // loadFolder loads the picture folder -data names and returns its
 // training, validation (nil with -train-val) and test parts.
-func (f *trainSettings) loadFolder(stdout io.Writer, sizeGiven bool) (trainSet, valSet, testSet *data.Dataset, err error) {
+func (f *trainSettings) loadFolder(stdout, stderr io.Writer, sizeGiven bool) (trainSet, valSet, testSet *data.Dataset, err error) {
+	bar := newDecodeBar(stderr)
+	defer bar.finish()
 	opts := imagefolder.Options{Dir: f.Data, Channels: f.Channels, Seed: f.Seed + 3, SplitFile: f.Ham.SplitFile,
-		Log: func(msg string) { fmt.Fprintln(stdout, msg) }}
+		Log: func(msg string) { bar.finish(); fmt.Fprintln(stdout, msg) }, Progress: bar.update}
 	switch {
 	case f.FolderSize != "": // resuming: the size the run started with
 		if _, err := fmt.Sscanf(f.FolderSize, "%dx%d", &opts.Height, &opts.Width); err != nil {
@@ -157,4 +163,41 @@ func folderScoredSet(m *model.Model, path, dir, part string, stdout io.Writer) (
 		return nil, fmt.Errorf("%s has no %s part", opts.Dir, part)
 	}
 	return d, nil
+}
+
+// decodeBar shows the decoding of a folder's pictures on stderr when it
+// is a terminal.
+type decodeBar struct {
+	w   io.Writer
+	on  bool
+	bar *progressbar.ProgressBar
+}
+
+func newDecodeBar(stderr io.Writer) *decodeBar {
+	f, ok := stderr.(*os.File)
+	return &decodeBar{w: stderr, on: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (b *decodeBar) update(done, total int) {
+	if !b.on {
+		return
+	}
+	if b.bar == nil {
+		b.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetDescription("decoding pictures"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetWidth(20),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	b.bar.Set(done)
+}
+
+func (b *decodeBar) finish() {
+	if b.bar != nil {
+		b.bar.Finish()
+		b.bar = nil
+	}
 }

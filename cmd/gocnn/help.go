@@ -52,7 +52,7 @@ optionally drawn as a heat map.`,
 			},
 		},
 		"predict": {
-			about: `Classifies PNG and JPEG pictures of any size with a trained model and
+			about: `Classifies PNG, JPEG and GIF pictures of any size with a trained model and
 prints each one's most likely classes. For digit models a picture is
 prepared as MNIST was made (grayscale, light ink on dark, the digit
 scaled into 20x20 and centred in 28x28); "-" reads a picture from

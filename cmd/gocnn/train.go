@@ -573,7 +573,7 @@ func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, te
 			return nil, nil, nil, err
 		}
 	case isFolder(f.Data):
-		if trainSet, valSet, testSet, err = f.loadFolder(stdout, f.sizeGiven); err != nil {
+		if trainSet, valSet, testSet, err = f.loadFolder(stdout, stderr, f.sizeGiven); err != nil {
 			return nil, nil, nil, err
 		}
 	default:
