@@ -645,3 +645,9 @@ func fill(s []float32, v float32) {
 		s[i] = v
 	}
 }
+
+// geometry is the convolution's shape, as ReferenceConvForward takes it.
+func (c *Conv2D) geometry() ConvGeometry {
+	return ConvGeometry{In: c.In, Out: c.Out, KH: c.KH, KW: c.KW,
+		StrideH: max(c.StrideH, 1), StrideW: max(c.StrideW, 1), PadH: c.PadH, PadW: c.PadW}
+}

@@ -9,36 +9,6 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// conv2dReference is the definition of a convolution as seven nested
-// loops, with nothing clever: the fast path must agree with it.
-func conv2dReference(x *tensor.Tensor, w, b []float32, out, kh, kw, sh, sw, ph, pw int) *tensor.Tensor {
-	n, c, h, wd := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	oh, ow := (h+2*ph-kh)/sh+1, (wd+2*pw-kw)/sw+1
-	y := tensor.New(n, out, oh, ow)
-	for in := 0; in < n; in++ {
-		for o := 0; o < out; o++ {
-			for r := 0; r < oh; r++ {
-				for col := 0; col < ow; col++ {
-					s := float64(b[o])
-					for ch := 0; ch < c; ch++ {
-						for i := 0; i < kh; i++ {
-							for j := 0; j < kw; j++ {
-								ih, iw := r*sh-ph+i, col*sw-pw+j
-								if ih < 0 || ih >= h || iw < 0 || iw >= wd {
-									continue
-								}
-								s += float64(w[((o*c+ch)*kh+i)*kw+j]) * float64(x.Data[((in*c+ch)*h+ih)*wd+iw])
-							}
-						}
-					}
-					y.Data[((in*out+o)*oh+r)*ow+col] = float32(s)
-				}
-			}
-		}
-	}
-	return y
-}
-
 func TestConv2DMatchesReference(t *testing.T) {
 	r := rng.New(1)
 	for trial := 0; trial < 40; trial++ {
@@ -58,7 +28,7 @@ func TestConv2DMatchesReference(t *testing.T) {
 		x := tensor.New(append([]int{n}, in...)...)
 		r.FillUniform(x.Data, 1)
 		got := conv.Forward(x, false)
-		want := conv2dReference(x, conv.weight.Value.Data, conv.bias.Value.Data, conv.Out, conv.KH, conv.KW, conv.StrideH, conv.StrideW, conv.PadH, conv.PadW)
+		want := ReferenceConvForward(conv.geometry(), x, conv.weight.Value.Data, conv.bias.Value.Data)
 		if !tensor.SameShape(got.Shape, want.Shape) {
 			t.Fatalf("%s: shape %v, want %v", name, got.Shape, want.Shape)
 		}
@@ -69,27 +39,6 @@ func TestConv2DMatchesReference(t *testing.T) {
 		}
 		env.Close()
 	}
-}
-
-// maxPoolReference is max-pooling by its definition.
-func maxPoolReference(x *tensor.Tensor, kh, kw, sh, sw int) *tensor.Tensor {
-	n, c, h, w := x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3]
-	oh, ow := (h-kh)/sh+1, (w-kw)/sw+1
-	y := tensor.New(n, c, oh, ow)
-	for p := 0; p < n*c; p++ {
-		for r := 0; r < oh; r++ {
-			for col := 0; col < ow; col++ {
-				best := float32(math.Inf(-1))
-				for i := 0; i < kh; i++ {
-					for j := 0; j < kw; j++ {
-						best = max(best, x.Data[(p*h+r*sh+i)*w+col*sw+j])
-					}
-				}
-				y.Data[(p*oh+r)*ow+col] = best
-			}
-		}
-	}
-	return y
 }
 
 func TestMaxPool2DMatchesReference(t *testing.T) {
@@ -103,8 +52,8 @@ func TestMaxPool2DMatchesReference(t *testing.T) {
 		}
 		x := tensor.New(append([]int{1 + r.IntN(4)}, in...)...)
 		r.FillUniform(x.Data, 1)
-		got := pool.Forward(x, false)
-		want := maxPoolReference(x, pool.KH, pool.KW, pool.StrideH, pool.StrideW)
+		got := pool.Forward(x, true)
+		want, argmax := ReferenceMaxPoolForward(x, pool.KH, pool.KW, pool.StrideH, pool.StrideW)
 		if !tensor.SameShape(got.Shape, want.Shape) {
 			t.Fatalf("pool %+v on %v: shape %v, want %v", *pool, in, got.Shape, want.Shape)
 		}
@@ -112,6 +61,15 @@ func TestMaxPool2DMatchesReference(t *testing.T) {
 			if got.Data[i] != want.Data[i] {
 				t.Fatalf("pool %dx%d stride %dx%d on %v: element %d is %v, want %v", pool.KH, pool.KW, pool.StrideH, pool.StrideW, in, i, got.Data[i], want.Data[i])
 			}
+		}
+		// The gradient goes back to the winners, summed where windows
+		// overlap: the same sums, in the same order, so the same bits.
+		dy := tensor.New(got.Shape...)
+		r.FillUniform(dy.Data, 1)
+		gotDX := pool.Backward(dy)
+		wantDX := ReferenceMaxPoolBackward(x.Shape, argmax, dy)
+		if err := closeTo(gotDX.Data, wantDX.Data, 1e-6); err != "" {
+			t.Fatalf("pool %dx%d stride %dx%d on %v: ∂L/∂x: %s", pool.KH, pool.KW, pool.StrideH, pool.StrideW, in, err)
 		}
 		env.Close()
 	}
@@ -138,13 +96,15 @@ func TestOutputShapes(t *testing.T) {
 	}
 }
 
-// TestConv2DBackwardPathsAgree runs the backward pass three ways, keeping
-// the col matrices from the forward pass, rebuilding them with im2col and
-// rebuilding their transposes with im2row, and checks that the gradients
-// agree bit for bit. A last path puts several images in each product (as
-// a small image's convolution does, see imagesPerProduct), which sums
-// ∂L/∂W over a group's positions in one product rather than image by
-// image, so it must agree to within rounding, and the rest bit for bit.
+// TestConv2DBackwardPathsAgree runs the backward pass every way Conv2D
+// has (keeping the col matrices from the forward pass, rebuilding them
+// with im2col, rebuilding their transposes with im2row, each with ∂L/∂W
+// or its transpose), checks each against ReferenceConvBackward, and
+// checks that they agree with one another bit for bit. A last path puts
+// several images in each product (as a small image's convolution does,
+// see imagesPerProduct), which sums ∂L/∂W over a group's positions in one
+// product rather than image by image, so it must agree to within
+// rounding, and the rest bit for bit.
 func TestConv2DBackwardPathsAgree(t *testing.T) {
 	r := rng.New(5)
 	for trial := 0; trial < 30; trial++ {
@@ -201,6 +161,13 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 			if path == 0 {
 				for i := range got {
 					want[i] = append([]float32(nil), got[i]...)
+				}
+			}
+			// Every path against the definition, in float64.
+			refDW, refDB, refDX := ReferenceConvBackward(conv.geometry(), x, conv.weight.Value.Data, dy)
+			for i, ref := range [][]float32{refDW, refDB, refDX.Data} {
+				if err := closeTo(got[i], ref, 1e-5); err != "" {
+					t.Fatalf("%s, path %d: %s against the reference: %s", name, path, []string{"∂L/∂W", "∂L/∂b", "∂L/∂x"}[i], err)
 				}
 			}
 			for i, what := range []string{"∂L/∂W", "∂L/∂b", "∂L/∂x"} {

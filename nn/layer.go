@@ -2,6 +2,13 @@
 // forward and backward pass, the losses, and Sequential, which chains
 // layers into a model.
 //
+// reference.go defines a convolution and max-pooling, forward and
+// backward, as the nested loops of their formulas
+// (ReferenceConvForward, ReferenceConvBackward, ReferenceMaxPoolForward,
+// ReferenceMaxPoolBackward): the place to start reading. Conv2D and
+// MaxPool2D compute the same fast, and their tests hold every path they
+// take to those loops.
+//
 // Every layer works on a whole mini-batch at once. Forward takes a tensor
 // of shape [N, ...] and returns the layer's output; Backward takes the
 // gradient of the loss with respect to that output and returns the

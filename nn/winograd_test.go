@@ -13,7 +13,9 @@ import (
 // ways, by each of Winograd's algorithms and by the direct product, on
 // the same weights, and checks that the outputs and all three gradients
 // agree to within float32 rounding: 2e-6 of the largest magnitude of
-// each quantity for F(2×2, 3×3), 2e-5 for F(4×4, 3×3).
+// each quantity for F(2×2, 3×3), 2e-5 for F(4×4, 3×3); without a fused
+// layer, the Winograd path is also held to ReferenceConvForward and
+// ReferenceConvBackward to the same tolerance.
 // The shapes cover odd and even sizes (half-empty last tiles), every
 // padding Winograd takes, chunks of several images and chunks of part of
 // one image, a fused ReLU and a fused max-pool, one and two workers.
@@ -83,6 +85,15 @@ func TestWinogradMatchesDirect(t *testing.T) {
 					for k, what := range []string{"y", "∂L/∂W", "∂L/∂b", "∂L/∂x"} {
 						if err := closeTo(got[k], want[k], tol); err != "" {
 							t.Errorf("%s: %s: %s", name, what, err)
+						}
+					}
+					if fuse == "" { // and against the definition
+						refY := ReferenceConvForward(conv.geometry(), x, conv.weight.Value.Data, conv.bias.Value.Data)
+						refDW, refDB, refDX := ReferenceConvBackward(conv.geometry(), x, conv.weight.Value.Data, dy)
+						for k, ref := range [][]float32{refY.Data, refDW, refDB, refDX.Data} {
+							if err := closeTo(got[k], ref, tol); err != "" {
+								t.Errorf("%s: %s against the reference: %s", name, []string{"y", "∂L/∂W", "∂L/∂b", "∂L/∂x"}[k], err)
+							}
 						}
 					}
 				}
