@@ -50,7 +50,7 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float
 			panic(fmt.Sprintf("nn: label %d out of range for %d classes", t, k))
 		}
 		z, p := logits.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
-		lse := softmaxRow(z, p)
+		lse := SoftmaxRow(z, p)
 		w := l.weight(t)
 		total += w * (lse - float64(z[t]))
 		weights += w

@@ -47,7 +47,7 @@ func (s *Softmax) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	n, k := x.Shape[0], s.classes
 	s.y.Resize(n, []int{k})
 	for i := 0; i < n; i++ {
-		softmaxRow(x.Data[i*k:(i+1)*k], s.y.Data[i*k:(i+1)*k])
+		SoftmaxRow(x.Data[i*k:(i+1)*k], s.y.Data[i*k:(i+1)*k])
 	}
 	return &s.y
 }
@@ -69,9 +69,12 @@ func (s *Softmax) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	return &s.dx
 }
 
-// softmaxRow writes the softmax of x to y and returns log Σ e^x (the
-// log-sum-exp, which the cross-entropy needs), computed in float64.
-func softmaxRow(x, y []float32) (logSumExp float64) {
+// SoftmaxRow writes the softmax of the scores x to y, e^x[j] / Σ e^x,
+// and returns log Σ e^x (the log-sum-exp, which the cross-entropy
+// needs). The largest score is taken off first, so that no e^x
+// overflows, and the sum is kept in float64. The Softmax layer, the
+// cross-entropy loss and package predict all use it.
+func SoftmaxRow(x, y []float32) (logSumExp float64) {
 	m := x[0]
 	for _, v := range x[1:] {
 		m = max(m, v)

@@ -6,13 +6,13 @@ package predict
 import (
 	"fmt"
 	"image"
-	"math"
 	"slices"
 
 	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/imageprep"
 	"github.com/gocnn/gocnn/metrics"
 	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -74,7 +74,9 @@ func Image(m *model.Model, img image.Image) (*Result, error) {
 func Input(m *model.Model, x *tensor.Tensor) []float32 {
 	batch := tensor.FromData(x.Data, append([]int{1}, x.Shape...)...)
 	logits := m.Net.Forward(batch, false).Data
-	return softmax(logits)
+	p := make([]float32, len(logits))
+	nn.SoftmaxRow(logits, p)
+	return p
 }
 
 // Views runs m on the first n views of x (augment.View: the flips and
@@ -101,7 +103,9 @@ func Views(m *model.Model, x *tensor.Tensor, n int) ([]float32, error) {
 	k := len(logits) / n
 	mean := make([]float64, k)
 	for v := range n {
-		metrics.AddLogProbs(mean, softmax(logits[v*k:(v+1)*k]), 1/float64(n))
+		p := make([]float32, k)
+		nn.SoftmaxRow(logits[v*k:(v+1)*k], p)
+		metrics.AddLogProbs(mean, p, 1/float64(n))
 	}
 	probs := make([]float32, k)
 	metrics.FromLogProbs(probs, mean)
@@ -122,23 +126,4 @@ func WithEvidence(probs []float32, evidence []float64) ([]float32, error) {
 	out := make([]float32, len(probs))
 	metrics.FromLogProbs(out, logs)
 	return out, nil
-}
-
-// softmax turns scores into probabilities (see nn.Softmax).
-func softmax(z []float32) []float32 {
-	top := z[0]
-	for _, v := range z {
-		top = max(top, v)
-	}
-	p := make([]float32, len(z))
-	var sum float64
-	for i, v := range z {
-		e := math.Exp(float64(v - top))
-		p[i] = float32(e)
-		sum += e
-	}
-	for i := range p {
-		p[i] = float32(float64(p[i]) / sum)
-	}
-	return p
 }
