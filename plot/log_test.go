@@ -1,10 +1,7 @@
 package plot
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/gocnn/gocnn/train"
@@ -13,20 +10,8 @@ import (
 // writeLog writes epochs as gocnn train does and returns the file's path.
 func writeLog(t *testing.T, name string, epochs []train.Epoch) string {
 	t.Helper()
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	for _, e := range epochs {
-		if err := enc.Encode(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return writeFile(t, name, b.String())
-}
-
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+	if err := train.WriteLog(path, epochs); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -63,45 +48,5 @@ func TestReadRunRoundTrip(t *testing.T) {
 		if run.Epochs[i] != want[i] {
 			t.Errorf("epoch %d: got %+v, want %+v", i+1, run.Epochs[i], want[i])
 		}
-	}
-}
-
-func TestReadLogToleratesBlankLinesAndNewFields(t *testing.T) {
-	path := writeFile(t, "run.jsonl", "\n{\"epoch\":1,\"train_loss\":0.5,\"future_field\":[1,2]}\n\n  \n{\"epoch\":2,\"train_loss\":0.25}\n")
-	epochs, err := ReadLog(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(epochs) != 2 || epochs[0].TrainLoss != 0.5 || epochs[1].Epoch != 2 || epochs[1].TrainLoss != 0.25 {
-		t.Errorf("got %+v", epochs)
-	}
-}
-
-func TestReadLogErrorsNameFileAndLine(t *testing.T) {
-	good := `{"epoch":1,"train_loss":0.5}` + "\n"
-	for _, c := range []struct {
-		name, content, want string
-	}{
-		{"bad-json", good + "\n{\"epoch\":2,\"train_loss\":0.4\n", ":3: not an epoch's metrics"},
-		{"not-an-object", good + "[1,2,3]\n", ":2: not an epoch's metrics"},
-		{"wrong-type", good + `{"epoch":"two"}` + "\n", ":2: not an epoch's metrics"},
-		{"no-epoch", good + `{"train_loss":0.4}` + "\n", ":2: no epoch number"},
-		{"null", "null\n", ":1: no epoch number"},
-		{"backwards", good + `{"epoch":2}` + "\n" + `{"epoch":2}` + "\n", ":3: epoch 2 comes after epoch 2"},
-		{"empty", "\n\n", "no epochs"},
-		{"long-line", good + strings.Repeat("x", maxLogLine+10) + "\n", ":2: line longer than"},
-	} {
-		path := writeFile(t, c.name+".jsonl", c.content)
-		_, err := ReadLog(path)
-		if err == nil {
-			t.Errorf("%s: no error", c.name)
-			continue
-		}
-		if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: error %q, want the path and %q", c.name, err, c.want)
-		}
-	}
-	if _, err := ReadLog(filepath.Join(t.TempDir(), "missing.jsonl")); err == nil || !strings.Contains(err.Error(), "missing.jsonl") {
-		t.Errorf("missing file: %v", err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/gocnn/gocnn/internal/atomicfile"
-	"github.com/gocnn/gocnn/plot"
 	"github.com/gocnn/gocnn/report"
 	"github.com/gocnn/gocnn/train"
 )
@@ -46,7 +45,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	if *logPath != "" {
 		var err error
-		if history, err = plot.ReadLog(*logPath); err != nil {
+		if history, err = train.ReadLog(*logPath); err != nil {
 			return err
 		}
 	}

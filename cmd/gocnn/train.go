@@ -274,7 +274,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	cfg.EpochEnd = func(e train.Epoch, s *train.State) error {
 		bar.finish()
 		fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
-		if err := writeLog(f.Log, s.History); err != nil {
+		if err := train.WriteLog(f.Log, s.History); err != nil {
 			return err
 		}
 		m.Info = info(s)
@@ -770,19 +770,6 @@ func epochLine(e train.Epoch, epochs int, balanced bool) string {
 		b.WriteString("  *best")
 	}
 	return b.String()
-}
-
-// writeLog rewrites the metrics log with one JSON line per epoch.
-func writeLog(path string, history []train.Epoch) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		for _, e := range history {
-			if err := enc.Encode(e); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
 
 // initialModel loads the model -init-from names and checks that it fits
