@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"image"
-	"image/color"
 	"image/png"
-	"math"
+	"slices"
 
-	"github.com/gocnn/gocnn/imageprep"
+	"github.com/gocnn/gocnn/inspect"
+	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -62,99 +62,59 @@ func stageEnd(layers []nn.Layer, i int) (int, bool) {
 	return end, true
 }
 
-// featureMaps runs net on one input x ([C, H, W]) layer by layer and draws
-// the output of every convolutional stage, at most maxChannels channels
-// each.
+// featureMaps runs net on one input x ([C, H, W]) layer by layer
+// (inspect.Trace) and draws the output of every convolutional stage, at
+// most maxChannels channels each, each channel on the stage's shared
+// scale (inspect.SharedRange, inspect.GrayMap).
 func featureMaps(net *nn.Sequential, x *tensor.Tensor, maxChannels int) []FeatureMap {
 	layers := net.Layers
-	var maps []FeatureMap
 	start := map[int]int{} // end of a stage → its first layer
 	for i := range layers {
 		if end, ok := stageEnd(layers, i); ok {
 			start[end] = i
 		}
 	}
-	y := tensor.FromData(x.Data, append([]int{1}, x.Shape...)...)
-	for i, l := range layers {
-		y = l.Forward(y, false)
+	acts, err := inspect.Trace(net, x)
+	if err != nil {
+		panic(err) // x was prepared for this network's input shape
+	}
+	var maps []FeatureMap
+	for i, a := range acts {
 		first, ok := start[i]
-		if !ok || len(y.Shape) != 4 {
+		if !ok || !a.IsImage() {
 			continue
 		}
-		fm := FeatureMap{Layer: first, Kind: layers[first].Kind(), Output: i, Shape: append([]int(nil), y.Shape[1:]...)}
+		y := a.Output
+		fm := FeatureMap{Layer: first, Kind: layers[first].Kind(), Output: i, Shape: slices.Clone(y.Shape)}
 		for _, l := range layers[first : i+1] {
 			fm.Stage = append(fm.Stage, l.Kind())
 		}
-		fm.Min, fm.Max = mapRange(y.Data)
-		c, h, w := y.Shape[1], y.Shape[2], y.Shape[3]
+		fm.Min, fm.Max = inspect.SharedRange(y.Data)
+		c, h, w := y.Shape[0], y.Shape[1], y.Shape[2]
 		for ch := range min(c, maxChannels) {
-			plane := y.Data[ch*h*w : (ch+1)*h*w]
-			fm.Channels = append(fm.Channels, pngDataURI(grayImage(plane, h, w, fm.Min, fm.Max)))
+			fm.Channels = append(fm.Channels, pngDataURI(inspect.GrayMap(y.Data[ch*h*w:(ch+1)*h*w], h, w, fm.Min, fm.Max)))
 		}
 		maps = append(maps, fm)
 	}
 	return maps
 }
 
-// mapRange returns the values to draw as black and white: min(0, smallest)
-// and the largest. Values that are not numbers are ignored.
-func mapRange(v []float32) (lo, hi float32) {
-	lo, hi = 0, float32(math.Inf(-1))
-	for _, x := range v {
-		if x != x {
-			continue
-		}
-		lo, hi = min(lo, x), max(hi, x)
+// inputImage is a prepared input as the network saw it, normalisation
+// undone (inspect.InputImage, at its own size), in gray for a
+// one-channel model, so that its PNG is a gray one.
+func inputImage(x *tensor.Tensor, in model.Input) image.Image {
+	img, err := inspect.InputImage(x, in, inspect.GridOptions{MinTile: 1})
+	if err != nil {
+		panic(err) // x was prepared for this model's input
 	}
-	if math.IsInf(float64(hi), -1) {
-		hi = 0
+	if x.Shape[0] != 1 {
+		return img
 	}
-	return lo, hi
-}
-
-// grayImage draws h×w values, lo as black and hi as white, a value at
-// fraction t of the way with brightness √t. When hi ≤ lo every pixel is
-// black.
-func grayImage(v []float32, h, w int, lo, hi float32) *image.Gray {
-	g := image.NewGray(image.Rect(0, 0, w, h))
-	span := float64(hi) - float64(lo)
-	if !(span > 0) || math.IsInf(span, 0) {
-		return g
+	gray := image.NewGray(img.Rect)
+	for i := range gray.Pix {
+		gray.Pix[i] = img.Pix[4*i]
 	}
-	for i := range h * w {
-		t := (float64(v[i]) - float64(lo)) / span
-		if t != t {
-			t = 0
-		}
-		g.Pix[i] = uint8(math.Round(math.Sqrt(min(max(t, 0), 1)) * 255))
-	}
-	return g
-}
-
-// inputImage turns a prepared input back into a picture of what the
-// network saw, undoing the normalisation: gray for one channel, colour for
-// three, the first channel otherwise.
-func inputImage(x *tensor.Tensor, mean, std []float32) image.Image {
-	c, h, w := x.Shape[0], x.Shape[1], x.Shape[2]
-	plane := h * w
-	channel := func(ch int) []float32 {
-		p := append([]float32(nil), x.Data[ch*plane:(ch+1)*plane]...)
-		if len(mean) > ch {
-			for i := range p {
-				p[i] = p[i]*std[ch] + mean[ch]
-			}
-		}
-		return p
-	}
-	if c != 3 {
-		return imageprep.ToImage(channel(0), h, w)
-	}
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	r, g, b := imageprep.ToImage(channel(0), h, w), imageprep.ToImage(channel(1), h, w), imageprep.ToImage(channel(2), h, w)
-	for i := range plane {
-		img.Set(i%w, i/w, color.RGBA{r.Pix[i], g.Pix[i], b.Pix[i], 255})
-	}
-	return img
+	return gray
 }
 
 // pngDataURI encodes img as a PNG data URI.

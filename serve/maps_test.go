@@ -12,31 +12,6 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-func TestMapRangeAndGrayImage(t *testing.T) {
-	v := []float32{-1, 0, 1, 3}
-	lo, hi := mapRange(v)
-	if lo != -1 || hi != 3 {
-		t.Fatalf("mapRange = %g, %g; want -1, 3", lo, hi)
-	}
-	g := grayImage(v, 2, 2, lo, hi)
-	// √((v+1)/4)·255 rounded: 0, 127.5, 180.3, 255.
-	if want := []uint8{0, 128, 180, 255}; !slices.Equal(g.Pix, want) {
-		t.Errorf("pixels %v, want %v", g.Pix, want)
-	}
-	// Positive values only: black is 0, not the smallest value.
-	if lo, hi := mapRange([]float32{2, 4}); lo != 0 || hi != 4 {
-		t.Errorf("mapRange(2, 4) = %g, %g; want 0, 4", lo, hi)
-	}
-	nan := float32(math.NaN())
-	if lo, hi := mapRange([]float32{nan, 5, nan}); lo != 0 || hi != 5 {
-		t.Errorf("mapRange with NaN = %g, %g; want 0, 5", lo, hi)
-	}
-	// A dead map (all zeros) is black, not a division by zero.
-	if g := grayImage([]float32{0, 0, 0, 0}, 2, 2, 0, 0); !slices.Equal(g.Pix, []uint8{0, 0, 0, 0}) {
-		t.Errorf("all-zero map drawn as %v", g.Pix)
-	}
-}
-
 func TestStages(t *testing.T) {
 	spec, err := model.Parse("conv(2,3,pad=1) batchnorm relu maxpool(2) conv(3,3) flatten dense(4) relu")
 	if err != nil {
@@ -184,7 +159,7 @@ func TestInputImageColour(t *testing.T) {
 		8, -2, // green: 1 and 0
 		0.5, 0.25, // blue: as they are
 	}, 3, 1, 2)
-	img := inputImage(x, mean, std)
+	img := inputImage(x, model.Input{Shape: []int{3, 1, 2}, Prep: model.PrepResize, Mean: mean, Std: std})
 	want := []color.RGBA{{255, 255, 128, 255}, {0, 0, 64, 255}}
 	for i, w := range want {
 		if got := color.RGBAModel.Convert(img.At(i, 0)).(color.RGBA); got != w {

@@ -388,7 +388,7 @@ func (h *Handler) run(x *tensor.Tensor, maps bool) (*prediction, error) {
 	res := &prediction{
 		Classes:     m.Classes,
 		Probs:       probs,
-		Input:       pngDataURI(inputImage(x, m.Input.Mean, m.Input.Std)),
+		Input:       pngDataURI(inputImage(x, m.Input)),
 		FeatureMaps: fmaps,
 	}
 	res.Top = []topClass{}
