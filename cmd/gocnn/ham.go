@@ -45,125 +45,47 @@ func (h *hamFlags) size() (height, width int, err error) {
 }
 
 // hamScoredSet loads the part (test or validation) of the split a
-// HAM10000 model was trained with, at the model's input size, from the
-// folders named in its info (dataDir, when given, replaces the data
-// folder), with their records, and the records of the split's training
-// part. It refuses the validation part of a model that trained on it.
+// HAM10000 model (read from path) was trained with, at the model's input
+// size, with its records and those of the split's training part (see
+// ham10000.Provenance.Scored); dataDir, when given, replaces the data
+// folder its info names.
 func hamScoredSet(m *model.Model, path, dataDir, part string, stdout io.Writer) (*ham10000.Set, []ham10000.Record, error) {
-	splitFile := m.Info["split_file"]
-	if splitFile == "" {
-		return nil, nil, fmt.Errorf("%s does not name the split file it was trained with", path)
-	}
-	if dataDir == "" {
-		dataDir = m.Info["data_dir"]
-	}
-	opts := ham10000.Options{Dir: dataDir, Height: m.Input.Shape[1], Width: m.Input.Shape[2], Channels: m.Input.Shape[0],
-		Log: func(msg string) { fmt.Fprintln(stdout, msg) }}
-	if images := m.Info["images"]; images != "" {
-		opts.ImageDirs = []string{images}
-	}
-	set, err := ham10000.Load(opts)
+	p, err := ham10000.ReadProvenance(m.Info)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	split, err := ham10000.ReadSplitCSV(splitFile, set.Records)
+	set, train, err := p.Scored(part, dataDir, m.Input.Shape[0], m.Input.Shape[1], m.Input.Shape[2],
+		func(msg string) { fmt.Fprintln(stdout, msg) })
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	trainRecords := set.RecordsAt(split.Train)
-	indices, name := split.Test, "ham10000/test"
-	if part == "validation" {
-		if err := refuseTrainedOn(m, path, trainRecords); err != nil {
-			return nil, nil, err
-		}
-		indices, name = split.Val, "ham10000/val"
-	}
-	scored := set.Subset(indices)
-	scored.Dataset.Name = name
-	return scored, trainRecords, nil
+	return set, train, nil
 }
 
-// refuseTrainedOn returns an error when the HAM10000 model m (read from
-// path) was trained on its split's validation part too (-train-val), so
-// that scoring that part would say nothing. Its info says so; models saved
-// before it did are told by their clinical counts, which then cover more
-// images of some class than trainRecords, the training part, holds.
-func refuseTrainedOn(m *model.Model, path string, trainRecords []ham10000.Record) error {
-	if m.Info["train_val"] == "true" {
-		return fmt.Errorf("%s was trained on its split's validation part too (-train-val), so scoring that part says nothing", path)
-	}
-	text, ok := m.Info["clinical"]
-	if !ok {
-		return nil // saved before -train-val existed
-	}
-	c, err := ham10000.ParseClinical(text)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	inTrain := map[string]int{}
-	for _, rec := range trainRecords {
-		inTrain[rec.DX]++
-	}
-	for i, class := range c.Classes {
-		if c.Total[i] > inTrain[class] {
-			return fmt.Errorf("%s was trained on %d images of %s, more than the %d of its split's training part: on its validation part too (-train-val), so scoring that part says nothing",
-				path, c.Total[i], class, inTrain[class])
-		}
-	}
-	return nil
-}
-
-// modelClinical returns the age, sex and body-site counts that the HAM10000
-// model m (read from path) keeps, for its classes; for a model saved
-// before models kept them, it counts them on trainRecords, its split's
-// training part, which gives the same counts. trainRecords may be nil
-// when the model keeps them.
+// modelClinical returns the age, sex and body-site counts the HAM10000
+// model m (read from path) weighs its predictions with (see
+// ham10000.Provenance.ClinicalFor).
 func modelClinical(m *model.Model, path string, trainRecords []ham10000.Record) (*ham10000.Clinical, error) {
-	text, ok := m.Info["clinical"]
-	if !ok {
-		if trainRecords == nil {
-			return nil, fmt.Errorf("%s keeps no age, sex and body-site counts (it was trained before gocnn kept them); eval -metadata counts them on its split", path)
-		}
-		c, err := ham10000.FitClinical(trainRecords, m.Classes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return c, nil
-	}
-	c, err := ham10000.ParseClinical(text)
+	p, err := ham10000.ReadProvenance(m.Info)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if !slices.Equal(c.Classes, m.Classes) {
-		return nil, fmt.Errorf("%s: its clinical counts are for the classes %v, the model's are %v", path, c.Classes, m.Classes)
+	c, err := p.ClinicalFor(m.Classes, trainRecords)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }
 
-// hamInfo is what a HAM10000 model remembers of its data, so that eval
-// and report can find its test images again, and the age, sex and body
-// site of each of its classes in training (ham10000.Clinical), so that
-// predict -metadata and eval -metadata can weigh them.
+// hamInfo records in a model's info where its HAM10000 pictures and split
+// came from and the clinical counts of its training part.
 func (f *trainSettings) hamInfo(info map[string]string, classes []string) error {
-	abs := func(p string) string {
-		if a, err := filepath.Abs(p); err == nil {
-			return a
-		}
-		return p
-	}
-	info["data_dir"] = abs(f.hamDir())
-	info["split_file"] = abs(f.Ham.SplitFile)
-	if f.Ham.TrainVal {
-		info["train_val"] = "true"
-	}
-	if f.Ham.Images != "" {
-		info["images"] = abs(f.Ham.Images)
-	}
 	clinical, err := ham10000.FitClinical(f.Ham.trainRecords, classes)
 	if err != nil {
 		return err
 	}
-	info["clinical"] = clinical.Text()
+	ham10000.Provenance{DataDir: f.hamDir(), Images: f.Ham.Images, SplitFile: f.Ham.SplitFile,
+		TrainVal: f.Ham.TrainVal, Clinical: clinical}.WriteInfo(info)
 	return nil
 }
 

@@ -191,7 +191,7 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	if code != 0 || valTwo == 0 || valTwo > valN {
 		t.Errorf("eval -part validation of a two-class model: status %d, %d images, want some of the %d of the validation part\n%s\n%s", code, valTwo, valN, valOut, errOut)
 	}
-	if code, _, errOut := runCLI("eval", "-model", tv, "-part", "validation"); code != 1 || !strings.Contains(errOut, tv+" was trained on its split's validation part too (-train-val)") {
+	if code, _, errOut := runCLI("eval", "-model", tv, "-part", "validation"); code != 1 || !strings.Contains(errOut, tv+": the model was trained on its split's validation part too (-train-val)") {
 		t.Errorf("eval -part validation of a -train-val model: status %d, %q", code, errOut)
 	}
 	// A -train-val model saved before the info said so is told by its
