@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -198,8 +198,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	cfg, err := f.config(m, trainSet, env)
-	if err != nil {
+	cfg, err := f.recipe().Config(m.Net, trainSet, norm, env)
+	if re := (*train.RecipeError)(nil); errors.As(err, &re) {
+		return usagef("-%s: %v", re.Field, re.Err)
+	} else if err != nil {
 		return err
 	}
 	cfg.Validation, cfg.Test = valSet, testSet
@@ -207,9 +209,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		// A final run of a fixed recipe: nothing is picked by epoch, so the
 		// test set is scored once, at the end, not watched along the way.
 		cfg.Test = nil
-	}
-	if cfg.Augment, err = f.augmenter(trainSet, norm); err != nil {
-		return err
 	}
 	var state *train.State
 	if ck != nil {
@@ -279,7 +278,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		m.Info = info(s)
 		if valSet != nil && e.Best {
-			if err := averaged(cfg.Optimizer, func() error { return model.Save(f.Out, m) }); err != nil {
+			if err := train.WithAverage(cfg.Optimizer, func() error { return model.Save(f.Out, m) }); err != nil {
 				return err
 			}
 		}
@@ -330,7 +329,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if valSet != nil {
 		err = scoreAndSave() // the best epoch's model, averaged already if -ema
 	} else {
-		err = averaged(cfg.Optimizer, scoreAndSave)
+		err = train.WithAverage(cfg.Optimizer, scoreAndSave)
 	}
 	if err != nil {
 		return err
@@ -378,50 +377,11 @@ func openCheckpoint(path string, f *trainSettings, fs *flagSet) (*model.Model, *
 	return m, ck, env, nil
 }
 
-// augmenter turns -augment into the training loop's hook (nil for none).
-// Augmentation works on normalised images when -normalize is on.
-func (f *trainSettings) augmenter(d *data.Dataset, norm *data.Normalization) (func(*data.Batch, *rng.RNG), error) {
-	opts, err := augment.Parse(f.Augment)
-	if err != nil {
-		return nil, usagef("-augment: %v", err)
-	}
-	if opts.String() == "none" {
-		return nil, nil
-	}
-	opts.Normalization = norm
-	p, err := augment.New(opts)
-	if err != nil {
-		return nil, usagef("-augment: %v", err)
-	}
-	if err := p.Check(d.Shape()); err != nil {
-		return nil, usagef("-augment: %v", err)
-	}
-	return p.Apply, nil
-}
-
 func bestMetric(cfg train.Config) string {
 	if cfg.EarlyStop.Metric != "" {
 		return cfg.EarlyStop.Metric
 	}
 	return "val_loss"
-}
-
-// classWeights turns -class-weights into per-class loss weights.
-func (f *trainSettings) classWeights(d *data.Dataset) []float32 {
-	switch f.ClassWeights {
-	case "balanced":
-		return data.BalancedWeights(d.ClassCounts())
-	case "inverse":
-		return data.InverseFrequencyWeights(d.ClassCounts())
-	case "sqrt":
-		// Halfway, on a log scale, between equal weights and balanced ones.
-		w := data.BalancedWeights(d.ClassCounts())
-		for i, v := range w {
-			w[i] = float32(math.Sqrt(float64(v)))
-		}
-		return w
-	}
-	return nil
 }
 
 // checkGiven refuses flags given on the command line that would otherwise
@@ -636,55 +596,16 @@ func spread(total, n int) []int {
 	return idx
 }
 
-// config turns the flags into a training configuration for m.
-func (f *trainSettings) config(m *model.Model, trainSet *data.Dataset, env *nn.Env) (train.Config, error) {
-	trainSize := trainSet.Len()
-	params := m.Net.Params()
-	opt, err := optim.New(params, optim.Settings{Name: f.Optimizer, LR: f.LR, Momentum: f.Momentum, Nesterov: f.Nesterov,
-		WeightDecay: f.WeightDecay, Pool: env})
-	if err != nil {
-		return train.Config{}, usagef("-optimizer: %v", err)
+// recipe is the training recipe the flags describe.
+func (f *trainSettings) recipe() train.Recipe {
+	r := train.Recipe{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed,
+		Optimizer: optim.Settings{Name: f.Optimizer, LR: f.LR, Momentum: f.Momentum, Nesterov: f.Nesterov, WeightDecay: f.WeightDecay},
+		Schedule:  f.Schedule, Clip: f.Clip, EMA: f.EMA, EarlyStop: f.EarlyStop, Best: f.Best,
+		ClassWeights: f.ClassWeights, Sampler: f.Sampler, Augment: f.Augment}
+	if r.Best == "" && f.Data == "ham10000" {
+		r.Best = "val_balanced_accuracy"
 	}
-	lr := opt.LR()
-	if f.EMA != 0 {
-		avg, err := optim.NewAveraged(opt, params, f.EMA)
-		if err != nil {
-			return train.Config{}, usagef("-ema: %v", err)
-		}
-		opt = avg
-	}
-	stepsPerEpoch := (trainSize + f.Batch - 1) / f.Batch
-	sched, err := optim.ParseSchedule(f.Schedule, lr, f.Epochs, stepsPerEpoch)
-	if err != nil {
-		return train.Config{}, usagef("-schedule: %v", err)
-	}
-	cfg := train.Config{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed + 1, Optimizer: opt, Schedule: sched, ClipNorm: f.Clip,
-		ClassWeights: f.classWeights(trainSet)}
-	cfg.EarlyStop.Metric = f.Best
-	if f.Best == "" && f.Data == "ham10000" {
-		cfg.EarlyStop.Metric = "val_balanced_accuracy"
-	}
-	if f.EarlyStop != "" {
-		metric, patience, ok := strings.Cut(f.EarlyStop, ":")
-		n, err := strconv.Atoi(patience)
-		if !ok || err != nil || n < 1 || (metric != "val_loss" && metric != "val_accuracy" && metric != "val_balanced_accuracy") {
-			return train.Config{}, usagef("-early-stop %q: want val_loss:N, val_accuracy:N or val_balanced_accuracy:N with N ≥ 1", f.EarlyStop)
-		}
-		cfg.EarlyStop = train.EarlyStop{Metric: metric, Patience: n}
-	}
-	if f.Sampler == "balanced" {
-		cfg.Sampler = func(r *rng.RNG) (train.Sampler, error) { return data.NewBalancedSampler(trainSet, f.Batch, r) }
-	}
-	return cfg, nil
-}
-
-// averaged calls f with the averaged weights in the network when opt keeps
-// an average (-ema), and with the trained weights otherwise.
-func averaged(opt optim.Optimizer, f func() error) error {
-	if avg, ok := opt.(*optim.Averaged); ok {
-		return avg.Use(f)
-	}
-	return f()
+	return r
 }
 
 // resolveSpec reads -model: a preset name, a spec file, or spec text.

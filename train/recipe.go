@@ -1,0 +1,159 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/gocnn/gocnn/augment"
+	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/rng"
+)
+
+// Recipe is how a network is trained, in names and numbers, the form
+// gocnn train's flags take and a checkpoint can store: Config turns it
+// into the optimiser, schedule, sampler and augmentation objects of a
+// Config for one network and training set.
+type Recipe struct {
+	Epochs    int
+	BatchSize int
+	// Seed is the run's seed; the examples' order and the augmentations
+	// are drawn from Seed+1 (Seed itself draws the starting weights).
+	Seed uint64
+
+	Optimizer optim.Settings // name, rate (0: the optimiser's default), momentum, ...
+	Schedule  string         // constant, step, exp, cosine, onecycle or plateau
+	Clip      float64        // clip gradients to this global norm (0: off)
+	EMA       float64        // keep a moving average of the weights, decaying at this rate a step (0: off)
+
+	// EarlyStop is "" or "metric:N": stop when the validation metric
+	// (val_loss, val_accuracy or val_balanced_accuracy) has not improved
+	// for N epochs. Best is the metric that picks the epoch to keep
+	// ("" for val_loss; "last" keeps the last epoch).
+	EarlyStop string
+	Best      string
+
+	ClassWeights string // none, balanced, sqrt or inverse (see ClassWeights)
+	Sampler      string // shuffle or balanced
+	Augment      string // as augment.Parse reads it; "" for none
+}
+
+// A RecipeError names the field of a Recipe that is wrong.
+type RecipeError struct {
+	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler"
+	Err   error
+}
+
+func (e *RecipeError) Error() string { return fmt.Sprintf("%s: %v", e.Field, e.Err) }
+func (e *RecipeError) Unwrap() error { return e.Err }
+
+func recipeErr(field string, err error) error { return &RecipeError{Field: field, Err: err} }
+
+// Config builds the Config of r for net, to be trained on trainSet whose
+// examples are normalised by norm (nil for none: augmentations that
+// change brightness need to know). The optimiser is made for net's
+// parameters and runs its updates on env's workers.
+func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.Normalization, env *nn.Env) (Config, error) {
+	params := net.Params()
+	settings := r.Optimizer
+	settings.Pool = env
+	opt, err := optim.New(params, settings)
+	if err != nil {
+		return Config{}, recipeErr("optimizer", err)
+	}
+	lr := opt.LR()
+	if r.EMA != 0 {
+		avg, err := optim.NewAveraged(opt, params, r.EMA)
+		if err != nil {
+			return Config{}, recipeErr("ema", err)
+		}
+		opt = avg
+	}
+	stepsPerEpoch := (trainSet.Len() + r.BatchSize - 1) / max(r.BatchSize, 1)
+	sched, err := optim.ParseSchedule(r.Schedule, lr, r.Epochs, stepsPerEpoch)
+	if err != nil {
+		return Config{}, recipeErr("schedule", err)
+	}
+	weights, err := ClassWeights(r.ClassWeights, trainSet)
+	if err != nil {
+		return Config{}, recipeErr("class-weights", err)
+	}
+	cfg := Config{Epochs: r.Epochs, BatchSize: r.BatchSize, Seed: r.Seed + 1, Optimizer: opt, Schedule: sched,
+		ClipNorm: r.Clip, ClassWeights: weights}
+	cfg.EarlyStop.Metric = r.Best
+	if r.EarlyStop != "" {
+		metric, patience, ok := strings.Cut(r.EarlyStop, ":")
+		n, err := strconv.Atoi(patience)
+		if !ok || err != nil || n < 1 || (metric != "val_loss" && metric != "val_accuracy" && metric != "val_balanced_accuracy") {
+			return Config{}, recipeErr("early-stop", fmt.Errorf("%q: want val_loss:N, val_accuracy:N or val_balanced_accuracy:N with N ≥ 1", r.EarlyStop))
+		}
+		cfg.EarlyStop = EarlyStop{Metric: metric, Patience: n}
+	}
+	switch r.Sampler {
+	case "", "shuffle":
+	case "balanced":
+		batch := r.BatchSize
+		cfg.Sampler = func(g *rng.RNG) (Sampler, error) { return data.NewBalancedSampler(trainSet, batch, g) }
+	default:
+		return Config{}, recipeErr("sampler", fmt.Errorf("%q: want shuffle or balanced", r.Sampler))
+	}
+	if cfg.Augment, err = augmenter(r.Augment, trainSet, norm); err != nil {
+		return Config{}, recipeErr("augment", err)
+	}
+	return cfg, nil
+}
+
+// augmenter returns the augmentation spec describes, checked against the
+// training set's shape, or nil for none.
+func augmenter(spec string, d *data.Dataset, norm *data.Normalization) (func(*data.Batch, *rng.RNG), error) {
+	opts, err := augment.Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	if opts.String() == "none" {
+		return nil, nil
+	}
+	opts.Normalization = norm
+	p, err := augment.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Check(d.Shape()); err != nil {
+		return nil, err
+	}
+	return p.Apply, nil
+}
+
+// ClassWeights returns the loss weight of each class of d for a kind of
+// weighting: "none" or "" (nil: all equal), "balanced" (N/(K·count)),
+// "inverse" (1/count, mean 1) or "sqrt" (the square root of balanced:
+// halfway, on a log scale, between equal weights and balanced ones).
+func ClassWeights(kind string, d *data.Dataset) ([]float32, error) {
+	switch kind {
+	case "", "none":
+		return nil, nil
+	case "balanced":
+		return data.BalancedWeights(d.ClassCounts()), nil
+	case "inverse":
+		return data.InverseFrequencyWeights(d.ClassCounts()), nil
+	case "sqrt":
+		w := data.BalancedWeights(d.ClassCounts())
+		for i, v := range w {
+			w[i] = float32(math.Sqrt(float64(v)))
+		}
+		return w, nil
+	}
+	return nil, fmt.Errorf("%q: want none, balanced, sqrt or inverse", kind)
+}
+
+// WithAverage calls f with the averaged weights in the network when opt
+// keeps an average (Recipe.EMA), and with the trained weights otherwise.
+func WithAverage(opt optim.Optimizer, f func() error) error {
+	if avg, ok := opt.(*optim.Averaged); ok {
+		return avg.Use(f)
+	}
+	return f()
+}

@@ -1,0 +1,53 @@
+package train
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/nn"
+	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// TestRecipeConfig builds the Config of a recipe and checks what it
+// holds, and that a wrong field is named in the error.
+func TestRecipeConfig(t *testing.T) {
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	net := nn.NewSequential(nn.NewFlatten(), nn.NewDense(3))
+	if _, err := net.Build([]int{1, 4, 4}, env); err != nil {
+		t.Fatal(err)
+	}
+	d := &data.Dataset{Images: tensor.New(8, 1, 4, 4), Labels: []int{0, 0, 0, 0, 0, 0, 1, 2}, Classes: []string{"a", "b", "c"}}
+	r := Recipe{Epochs: 3, BatchSize: 4, Seed: 7, Optimizer: optim.Settings{Name: "adamw"}, Schedule: "cosine",
+		EMA: 0.9, EarlyStop: "val_accuracy:2", ClassWeights: "balanced", Sampler: "balanced", Augment: "fliph"}
+	cfg, err := r.Config(net, d, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cfg.Optimizer.(*optim.Averaged); !ok || cfg.Seed != 8 || cfg.EarlyStop != (EarlyStop{Metric: "val_accuracy", Patience: 2}) ||
+		cfg.Sampler == nil || cfg.Augment == nil || cfg.Schedule == nil {
+		t.Errorf("config %+v", cfg)
+	}
+	// Balanced weights: N/(K·count) for counts 6, 1, 1 of 8.
+	if want := []float32{8.0 / 18, 8.0 / 3, 8.0 / 3}; !slices.Equal(cfg.ClassWeights, want) {
+		t.Errorf("class weights %v, want %v", cfg.ClassWeights, want)
+	}
+	for field, bad := range map[string]Recipe{
+		"optimizer":     {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "adagrad"}, Schedule: "cosine"},
+		"schedule":      {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "zigzag"},
+		"early-stop":    {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", EarlyStop: "val_loss"},
+		"class-weights": {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", ClassWeights: "heavy"},
+		"sampler":       {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Sampler: "random"},
+		"augment":       {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Augment: "wobble"},
+	} {
+		_, err := bad.Config(net, d, nil, env)
+		var re *RecipeError
+		if !errors.As(err, &re) || re.Field != field || !strings.HasPrefix(err.Error(), field+": ") {
+			t.Errorf("a wrong %s: %v", field, err)
+		}
+	}
+}
