@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -256,11 +255,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	info := func(s *train.State) map[string]string {
-		i := maps.Clone(dataInfo)
-		i["epochs"] = strconv.Itoa(s.Epoch)
-		return i
-	}
 	// savedEpoch is the epoch of the checkpoint this run last saved: the
 	// one to resume from if the run fails (0: none, and any checkpoint
 	// at that path is another run's).
@@ -270,31 +264,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	bar := newTrainBar(stderr, *quiet)
 	cfg.Progress = bar.update
-	cfg.EpochEnd = func(e train.Epoch, s *train.State) error {
-		bar.finish()
-		fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
-		if err := train.WriteLog(f.Log, s.History); err != nil {
-			return err
-		}
-		m.Info = info(s)
-		if valSet != nil && e.Best {
-			if err := train.WithAverage(cfg.Optimizer, func() error { return model.Save(f.Out, m) }); err != nil {
-				return err
-			}
-		}
-		if f.Checkpoint != "none" {
-			if err := train.SaveCheckpoint(f.Checkpoint, m, cfg.Optimizer, cfg.Schedule, s, f); err != nil {
-				return err
-			}
-			savedEpoch = s.Epoch
-		}
-		return nil
+	run := train.Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: testSet,
+		Out: f.Out, Log: f.Log, Checkpoint: f.Checkpoint, Settings: f, Info: dataInfo,
+		EpochDone: func(e train.Epoch, _ *train.State) {
+			bar.finish()
+			fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
+		}}
+	if f.Checkpoint == "none" {
+		run.Checkpoint = ""
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	start := time.Now()
-	res, err := train.Fit(ctx, m.Net, trainSet, cfg, state)
+	outcome, err := run.Do(ctx, state)
 	bar.finish()
+	if outcome.Saved > 0 {
+		savedEpoch = outcome.Saved
+	}
 	if err != nil {
 		if savedEpoch > 0 {
 			fmt.Fprintf(stderr, "the checkpoint of epoch %d is in %s (gocnn train -resume %s)\n", savedEpoch, f.Checkpoint, f.Checkpoint)
@@ -302,37 +288,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	wall := time.Since(start)
+	res, final := outcome.Result, outcome.Final
 	if valSet != nil {
-		// The model file holds the best epoch: score that one.
-		best, err := model.Load(f.Out, env)
-		if err != nil {
-			return err
-		}
 		if cfg.EarlyStop.Metric == "last" {
 			fmt.Fprintf(stdout, "kept   epoch %d, the last, in %s\n", res.State.BestEpoch, f.Out)
 		} else {
 			fmt.Fprintf(stdout, "best   epoch %d (%s %.4f), kept in %s\n", res.State.BestEpoch, bestMetric(cfg), res.State.BestValue, f.Out)
 		}
-		m = best
-	}
-	var final *train.Evaluation
-	scoreAndSave := func() error {
-		if final, err = train.Evaluate(m.Net, testSet, 256); err != nil {
-			return err
-		}
-		m.Info = info(res.State)
-		m.Info["test_accuracy"] = fmt.Sprintf("%.4f", final.Accuracy)
-		m.Info["test_balanced_accuracy"] = fmt.Sprintf("%.4f", final.Balanced)
-		m.Info["test_loss"] = fmt.Sprintf("%.4f", final.Loss)
-		return model.Save(f.Out, m)
-	}
-	if valSet != nil {
-		err = scoreAndSave() // the best epoch's model, averaged already if -ema
-	} else {
-		err = train.WithAverage(cfg.Optimizer, scoreAndSave)
-	}
-	if err != nil {
-		return err
 	}
 	if res.Stopped != "" {
 		fmt.Fprintf(stdout, "stopped: %s\n", res.Stopped)
