@@ -1,6 +1,8 @@
 package data
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 
 	"github.com/gocnn/gocnn/rng"
@@ -172,4 +174,64 @@ func (s *BalancedSampler) Next(b *Batch) bool {
 		s.Transform(b)
 	}
 	return true
+}
+
+// MarshalBinary records where the sampler's walk through each class is:
+// the order of each class's examples and the position in it. With the
+// random source's state, it is what a resumed run needs to draw the same
+// batches as one never stopped.
+func (s *BalancedSampler) MarshalBinary() ([]byte, error) {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(s.byClass)))
+	for k, idx := range s.byClass {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(idx)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(s.pos[k]))
+		for _, i := range idx {
+			b = binary.LittleEndian.AppendUint32(b, uint32(i))
+		}
+	}
+	return b, nil
+}
+
+// UnmarshalBinary restores what MarshalBinary recorded, for the same
+// dataset: each class's order must hold exactly that class's examples.
+func (s *BalancedSampler) UnmarshalBinary(b []byte) error {
+	next := func() (int, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		v := binary.LittleEndian.Uint32(b)
+		b = b[4:]
+		return int(v), true
+	}
+	bad := errors.New("balanced sampler state: not one of this dataset's")
+	k, ok := next()
+	if !ok || k != len(s.byClass) {
+		return bad
+	}
+	orders := make([][]int, k)
+	pos := make([]int, k)
+	for c := range k {
+		n, ok1 := next()
+		p, ok2 := next()
+		if !ok1 || !ok2 || n != len(s.byClass[c]) || p < 0 || p > n {
+			return bad
+		}
+		class := s.data.Labels[s.byClass[c][0]]
+		orders[c] = make([]int, n)
+		seen := make(map[int]bool, n)
+		for j := range n {
+			i, ok := next()
+			if !ok || i >= s.data.Len() || s.data.Labels[i] != class || seen[i] {
+				return bad
+			}
+			seen[i] = true
+			orders[c][j] = i
+		}
+		pos[c] = p
+	}
+	if len(b) != 0 {
+		return bad
+	}
+	s.byClass, s.pos = orders, pos
+	return nil
 }

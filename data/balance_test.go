@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
 )
 
 func TestClassCounts(t *testing.T) {
@@ -197,5 +198,62 @@ func TestBalancedSamplerErrors(t *testing.T) {
 		if _, err := NewBalancedSampler(c.d, c.size, c.r); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want an error containing %q", err, c.want)
 		}
+	}
+}
+
+// TestBalancedSamplerResumes records a sampler's state after an epoch,
+// restores it into a new sampler whose random source is at the same
+// point, and checks that the two draw the same batches from there; a
+// state of another dataset is refused.
+func TestBalancedSamplerResumes(t *testing.T) {
+	d := &Dataset{Name: "toy", Images: tensor.New(30, 1, 1, 1), Labels: make([]int, 30), Classes: []string{"a", "b", "c"}}
+	for i := range d.Labels {
+		d.Labels[i] = min(i/20, 2) + i%2*(i/28) // mostly a, some b, few c
+	}
+	r := rng.New(4)
+	s, err := NewBalancedSampler(d, 8, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Batch
+	for s.Next(&b) {
+	}
+	state, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := r.MarshalBinary()
+
+	r2 := rng.New(99)
+	s2, err := NewBalancedSampler(d, 8, r2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.UnmarshalBinary(state); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.UnmarshalBinary(rs); err != nil {
+		t.Fatal(err)
+	}
+	var b2 Batch
+	for epoch := range 3 {
+		s.Reset()
+		s2.Reset()
+		for s.Next(&b) {
+			if !s2.Next(&b2) || !slices.Equal(b.Indices, b2.Indices) {
+				t.Fatalf("epoch %d after the restore: batches %v and %v", epoch, b.Indices, b2.Indices)
+			}
+		}
+	}
+	other := &Dataset{Name: "other", Images: tensor.New(30, 1, 1, 1), Labels: make([]int, 30), Classes: []string{"a", "b", "c"}}
+	for i := range other.Labels {
+		other.Labels[i] = i % 3
+	}
+	s3, _ := NewBalancedSampler(other, 8, rng.New(1))
+	if err := s3.UnmarshalBinary(state); err == nil {
+		t.Error("the state of another dataset was taken")
+	}
+	if err := s3.UnmarshalBinary(state[:len(state)-2]); err == nil {
+		t.Error("a cut state was taken")
 	}
 }

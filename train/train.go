@@ -11,6 +11,7 @@ package train
 
 import (
 	"context"
+	"encoding"
 	"fmt"
 	"math"
 	"time"
@@ -109,9 +110,13 @@ type Epoch struct {
 // State is everything a run carries from one epoch to the next. Saving it
 // with the weights after an epoch and restoring it resumes the run exactly.
 type State struct {
-	Epoch     int     // epochs completed
-	Step      int     // optimiser steps taken
-	Rand      []byte  // the data RNG's state
+	Epoch int    // epochs completed
+	Step  int    // optimiser steps taken
+	Rand  []byte // the data RNG's state
+	// Sampler is the state a sampler keeps from one epoch to the next (a
+	// balanced sampler's walk through each class), when it has one: a
+	// Sampler that is an encoding.BinaryMarshaler and BinaryUnmarshaler.
+	Sampler   []byte  `json:",omitempty"`
 	History   []Epoch // every completed epoch
 	BestEpoch int     // epoch with the best validation metric (0: none yet)
 	BestValue float64
@@ -147,6 +152,11 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 		state = resume
 		if err := r.UnmarshalBinary(state.Rand); err != nil {
 			return nil, fmt.Errorf("resuming: %w", err)
+		}
+		if u, ok := batches.(encoding.BinaryUnmarshaler); ok && state.Sampler != nil {
+			if err := u.UnmarshalBinary(state.Sampler); err != nil {
+				return nil, fmt.Errorf("resuming the sampler: %w", err)
+			}
 		}
 	}
 	loss := nn.SoftmaxCrossEntropy{Weights: cfg.ClassWeights}
@@ -225,6 +235,11 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 		state.History = append(state.History, e)
 		if state.Rand, err = r.MarshalBinary(); err != nil {
 			return nil, err
+		}
+		if m, ok := batches.(encoding.BinaryMarshaler); ok {
+			if state.Sampler, err = m.MarshalBinary(); err != nil {
+				return nil, err
+			}
 		}
 		if cfg.EpochEnd != nil {
 			if err := cfg.EpochEnd(e, state); err != nil {
