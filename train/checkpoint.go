@@ -30,13 +30,21 @@ type Checkpoint struct {
 	Streams [][]byte        `json:"layer_streams"`     // dropout layers' RNG states, in RandomStreams order
 	Plateau json.RawMessage `json:"plateau,omitempty"` // a ReduceOnPlateau schedule's state
 	Config  json.RawMessage `json:"config,omitempty"`  // the caller's settings, to resume with the same ones
+	// Recipe is the run's recipe when a Run saved it with one: a Go
+	// program resumes from it as gocnn train -resume does from Config.
+	Recipe  *Recipe `json:"recipe,omitempty"`
 	buffers map[string][]float32
 }
 
 // SaveCheckpoint writes m with the training state to path, atomically.
 // config is stored as given (it must encode as JSON).
 func SaveCheckpoint(path string, m *model.Model, opt optim.Optimizer, sched optim.Schedule, s *State, config any) error {
-	ck := Checkpoint{State: *s}
+	return saveCheckpoint(path, m, opt, sched, s, config, nil)
+}
+
+// saveCheckpoint is SaveCheckpoint, with the run's recipe when it has one.
+func saveCheckpoint(path string, m *model.Model, opt optim.Optimizer, sched optim.Schedule, s *State, config any, recipe *Recipe) error {
+	ck := Checkpoint{State: *s, Recipe: recipe}
 	optState := opt.State()
 	ck.Steps = optState.Steps
 	for _, r := range nn.RandomStreams(m.Net.Layers) {

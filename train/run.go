@@ -30,6 +30,10 @@ type Run struct {
 	// Settings is saved in each checkpoint beside the training state,
 	// for whoever resumes the run (gocnn train keeps its flags there).
 	Settings any
+	// Recipe, when set, is saved in each checkpoint too (as
+	// Checkpoint.Recipe), so that a Go program can make the Config again
+	// and resume (see Resume).
+	Recipe *Recipe
 	// Info goes into the model file's info, with "epochs" and, at the
 	// end, the test scores.
 	Info map[string]string
@@ -78,7 +82,7 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 			}
 		}
 		if r.Checkpoint != "" {
-			if err := SaveCheckpoint(r.Checkpoint, m, cfg.Optimizer, cfg.Schedule, s, r.Settings); err != nil {
+			if err := saveCheckpoint(r.Checkpoint, m, cfg.Optimizer, cfg.Schedule, s, r.Settings, r.Recipe); err != nil {
 				return err
 			}
 			out.Saved = s.Epoch
@@ -118,4 +122,24 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 	}
 	out.Model = m
 	return out, err
+}
+
+// Resume makes the Config of a checkpoint's recipe again for its model
+// (as LoadCheckpoint built it), on trainSet normalised by norm, and puts
+// the optimiser's and the schedule's saved state back: with it and
+// &ck.State, Run.Do carries on the run exactly where it stopped, as gocnn
+// train -resume does. The checkpoint must have been saved by a Run with a
+// Recipe.
+func Resume(ck *Checkpoint, m *model.Model, trainSet *data.Dataset, norm *data.Normalization, env *nn.Env) (Config, error) {
+	if ck.Recipe == nil {
+		return Config{}, fmt.Errorf("the checkpoint holds no recipe (it was saved without one)")
+	}
+	cfg, err := ck.Recipe.Config(m.Net, trainSet, norm, env)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := ck.Restore(cfg.Optimizer, cfg.Schedule); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
 }

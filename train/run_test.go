@@ -1,12 +1,14 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gocnn/gocnn/model"
+	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
 )
 
@@ -64,4 +66,73 @@ func seq(lo, hi int) []int {
 		s[i] = lo + i
 	}
 	return s
+}
+
+// TestResumeThroughTheLibrary stops a run after its second epoch (as a
+// killed one stops: the checkpoint of that epoch is what is left),
+// resumes it with LoadCheckpoint, Resume and Run.Do, as a Go program
+// would, and requires exactly the weights of the same run left alone:
+// with dropout, a weight average, a balanced sampler, augmentation and a
+// validation set, all of whose state must come back.
+func TestResumeThroughTheLibrary(t *testing.T) {
+	d := stripes(240, 3)
+	trainSet, val := d.Subset(seq(0, 192)), d.Subset(seq(192, 240))
+	recipe := Recipe{Epochs: 4, BatchSize: 16, Seed: 5, Optimizer: optim.Settings{Name: "adamw", LR: 0.01}, Schedule: "cosine",
+		EMA: 0.9, Sampler: "balanced", Augment: "shift=1", ClassWeights: "sqrt"}
+	run := func(dir string, m *model.Model, env *nn.Env, cfg Config, state *State, stopAfter int) (*Outcome, error) {
+		cfg.Validation = val
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: val, Recipe: &recipe,
+			Out: filepath.Join(dir, "m.safetensors"), Log: filepath.Join(dir, "m.jsonl"), Checkpoint: filepath.Join(dir, "m.ckpt")}
+		r.EpochDone = func(e Epoch, _ *State) {
+			if e.Epoch == stopAfter {
+				cancel()
+			}
+		}
+		return r.Do(ctx, state)
+	}
+	newRun := func(dir string, stopAfter int) (*Outcome, error) {
+		m, env := newStripesModel(t, 1)
+		defer env.Close()
+		cfg, err := recipe.Config(m.Net, trainSet, nil, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run(dir, m, env, cfg, nil, stopAfter)
+	}
+
+	whole := t.TempDir()
+	if _, err := newRun(whole, 0); err != nil {
+		t.Fatal(err)
+	}
+	cut := t.TempDir()
+	out, err := newRun(cut, 2)
+	if err == nil || out.Saved != 2 {
+		t.Fatalf("the stopped run: %v, checkpoint of epoch %d; want it stopped after epoch 2", err, out.Saved)
+	}
+	env := nn.NewEnv(1, 2)
+	defer env.Close()
+	m, ck, err := LoadCheckpoint(filepath.Join(cut, "m.ckpt"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Resume(ck, m, trainSet, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(cut, m, env, cfg, &ck.State, 0); err != nil {
+		t.Fatal(err)
+	}
+	a, err := os.ReadFile(filepath.Join(whole, "m.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(cut, "m.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("the resumed run's model file differs from the uninterrupted run's")
+	}
 }

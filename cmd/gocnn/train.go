@@ -264,8 +264,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	bar := newTrainBar(stderr, *quiet)
 	cfg.Progress = bar.update
+	recipe := f.recipe()
 	run := train.Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: testSet,
-		Out: f.Out, Log: f.Log, Checkpoint: f.Checkpoint, Settings: f, Info: dataInfo,
+		Out: f.Out, Log: f.Log, Checkpoint: f.Checkpoint, Settings: f, Recipe: &recipe, Info: dataInfo,
 		EpochDone: func(e train.Epoch, _ *train.State) {
 			bar.finish()
 			fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
