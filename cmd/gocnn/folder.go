@@ -173,9 +173,20 @@ type decodeBar struct {
 	bar *progressbar.ProgressBar
 }
 
+// decodeBarColumns is the width the decoding bar's line needs: its
+// description, the bar and the counts. On a narrower terminal it would
+// wrap, and each redraw start a new line, so none is drawn.
+const decodeBarColumns = 64
+
 func newDecodeBar(stderr io.Writer) *decodeBar {
 	f, ok := stderr.(*os.File)
-	return &decodeBar{w: stderr, on: ok && term.IsTerminal(int(f.Fd()))}
+	on := ok && term.IsTerminal(int(f.Fd()))
+	if on {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w < decodeBarColumns {
+			on = false
+		}
+	}
+	return &decodeBar{w: stderr, on: on}
 }
 
 func (b *decodeBar) update(done, total int) {
@@ -187,6 +198,7 @@ func (b *decodeBar) update(done, total int) {
 			progressbar.OptionSetWriter(b.w),
 			progressbar.OptionSetDescription("decoding pictures"),
 			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionSetWidth(20),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),

@@ -54,3 +54,20 @@ func TestProgressFitsTheTerminal(t *testing.T) {
 		t.Errorf("80 columns: layout %+v, want the long wording", l)
 	}
 }
+
+// TestDecodeBarFits draws the folder-decoding bar for the largest folder
+// and checks that its line fits in decodeBarColumns, the narrowest
+// terminal it is drawn on, less one column.
+func TestDecodeBarFits(t *testing.T) {
+	var buf bytes.Buffer
+	b := &decodeBar{w: &buf, on: true}
+	b.update(999999, 1000000)
+	b.update(1000000, 1000000)
+	b.finish()
+	escape := regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+	for _, line := range strings.FieldsFunc(escape.ReplaceAllString(buf.String(), ""), func(r rune) bool { return r == '\r' || r == '\n' }) {
+		if n := utf8.RuneCountInString(line); n > decodeBarColumns-1 {
+			t.Errorf("a line of %d columns: %q", n, line)
+		}
+	}
+}
