@@ -40,6 +40,13 @@ func folderName(dir string) string {
 // loadFolder loads the picture folder -data names and returns its
 // training, validation (nil with -train-val) and test parts.
 func (f *trainSettings) loadFolder(stdout, stderr io.Writer, sizeGiven bool) (trainSet, valSet, testSet *data.Dataset, err error) {
+	if f.Ham.SplitFile != "" {
+		// A split file named but missing is a mistake, not a reason to
+		// draw a new split silently.
+		if _, err := os.Stat(f.Ham.SplitFile); err != nil {
+			return nil, nil, nil, fmt.Errorf("-split-file: %w", err)
+		}
+	}
 	bar := newDecodeBar(stderr)
 	defer bar.finish()
 	opts := imagefolder.Options{Dir: f.Data, Channels: f.Channels, Seed: f.Seed + 3, SplitFile: f.Ham.SplitFile,

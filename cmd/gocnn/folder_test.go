@@ -121,6 +121,16 @@ func TestTrainOnFolder(t *testing.T) {
 			t.Errorf("%v: status %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
 		}
 	}
+	// A split file that is not there is an error, not a new split.
+	if code, _, stderr := runCLI("train", "-data", "shapes", "-split-file", "nowhere.csv", "-quiet"); code != 1 || !strings.Contains(stderr, "nowhere.csv") {
+		t.Errorf("a missing -split-file: status %d, stderr %q", code, stderr)
+	}
+	// The written split file brings the same split back.
+	code, again, stderr := runCLI("train", "-data", "shapes", "-split-file", "stripes.split.csv", "-model", "conv(4,3) relu globalavgpool flatten dense(2)",
+		"-epochs", "1", "-quiet", "-out", "again.safetensors")
+	if code != 0 || !strings.Contains(again, "split  stripes.split.csv (file): 84 train, 18 validation, 18 test pictures") {
+		t.Errorf("train with the split file: status %d, stderr %q\n%s", code, stderr, again)
+	}
 }
 
 func lineWith(text, prefix string) string {
