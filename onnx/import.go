@@ -517,7 +517,8 @@ func (r *reader) convLayer(n *onnxpb.NodeProto, a attrs) (*layer, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, in, kh, kw := w.dims[0], w.dims[1], w.dims[2], w.dims[3]
+	// The input channels, w.dims[1], are checked when the spec is sized.
+	out, kh, kw := w.dims[0], w.dims[2], w.dims[3]
 	if k := a.ints("kernel_shape"); k != nil && !slices.Equal(k, []int{kh, kw}) {
 		return nil, fmt.Errorf("kernel_shape %v but weights of shape %v", k, w.dims)
 	}
@@ -559,7 +560,6 @@ func (r *reader) convLayer(n *onnxpb.NodeProto, a attrs) (*layer, error) {
 	if pads[0] != 0 || pads[1] != 0 {
 		spec += ",pad=" + pairText(pads[:2])
 	}
-	_ = in // the input channels are checked when the spec is sized
 	return &layer{spec: spec + ")", params: map[string]constant{
 		"weight": w,
 		"bias":   {dims: []int{out}, f: bias},
