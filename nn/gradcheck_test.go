@@ -327,6 +327,14 @@ func TestLossGradients(t *testing.T) {
 		l := SoftmaxCrossEntropy{Weights: []float32{0.5, 2, 1, 3}}
 		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
 	})
+	t.Run("label-smoothed softmax cross-entropy", func(t *testing.T) {
+		l := SoftmaxCrossEntropy{Smoothing: 0.1}
+		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
+	})
+	t.Run("weighted label-smoothed softmax cross-entropy", func(t *testing.T) {
+		l := SoftmaxCrossEntropy{Weights: []float32{0.5, 2, 1, 3}, Smoothing: 0.25}
+		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
+	})
 	target := tensor.New(3, 4)
 	r.FillUniform(target.Data, 1)
 	pred := tensor.New(3, 4)

@@ -26,8 +26,20 @@ import (
 // With Weights set (one per class, for imbalanced data), each example
 // counts in proportion to its class's weight, and the batch loss is
 // Σ w_t·L / Σ w_t, as PyTorch's CrossEntropyLoss(weight=...) computes it.
+//
+// With Smoothing ε > 0 (label smoothing), the target is not onehot(t) but
+// q = (1 − ε)·onehot(t) + ε/K, which keeps the network from driving its
+// scores apart without end on classes it already gets right:
+//
+//	L = −Σⱼ qⱼ·log softmax(z)ⱼ = logΣⱼ e^zⱼ − (1 − ε)·z_t − (ε/K)·Σⱼ zⱼ
+//	∂L/∂z = softmax(z) − q
+//
+// An example keeps its class's weight. Without class weights this is
+// PyTorch's CrossEntropyLoss(label_smoothing=ε); with them PyTorch weighs
+// the ε/K part of each class by that class's weight instead.
 type SoftmaxCrossEntropy struct {
-	Weights []float32 // optional per-class weights
+	Weights   []float32 // optional per-class weights
+	Smoothing float64   // label smoothing ε in [0, 1); 0 for none
 
 	probs, grad tensor.Tensor
 }
@@ -52,13 +64,29 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float
 		z, p := logits.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
 		lse := SoftmaxRow(z, p)
 		w := l.weight(t)
-		total += w * (lse - float64(z[t]))
+		if eps := l.Smoothing; eps != 0 {
+			var sum float64
+			for _, v := range z {
+				sum += float64(v)
+			}
+			total += w * (lse - (1-eps)*float64(z[t]) - eps/float64(k)*sum)
+		} else {
+			total += w * (lse - float64(z[t]))
+		}
 		weights += w
 	}
-	// The gradient is (p − onehot)·w / Σw.
+	// The gradient is (p − q)·w / Σw, q = onehot(t) without smoothing.
 	for i, t := range labels {
 		g, p := l.grad.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
 		scale := float32(l.weight(t) / weights)
+		if eps := l.Smoothing; eps != 0 {
+			share := float32(eps / float64(k))
+			for j := range g {
+				g[j] = (p[j] - share) * scale
+			}
+			g[t] -= float32(1-eps) * scale
+			continue
+		}
 		for j := range g {
 			g[j] = p[j] * scale
 		}

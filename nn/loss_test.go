@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gocnn/gocnn/tensor"
@@ -69,5 +70,41 @@ func TestBCEClampsLog(t *testing.T) {
 	loss := l.Forward(tensor.FromData([]float32{0, 1}, 2, 1), tensor.FromData([]float32{1, 0}, 2, 1))
 	if loss != 100 {
 		t.Errorf("completely wrong predictions cost %v, want the clamp 100", loss)
+	}
+}
+
+// TestLabelSmoothingValue checks label smoothing against its definition,
+// −Σⱼ qⱼ·log pⱼ with q = (1 − ε)·onehot(t) + ε/K, summed in float64, and
+// that ε = 0 gives the plain loss and gradient bit for bit.
+func TestLabelSmoothingValue(t *testing.T) {
+	logits := tensor.FromData([]float32{2, -1, 0.5, 3, 0, -2}, 2, 3)
+	labels := []int{0, 2}
+	const eps = 0.2
+	l := SoftmaxCrossEntropy{Smoothing: eps}
+	got := l.Forward(logits, labels)
+	var want float64
+	for i, t := range labels {
+		z := logits.Data[i*3 : (i+1)*3]
+		var sum float64
+		for _, v := range z {
+			sum += math.Exp(float64(v))
+		}
+		for j, v := range z {
+			q := eps / 3
+			if j == t {
+				q += 1 - eps
+			}
+			want -= q * (float64(v) - math.Log(sum))
+		}
+	}
+	want /= 2
+	if math.Abs(got-want) > 1e-6 {
+		t.Errorf("smoothed loss %v, want %v", got, want)
+	}
+	var plain, zero SoftmaxCrossEntropy
+	zero.Smoothing = 0
+	a, b := plain.Forward(logits, labels), zero.Forward(logits, labels)
+	if a != b || !slices.Equal(plain.Backward().Data, zero.Backward().Data) {
+		t.Error("ε = 0 does not give the plain loss")
 	}
 }

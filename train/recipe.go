@@ -36,14 +36,15 @@ type Recipe struct {
 	EarlyStop string
 	Best      string
 
-	ClassWeights string // none, balanced, sqrt or inverse (see ClassWeights)
-	Sampler      string // shuffle or balanced
-	Augment      string // as augment.Parse reads it; "" for none
+	ClassWeights   string  // none, balanced, sqrt or inverse (see ClassWeights)
+	LabelSmoothing float64 // ε of label smoothing, in [0, 1); 0 for none
+	Sampler        string  // shuffle or balanced
+	Augment        string  // as augment.Parse reads it; "" for none
 }
 
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
-	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler"
+	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "label-smoothing"
 	Err   error
 }
 
@@ -81,8 +82,11 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	if err != nil {
 		return Config{}, recipeErr("class-weights", err)
 	}
+	if !(r.LabelSmoothing >= 0 && r.LabelSmoothing < 1) {
+		return Config{}, recipeErr("label-smoothing", fmt.Errorf("%g: want a number in [0, 1)", r.LabelSmoothing))
+	}
 	cfg := Config{Epochs: r.Epochs, BatchSize: r.BatchSize, Seed: r.Seed + 1, Optimizer: opt, Schedule: sched,
-		ClipNorm: r.Clip, ClassWeights: weights}
+		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing}
 	cfg.EarlyStop.Metric = r.Best
 	if r.EarlyStop != "" {
 		metric, patience, ok := strings.Cut(r.EarlyStop, ":")

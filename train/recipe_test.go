@@ -1,7 +1,9 @@
 package train
 
 import (
+	"context"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -37,17 +39,46 @@ func TestRecipeConfig(t *testing.T) {
 		t.Errorf("class weights %v, want %v", cfg.ClassWeights, want)
 	}
 	for field, bad := range map[string]Recipe{
-		"optimizer":     {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "adagrad"}, Schedule: "cosine"},
-		"schedule":      {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "zigzag"},
-		"early-stop":    {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", EarlyStop: "val_loss"},
-		"class-weights": {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", ClassWeights: "heavy"},
-		"sampler":       {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Sampler: "random"},
-		"augment":       {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Augment: "wobble"},
+		"optimizer":       {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "adagrad"}, Schedule: "cosine"},
+		"schedule":        {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "zigzag"},
+		"early-stop":      {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", EarlyStop: "val_loss"},
+		"class-weights":   {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", ClassWeights: "heavy"},
+		"sampler":         {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Sampler: "random"},
+		"augment":         {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Augment: "wobble"},
+		"label-smoothing": {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", LabelSmoothing: 1},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError
 		if !errors.As(err, &re) || re.Field != field || !strings.HasPrefix(err.Error(), field+": ") {
 			t.Errorf("a wrong %s: %v", field, err)
 		}
+	}
+}
+
+// TestLabelSmoothingFloor trains with label smoothing: the training loss
+// cannot fall below the entropy of the smoothed target, however well the
+// network learns, while the validation loss, plain cross-entropy, can.
+func TestLabelSmoothingFloor(t *testing.T) {
+	m, env := newStripesModel(t, 1)
+	defer env.Close()
+	d := stripes(240, 2)
+	const eps = 0.3
+	cfg, err := Recipe{Epochs: 8, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
+		LabelSmoothing: eps}.Config(m.Net, d, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Validation = d
+	res, err := Fit(context.Background(), m.Net, d, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k = 3
+	hi, lo := 1-eps+eps/k, eps/k
+	floor := -hi*math.Log(hi) - (k-1)*lo*math.Log(lo)
+	last := res.State.History[len(res.State.History)-1]
+	t.Logf("training loss %.4f (floor %.4f), validation loss %.4f, accuracy %.3f", last.TrainLoss, floor, last.ValLoss, last.ValAccuracy)
+	if last.TrainLoss < floor-1e-6 || last.ValAccuracy < 0.9 || last.ValLoss >= floor {
+		t.Errorf("last epoch: training loss %.4f (floor %.4f), validation loss %.4f, accuracy %.3f", last.TrainLoss, floor, last.ValLoss, last.ValAccuracy)
 	}
 }

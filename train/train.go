@@ -32,6 +32,10 @@ type Config struct {
 	Schedule     optim.Schedule // nil keeps the optimiser's rate
 	ClipNorm     float64        // clip gradients to this global norm; 0 means never
 	ClassWeights []float32      // weight each class's loss (imbalanced data); nil means equal
+	// LabelSmoothing is ε of the training loss's label smoothing (see
+	// nn.SoftmaxCrossEntropy); 0 for none. The validation and test losses
+	// are the plain cross-entropy, so that runs compare.
+	LabelSmoothing float64
 
 	// Augment, if set, changes each training batch in place (never the
 	// validation or test sets), drawing from r.
@@ -159,7 +163,7 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 			}
 		}
 	}
-	loss := nn.SoftmaxCrossEntropy{Weights: cfg.ClassWeights}
+	loss := nn.SoftmaxCrossEntropy{Weights: cfg.ClassWeights, Smoothing: cfg.LabelSmoothing}
 	params := net.Params()
 	var b data.Batch
 	for epoch := state.Epoch + 1; epoch <= cfg.Epochs; epoch++ {
