@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/rng"
 )
 

@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/rng"
 )
 

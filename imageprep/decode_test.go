@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 )
 
 var update = flag.Bool("update", false, "rewrite the fixtures in testdata that the tests generate")

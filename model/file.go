@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/safetensors"
 	"github.com/gocnn/gocnn/tensor"

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"unicode/utf8"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/tensor"
 )
 

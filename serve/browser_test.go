@@ -23,8 +23,8 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/internal/atomicfile"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"

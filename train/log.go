@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 )
 
 // A metrics log is a run's history, one JSON object per line, each an

@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/imageprep"
 	"github.com/gocnn/gocnn/inspect"
-	"github.com/gocnn/gocnn/internal/atomicfile"
 	"github.com/gocnn/gocnn/metrics"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/plot"

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/plot"
 )
 

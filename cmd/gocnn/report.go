@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/report"
 	"github.com/gocnn/gocnn/train"
 )

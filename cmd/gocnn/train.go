@@ -16,9 +16,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
-	"github.com/gocnn/gocnn/internal/atomicfile"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
