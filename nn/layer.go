@@ -124,3 +124,7 @@ func (e *Env) pool() *parallel.Pool { return e.gemm.Pool() }
 // worker getting the same piece every time; see parallel.Pool.For. Layers
 // split their batches with it, and optimisers their update loops.
 func (e *Env) For(n int, body func(worker, lo, hi int)) { e.pool().For(n, body) }
+
+// MatrixKernel names the matrix-multiply kernel the layers run on this
+// CPU: "avx512", "avx2" or "purego".
+func MatrixKernel() string { return gemm.Kernel() }

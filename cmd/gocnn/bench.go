@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gocnn/gocnn/internal/gemm"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
@@ -121,7 +120,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		width = max(width, len(n))
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "matrix kernel %s, %d threads, batch %d, input %s, %s lr %g, %s %s/%s\n\n", gemm.Kernel(),
+		fmt.Fprintf(stdout, "matrix kernel %s, %d threads, batch %d, input %s, %s lr %g, %s %s/%s\n\n", nn.MatrixKernel(),
 			workerCount(s.threads), s.batch, shapeText(s.input), s.optimizer, s.lr, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		fmt.Fprintf(stdout, "%-*s %14s %14s %16s %14s %14s\n", width, "model", "train img/s", "infer img/s", "batch-1 latency",
 			"train GFLOP/s", "infer GFLOP/s")
@@ -222,7 +221,7 @@ func benchModel(name string, spec *model.Spec, s *benchSettings) (*benchResult, 
 	}
 	res := &benchResult{
 		Model: name, Input: shapeText(s.input), Optimizer: s.optimizer, LR: s.lr, Threads: env.Workers(), Batch: s.batch,
-		MatrixKernel: gemm.Kernel(), GoVersion: runtime.Version(),
+		MatrixKernel: nn.MatrixKernel(), GoVersion: runtime.Version(),
 	}
 	res.ForwardMultiplyAdds, res.TrainMultiplyAdds = net.MultiplyAdds()
 

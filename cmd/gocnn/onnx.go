@@ -6,11 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gocnn/gocnn/internal/atomicfile"
+	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/onnx"
-	"github.com/gocnn/gocnn/tensor"
 )
 
 func runExport(args []string, stdout, stderr io.Writer) error {
@@ -98,7 +97,7 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	if err := model.Save(*out, m); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s\n       input %s, prepared as %q%s; %s %v\n", *out, m.Spec, tensor.ShapeString(m.Input.Shape),
+	fmt.Fprintf(stdout, "wrote %s: %s\n       input %s, prepared as %q%s; %s %v\n", *out, m.Spec, shapeText(m.Input.Shape),
 		m.Input.Prep, normalisedBy(m.Input), counted(len(m.Classes), "class"), m.Classes)
 	return nil
 }
