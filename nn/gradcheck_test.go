@@ -331,6 +331,15 @@ func TestLossGradients(t *testing.T) {
 		l := SoftmaxCrossEntropy{Smoothing: 0.1}
 		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
 	})
+	mixed := []int{2, 0, 1, 3, 3}
+	t.Run("mixed softmax cross-entropy", func(t *testing.T) {
+		var l SoftmaxCrossEntropy
+		checkLossGradient(t, logits, func() float64 { return l.ForwardMixed(logits, labels, mixed, 0.7) }, l.Backward)
+	})
+	t.Run("weighted, smoothed, mixed softmax cross-entropy", func(t *testing.T) {
+		l := SoftmaxCrossEntropy{Weights: []float32{0.5, 2, 1, 3}, Smoothing: 0.1}
+		checkLossGradient(t, logits, func() float64 { return l.ForwardMixed(logits, labels, mixed, 0.35) }, l.Backward)
+	})
 	t.Run("weighted label-smoothed softmax cross-entropy", func(t *testing.T) {
 		l := SoftmaxCrossEntropy{Weights: []float32{0.5, 2, 1, 3}, Smoothing: 0.25}
 		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)

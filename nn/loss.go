@@ -95,6 +95,59 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float
 	return total / weights
 }
 
+// ForwardMixed is Forward for examples that are mixtures (mixup): example
+// i is lam parts of an example of class a[i] and 1 − lam parts of one of
+// class b[i], and its loss is lam·L(a[i]) + (1 − lam)·L(b[i]), each with
+// its class's weight and the smoothing, so that
+//
+//	∂L/∂z = softmax(z) − (lam·q(a) + (1 − lam)·q(b))
+//
+// with the weights as in Forward: the batch loss is the sum over examples
+// and terms of weight·loss, over the sum of the weights.
+func (l *SoftmaxCrossEntropy) ForwardMixed(logits *tensor.Tensor, a, b []int, lam float64) float64 {
+	n, k := logits.Shape[0], logits.Shape[1]
+	if len(a) != n || len(b) != n {
+		panic(fmt.Sprintf("nn: %d and %d labels for a batch of %d", len(a), len(b), n))
+	}
+	if l.Weights != nil && len(l.Weights) != k {
+		panic(fmt.Sprintf("nn: %d class weights for %d classes", len(l.Weights), k))
+	}
+	l.probs.Resize(n, []int{k})
+	l.grad.Resize(n, []int{k})
+	eps := l.Smoothing
+	var total, weights float64
+	for i := range n {
+		ta, tb := a[i], b[i]
+		if ta < 0 || ta >= k || tb < 0 || tb >= k {
+			panic(fmt.Sprintf("nn: labels %d, %d out of range for %d classes", ta, tb, k))
+		}
+		z, p := logits.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
+		lse := SoftmaxRow(z, p)
+		var sum float64
+		if eps != 0 {
+			for _, v := range z {
+				sum += float64(v)
+			}
+		}
+		term := func(t int) float64 { return lse - (1-eps)*float64(z[t]) - eps/float64(k)*sum }
+		wa, wb := lam*l.weight(ta), (1-lam)*l.weight(tb)
+		total += wa*term(ta) + wb*term(tb)
+		weights += wa + wb
+	}
+	for i := range n {
+		ta, tb := a[i], b[i]
+		g, p := l.grad.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k]
+		wa, wb := lam*l.weight(ta)/weights, (1-lam)*l.weight(tb)/weights
+		share := eps / float64(k)
+		for j := range g {
+			g[j] = float32((wa + wb) * (float64(p[j]) - share))
+		}
+		g[ta] -= float32(wa * (1 - eps))
+		g[tb] -= float32(wb * (1 - eps))
+	}
+	return total / weights
+}
+
 // Probs returns softmax(logits) of the last Forward, [N, K].
 func (l *SoftmaxCrossEntropy) Probs() *tensor.Tensor { return &l.probs }
 

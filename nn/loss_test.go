@@ -108,3 +108,31 @@ func TestLabelSmoothingValue(t *testing.T) {
 		t.Error("ε = 0 does not give the plain loss")
 	}
 }
+
+// TestMixedLoss checks ForwardMixed against its definition: with lam = 1
+// it is Forward on the first labels, with lam = 0 on the second, and in
+// between the weighted mean of the two.
+func TestMixedLoss(t *testing.T) {
+	logits := tensor.FromData([]float32{2, -1, 0.5, 3, 0, -2, 1, 1, 0}, 3, 3)
+	a, b := []int{0, 2, 1}, []int{1, 1, 0}
+	l := SoftmaxCrossEntropy{Weights: []float32{1, 2, 0.5}, Smoothing: 0.1}
+	la, lb := l.Forward(logits, a), l.Forward(logits, b)
+	for _, c := range []struct{ lam, want float64 }{{1, la}, {0, lb}} {
+		if got := l.ForwardMixed(logits, a, b, c.lam); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("lam %g: %v, want %v", c.lam, got, c.want)
+		}
+	}
+	// In between: Σ(lam·w_a·L_a + (1−lam)·w_b·L_b) / Σ(lam·w_a + (1−lam)·w_b).
+	var single SoftmaxCrossEntropy
+	single.Smoothing = 0.1
+	var num, den float64
+	for i := range 3 {
+		row := tensor.FromData(logits.Data[i*3:(i+1)*3], 1, 3)
+		wa, wb := 0.3*float64(l.Weights[a[i]]), 0.7*float64(l.Weights[b[i]])
+		num += wa*single.Forward(row, a[i:i+1]) + wb*single.Forward(row, b[i:i+1])
+		den += wa + wb
+	}
+	if got := l.ForwardMixed(logits, a, b, 0.3); math.Abs(got-num/den) > 1e-6 {
+		t.Errorf("lam 0.3: %v, want %v", got, num/den)
+	}
+}

@@ -46,6 +46,7 @@ func TestRecipeConfig(t *testing.T) {
 		"sampler":         {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Sampler: "random"},
 		"augment":         {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Augment: "wobble"},
 		"label-smoothing": {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", LabelSmoothing: 1},
+		"mixup":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Mixup: -1},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError

@@ -36,6 +36,10 @@ type Config struct {
 	// nn.SoftmaxCrossEntropy); 0 for none. The validation and test losses
 	// are the plain cross-entropy, so that runs compare.
 	LabelSmoothing float64
+	// Mixup is α of mixup: each training batch is mixed with a shuffle of
+	// itself in proportions drawn from Beta(α, α) (0.2 is usual), after
+	// the augmentation; 0 for none.
+	Mixup float64
 
 	// Augment, if set, changes each training batch in place (never the
 	// validation or test sets), drawing from r.
@@ -166,6 +170,10 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 	loss := nn.SoftmaxCrossEntropy{Weights: cfg.ClassWeights, Smoothing: cfg.LabelSmoothing}
 	params := net.Params()
 	var b data.Batch
+	var mix *mixer
+	if cfg.Mixup > 0 {
+		mix = &mixer{alpha: cfg.Mixup}
+	}
 	for epoch := state.Epoch + 1; epoch <= cfg.Epochs; epoch++ {
 		batches.Reset()
 		start := time.Now()
@@ -182,8 +190,18 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 			if cfg.Augment != nil {
 				cfg.Augment(&b, r)
 			}
+			var lam float64
+			var partners []int
+			if mix != nil {
+				lam, partners = mix.mix(&b, r)
+			}
 			logits := net.Forward(&b.Images, true)
-			l := loss.Forward(logits, b.Labels)
+			var l float64
+			if mix != nil {
+				l = loss.ForwardMixed(logits, b.Labels, partners, lam)
+			} else {
+				l = loss.Forward(logits, b.Labels)
+			}
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				return &Result{State: state, Stopped: "diverged"},
 					fmt.Errorf("epoch %d batch %d: the loss is %v; training stopped (try a lower learning rate)", epoch, batch, l)

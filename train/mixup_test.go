@@ -1,0 +1,91 @@
+package train
+
+import (
+	"context"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// TestBetaSym checks the mixing proportions' distribution by its moments:
+// Beta(α, α) has mean 1/2 and variance 1/(4(2α + 1)).
+func TestBetaSym(t *testing.T) {
+	r := rng.New(3)
+	for _, alpha := range []float64{0.2, 1, 2} {
+		const n = 40000
+		var sum, sq float64
+		for range n {
+			v := betaSym(alpha, r)
+			if v < 0 || v > 1 {
+				t.Fatalf("α %g: drew %g", alpha, v)
+			}
+			sum += v
+			sq += v * v
+		}
+		mean := sum / n
+		variance := sq/n - mean*mean
+		want := 1 / (4 * (2*alpha + 1))
+		if math.Abs(mean-0.5) > 0.01 || math.Abs(variance-want) > 0.05*want {
+			t.Errorf("α %g: mean %.4f, variance %.4f; want 0.5 and %.4f", alpha, mean, variance, want)
+		}
+	}
+}
+
+// TestMixerMixes checks that each mixed example is lam of itself and
+// 1 − lam of its partner, whose label it reports.
+func TestMixerMixes(t *testing.T) {
+	b := data.Batch{Images: *tensor.New(4, 1, 1, 2), Labels: []int{0, 1, 2, 3}}
+	for i := range b.Images.Data {
+		b.Images.Data[i] = float32(10 * (i / 2)) // example i holds 10·i twice
+	}
+	orig := slices.Clone(b.Images.Data)
+	m := &mixer{alpha: 0.4}
+	lam, partners := m.mix(&b, rng.New(5))
+	for i, p := range partners {
+		for k := range 2 {
+			want := float32(lam)*orig[2*i+k] + float32(1-lam)*orig[2*p+k]
+			if got := b.Images.Data[2*i+k]; got != want {
+				t.Fatalf("example %d: %v, want %v (lam %g, partner %d)", i, got, want, lam, p)
+			}
+		}
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(partners)), []int{0, 1, 2, 3}) {
+		t.Errorf("partners %v are not a shuffle of the batch", partners)
+	}
+}
+
+// TestFitWithMixup trains with mixup: the network still learns, and the
+// same seed gives the same weights.
+func TestFitWithMixup(t *testing.T) {
+	weights := func() []float32 {
+		m, env := newStripesModel(t, 1)
+		defer env.Close()
+		d := stripes(240, 2)
+		cfg, err := Recipe{Epochs: 10, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
+			Mixup: 0.2}.Config(m.Net, d, nil, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Validation = d
+		res, err := Fit(context.Background(), m.Net, d, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc := res.State.History[len(res.State.History)-1].ValAccuracy; acc < 0.9 {
+			t.Errorf("accuracy %.3f after training with mixup", acc)
+		}
+		var w []float32
+		for _, p := range m.Net.Params() {
+			w = append(w, p.Value.Data...)
+		}
+		return w
+	}
+	if !slices.Equal(weights(), weights()) {
+		t.Error("the same seed gave other weights")
+	}
+}
