@@ -1,6 +1,6 @@
 // Package augment makes seeded random changes to training images: shifts,
-// small rotations and zooms, flips, quarter turns, and brightness and
-// contrast jitter.
+// small rotations and zooms, flips, quarter turns, random resized crops,
+// and brightness and contrast jitter.
 //
 // Why it helps: a network trained on a few thousand photographs sees each
 // of them many times and can end up memorising them, pixel for pixel,
@@ -23,7 +23,7 @@
 //
 // Each image gets its own random draws, taken from the RNG in batch order,
 // so the same RNG state gives the same augmented batch. All geometric
-// changes of one image (flips, quarter turns, shift, rotation, zoom) are
+// changes of one image (flips, quarter turns, shift, rotation, zoom, crop) are
 // combined into a single mapping from output pixels back to input pixels,
 // and the image is resampled once: exactly, by copying pixels, when the
 // mapping is a whole-pixel one (flips, quarter turns, shifts), and with
@@ -70,6 +70,12 @@ type Options struct {
 	ShiftFrac float64
 	Rotate    float64 // rotate by an angle drawn uniformly from [-Rotate, Rotate] degrees
 	Scale     float64 // zoom by a factor drawn uniformly from [1-Scale, 1+Scale], about the centre
+	// Crop, if above 0, is a random resized crop, the last geometric
+	// change: a window of a fraction of the image's area drawn uniformly
+	// from [Crop, 1], of an aspect ratio drawn (on a log scale) from 3/4 to
+	// 4/3 of the image's and cut to fit in it, at a random place inside
+	// the image, stretched back to the image's size.
+	Crop float64
 
 	// Colour.
 	Brightness float64 // add a value drawn uniformly from [-Brightness, Brightness] to every pixel
@@ -107,6 +113,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("rotation of up to %g degrees, want 0 to 180", o.Rotate)
 	case !(o.Scale >= 0 && o.Scale < 1):
 		return fmt.Errorf("zoom of 1±%g, want a spread in [0, 1)", o.Scale)
+	case !(o.Crop >= 0 && o.Crop <= 1):
+		return fmt.Errorf("crops of %g of the area or more, want a fraction in (0, 1] (0 for none)", o.Crop)
 	case !(o.Brightness >= 0 && o.Brightness <= 1):
 		return fmt.Errorf("brightness change of up to %g, want 0 to 1", o.Brightness)
 	case !(o.Contrast >= 0 && o.Contrast <= 1):
@@ -152,7 +160,7 @@ func New(o Options) (*Pipeline, error) {
 	}
 	return &Pipeline{
 		opts:     o,
-		geometry: o.FlipH || o.FlipV || o.Rot90 || o.Shift > 0 || o.ShiftFrac > 0 || o.Rotate > 0 || o.Scale > 0,
+		geometry: o.FlipH || o.FlipV || o.Rot90 || o.Shift > 0 || o.ShiftFrac > 0 || o.Rotate > 0 || o.Scale > 0 || o.Crop > 0,
 		colour:   o.Brightness > 0 || o.Contrast > 0,
 	}, nil
 }
@@ -233,10 +241,13 @@ type draw struct {
 	scale        float64 // zoom factor
 	brightness   float32 // added, in raw pixel units
 	contrast     float32 // factor
+	// The crop takes output pixel (x, y) from (cropX + cropKX·x, cropY +
+	// cropKY·y) of the image the other changes made.
+	cropKX, cropKY, cropX, cropY float64
 }
 
 // identity is a draw that changes nothing.
-var identity = draw{scale: 1, contrast: 1}
+var identity = draw{scale: 1, contrast: 1, cropKX: 1, cropKY: 1}
 
 // draw makes the random choices for one h×w image, in a fixed order.
 func (p *Pipeline) draw(r *rng.RNG, h, w int) draw {
@@ -274,6 +285,16 @@ func (p *Pipeline) draw(r *rng.RNG, h, w int) draw {
 	}
 	if o.Contrast > 0 {
 		d.contrast = float32(1 + uniform(r, o.Contrast))
+	}
+	if o.Crop > 0 {
+		area := o.Crop + (1-o.Crop)*r.Float64()
+		ratio := math.Exp(uniform(r, math.Log(4.0/3)))
+		d.cropKX = min(1, math.Sqrt(area*ratio))
+		d.cropKY = min(1, math.Sqrt(area/ratio))
+		// The window's pixel centres run from cropX to cropX + cropKX·(w−1),
+		// inside the image's.
+		d.cropX = r.Float64() * float64(w-1) * (1 - d.cropKX)
+		d.cropY = r.Float64() * float64(h-1) * (1 - d.cropKY)
 	}
 	return d
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
 )
 
 // batch returns a batch of n random images [c, h, w] with labels 0..n-1.
@@ -281,3 +282,73 @@ func TestCheck(t *testing.T) {
 
 // Apply fits the training loop's hook, train.Config.Augment.
 var _ func(*data.Batch, *rng.RNG) = (&Pipeline{}).Apply
+
+// TestRandomResizedCrop crops ramps: an image whose value is 1 + its
+// column stays a ramp along every row, from a window inside the image
+// (never the fill) of at least the width the smallest area allows, and
+// narrower windows are drawn too; likewise down the columns.
+func TestRandomResizedCrop(t *testing.T) {
+	const h, w = 16, 20
+	p, err := New(Options{Crop: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rng.New(8)
+	minFrac := math.Sqrt(0.5 * 3 / 4) // the narrowest window: the smallest area, the tallest ratio
+	narrower := 0
+	for _, across := range []bool{true, false} {
+		for trial := range 200 {
+			b := data.Batch{Images: *tensor.New(1, 1, h, w), Labels: []int{0}}
+			for y := range h {
+				for x := range w {
+					v := x
+					if !across {
+						v = y
+					}
+					b.Images.Data[y*w+x] = float32(1 + v)
+				}
+			}
+			p.Apply(&b, r)
+			img := b.Images.Data
+			lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+			for y := range h {
+				for x := range w {
+					v := img[y*w+x]
+					lo, hi = min(lo, v), max(hi, v)
+					prev := -1
+					if across && x > 0 {
+						prev = y*w + x - 1
+					} else if !across && y > 0 {
+						prev = (y-1)*w + x
+					}
+					if prev >= 0 && v < img[prev]-1e-4 {
+						t.Fatalf("trial %d: not a ramp at (%d, %d): %v after %v", trial, x, y, v, img[prev])
+					}
+				}
+			}
+			full := float32(w - 1)
+			if !across {
+				full = h - 1
+			}
+			if lo < 1-1e-4 || hi > full+1+1e-4 {
+				t.Fatalf("trial %d: values %v to %v, outside the image's 1 to %v", trial, lo, hi, full+1)
+			}
+			span := float64(hi-lo) / float64(full)
+			if span < minFrac-1e-3 {
+				t.Fatalf("trial %d: a window of %.3f of the size, below the smallest %.3f", trial, span, minFrac)
+			}
+			if span < 0.95 {
+				narrower++
+			}
+		}
+	}
+	if narrower < 100 {
+		t.Errorf("only %d of 400 crops narrower than the image", narrower)
+	}
+	if o, err := Parse("fliph,crop=0.6"); err != nil || o.Crop != 0.6 || o.String() != "fliph,crop=0.6" {
+		t.Errorf("parse crop=0.6: %+v, %v, %q", o, err, o.String())
+	}
+	if _, err := New(Options{Crop: 1.5}); err == nil {
+		t.Error("a crop of 1.5 of the area was taken")
+	}
+}

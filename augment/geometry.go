@@ -24,8 +24,8 @@ var identityMap = affine{xx: 1, yy: 1}
 // (flips, quarter turns, shifts) that copies pixels without interpolating.
 //
 // The draw's changes happen to the image in this order: flips (left–right,
-// then top–bottom), quarter turns, rotation and zoom about the centre, and
-// last the shift. The inverse undoes them in the opposite order. Positive
+// then top–bottom), quarter turns, rotation and zoom about the centre, the
+// shift, and last the random resized crop. The inverse undoes them in the opposite order. Positive
 // angles and quarter turns turn the image anticlockwise as displayed.
 func (d draw) inverseMap(h, w int) (m affine, exact bool) {
 	// The linear part, acting on offsets from the centre: undo the zoom
@@ -51,6 +51,15 @@ func (d draw) inverseMap(h, w int) (m affine, exact bool) {
 	m = affine{
 		xx: a, xy: b, x0: cx - a*ux - b*uy,
 		yx: c, yy: e, y0: cy - c*ux - e*uy,
+	}
+	if d.cropKX != 1 || d.cropKY != 1 || d.cropX != 0 || d.cropY != 0 {
+		// The crop came last: undo it first. Output (x, y) is the point
+		// (cropX + cropKX·x, cropY + cropKY·y) of what m maps from.
+		m = affine{
+			xx: m.xx * d.cropKX, xy: m.xy * d.cropKY, x0: m.xx*d.cropX + m.xy*d.cropY + m.x0,
+			yx: m.yx * d.cropKX, yy: m.yy * d.cropKY, y0: m.yx*d.cropX + m.yy*d.cropY + m.y0,
+		}
+		return m, false
 	}
 	return m, d.angle == 0 && d.scale == 1
 }

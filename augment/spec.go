@@ -31,6 +31,7 @@ func Skin() Options {
 //	shift=10%         shift by up to 10% of the size (ShiftFrac)
 //	rotate=10         rotate by up to 10 degrees (Rotate)
 //	scale=0.1         zoom by 0.9 to 1.1 (Scale)
+//	crop=0.5          random resized crops of half the area or more (Crop)
 //	brightness=0.1    add up to ±0.1 (Brightness)
 //	contrast=0.2      scale contrast by 0.8 to 1.2 (Contrast)
 //	noclamp           do not clamp to [0, 1] (NoClamp)
@@ -102,12 +103,14 @@ func (o *Options) set(item string, first bool) error {
 		field = &o.Rotate
 	case "scale":
 		field = &o.Scale
+	case "crop":
+		field = &o.Crop
 	case "brightness":
 		field = &o.Brightness
 	case "contrast":
 		field = &o.Contrast
 	default:
-		return fmt.Errorf("%q: unknown change; want none, digits, skin, fliph, flipv, flip, rot90, noclamp, shift=, rotate=, scale=, brightness= or contrast=", item)
+		return fmt.Errorf("%q: unknown change; want none, digits, skin, fliph, flipv, flip, rot90, noclamp, shift=, rotate=, scale=, crop=, brightness= or contrast=", item)
 	}
 	f, err := strconv.ParseFloat(value, 64)
 	if err != nil || !hasValue {
@@ -142,6 +145,7 @@ func (o Options) String() string {
 	}
 	number(o.Rotate, "rotate")
 	number(o.Scale, "scale")
+	number(o.Crop, "crop")
 	number(o.Brightness, "brightness")
 	number(o.Contrast, "contrast")
 	flag(o.NoClamp, "noclamp")
