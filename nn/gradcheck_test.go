@@ -331,6 +331,14 @@ func TestLossGradients(t *testing.T) {
 		l := SoftmaxCrossEntropy{Smoothing: 0.1}
 		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
 	})
+	t.Run("focal loss", func(t *testing.T) {
+		l := SoftmaxCrossEntropy{Focal: 2}
+		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
+	})
+	t.Run("weighted focal loss, γ 0.5", func(t *testing.T) {
+		l := SoftmaxCrossEntropy{Weights: []float32{0.5, 2, 1, 3}, Focal: 0.5}
+		checkLossGradient(t, logits, func() float64 { return l.Forward(logits, labels) }, l.Backward)
+	})
 	mixed := []int{2, 0, 1, 3, 3}
 	t.Run("mixed softmax cross-entropy", func(t *testing.T) {
 		var l SoftmaxCrossEntropy

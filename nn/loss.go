@@ -37,9 +37,20 @@ import (
 // An example keeps its class's weight. Without class weights this is
 // PyTorch's CrossEntropyLoss(label_smoothing=ε); with them PyTorch weighs
 // the ε/K part of each class by that class's weight instead.
+//
+// With Focal γ > 0 it is the focal loss (Lin et al., 2017) instead, which
+// weighs down the examples the network already gets right, so that the
+// hard ones, often of the rare classes, count for more:
+//
+//	L = −(1 − p_t)^γ·log p_t,   p = softmax(z)
+//	∂L/∂z_j = (δ_tj − p_j)·(γ·(1 − p_t)^(γ−1)·p_t·log p_t − (1 − p_t)^γ)
+//
+// Class weights apply as above; Focal does not go with Smoothing or with
+// ForwardMixed.
 type SoftmaxCrossEntropy struct {
 	Weights   []float32 // optional per-class weights
 	Smoothing float64   // label smoothing ε in [0, 1); 0 for none
+	Focal     float64   // the focal loss's γ (2 is usual); 0 for the cross-entropy
 
 	probs, grad tensor.Tensor
 }
@@ -56,6 +67,9 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float
 	}
 	l.probs.Resize(n, []int{k})
 	l.grad.Resize(n, []int{k})
+	if l.Focal != 0 {
+		return l.focal(logits, labels)
+	}
 	var total, weights float64
 	for i, t := range labels {
 		if t < 0 || t >= k {
@@ -91,6 +105,42 @@ func (l *SoftmaxCrossEntropy) Forward(logits *tensor.Tensor, labels []int) float
 			g[j] = p[j] * scale
 		}
 		g[t] -= scale
+	}
+	return total / weights
+}
+
+// focal is Forward for the focal loss.
+func (l *SoftmaxCrossEntropy) focal(logits *tensor.Tensor, labels []int) float64 {
+	if l.Smoothing != 0 {
+		panic("nn: the focal loss does not go with label smoothing")
+	}
+	k := logits.Shape[1]
+	gamma := l.Focal
+	var total, weights float64
+	for i, t := range labels {
+		if t < 0 || t >= k {
+			panic(fmt.Sprintf("nn: label %d out of range for %d classes", t, k))
+		}
+		z, p, g := logits.Data[i*k:(i+1)*k], l.probs.Data[i*k:(i+1)*k], l.grad.Data[i*k:(i+1)*k]
+		logPt := float64(z[t]) - SoftmaxRow(z, p)
+		pt := math.Exp(logPt)
+		w := l.weight(t)
+		total += -w * math.Pow(1-pt, gamma) * logPt
+		weights += w
+		// ∂L/∂z_j = (δ_tj − p_j)·c, c = γ(1−p_t)^(γ−1)·p_t·log p_t − (1−p_t)^γ;
+		// weighted here, divided by the weights' sum below.
+		c := -math.Pow(1-pt, gamma)
+		if pt < 1 {
+			c += gamma * math.Pow(1-pt, gamma-1) * pt * logPt
+		}
+		c *= w
+		for j := range g {
+			g[j] = float32(-float64(p[j]) * c)
+		}
+		g[t] += float32(c)
+	}
+	for j := range l.grad.Data {
+		l.grad.Data[j] = float32(float64(l.grad.Data[j]) / weights)
 	}
 	return total / weights
 }

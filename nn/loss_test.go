@@ -136,3 +136,36 @@ func TestMixedLoss(t *testing.T) {
 		t.Errorf("lam 0.3: %v, want %v", got, num/den)
 	}
 }
+
+// TestFocalLoss checks the focal loss against its definition,
+// −(1 − p_t)^γ·log p_t averaged, and that a small γ is close to the
+// cross-entropy while a large one weighs confident examples down.
+func TestFocalLoss(t *testing.T) {
+	logits := tensor.FromData([]float32{2, -1, 0.5, 3, 0, -2}, 2, 3)
+	labels := []int{0, 2}
+	l := SoftmaxCrossEntropy{Focal: 2}
+	got := l.Forward(logits, labels)
+	var want float64
+	for i, t := range labels {
+		z := logits.Data[i*3 : (i+1)*3]
+		var sum float64
+		for _, v := range z {
+			sum += math.Exp(float64(v))
+		}
+		pt := math.Exp(float64(z[t])) / sum
+		want += -math.Pow(1-pt, 2) * math.Log(pt)
+	}
+	want /= 2
+	if math.Abs(got-want) > 1e-6 {
+		t.Errorf("focal loss %v, want %v", got, want)
+	}
+	var plain SoftmaxCrossEntropy
+	ce := plain.Forward(logits, labels)
+	tiny := SoftmaxCrossEntropy{Focal: 1e-9}
+	if f := tiny.Forward(logits, labels); math.Abs(f-ce) > 1e-6 {
+		t.Errorf("γ near 0: %v, the cross-entropy %v", f, ce)
+	}
+	if got >= ce {
+		t.Errorf("γ 2 gives %v, not below the cross-entropy %v", got, ce)
+	}
+}

@@ -39,13 +39,14 @@ type Recipe struct {
 	ClassWeights   string  // none, balanced, sqrt or inverse (see ClassWeights)
 	LabelSmoothing float64 // ε of label smoothing, in [0, 1); 0 for none
 	Mixup          float64 // α of mixup (0.2 is usual); 0 for none
+	Focal          float64 // γ of the focal loss (2 is usual); 0 for the cross-entropy
 	Sampler        string  // shuffle or balanced
 	Augment        string  // as augment.Parse reads it; "" for none
 }
 
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
-	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "label-smoothing", "mixup"
+	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "label-smoothing", "mixup", "focal"
 	Err   error
 }
 
@@ -83,6 +84,12 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	if err != nil {
 		return Config{}, recipeErr("class-weights", err)
 	}
+	switch {
+	case !(r.Focal >= 0 && r.Focal <= 10):
+		return Config{}, recipeErr("focal", fmt.Errorf("%g: want γ in [0, 10]", r.Focal))
+	case r.Focal != 0 && (r.LabelSmoothing != 0 || r.Mixup != 0):
+		return Config{}, recipeErr("focal", fmt.Errorf("the focal loss does not go with label smoothing or mixup"))
+	}
 	if !(r.Mixup >= 0 && r.Mixup <= 100) {
 		return Config{}, recipeErr("mixup", fmt.Errorf("%g: want α in [0, 100]", r.Mixup))
 	}
@@ -90,7 +97,7 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 		return Config{}, recipeErr("label-smoothing", fmt.Errorf("%g: want a number in [0, 1)", r.LabelSmoothing))
 	}
 	cfg := Config{Epochs: r.Epochs, BatchSize: r.BatchSize, Seed: r.Seed + 1, Optimizer: opt, Schedule: sched,
-		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing, Mixup: r.Mixup}
+		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing, Mixup: r.Mixup, Focal: r.Focal}
 	cfg.EarlyStop.Metric = r.Best
 	if r.EarlyStop != "" {
 		metric, patience, ok := strings.Cut(r.EarlyStop, ":")

@@ -47,6 +47,7 @@ func TestRecipeConfig(t *testing.T) {
 		"augment":         {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Augment: "wobble"},
 		"label-smoothing": {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", LabelSmoothing: 1},
 		"mixup":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Mixup: -1},
+		"focal":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Focal: 2, Mixup: 0.2},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError
@@ -81,5 +82,31 @@ func TestLabelSmoothingFloor(t *testing.T) {
 	t.Logf("training loss %.4f (floor %.4f), validation loss %.4f, accuracy %.3f", last.TrainLoss, floor, last.ValLoss, last.ValAccuracy)
 	if last.TrainLoss < floor-1e-6 || last.ValAccuracy < 0.9 || last.ValLoss >= floor {
 		t.Errorf("last epoch: training loss %.4f (floor %.4f), validation loss %.4f, accuracy %.3f", last.TrainLoss, floor, last.ValLoss, last.ValAccuracy)
+	}
+}
+
+// TestFitWithFocalLoss trains with the focal loss: the network learns,
+// and the validation loss reported is the plain cross-entropy.
+func TestFitWithFocalLoss(t *testing.T) {
+	m, env := newStripesModel(t, 1)
+	defer env.Close()
+	d := stripes(240, 2)
+	cfg, err := Recipe{Epochs: 8, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
+		Focal: 2, ClassWeights: "balanced"}.Config(m.Net, d, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Validation = d
+	res, err := Fit(context.Background(), m.Net, d, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.State.History[len(res.State.History)-1]
+	ev, err := Evaluate(m.Net, d, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.ValAccuracy < 0.9 || math.Abs(last.ValLoss-ev.Loss) > 1e-9 {
+		t.Errorf("accuracy %.3f, validation loss %v against the cross-entropy %v", last.ValAccuracy, last.ValLoss, ev.Loss)
 	}
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// nn.SoftmaxCrossEntropy); 0 for none. The validation and test losses
 	// are the plain cross-entropy, so that runs compare.
 	LabelSmoothing float64
+	// Focal is γ of the focal loss (see nn.SoftmaxCrossEntropy) in place
+	// of the training loss's cross-entropy; 0 for none. Like
+	// LabelSmoothing, it leaves the validation and test losses plain.
+	Focal float64
 	// Mixup is α of mixup: each training batch is mixed with a shuffle of
 	// itself in proportions drawn from Beta(α, α) (0.2 is usual), after
 	// the augmentation; 0 for none.
@@ -167,7 +171,7 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 			}
 		}
 	}
-	loss := nn.SoftmaxCrossEntropy{Weights: cfg.ClassWeights, Smoothing: cfg.LabelSmoothing}
+	loss := nn.SoftmaxCrossEntropy{Weights: cfg.ClassWeights, Smoothing: cfg.LabelSmoothing, Focal: cfg.Focal}
 	params := net.Params()
 	var b data.Batch
 	var mix *mixer
