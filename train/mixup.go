@@ -13,8 +13,13 @@ import (
 // and it is learnt as lam parts of its class and 1 − lam parts of its
 // partner's (nn.SoftmaxCrossEntropy.ForwardMixed). It keeps its buffers
 // from one batch to the next, so mixing allocates nothing once warm.
+//
+// With cut set it is cutmix instead (Yun et al., 2019): a box of the
+// partner, of a fraction 1 − lam of the image's area at a random place,
+// is pasted over the example, and lam is then the part of the image left.
 type mixer struct {
 	alpha    float64
+	cut      bool
 	perm     []int
 	partners []int
 	copy     []float32
@@ -38,15 +43,43 @@ func (m *mixer) mix(b *data.Batch, r *rng.RNG) (lam float64, partners []int) {
 	m.copy = m.copy[:len(x)]
 	copy(m.copy, x)
 	size := len(x) / max(n, 1)
-	a, c := float32(lam), float32(1-lam)
 	for i, j := range m.perm {
 		m.partners[i] = b.Labels[j]
+	}
+	if m.cut {
+		return m.paste(b, r, lam), m.partners
+	}
+	a, c := float32(lam), float32(1-lam)
+	for i, j := range m.perm {
 		dst, src := x[i*size:(i+1)*size], m.copy[j*size:(j+1)*size]
 		for k := range dst {
 			dst[k] = a*dst[k] + c*src[k]
 		}
 	}
 	return lam, m.partners
+}
+
+// paste pastes into every example of b the same box of its partner, of
+// about 1 − lam of the area, at a place drawn from r, and returns the
+// part of the image that is the example's own.
+func (m *mixer) paste(b *data.Batch, r *rng.RNG, lam float64) float64 {
+	c, h, w := b.Images.Shape[1], b.Images.Shape[2], b.Images.Shape[3]
+	side := math.Sqrt(1 - lam)
+	bh, bw := int(math.Round(side*float64(h))), int(math.Round(side*float64(w)))
+	cy, cx := r.IntN(h), r.IntN(w)
+	y0, y1 := max(cy-bh/2, 0), min(cy-bh/2+bh, h)
+	x0, x1 := max(cx-bw/2, 0), min(cx-bw/2+bw, w)
+	x, plane := b.Images.Data, h*w
+	for i, j := range m.perm {
+		for ch := range c {
+			dst := x[(i*c+ch)*plane : (i*c+ch+1)*plane]
+			src := m.copy[(j*c+ch)*plane : (j*c+ch+1)*plane]
+			for y := y0; y < y1; y++ {
+				copy(dst[y*w+x0:y*w+x1], src[y*w+x0:y*w+x1])
+			}
+		}
+	}
+	return 1 - float64((y1-y0)*(x1-x0))/float64(plane)
 }
 
 func resize(s []int, n int) []int {

@@ -89,3 +89,65 @@ func TestFitWithMixup(t *testing.T) {
 		t.Error("the same seed gave other weights")
 	}
 }
+
+// TestMixerCuts checks cutmix: inside one box every example holds its
+// partner's pixels, outside it its own, and the returned lam is the part
+// of the image outside the box.
+func TestMixerCuts(t *testing.T) {
+	const n, c, h, w = 4, 2, 6, 8
+	b := data.Batch{Images: *tensor.New(n, c, h, w), Labels: []int{0, 1, 2, 3}}
+	for i := range b.Images.Data {
+		b.Images.Data[i] = float32(i / (h * w * c)) // example i holds i everywhere
+	}
+	m := &mixer{alpha: 1, cut: true}
+	r := rng.New(6)
+	for range 20 {
+		for i := range b.Images.Data {
+			b.Images.Data[i] = float32(i / (h * w * c))
+		}
+		lam, partners := m.mix(&b, r)
+		for i, p := range partners {
+			own := 0
+			for ch := range c {
+				for k := range h * w {
+					v := b.Images.Data[(i*c+ch)*h*w+k]
+					switch v {
+					case float32(i):
+						own++
+					case float32(p):
+					default:
+						t.Fatalf("example %d holds %v, neither its own %d nor its partner's %d", i, v, i, p)
+					}
+				}
+			}
+			if i != p {
+				if got := float64(own) / float64(c*h*w); math.Abs(got-lam) > 1e-9 {
+					t.Fatalf("example %d keeps %.4f of its pixels, lam says %.4f", i, got, lam)
+				}
+			}
+		}
+	}
+}
+
+// TestFitWithCutMix trains with cutmix: the network still learns.
+func TestFitWithCutMix(t *testing.T) {
+	m, env := newStripesModel(t, 1)
+	defer env.Close()
+	d := stripes(240, 2)
+	cfg, err := Recipe{Epochs: 12, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
+		CutMix: 1}.Config(m.Net, d, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.CutMix || cfg.Mixup != 1 {
+		t.Fatalf("config: cutmix %v, α %g", cfg.CutMix, cfg.Mixup)
+	}
+	cfg.Validation = d
+	res, err := Fit(context.Background(), m.Net, d, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc := res.State.History[len(res.State.History)-1].ValAccuracy; acc < 0.85 {
+		t.Errorf("accuracy %.3f after training with cutmix", acc)
+	}
+}

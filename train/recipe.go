@@ -39,6 +39,7 @@ type Recipe struct {
 	ClassWeights   string  // none, balanced, sqrt or inverse (see ClassWeights)
 	LabelSmoothing float64 // ε of label smoothing, in [0, 1); 0 for none
 	Mixup          float64 // α of mixup (0.2 is usual); 0 for none
+	CutMix         float64 // α of cutmix (1 is usual); 0 for none. Not with Mixup
 	Focal          float64 // γ of the focal loss (2 is usual); 0 for the cross-entropy
 	Sampler        string  // shuffle or balanced
 	Augment        string  // as augment.Parse reads it; "" for none
@@ -46,7 +47,7 @@ type Recipe struct {
 
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
-	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "label-smoothing", "mixup", "focal"
+	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "label-smoothing", "mixup", "cutmix", "focal"
 	Err   error
 }
 
@@ -93,11 +94,22 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	if !(r.Mixup >= 0 && r.Mixup <= 100) {
 		return Config{}, recipeErr("mixup", fmt.Errorf("%g: want α in [0, 100]", r.Mixup))
 	}
+	switch {
+	case !(r.CutMix >= 0 && r.CutMix <= 100):
+		return Config{}, recipeErr("cutmix", fmt.Errorf("%g: want α in [0, 100]", r.CutMix))
+	case r.CutMix != 0 && r.Mixup != 0:
+		return Config{}, recipeErr("cutmix", fmt.Errorf("mixup and cutmix: choose one"))
+	case r.CutMix != 0 && r.Focal != 0:
+		return Config{}, recipeErr("focal", fmt.Errorf("the focal loss does not go with cutmix"))
+	}
 	if !(r.LabelSmoothing >= 0 && r.LabelSmoothing < 1) {
 		return Config{}, recipeErr("label-smoothing", fmt.Errorf("%g: want a number in [0, 1)", r.LabelSmoothing))
 	}
 	cfg := Config{Epochs: r.Epochs, BatchSize: r.BatchSize, Seed: r.Seed + 1, Optimizer: opt, Schedule: sched,
 		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing, Mixup: r.Mixup, Focal: r.Focal}
+	if r.CutMix != 0 {
+		cfg.Mixup, cfg.CutMix = r.CutMix, true
+	}
 	cfg.EarlyStop.Metric = r.Best
 	if r.EarlyStop != "" {
 		metric, patience, ok := strings.Cut(r.EarlyStop, ":")

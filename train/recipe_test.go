@@ -48,6 +48,7 @@ func TestRecipeConfig(t *testing.T) {
 		"label-smoothing": {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", LabelSmoothing: 1},
 		"mixup":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Mixup: -1},
 		"focal":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Focal: 2, Mixup: 0.2},
+		"cutmix":          {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", CutMix: 1, Mixup: 0.2},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError

@@ -42,8 +42,10 @@ type Config struct {
 	Focal float64
 	// Mixup is α of mixup: each training batch is mixed with a shuffle of
 	// itself in proportions drawn from Beta(α, α) (0.2 is usual), after
-	// the augmentation; 0 for none.
-	Mixup float64
+	// the augmentation; 0 for none. With CutMix, a box of each partner is
+	// pasted instead, of an area drawn so (cutmix; 1 is usual).
+	Mixup  float64
+	CutMix bool
 
 	// Augment, if set, changes each training batch in place (never the
 	// validation or test sets), drawing from r.
@@ -176,7 +178,7 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 	var b data.Batch
 	var mix *mixer
 	if cfg.Mixup > 0 {
-		mix = &mixer{alpha: cfg.Mixup}
+		mix = &mixer{alpha: cfg.Mixup, cut: cfg.CutMix}
 	}
 	for epoch := state.Epoch + 1; epoch <= cfg.Epochs; epoch++ {
 		batches.Reset()

@@ -65,6 +65,7 @@ type trainSettings struct {
 	ClassWeights string  `json:"class_weights,omitempty"`
 	LabelSmooth  float64 `json:"label_smoothing,omitempty"`
 	Mixup        float64 `json:"mixup,omitempty"`
+	CutMix       float64 `json:"cutmix,omitempty"`
 	Focal        float64 `json:"focal,omitempty"`
 	Sampler      string  `json:"sampler,omitempty"`
 
@@ -103,6 +104,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.ClassWeights, "class-weights", "none", "weight each class's loss: none, balanced (N/(K·count)), sqrt (the square root of balanced) or inverse (1/count, mean 1)")
 	fs.Float64Var(&f.LabelSmooth, "label-smoothing", 0, "label smoothing ε: train towards (1−ε) on the true class and ε spread over all classes (0: off; the reported validation and test losses stay plain)")
 	fs.Float64Var(&f.Mixup, "mixup", 0, "mixup α: train on mixtures of pairs of images, in proportions drawn from Beta(α, α), learnt as the same mixtures of their classes (0: off; 0.2 is usual)")
+	fs.Float64Var(&f.CutMix, "cutmix", 0, "cutmix α: paste into each training image a box of another of the batch, of an area drawn from Beta(α, α), learnt as the mixture of their classes the areas give (0: off; 1 is usual)")
 	fs.Float64Var(&f.Focal, "focal", 0, "train with the focal loss of this γ instead of the cross-entropy, weighing down examples already right (0: off; 2 is usual)")
 	fs.StringVar(&f.Sampler, "sampler", "shuffle", "how training batches are drawn: shuffle (each image once per epoch) or balanced (classes equally often)")
 	fs.StringVar(&f.Out, "out", "", "model file to write (default <data>-<model>.safetensors; <data>-classes-3-5-<model>.safetensors with -classes 3,5)")
@@ -570,7 +572,7 @@ func (f *trainSettings) recipe() train.Recipe {
 	r := train.Recipe{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed,
 		Optimizer: optim.Settings{Name: f.Optimizer, LR: f.LR, Momentum: f.Momentum, Nesterov: f.Nesterov, WeightDecay: f.WeightDecay},
 		Schedule:  f.Schedule, Clip: f.Clip, EMA: f.EMA, EarlyStop: f.EarlyStop, Best: f.Best,
-		ClassWeights: f.ClassWeights, LabelSmoothing: f.LabelSmooth, Mixup: f.Mixup, Focal: f.Focal, Sampler: f.Sampler, Augment: f.Augment}
+		ClassWeights: f.ClassWeights, LabelSmoothing: f.LabelSmooth, Mixup: f.Mixup, CutMix: f.CutMix, Focal: f.Focal, Sampler: f.Sampler, Augment: f.Augment}
 	if r.Best == "" && f.Data == "ham10000" {
 		r.Best = "val_balanced_accuracy"
 	}
