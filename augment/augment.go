@@ -82,6 +82,12 @@ type Options struct {
 	// Contrast scales each channel's distance from its mean by a factor
 	// drawn uniformly from [1-Contrast, 1+Contrast].
 	Contrast float64
+	// Saturation scales each pixel's distance from its gray (its luma) by
+	// a factor drawn uniformly from [1-Saturation, 1+Saturation]; Hue
+	// turns its colour about the gray axis by an angle drawn uniformly
+	// from [-Hue, Hue] of a full turn. Both need colour images.
+	Saturation float64
+	Hue        float64
 	// NoClamp leaves values that brightness and contrast push outside
 	// [0, 1] as they are, instead of clamping them.
 	NoClamp bool
@@ -119,6 +125,10 @@ func (o Options) validate() error {
 		return fmt.Errorf("brightness change of up to %g, want 0 to 1", o.Brightness)
 	case !(o.Contrast >= 0 && o.Contrast <= 1):
 		return fmt.Errorf("contrast factor 1±%g, want a spread in [0, 1]", o.Contrast)
+	case !(o.Saturation >= 0 && o.Saturation <= 1):
+		return fmt.Errorf("saturation factor 1±%g, want a spread in [0, 1]", o.Saturation)
+	case !(o.Hue >= 0 && o.Hue <= 0.5):
+		return fmt.Errorf("hue turns of up to %g of a full turn, want 0 to 0.5", o.Hue)
 	}
 	if n := o.Normalization; n != nil {
 		if len(n.Mean) != len(n.Std) {
@@ -161,7 +171,7 @@ func New(o Options) (*Pipeline, error) {
 	return &Pipeline{
 		opts:     o,
 		geometry: o.FlipH || o.FlipV || o.Rot90 || o.Shift > 0 || o.ShiftFrac > 0 || o.Rotate > 0 || o.Scale > 0 || o.Crop > 0,
-		colour:   o.Brightness > 0 || o.Contrast > 0,
+		colour:   o.Brightness > 0 || o.Contrast > 0 || o.Saturation > 0 || o.Hue > 0,
 	}, nil
 }
 
@@ -177,6 +187,9 @@ func (p *Pipeline) Check(shape []int) error {
 	}
 	if n := p.opts.Normalization; n != nil && len(n.Mean) != shape[0] {
 		return fmt.Errorf("augment: normalisation for %d channels, images have %d", len(n.Mean), shape[0])
+	}
+	if (p.opts.Saturation > 0 || p.opts.Hue > 0) && shape[0] != 3 {
+		return fmt.Errorf("augment: saturation and hue need colour images of 3 channels, these have %d", shape[0])
 	}
 	return nil
 }
@@ -241,13 +254,15 @@ type draw struct {
 	scale        float64 // zoom factor
 	brightness   float32 // added, in raw pixel units
 	contrast     float32 // factor
+	saturation   float32 // factor
+	hue          float64 // turn about the gray axis, radians
 	// The crop takes output pixel (x, y) from (cropX + cropKX·x, cropY +
 	// cropKY·y) of the image the other changes made.
 	cropKX, cropKY, cropX, cropY float64
 }
 
 // identity is a draw that changes nothing.
-var identity = draw{scale: 1, contrast: 1, cropKX: 1, cropKY: 1}
+var identity = draw{scale: 1, contrast: 1, saturation: 1, cropKX: 1, cropKY: 1}
 
 // draw makes the random choices for one h×w image, in a fixed order.
 func (p *Pipeline) draw(r *rng.RNG, h, w int) draw {
@@ -296,6 +311,12 @@ func (p *Pipeline) draw(r *rng.RNG, h, w int) draw {
 		d.cropX = r.Float64() * float64(w-1) * (1 - d.cropKX)
 		d.cropY = r.Float64() * float64(h-1) * (1 - d.cropKY)
 	}
+	if o.Saturation > 0 {
+		d.saturation = float32(1 + uniform(r, o.Saturation))
+	}
+	if o.Hue > 0 {
+		d.hue = uniform(r, o.Hue) * 2 * math.Pi
+	}
 	return d
 }
 
@@ -306,7 +327,7 @@ func uniform(r *rng.RNG, limit float64) float64 { return (2*r.Float64() - 1) * l
 // first, so that the black brought in by the geometry stays black, then
 // the geometry.
 func (p *Pipeline) transform(img []float32, h, w int, d draw) {
-	colour := d.brightness != 0 || d.contrast != 1
+	colour := d.brightness != 0 || d.contrast != 1 || d.saturation != 1 || d.hue != 0
 	m, exact := d.inverseMap(h, w)
 	if m == identityMap {
 		if colour {

@@ -352,3 +352,57 @@ func TestRandomResizedCrop(t *testing.T) {
 		t.Error("a crop of 1.5 of the area was taken")
 	}
 }
+
+// TestSaturationAndHue checks the colour turn on pixels: grays stay gray,
+// the luma stays, the colour's distance from gray is scaled by the
+// saturation factor (a factor of 0 leaves gray), and the turn keeps that
+// distance; on normalised images it works on the raw pixels.
+func TestSaturationAndHue(t *testing.T) {
+	yiq := func(r, g, b float64) (y, i, q float64) {
+		return 0.299*r + 0.587*g + 0.114*b, 0.595716*r - 0.274453*g - 0.321263*b, 0.211456*r - 0.522591*g + 0.311135*b
+	}
+	for _, norm := range []*data.Normalization{nil, {Mean: []float32{0.5, 0.4, 0.3}, Std: []float32{0.2, 0.25, 0.3}}} {
+		p, err := New(Options{Saturation: 0.5, Hue: 0.2, NoClamp: true, Normalization: norm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const plane = 4
+		p.prepare(3, plane)
+		// Raw pixels: a gray, a red, a green-blue, a dark brown.
+		raw := []float64{0.5, 0.9, 0.2, 0.4 /* r */, 0.5, 0.1, 0.6, 0.3 /* g */, 0.5, 0.1, 0.7, 0.1 /* b */}
+		src := make([]float32, 3*plane)
+		for k, v := range raw {
+			ch := k / plane
+			src[k] = float32(v)*p.pixelUnit[ch] + p.fill[ch]
+		}
+		for _, c := range []struct {
+			s     float32
+			angle float64
+		}{{1, 0.7}, {0.6, -1.2}, {1.4, 0}, {0, 2}} {
+			dst := make([]float32, len(src))
+			p.saturationHue(dst, src, plane, draw{saturation: c.s, hue: c.angle, contrast: 1, scale: 1})
+			for px := range plane {
+				back := func(ch int) float64 { return float64((dst[ch*plane+px] - p.fill[ch]) / p.pixelUnit[ch]) }
+				y0, i0, q0 := yiq(raw[px], raw[plane+px], raw[2*plane+px])
+				y1, i1, q1 := yiq(back(0), back(1), back(2))
+				if math.Abs(y1-y0) > 1e-4 || math.Abs(math.Hypot(i1, q1)-float64(c.s)*math.Hypot(i0, q0)) > 1e-4 {
+					t.Errorf("s %g, angle %g, pixel %d: YIQ (%.4f %.4f %.4f) from (%.4f %.4f %.4f)", c.s, c.angle, px, y1, i1, q1, y0, i0, q0)
+				}
+				if px == 0 || c.s == 0 { // gray stays gray, and no saturation is gray
+					if math.Abs(back(0)-back(1)) > 1e-4 || math.Abs(back(1)-back(2)) > 1e-4 {
+						t.Errorf("s %g, pixel %d: %.4f %.4f %.4f is not gray", c.s, px, back(0), back(1), back(2))
+					}
+				}
+			}
+		}
+	}
+	if p, err := New(Options{Hue: 0.1}); err != nil || p.Check([]int{1, 8, 8}) == nil {
+		t.Errorf("hue on gray images: %v, %v", err, p.Check([]int{1, 8, 8}))
+	}
+	if o, err := Parse("skin,saturation=0.3,hue=0.05"); err != nil || o.Saturation != 0.3 || o.Hue != 0.05 || !strings.Contains(o.String(), "saturation=0.3,hue=0.05") {
+		t.Errorf("parse: %+v, %v, %q", o, err, o.String())
+	}
+	if _, err := New(Options{Hue: 0.7}); err == nil {
+		t.Error("a hue turn of 0.7 was taken")
+	}
+}

@@ -34,6 +34,8 @@ func Skin() Options {
 //	crop=0.5          random resized crops of half the area or more (Crop)
 //	brightness=0.1    add up to ±0.1 (Brightness)
 //	contrast=0.2      scale contrast by 0.8 to 1.2 (Contrast)
+//	saturation=0.3    scale saturation by 0.7 to 1.3 (Saturation)
+//	hue=0.05          turn hues by up to 0.05 of a turn (Hue)
 //	noclamp           do not clamp to [0, 1] (NoClamp)
 //
 // The presets "digits" and "skin" and "none" (or an empty spec) may start
@@ -109,8 +111,12 @@ func (o *Options) set(item string, first bool) error {
 		field = &o.Brightness
 	case "contrast":
 		field = &o.Contrast
+	case "saturation":
+		field = &o.Saturation
+	case "hue":
+		field = &o.Hue
 	default:
-		return fmt.Errorf("%q: unknown change; want none, digits, skin, fliph, flipv, flip, rot90, noclamp, shift=, rotate=, scale=, crop=, brightness= or contrast=", item)
+		return fmt.Errorf("%q: unknown change; want none, digits, skin, fliph, flipv, flip, rot90, noclamp, shift=, rotate=, scale=, crop=, brightness=, contrast=, saturation= or hue=", item)
 	}
 	f, err := strconv.ParseFloat(value, 64)
 	if err != nil || !hasValue {
@@ -148,6 +154,8 @@ func (o Options) String() string {
 	number(o.Crop, "crop")
 	number(o.Brightness, "brightness")
 	number(o.Contrast, "contrast")
+	number(o.Saturation, "saturation")
+	number(o.Hue, "hue")
 	flag(o.NoClamp, "noclamp")
 	if len(items) == 0 {
 		return "none"
