@@ -162,6 +162,9 @@ func (l *SoftmaxCrossEntropy) ForwardMixed(logits *tensor.Tensor, a, b []int, la
 	if l.Weights != nil && len(l.Weights) != k {
 		panic(fmt.Sprintf("nn: %d class weights for %d classes", len(l.Weights), k))
 	}
+	if l.Focal != 0 {
+		panic("nn: the focal loss does not go with mixed examples")
+	}
 	l.probs.Resize(n, []int{k})
 	l.grad.Resize(n, []int{k})
 	eps := l.Smoothing

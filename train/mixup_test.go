@@ -139,7 +139,7 @@ func TestFitWithCutMix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.CutMix || cfg.Mixup != 1 {
+	if cfg.CutMix != 1 || cfg.Mixup != 0 {
 		t.Fatalf("config: cutmix %v, α %g", cfg.CutMix, cfg.Mixup)
 	}
 	cfg.Validation = d

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,7 @@ type Recipe struct {
 
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
-	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "label-smoothing", "mixup", "cutmix", "focal"
+	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "best", "label-smoothing", "mixup", "cutmix", "focal"
 	Err   error
 }
 
@@ -56,11 +57,76 @@ func (e *RecipeError) Unwrap() error { return e.Err }
 
 func recipeErr(field string, err error) error { return &RecipeError{Field: field, Err: err} }
 
+// Check reports the first field of r that is wrong, as a RecipeError,
+// without a network or data: what Config would refuse by name or range,
+// so that a command can refuse it before it loads anything.
+func (r Recipe) Check() error {
+	if !slices.Contains(optim.Names(), r.Optimizer.Name) {
+		return recipeErr("optimizer", fmt.Errorf("%q: want %s", r.Optimizer.Name, strings.Join(optim.Names(), ", ")))
+	}
+	if _, err := optim.ParseSchedule(r.Schedule, 0.1, max(r.Epochs, 1), 1); err != nil {
+		return recipeErr("schedule", err)
+	}
+	if _, _, err := r.earlyStop(); err != nil {
+		return recipeErr("early-stop", err)
+	}
+	switch r.Best {
+	case "", "val_loss", "val_accuracy", "val_balanced_accuracy", "last":
+	default:
+		return recipeErr("best", fmt.Errorf("%q: want val_loss, val_accuracy, val_balanced_accuracy or last", r.Best))
+	}
+	switch r.ClassWeights {
+	case "", "none", "balanced", "inverse", "sqrt":
+	default:
+		return recipeErr("class-weights", fmt.Errorf("%q: want none, balanced, sqrt or inverse", r.ClassWeights))
+	}
+	switch r.Sampler {
+	case "", "shuffle", "balanced":
+	default:
+		return recipeErr("sampler", fmt.Errorf("%q: want shuffle or balanced", r.Sampler))
+	}
+	if _, err := augment.Parse(r.Augment); err != nil {
+		return recipeErr("augment", err)
+	}
+	switch {
+	case !(r.LabelSmoothing >= 0 && r.LabelSmoothing < 1):
+		return recipeErr("label-smoothing", fmt.Errorf("%g: want a number in [0, 1)", r.LabelSmoothing))
+	case !(r.Mixup >= 0 && r.Mixup <= 100):
+		return recipeErr("mixup", fmt.Errorf("%g: want α in [0, 100]", r.Mixup))
+	case !(r.CutMix >= 0 && r.CutMix <= 100):
+		return recipeErr("cutmix", fmt.Errorf("%g: want α in [0, 100]", r.CutMix))
+	case r.CutMix != 0 && r.Mixup != 0:
+		return recipeErr("cutmix", fmt.Errorf("mixup and cutmix: choose one"))
+	case !(r.Focal >= 0 && r.Focal <= 10):
+		return recipeErr("focal", fmt.Errorf("%g: want γ in [0, 10]", r.Focal))
+	case r.Focal != 0 && (r.LabelSmoothing != 0 || r.Mixup != 0 || r.CutMix != 0):
+		return recipeErr("focal", fmt.Errorf("the focal loss does not go with label smoothing, mixup or cutmix"))
+	}
+	return nil
+}
+
+// earlyStop reads EarlyStop: the metric and patience, or "" and 0.
+func (r Recipe) earlyStop() (metric string, patience int, err error) {
+	if r.EarlyStop == "" {
+		return "", 0, nil
+	}
+	metric, n, ok := strings.Cut(r.EarlyStop, ":")
+	patience, err = strconv.Atoi(n)
+	if !ok || err != nil || patience < 1 || (metric != "val_loss" && metric != "val_accuracy" && metric != "val_balanced_accuracy") {
+		return "", 0, fmt.Errorf("%q: want val_loss:N, val_accuracy:N or val_balanced_accuracy:N with N ≥ 1", r.EarlyStop)
+	}
+	return metric, patience, nil
+}
+
 // Config builds the Config of r for net, to be trained on trainSet whose
 // examples are normalised by norm (nil for none: augmentations that
 // change brightness need to know). The optimiser is made for net's
-// parameters and runs its updates on env's workers.
+// parameters and runs its updates on env's workers. A wrong field is a
+// RecipeError (see Check).
 func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.Normalization, env *nn.Env) (Config, error) {
+	if err := r.Check(); err != nil {
+		return Config{}, err
+	}
 	params := net.Params()
 	settings := r.Optimizer
 	settings.Pool = env
@@ -85,47 +151,15 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	if err != nil {
 		return Config{}, recipeErr("class-weights", err)
 	}
-	switch {
-	case !(r.Focal >= 0 && r.Focal <= 10):
-		return Config{}, recipeErr("focal", fmt.Errorf("%g: want γ in [0, 10]", r.Focal))
-	case r.Focal != 0 && (r.LabelSmoothing != 0 || r.Mixup != 0):
-		return Config{}, recipeErr("focal", fmt.Errorf("the focal loss does not go with label smoothing or mixup"))
-	}
-	if !(r.Mixup >= 0 && r.Mixup <= 100) {
-		return Config{}, recipeErr("mixup", fmt.Errorf("%g: want α in [0, 100]", r.Mixup))
-	}
-	switch {
-	case !(r.CutMix >= 0 && r.CutMix <= 100):
-		return Config{}, recipeErr("cutmix", fmt.Errorf("%g: want α in [0, 100]", r.CutMix))
-	case r.CutMix != 0 && r.Mixup != 0:
-		return Config{}, recipeErr("cutmix", fmt.Errorf("mixup and cutmix: choose one"))
-	case r.CutMix != 0 && r.Focal != 0:
-		return Config{}, recipeErr("focal", fmt.Errorf("the focal loss does not go with cutmix"))
-	}
-	if !(r.LabelSmoothing >= 0 && r.LabelSmoothing < 1) {
-		return Config{}, recipeErr("label-smoothing", fmt.Errorf("%g: want a number in [0, 1)", r.LabelSmoothing))
-	}
 	cfg := Config{Epochs: r.Epochs, BatchSize: r.BatchSize, Seed: r.Seed + 1, Optimizer: opt, Schedule: sched,
-		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing, Mixup: r.Mixup, Focal: r.Focal}
-	if r.CutMix != 0 {
-		cfg.Mixup, cfg.CutMix = r.CutMix, true
-	}
+		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing, Mixup: r.Mixup, CutMix: r.CutMix, Focal: r.Focal}
 	cfg.EarlyStop.Metric = r.Best
-	if r.EarlyStop != "" {
-		metric, patience, ok := strings.Cut(r.EarlyStop, ":")
-		n, err := strconv.Atoi(patience)
-		if !ok || err != nil || n < 1 || (metric != "val_loss" && metric != "val_accuracy" && metric != "val_balanced_accuracy") {
-			return Config{}, recipeErr("early-stop", fmt.Errorf("%q: want val_loss:N, val_accuracy:N or val_balanced_accuracy:N with N ≥ 1", r.EarlyStop))
-		}
-		cfg.EarlyStop = EarlyStop{Metric: metric, Patience: n}
+	if metric, patience, _ := r.earlyStop(); metric != "" {
+		cfg.EarlyStop = EarlyStop{Metric: metric, Patience: patience}
 	}
-	switch r.Sampler {
-	case "", "shuffle":
-	case "balanced":
+	if r.Sampler == "balanced" {
 		batch := r.BatchSize
 		cfg.Sampler = func(g *rng.RNG) (Sampler, error) { return data.NewBalancedSampler(trainSet, batch, g) }
-	default:
-		return Config{}, recipeErr("sampler", fmt.Errorf("%q: want shuffle or balanced", r.Sampler))
 	}
 	if cfg.Augment, err = augmenter(r.Augment, trainSet, norm); err != nil {
 		return Config{}, recipeErr("augment", err)

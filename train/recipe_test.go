@@ -49,11 +49,16 @@ func TestRecipeConfig(t *testing.T) {
 		"mixup":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Mixup: -1},
 		"focal":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Focal: 2, Mixup: 0.2},
 		"cutmix":          {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", CutMix: 1, Mixup: 0.2},
+		"best":            {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Best: "top"},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError
 		if !errors.As(err, &re) || re.Field != field || !strings.HasPrefix(err.Error(), field+": ") {
 			t.Errorf("a wrong %s: %v", field, err)
+		}
+		// Check finds it too, with no network or data.
+		if err := bad.Check(); !errors.As(err, &re) || re.Field != field {
+			t.Errorf("Check of a wrong %s: %v", field, err)
 		}
 	}
 }

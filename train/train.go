@@ -42,10 +42,11 @@ type Config struct {
 	Focal float64
 	// Mixup is α of mixup: each training batch is mixed with a shuffle of
 	// itself in proportions drawn from Beta(α, α) (0.2 is usual), after
-	// the augmentation; 0 for none. With CutMix, a box of each partner is
-	// pasted instead, of an area drawn so (cutmix; 1 is usual).
+	// the augmentation; 0 for none. CutMix is α of cutmix, which pastes a
+	// box of each partner instead, of an area drawn so (1 is usual). Set
+	// one at most.
 	Mixup  float64
-	CutMix bool
+	CutMix float64
 
 	// Augment, if set, changes each training batch in place (never the
 	// validation or test sets), drawing from r.
@@ -177,8 +178,11 @@ func Fit(ctx context.Context, net *nn.Sequential, d *data.Dataset, cfg Config, r
 	params := net.Params()
 	var b data.Batch
 	var mix *mixer
-	if cfg.Mixup > 0 {
-		mix = &mixer{alpha: cfg.Mixup, cut: cfg.CutMix}
+	switch {
+	case cfg.CutMix > 0:
+		mix = &mixer{alpha: cfg.CutMix, cut: true}
+	case cfg.Mixup > 0:
+		mix = &mixer{alpha: cfg.Mixup}
 	}
 	for epoch := state.Epoch + 1; epoch <= cfg.Epochs; epoch++ {
 		batches.Reset()

@@ -17,7 +17,6 @@ import (
 	"unicode"
 
 	"github.com/gocnn/gocnn/atomicfile"
-	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
@@ -206,10 +205,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	cfg, err := f.recipe().Config(m.Net, trainSet, norm, env)
-	if re := (*train.RecipeError)(nil); errors.As(err, &re) {
-		return usagef("-%s: %v", re.Field, re.Err)
-	} else if err != nil {
-		return err
+	if err != nil {
+		return recipeUsage(err)
 	}
 	cfg.Validation, cfg.Test = valSet, testSet
 	if f.Ham.TrainVal {
@@ -417,16 +414,11 @@ func (f *trainSettings) check() error {
 	case f.EarlyStop != "" && f.Val == 0 && !f.ownSplit():
 		return usagef("-early-stop needs a validation set: add -val 0.1")
 	}
-	if _, err := augment.Parse(f.Augment); err != nil {
-		return usagef("-augment: %v", err)
+	// The recipe's names and ranges, before any data is loaded.
+	if err := recipeUsage(f.recipe().Check()); err != nil {
+		return err
 	}
 	switch {
-	case f.ClassWeights != "none" && f.ClassWeights != "balanced" && f.ClassWeights != "inverse" && f.ClassWeights != "sqrt":
-		return usagef("-class-weights %q: want none, balanced, sqrt or inverse", f.ClassWeights)
-	case f.Sampler != "shuffle" && f.Sampler != "balanced":
-		return usagef("-sampler %q: want shuffle or balanced", f.Sampler)
-	case f.Best != "" && f.Best != "val_loss" && f.Best != "val_accuracy" && f.Best != "val_balanced_accuracy" && f.Best != "last":
-		return usagef("-best %q: want val_loss, val_accuracy, val_balanced_accuracy or last", f.Best)
 	case f.Ham.TrainVal && !f.ownSplit():
 		return usagef("-train-val is for ham10000 and picture folders; elsewhere -val holds out a validation set")
 	case f.Ham.TrainVal && f.Best != "" && f.Best != "last":
@@ -565,6 +557,21 @@ func spread(total, n int) []int {
 		idx[i] = i * total / n
 	}
 	return idx
+}
+
+// recipeUsage turns a train.RecipeError into the usage error of the flag
+// of its field; other errors pass as they are.
+func recipeUsage(err error) error {
+	re := (*train.RecipeError)(nil)
+	if !errors.As(err, &re) {
+		return err
+	}
+	// "-sampler \"random\": want ...", "-mixup -1: want ...", but
+	// "-schedule: unknown schedule ..." for a message of its own.
+	if msg := re.Err.Error(); strings.HasPrefix(msg, `"`) || strings.IndexAny(msg[:1], "-0123456789") == 0 {
+		return usagef("-%s %s", re.Field, msg)
+	}
+	return usagef("-%s: %v", re.Field, re.Err)
 }
 
 // recipe is the training recipe the flags describe.

@@ -266,3 +266,24 @@ func TestTrainClassesAndResumeChecks(t *testing.T) {
 		t.Errorf("resume with -epochs 1: status %d, stderr %q; want 2 and a refusal\n%s", code, stderr, stdout)
 	}
 }
+
+// TestBadRecipeRefusedBeforeLoading gives recipes that cannot work with a
+// data folder that does not exist: each must be refused as a usage error
+// naming its flag, before any data is looked for.
+func TestBadRecipeRefusedBeforeLoading(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-data")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-mixup", "-1"}, `-mixup -1: want α in [0, 100]`},
+		{[]string{"-sampler", "random"}, `-sampler "random": want shuffle or balanced`},
+		{[]string{"-focal", "2", "-label-smoothing", "0.1"}, "-focal: the focal loss does not go with label smoothing"},
+		{[]string{"-schedule", "zigzag"}, `-schedule: unknown learning-rate schedule "zigzag"`},
+	} {
+		args := append([]string{"train", "-data-dir", missing, "-quiet", "-out", filepath.Join(t.TempDir(), "m.safetensors")}, c.args...)
+		if code, _, stderr := runCLI(args...); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: status %d, stderr %q; want 2 and %q", c.args, code, stderr, c.want)
+		}
+	}
+}
