@@ -126,6 +126,21 @@ type Set struct {
 	Skipped   []Skip
 	Cache     string // the cache file used or written, "" if none
 	FromCache bool
+
+	all     *data.Dataset    // every picture found, in the order scanned
+	indices map[string][]int // each part's pictures in all
+}
+
+// Part returns the pictures of the named parts together, in the order of
+// the names (Part(Train, Validation) to train on both), named after them.
+func (s *Set) Part(names ...string) *data.Dataset {
+	var idx []int
+	for _, name := range names {
+		idx = append(idx, s.indices[name]...)
+	}
+	d := s.all.Subset(idx)
+	d.Name = s.all.Name + "/" + strings.Join(names, "+")
+	return d
 }
 
 // picture is one file found: its path relative to the folder, its class
@@ -187,38 +202,26 @@ func Load(opts Options) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, p := range pics {
-		if !ok[i] && !slices.ContainsFunc(set.Skipped, func(s Skip) bool { return s.Path == p.rel }) {
-			set.Skipped = append(set.Skipped, Skip{p.rel, "could not be decoded (when the cache was made)"})
-		}
-	}
 	if err := split(opts, set, pics, ok); err != nil {
 		return nil, err
 	}
-	plane := c * h * w
-	for _, part := range []string{Train, Validation, Test} {
-		var idx []int
-		for i, p := range pics {
-			if ok[i] && p.part == part {
-				idx = append(idx, i)
-			}
+	// Every picture found, the ones that failed included (their indices
+	// are in no part); each part is a subset of it.
+	px, err := data.NewPixels(pix, len(pics), c, h, w)
+	if err != nil {
+		return nil, err
+	}
+	set.all = &data.Dataset{Name: filepath.Base(opts.Dir), Pixels: px, Labels: make([]int, len(pics)), Classes: set.Classes}
+	set.indices = map[string][]int{}
+	for i, p := range pics {
+		set.all.Labels[i] = p.class
+		if ok[i] {
+			set.indices[p.part] = append(set.indices[p.part], i)
+			set.Files[p.part] = append(set.Files[p.part], p.rel)
 		}
-		if len(idx) == 0 {
-			continue
-		}
-		bytes := make([]byte, len(idx)*plane)
-		labels := make([]int, len(idx))
-		files := make([]string, len(idx))
-		for k, i := range idx {
-			copy(bytes[k*plane:], pix[i*plane:(i+1)*plane])
-			labels[k], files[k] = pics[i].class, pics[i].rel
-		}
-		px, err := data.NewPixels(bytes, len(idx), c, h, w)
-		if err != nil {
-			return nil, err
-		}
-		set.Parts[part] = &data.Dataset{Name: filepath.Base(opts.Dir) + "/" + part, Pixels: px, Labels: labels, Classes: set.Classes}
-		set.Files[part] = files
+	}
+	for part := range set.indices {
+		set.Parts[part] = set.Part(part)
 	}
 	for _, part := range []string{Train, Test} {
 		if set.Parts[part] == nil {
@@ -423,6 +426,9 @@ func decodeAll(opts Options, set *Set, pics []picture, c, h, w int) ([]byte, []b
 			ok := make([]bool, n)
 			for i, r := range rows {
 				ok[i] = r == 1
+				if !ok[i] {
+					set.Skipped = append(set.Skipped, Skip{pics[i].rel, "could not be decoded (when the cache was made)"})
+				}
 			}
 			opts.logf("read %d pictures of %dx%dx%d from the cache %s in %v", n, c, h, w, set.Cache, time.Since(start).Round(time.Millisecond))
 			return pix, ok, nil

@@ -158,6 +158,13 @@ func TestLoadClassFolders(t *testing.T) {
 		}
 	}
 
+	// Part puts parts together in the order asked, each as it is alone.
+	both := set.Part(Train, Validation)
+	tr, va := set.Parts[Train], set.Parts[Validation]
+	if both.Len() != tr.Len()+va.Len() || !slices.Equal(both.Pixels.Data, append(slices.Clone(tr.Pixels.Data), va.Pixels.Data...)) ||
+		!slices.Equal(both.Labels, append(slices.Clone(tr.Labels), va.Labels...)) {
+		t.Error("Part(Train, Validation) is not the training part followed by the validation part")
+	}
 	// Loaded again: from the cache, the same pixels and split.
 	again, err := Load(Options{Dir: dir, Seed: 1, CacheDir: cache})
 	if err != nil {

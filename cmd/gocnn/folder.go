@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,8 +80,7 @@ func (f *trainSettings) loadFolder(stdout, stderr io.Writer, sizeGiven bool) (tr
 	}
 	fmt.Fprintf(stdout, "split  %s (%s): %d train, %d validation, %d test pictures\n", where, set.Split, trainSet.Len(), lenOf(valSet), testSet.Len())
 	if f.Ham.TrainVal && valSet != nil {
-		trainSet = concat(trainSet, valSet)
-		valSet = nil
+		trainSet, valSet = set.Part(imagefolder.Train, imagefolder.Validation), nil
 		fmt.Fprintf(stdout, "       training on the train and validation parts together (-train-val): %d pictures\n", trainSet.Len())
 	}
 	return trainSet, valSet, testSet, nil
@@ -93,15 +91,6 @@ func lenOf(d *data.Dataset) int {
 		return 0
 	}
 	return d.Len()
-}
-
-// concat returns a dataset of a's examples then b's, both 8-bit.
-func concat(a, b *data.Dataset) *data.Dataset {
-	px, err := data.NewPixels(append(slices.Clip(a.Pixels.Data), b.Pixels.Data...), a.Len()+b.Len(), a.Shape()[0], a.Shape()[1], a.Shape()[2])
-	if err != nil {
-		panic(err) // two parts of one folder have one shape
-	}
-	return &data.Dataset{Name: a.Name, Pixels: px, Labels: append(slices.Clip(a.Labels), b.Labels...), Classes: a.Classes}
 }
 
 // reportSkipped lists the files of a folder left out, the first ten in

@@ -131,6 +131,12 @@ func TestTrainOnFolder(t *testing.T) {
 	if code != 0 || !strings.Contains(again, "split  stripes.split.csv (file): 84 train, 18 validation, 18 test pictures") {
 		t.Errorf("train with the split file: status %d, stderr %q\n%s", code, stderr, again)
 	}
+	// -train-val trains on the training and validation parts together.
+	code, tv, stderr := runCLI("train", "-data", "shapes", "-split-file", "stripes.split.csv", "-train-val", "-model", "conv(4,3) relu globalavgpool flatten dense(2)",
+		"-epochs", "1", "-quiet", "-out", "tv.safetensors")
+	if code != 0 || !strings.Contains(tv, "(-train-val): 102 pictures") || !strings.Contains(tv, "102 training, 18 test images") {
+		t.Errorf("train -train-val: status %d, stderr %q\n%s", code, stderr, tv)
+	}
 }
 
 func lineWith(text, prefix string) string {
