@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/gocnn/gocnn/data"
 )
@@ -168,8 +167,8 @@ type fetchView struct {
 }
 
 func newFetchView(stdout, stderr io.Writer) *fetchView {
-	f, ok := stderr.(*os.File)
-	return &fetchView{out: stdout, err: stderr, bars: ok && term.IsTerminal(int(f.Fd()))}
+	_, bars := terminalWidth(stderr)
+	return &fetchView{out: stdout, err: stderr, bars: bars}
 }
 
 func (v *fetchView) options(dir string) data.LoadOptions {

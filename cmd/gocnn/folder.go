@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/imagefolder"
@@ -175,14 +174,8 @@ type decodeBar struct {
 const decodeBarColumns = 64
 
 func newDecodeBar(stderr io.Writer) *decodeBar {
-	f, ok := stderr.(*os.File)
-	on := ok && term.IsTerminal(int(f.Fd()))
-	if on {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w < decodeBarColumns {
-			on = false
-		}
-	}
-	return &decodeBar{w: stderr, on: on}
+	cols, on := terminalWidth(stderr)
+	return &decodeBar{w: stderr, on: on && cols >= decodeBarColumns}
 }
 
 func (b *decodeBar) update(done, total int) {

@@ -23,16 +23,22 @@ type trainBar struct {
 	form barLayout
 }
 
-func newTrainBar(stderr io.Writer, quiet bool) *trainBar {
-	f, ok := stderr.(*os.File)
-	t := &trainBar{w: stderr, on: !quiet && ok && term.IsTerminal(int(f.Fd()))}
-	t.cols = func() int {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
-			return w
-		}
-		return 80
+// terminalWidth reports whether w is a terminal, and its width in
+// columns (80 when it cannot say): where the progress bars may draw.
+func terminalWidth(w io.Writer) (cols int, ok bool) {
+	f, isFile := w.(*os.File)
+	if !isFile || !term.IsTerminal(int(f.Fd())) {
+		return 0, false
 	}
-	return t
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+		return cols, true
+	}
+	return 80, true
+}
+
+func newTrainBar(stderr io.Writer, quiet bool) *trainBar {
+	_, on := terminalWidth(stderr)
+	return &trainBar{w: stderr, on: on && !quiet, cols: func() int { cols, _ := terminalWidth(stderr); return cols }}
 }
 
 func (t *trainBar) update(p train.Progress) {
