@@ -1,7 +1,6 @@
 package train
 
 import (
-	"context"
 	"math"
 	"slices"
 	"testing"
@@ -63,21 +62,9 @@ func TestMixerMixes(t *testing.T) {
 // same seed gives the same weights.
 func TestFitWithMixup(t *testing.T) {
 	weights := func() []float32 {
-		m, env := newStripesModel(t, 1)
-		defer env.Close()
-		d := stripes(240, 2)
-		cfg, err := Recipe{Epochs: 10, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
-			Mixup: 0.2}.Config(m.Net, d, nil, env)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Validation = d
-		res, err := Fit(context.Background(), m.Net, d, cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if acc := res.State.History[len(res.State.History)-1].ValAccuracy; acc < 0.9 {
-			t.Errorf("accuracy %.3f after training with mixup", acc)
+		last, m := fitStripes(t, 10, Recipe{Mixup: 0.2})
+		if last.ValAccuracy < 0.9 {
+			t.Errorf("accuracy %.3f after training with mixup", last.ValAccuracy)
 		}
 		var w []float32
 		for _, p := range m.Net.Params() {
@@ -129,25 +116,19 @@ func TestMixerCuts(t *testing.T) {
 	}
 }
 
-// TestFitWithCutMix trains with cutmix: the network still learns.
+// TestFitWithCutMix trains with cutmix: the Config carries cutmix's α,
+// and the network still learns.
 func TestFitWithCutMix(t *testing.T) {
 	m, env := newStripesModel(t, 1)
 	defer env.Close()
-	d := stripes(240, 2)
-	cfg, err := Recipe{Epochs: 12, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
-		CutMix: 1}.Config(m.Net, d, nil, env)
+	cfg, err := Recipe{Epochs: 1, BatchSize: 16, Optimizer: optim.Settings{Name: "adam"}, Schedule: "constant", CutMix: 1}.Config(m.Net, stripes(16, 2), nil, env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.CutMix != 1 || cfg.Mixup != 0 {
 		t.Fatalf("config: cutmix %v, α %g", cfg.CutMix, cfg.Mixup)
 	}
-	cfg.Validation = d
-	res, err := Fit(context.Background(), m.Net, d, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if acc := res.State.History[len(res.State.History)-1].ValAccuracy; acc < 0.85 {
-		t.Errorf("accuracy %.3f after training with cutmix", acc)
+	if last, _ := fitStripes(t, 12, Recipe{CutMix: 1}); last.ValAccuracy < 0.85 {
+		t.Errorf("accuracy %.3f after training with cutmix", last.ValAccuracy)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gocnn/gocnn/data"
+	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
 	"github.com/gocnn/gocnn/tensor"
@@ -63,16 +64,19 @@ func TestRecipeConfig(t *testing.T) {
 	}
 }
 
-// TestLabelSmoothingFloor trains with label smoothing: the training loss
-// cannot fall below the entropy of the smoothed target, however well the
-// network learns, while the validation loss, plain cross-entropy, can.
-func TestLabelSmoothingFloor(t *testing.T) {
+// fitStripes trains the stripes model (seed 1) on 240 stripes for the
+// given epochs with Adam at 0.01 on a constant rate and the recipe's
+// other fields (r's Epochs, BatchSize, Seed, Optimizer and Schedule are
+// set here), the training set also the validation set, and returns the
+// last epoch and the trained model.
+func fitStripes(t *testing.T, epochs int, r Recipe) (Epoch, *model.Model) {
+	t.Helper()
 	m, env := newStripesModel(t, 1)
-	defer env.Close()
+	t.Cleanup(env.Close)
 	d := stripes(240, 2)
-	const eps = 0.3
-	cfg, err := Recipe{Epochs: 8, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
-		LabelSmoothing: eps}.Config(m.Net, d, nil, env)
+	r.Epochs, r.BatchSize, r.Seed = epochs, 16, 1
+	r.Optimizer, r.Schedule = optim.Settings{Name: "adam", LR: 0.01}, "constant"
+	cfg, err := r.Config(m.Net, d, nil, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,10 +85,18 @@ func TestLabelSmoothingFloor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res.State.History[len(res.State.History)-1], m
+}
+
+// TestLabelSmoothingFloor trains with label smoothing: the training loss
+// cannot fall below the entropy of the smoothed target, however well the
+// network learns, while the validation loss, plain cross-entropy, can.
+func TestLabelSmoothingFloor(t *testing.T) {
+	const eps = 0.3
+	last, _ := fitStripes(t, 8, Recipe{LabelSmoothing: eps})
 	const k = 3
 	hi, lo := 1-eps+eps/k, eps/k
 	floor := -hi*math.Log(hi) - (k-1)*lo*math.Log(lo)
-	last := res.State.History[len(res.State.History)-1]
 	t.Logf("training loss %.4f (floor %.4f), validation loss %.4f, accuracy %.3f", last.TrainLoss, floor, last.ValLoss, last.ValAccuracy)
 	if last.TrainLoss < floor-1e-6 || last.ValAccuracy < 0.9 || last.ValLoss >= floor {
 		t.Errorf("last epoch: training loss %.4f (floor %.4f), validation loss %.4f, accuracy %.3f", last.TrainLoss, floor, last.ValLoss, last.ValAccuracy)
@@ -94,21 +106,8 @@ func TestLabelSmoothingFloor(t *testing.T) {
 // TestFitWithFocalLoss trains with the focal loss: the network learns,
 // and the validation loss reported is the plain cross-entropy.
 func TestFitWithFocalLoss(t *testing.T) {
-	m, env := newStripesModel(t, 1)
-	defer env.Close()
-	d := stripes(240, 2)
-	cfg, err := Recipe{Epochs: 8, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "adam", LR: 0.01}, Schedule: "constant",
-		Focal: 2, ClassWeights: "balanced"}.Config(m.Net, d, nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Validation = d
-	res, err := Fit(context.Background(), m.Net, d, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	last := res.State.History[len(res.State.History)-1]
-	ev, err := Evaluate(m.Net, d, 64)
+	last, m := fitStripes(t, 8, Recipe{Focal: 2, ClassWeights: "balanced"})
+	ev, err := Evaluate(m.Net, stripes(240, 2), 64)
 	if err != nil {
 		t.Fatal(err)
 	}
