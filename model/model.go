@@ -82,6 +82,16 @@ const (
 	PrepResize = "resize"
 )
 
+// String describes what a model takes, for people: `[3 48 48], prepared
+// as "resize", normalised with mean [...] and standard deviation [...]`.
+func (in Input) String() string {
+	s := fmt.Sprintf("%s, prepared as %q", tensor.ShapeString(in.Shape), in.Prep)
+	if len(in.Mean) > 0 {
+		s += fmt.Sprintf(", normalised with mean %v and standard deviation %v", in.Mean, in.Std)
+	}
+	return s
+}
+
 // Check reports what is wrong with in, if anything.
 func (in *Input) Check() error {
 	if len(in.Shape) != 3 {

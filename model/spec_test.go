@@ -466,3 +466,14 @@ func sameSpec(a, b *Spec) bool {
 	}
 	return true
 }
+
+func TestInputString(t *testing.T) {
+	in := Input{Shape: []int{3, 4, 5}, Prep: PrepResize}
+	if got, want := in.String(), `[3 4 5], prepared as "resize"`; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	in.Mean, in.Std = []float32{0.5, 0.4, 0.3}, []float32{0.2, 0.2, 0.1}
+	if got, want := in.String(), `[3 4 5], prepared as "resize", normalised with mean [0.5 0.4 0.3] and standard deviation [0.2 0.2 0.1]`; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

@@ -166,7 +166,7 @@ func build(r Report) (*view, error) {
 	}
 	v := &view{
 		Name: r.Name, Dataset: r.Dataset, Spec: m.Spec.String(),
-		Input:    inputText(m.Input),
+		Input:    m.Input.String(),
 		Classes:  strings.Join(m.Classes, ", "),
 		Examples: test.Len(), Loss: ev.Loss, Accuracy: ev.Accuracy, Correct: conf.Correct(),
 		Balanced: conf.BalancedAccuracy(), MacroF1: conf.MacroF1(),
@@ -255,15 +255,6 @@ func filterColours(in int) string {
 	}
 	return "Each row is a filter, a tile for each input channel, scaled by the filter's largest weight: " +
 		"white is positive, black negative, mid-grey zero."
-}
-
-// inputText describes what a model takes.
-func inputText(in model.Input) string {
-	s := fmt.Sprintf("%s, prepared as %q", tensor.ShapeString(in.Shape), in.Prep)
-	if len(in.Mean) > 0 {
-		s += fmt.Sprintf(", normalised with mean %v and standard deviation %v", in.Mean, in.Std)
-	}
-	return s
 }
 
 func plural(n int) string {

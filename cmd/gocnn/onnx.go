@@ -97,17 +97,8 @@ func runImport(args []string, stdout, stderr io.Writer) error {
 	if err := model.Save(*out, m); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %s\n       input %s, prepared as %q%s; %s %v\n", *out, m.Spec, shapeText(m.Input.Shape),
-		m.Input.Prep, normalisedBy(m.Input), counted(len(m.Classes), "class"), m.Classes)
+	fmt.Fprintf(stdout, "wrote %s: %s\n       input %s; %s %v\n", *out, m.Spec, m.Input, counted(len(m.Classes), "class"), m.Classes)
 	return nil
-}
-
-// normalisedBy says how a model normalises its input, if it does.
-func normalisedBy(in model.Input) string {
-	if len(in.Mean) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(", normalised with mean %v and standard deviation %v", in.Mean, in.Std)
 }
 
 // loadModel loads a model file: a gocnn .safetensors file, or an ONNX
