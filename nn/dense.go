@@ -18,7 +18,11 @@ import (
 //	∂L/∂b = Σₙ dY[n]
 //	∂L/∂X = dY·W
 //
-// All three products run on the matrix-multiply kernel.
+// All three products run on the matrix-multiply kernel. In evaluation the
+// layer keeps Wᵀ, [In, Out], made once from the weights (see derived), so
+// that the product reads it row by row where it lies: otherwise every
+// batch transposes W again, which at batch 1 costs more than the
+// product, a matrix times one vector.
 type Dense struct {
 	In   int  // inputs per example; 0 means take it from the input shape
 	Out  int  // outputs per example
@@ -29,6 +33,8 @@ type Dense struct {
 	needDX       bool
 	x            *tensor.Tensor // the last input, kept for the backward pass
 	y, dx        tensor.Tensor
+	wT           []float32 // Wᵀ, [In, Out], for evaluation
+	wTFrom       derived   // the weights wT holds
 }
 
 // NewDense returns a dense layer with out outputs; its number of inputs is
@@ -81,7 +87,22 @@ func (d *Dense) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	for i := 0; i < n; i++ {
 		copy(y[i*d.Out:(i+1)*d.Out], b)
 	}
-	d.env.gemm.Sgemm(false, true, n, d.Out, d.In, 1, x.Data, d.In, d.weight.Value.Data, d.In, 1, y, d.Out)
+	w := d.weight.Value.Data
+	if train {
+		d.env.gemm.Sgemm(false, true, n, d.Out, d.In, 1, x.Data, d.In, w, d.In, 1, y, d.Out)
+		return &d.y
+	}
+	if d.wTFrom.stale(d.env, train, w) {
+		if len(d.wT) != len(w) {
+			d.wT = make([]float32, len(w))
+		}
+		for o := range d.Out {
+			for i, v := range w[o*d.In : (o+1)*d.In] {
+				d.wT[i*d.Out+o] = v
+			}
+		}
+	}
+	d.env.gemm.Sgemm(false, false, n, d.Out, d.In, 1, x.Data, d.In, d.wT, d.Out, 1, y, d.Out)
 	return &d.y
 }
 

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"github.com/gocnn/gocnn/internal/winograd"
+	"math"
 	"testing"
 
 	"github.com/gocnn/gocnn/rng"
@@ -98,4 +99,46 @@ func TestFrozenEnvironment(t *testing.T) {
 		}
 	}()
 	model.Forward(x, true)
+}
+
+// TestDenseEvaluationMatchesTraining checks that a dense layer's
+// evaluation, which multiplies by the Wᵀ it keeps, gives the same bits as
+// the training pass, which transposes W in the product, at batch 1 and
+// at a batch of several rows, and follows weights changed in place.
+func TestDenseEvaluationMatchesTraining(t *testing.T) {
+	env := NewEnv(1, 2)
+	defer env.Close()
+	d := &Dense{Out: 37}
+	if _, err := d.Build([]int{301}, env); err != nil {
+		t.Fatal(err)
+	}
+	r := rng.New(5)
+	d.InitWeights(GlorotUniform, r)
+	r.FillUniform(d.bias.Value.Data, 1)
+	for _, n := range []int{1, 5, 64} {
+		x := tensor.New(n, 301)
+		r.FillUniform(x.Data, 1)
+		for step := range 2 {
+			want := append([]float32(nil), d.Forward(x, true).Data...)
+			got := d.Forward(x, false).Data
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("batch %d, step %d: evaluation output [%d] %v, training %v", n, step, i, got[i], want[i])
+				}
+			}
+			// Plain sums, to show the training pass is right too.
+			for i := range n {
+				for o := range d.Out {
+					sum := float64(d.bias.Value.Data[o])
+					for k := range 301 {
+						sum += float64(x.Data[i*301+k]) * float64(d.weight.Value.Data[o*301+k])
+					}
+					if diff := math.Abs(sum - float64(want[i*d.Out+o])); diff > 1e-4 {
+						t.Fatalf("batch %d: output [%d][%d] %v, the plain sum %v", n, i, o, want[i*d.Out+o], sum)
+					}
+				}
+			}
+			d.weight.Value.Data[step] += 0.5 // the next step must see it
+		}
+	}
 }
