@@ -115,6 +115,7 @@ type Conv2D struct {
 	// image's would leave much of the multiply's tiles empty (see
 	// imagesPerProduct, forwardGroups).
 	images int
+	noSwap bool // never multiply by the transpose (swapPays); for tests
 }
 
 // convScratch is one worker's memory for a convolution.
@@ -125,6 +126,7 @@ type convScratch struct {
 	rows  []float32 // with useRows: colᵀ [P, rowStride], column K all ones
 	hwc   []float32 // with useRows: the image channels last [H, W, C]
 	img   []float32 // with a fused layer: one image's output, or its gradient [Out, P]
+	yT    []float32 // when swapPays for a product: its output transposed, [images·P, Out]
 	// phases, for a strided convolution: an image split into its phases
 	// (see phaseGeom), for im2col and col2im.
 	phases []float32
@@ -230,6 +232,12 @@ func (c *Conv2D) plan(images int) error {
 		if images > 1 {
 			s.group = make([]float32, c.Out*g.ld)
 		}
+		for width := cols; width <= g.ld; width += cols { // a product's images·P
+			if swapPays(c.Out, width, k) {
+				s.yT = make([]float32, c.Out*g.ld)
+				break
+			}
+		}
 	}
 	// im2row copies a window row (KW pixels of C channels) in one piece:
 	// worth it when the row fills a vector register. The one case
@@ -328,7 +336,7 @@ func (c *Conv2D) forwardThen(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 		in := c.In * c.geom.h * c.geom.w
 		for i := range n {
 			y := c.outputFor(0, i)
-			c.forwardImage(x.Data[i*in:(i+1)*in], y, c.scratch[0].col, c.scratch[0].phases, c.env.gemm)
+			c.forwardImage(x.Data[i*in:(i+1)*in], y, c.scratch[0].col, c.scratch[0].phases, c.scratch[0].yT, c.env.gemm)
 			c.finishImage(i, y)
 		}
 		return out
@@ -342,7 +350,7 @@ func (c *Conv2D) forwardImages(worker, lo, hi int) {
 	in := c.In * c.geom.h * c.geom.w
 	for n := lo; n < hi; n++ {
 		y := c.outputFor(worker, n)
-		c.forwardImage(c.x.Data[n*in:(n+1)*in], y, c.colFor(worker, n), c.scratch[worker].phases, c.env.gemm.Workspace(worker))
+		c.forwardImage(c.x.Data[n*in:(n+1)*in], y, c.colFor(worker, n), c.scratch[worker].phases, c.scratch[worker].yT, c.env.gemm.Workspace(worker))
 		c.finishImage(n, y)
 	}
 }
@@ -410,10 +418,40 @@ func (c *Conv2D) colFor(worker, n int) []float32 {
 // its first operand into slivers that hold a column at a time, which from
 // Wbᵀ is a copy of consecutive values and from Wb a transpose, done again
 // for every image.
-func (c *Conv2D) forwardImage(x, y, col, phases []float32, mul multiplier) {
-	k, p := c.In*c.KH*c.KW, c.geom.oh*c.geom.ow
+func (c *Conv2D) forwardImage(x, y, col, phases, yT []float32, mul multiplier) {
+	p := c.geom.oh * c.geom.ow
 	c.geom.im2col(x, col, phases)
-	mul.Sgemm(true, false, c.Out, p, k+1, 1, c.wbT, c.Out, col, c.geom.ld, 0, y, p)
+	c.multiplyWindows(y, p, col, p, yT, mul)
+}
+
+// multiplyWindows computes y = Wb·col for cols columns of col, [Out,
+// cols] with rows ldy apart. When the multiply's tiles fit the transpose
+// better (swapPays), it computes yᵀ = colᵀ·Wbᵀ into yT, [cols, Out], and
+// copies it across: a product with few columns and many filters (a 3x3
+// output of 256 filters at batch 1 fills 9 of each tile's 32 columns)
+// becomes one with few rows, which the short kernels compute with little
+// waste. Each value is the same sum, in the same order, either way.
+func (c *Conv2D) multiplyWindows(y []float32, ldy int, col []float32, cols int, yT []float32, mul multiplier) {
+	k := c.In * c.KH * c.KW
+	if c.noSwap || !swapPays(c.Out, cols, k) {
+		mul.Sgemm(true, false, c.Out, cols, k+1, 1, c.wbT, c.Out, col, c.geom.ld, 0, y, ldy)
+		return
+	}
+	mul.Sgemm(true, false, cols, c.Out, k+1, 1, col, c.geom.ld, c.wbT, c.Out, 0, yT, c.Out)
+	for j := range cols {
+		for o, v := range yT[j*c.Out : (j+1)*c.Out] {
+			y[o*ldy+j] = v
+		}
+	}
+}
+
+// swapPays reports whether an m×n product with k+1 terms a sum is cheaper
+// computed as its transpose, n×m, copying the result across after: when
+// the multiply-adds its tiles save, counting their empty parts (see
+// gemm.Computed), outnumber 16 for each value copied, a strided copy's
+// rough cost.
+func swapPays(m, n, k int) bool {
+	return (gemm.Computed(m, n)-gemm.Computed(n, m))*(k+1) > 16*m*n
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
@@ -584,7 +622,7 @@ func (c *Conv2D) groupSize(lo, hi int) int {
 // images side by side into the worker's col, multiplies once, and copies
 // each image's columns of the result to its output.
 func (c *Conv2D) forwardGroups(worker, lo, hi int) {
-	in, k, p, ld := c.In*c.geom.h*c.geom.w, c.In*c.KH*c.KW, c.geom.oh*c.geom.ow, c.geom.ld
+	in, p, ld := c.In*c.geom.h*c.geom.w, c.geom.oh*c.geom.ow, c.geom.ld
 	s, mul := &c.scratch[worker], c.env.gemm.Workspace(worker)
 	size := c.groupSize(lo, hi)
 	for i0 := lo; i0 < hi; i0 += size {
@@ -592,7 +630,7 @@ func (c *Conv2D) forwardGroups(worker, lo, hi int) {
 		for i := i0; i < i1; i++ {
 			c.geom.im2col(c.x.Data[i*in:(i+1)*in], s.col[(i-i0)*p:], s.phases)
 		}
-		mul.Sgemm(true, false, c.Out, (i1-i0)*p, k+1, 1, c.wbT, c.Out, s.col, ld, 0, s.group, ld)
+		c.multiplyWindows(s.group, ld, s.col, (i1-i0)*p, s.yT, mul)
 		for i := i0; i < i1; i++ {
 			y := c.outputFor(worker, i)
 			for o := range c.Out {

@@ -205,3 +205,54 @@ func closeTo(got, want []float32, tol float64) string {
 	}
 	return ""
 }
+
+// TestConv2DTransposedProduct checks the forward product computed as its
+// transpose (swapPays: many filters, few output positions, as deep layers
+// see at batch 1): the same bits as the product computed the usual way,
+// and the reference's values, at batch 1 and in groups of images, on one
+// worker and two.
+func TestConv2DTransposedProduct(t *testing.T) {
+	r := rng.New(9)
+	for _, c := range []struct {
+		out, stride int
+		in          []int
+	}{
+		{64, 1, []int{5, 3, 3}},
+		{96, 2, []int{4, 6, 6}},
+		{128, 1, []int{3, 6, 6}},
+		{64, 1, []int{32, 12, 12}},
+	} {
+		for _, n := range []int{1, 2, 7} {
+			for workers := 1; workers <= 2; workers++ {
+				name := fmt.Sprintf("%d filters stride %d on %v, batch %d, %d workers", c.out, c.stride, c.in, n, workers)
+				x := tensor.New(append([]int{n}, c.in...)...)
+				r.FillUniform(x.Data, 1)
+				var outs [2][]float32
+				for i, noSwap := range []bool{true, false} {
+					env := NewEnv(3, workers)
+					conv := &Conv2D{Out: c.out, KH: 3, KW: 3, StrideH: c.stride, StrideW: c.stride, PadH: 1, PadW: 1}
+					if _, err := conv.Build(c.in, env); err != nil {
+						t.Fatal(err)
+					}
+					conv.wino, conv.noSwap = nil, noSwap
+					rng.New(4).FillUniform(conv.bias.Value.Data, 1)
+					k := conv.In * 9
+					if p := conv.geom.oh * conv.geom.ow; !swapPays(c.out, p, k) && !swapPays(c.out, conv.geom.ld, k) {
+						t.Fatalf("%s: a product of %d positions would not be transposed: the case tests nothing", name, p)
+					}
+					outs[i] = append([]float32(nil), conv.Forward(x, false).Data...)
+					want := ReferenceConvForward(conv.geometry(), x, conv.weight.Value.Data, conv.bias.Value.Data)
+					if err := closeTo(outs[i], want.Data, 1e-5); err != "" {
+						t.Fatalf("%s, transposed %v: against the reference: %s", name, !noSwap, err)
+					}
+					env.Close()
+				}
+				for j := range outs[0] {
+					if math.Float32bits(outs[0][j]) != math.Float32bits(outs[1][j]) {
+						t.Fatalf("%s: output [%d] is %v transposed, %v not", name, j, outs[1][j], outs[0][j])
+					}
+				}
+			}
+		}
+	}
+}
