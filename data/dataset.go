@@ -139,6 +139,32 @@ func (d *Dataset) Subset(indices []int) *Dataset {
 	return out
 }
 
+// Spread returns n indices spread evenly over 0 to total-1, in order:
+// the i-th is ⌊i·total/n⌋. A set stored in order of its classes, as
+// HAM10000's metadata is, so keeps its classes in proportion, where its
+// first n examples would be of one or two classes. It returns nil,
+// meaning every index, when n is 0 (or less) or at least total.
+func Spread(total, n int) []int {
+	if n <= 0 || n >= total {
+		return nil
+	}
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i * total / n
+	}
+	return idx
+}
+
+// Limit returns n examples of d spread evenly through it (see Spread),
+// or d itself when n is 0 (or less) or at least d.Len().
+func (d *Dataset) Limit(n int) *Dataset {
+	idx := Spread(d.Len(), n)
+	if idx == nil {
+		return d
+	}
+	return d.Subset(idx)
+}
+
 // ClassSubset returns the examples of the given classes only, relabelled
 // 0..len(classes)-1 in the order given: ClassSubset([]int{3, 5}) of MNIST
 // is a two-class task whose class 0 is the digit 3 and class 1 the digit

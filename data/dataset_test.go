@@ -151,3 +151,31 @@ func TestSplitIsStratifiedAndSeeded(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitSpreadsThroughClasses limits a set stored in order of its
+// classes, as HAM10000's metadata is: the kept images are spread through
+// it, so every class keeps its share, where the first ones would all be
+// of the first class.
+func TestLimitSpreadsThroughClasses(t *testing.T) {
+	if got := Spread(10, 3); !slices.Equal(got, []int{0, 3, 6}) {
+		t.Errorf("Spread(10, 3) = %v, want [0 3 6]", got)
+	}
+	if Spread(10, 0) != nil || Spread(10, 10) != nil || Spread(10, 12) != nil || Spread(10, -1) != nil {
+		t.Error("Spread with n 0, negative or at least the total should keep every index (nil)")
+	}
+	const classes, per = 7, 100
+	d := &Dataset{Name: "sorted", Images: tensor.New(classes*per, 1, 1, 1), Labels: make([]int, classes*per),
+		Classes: []string{"akiec", "bcc", "bkl", "df", "nv", "vasc", "mel"}}
+	for i := range d.Labels {
+		d.Labels[i] = i / per
+	}
+	counts := d.Limit(70).ClassCounts()
+	for c, n := range counts {
+		if n != 10 {
+			t.Errorf("class %s: %d of 70 kept, want 10 (counts %v)", d.Classes[c], n, counts)
+		}
+	}
+	if d.Limit(0) != d || d.Limit(700) != d {
+		t.Error("Limit with n 0 or the whole set should return the set itself")
+	}
+}

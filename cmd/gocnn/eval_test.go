@@ -54,28 +54,3 @@ func TestEvalChecksHAMFlagsFirst(t *testing.T) {
 		}
 	}
 }
-
-// TestLimitSpreadsThroughClasses limits a set stored in order of its
-// classes, as HAM10000's metadata is: the kept images are spread through
-// it, so every class keeps its share, where the first ones would all be
-// of the first class.
-func TestLimitSpreadsThroughClasses(t *testing.T) {
-	if got := spread(10, 3); len(got) != 3 || got[0] != 0 || got[1] != 3 || got[2] != 6 {
-		t.Errorf("spread(10, 3) = %v, want [0 3 6]", got)
-	}
-	if spread(10, 0) != nil || spread(10, 10) != nil || spread(10, 12) != nil {
-		t.Error("spread with n 0 or at least the total should keep every index (nil)")
-	}
-	const classes, per = 7, 100
-	d := &data.Dataset{Name: "sorted", Images: tensor.New(classes*per, 1, 1, 1), Labels: make([]int, classes*per),
-		Classes: []string{"akiec", "bcc", "bkl", "df", "nv", "vasc", "mel"}}
-	for i := range d.Labels {
-		d.Labels[i] = i / per
-	}
-	counts := limit(d, 70).ClassCounts()
-	for c, n := range counts {
-		if n != 10 {
-			t.Errorf("class %s: %d of 70 kept, want 10 (counts %v)", d.Classes[c], n, counts)
-		}
-	}
-}

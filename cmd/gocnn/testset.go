@@ -206,7 +206,7 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 	if records != nil && len(records) != test.Len() {
 		return nil, "", none, fmt.Errorf("%s: %d test images but %d records", s.path, test.Len(), len(records))
 	}
-	if idx := spread(test.Len(), s.limit); idx != nil {
+	if idx := data.Spread(test.Len(), s.limit); idx != nil {
 		test = test.Subset(idx)
 		if records != nil {
 			kept := make([]ham10000.Record, len(idx))

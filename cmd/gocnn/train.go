@@ -524,39 +524,13 @@ func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, te
 			}
 		}
 	}
-	trainSet, testSet = limit(trainSet, f.TrainLimit), limit(testSet, f.TestLimit)
+	trainSet, testSet = trainSet.Limit(f.TrainLimit), testSet.Limit(f.TestLimit)
 	if f.Val > 0 {
 		if trainSet, valSet, err = trainSet.Split(f.Val, rng.New(f.Seed+2)); err != nil {
 			return nil, nil, nil, err
 		}
 	}
 	return trainSet, valSet, testSet, nil
-}
-
-// limit keeps n examples of d spread evenly through it (all of them when
-// n is 0): see spread.
-func limit(d *data.Dataset, n int) *data.Dataset {
-	idx := spread(d.Len(), n)
-	if idx == nil {
-		return d
-	}
-	return d.Subset(idx)
-}
-
-// spread returns n indices spread evenly over 0 to total-1, in order: the
-// i-th is ⌊i·total/n⌋. A set stored in order of its classes, as HAM10000's
-// metadata is, so keeps its classes in proportion, where its first n
-// examples would be of one or two classes. It returns nil, meaning every
-// index, when n is 0 or at least total.
-func spread(total, n int) []int {
-	if n == 0 || n >= total {
-		return nil
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i * total / n
-	}
-	return idx
 }
 
 // recipeUsage turns a train.RecipeError into the usage error of the flag
