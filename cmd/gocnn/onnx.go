@@ -124,7 +124,7 @@ func importStateDict(path, spec, shape string, opt onnx.ImportOptions, env *nn.E
 	if opt.Classes != nil {
 		classes = len(opt.Classes)
 	}
-	s, err := resolveSpec(spec, classes)
+	s, err := model.Resolve(spec, classes)
 	if err != nil {
 		return nil, usagef("-spec: %v", err)
 	}

@@ -190,7 +190,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		spec := (*model.Spec)(nil)
 		if from != nil {
 			spec = from.Spec
-		} else if spec, err = resolveSpec(f.Model, len(trainSet.Classes)); err != nil {
+		} else if spec, err = model.Resolve(f.Model, len(trainSet.Classes)); err != nil {
 			return usagef("-model: %v", err)
 		}
 		env = nn.NewEnv(f.Seed, f.Threads)
@@ -472,7 +472,7 @@ func (f *trainSettings) defaults() {
 		if f.Classes != "" {
 			name += "-classes-" + classTag(f.Classes)
 		}
-		f.Out = fmt.Sprintf("%s-%s.safetensors", name, safeName(f.Model))
+		f.Out = fmt.Sprintf("%s-%s.safetensors", name, model.FileTag(f.Model))
 		if f.InitFrom != "" {
 			from := strings.TrimSuffix(filepath.Base(f.InitFrom), filepath.Ext(f.InitFrom))
 			f.Out = fmt.Sprintf("%s-from-%s.safetensors", name, from)
@@ -560,24 +560,6 @@ func (f *trainSettings) recipe() train.Recipe {
 	return r
 }
 
-// resolveSpec reads -model: a preset name, a spec file, or spec text.
-func resolveSpec(s string, classes int) (*model.Spec, error) {
-	if model.PresetDoc(s) != "" {
-		return model.Preset(s, classes)
-	}
-	if strings.HasSuffix(s, ".json") || strings.HasSuffix(s, ".txt") {
-		return model.ParseFile(s)
-	}
-	if _, err := os.Stat(s); err == nil && !strings.ContainsAny(s, "( ") {
-		return model.ParseFile(s)
-	}
-	if !strings.ContainsAny(s, "( ") && !strings.Contains(s, "flatten") {
-		return nil, fmt.Errorf("%q is not a preset (%s), a spec file, or a spec", s, strings.Join(model.PresetNames(), ", "))
-	}
-	return model.Parse(s)
-}
-
-// safeName turns a -model value into something fit for a file name.
 // classTag writes a -classes list for a file name: "3,5" as "3-5",
 // "T-shirt/top,Bag" as "T_shirt_top-Bag".
 func classTag(list string) string {
@@ -591,16 +573,6 @@ func classTag(list string) string {
 		}, strings.TrimSpace(f))
 	}
 	return strings.Join(fields, "-")
-}
-
-func safeName(s string) string {
-	if model.PresetDoc(s) != "" {
-		return s
-	}
-	if strings.HasSuffix(s, ".json") || strings.HasSuffix(s, ".txt") {
-		return strings.TrimSuffix(filepath.Base(s), filepath.Ext(s))
-	}
-	return "custom"
 }
 
 func countParams(net *nn.Sequential) int {
