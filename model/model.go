@@ -171,3 +171,16 @@ func (m *Model) checkClasses() error {
 	}
 	return nil
 }
+
+// TrainableParams returns the number of m's parameters that training
+// changes: the weights and biases, but not a batch norm's running
+// statistics, which have no gradient.
+func (m *Model) TrainableParams() int {
+	n := 0
+	for _, p := range m.Net.Params() {
+		if p.Grad != nil {
+			n += p.Value.Len()
+		}
+	}
+	return n
+}

@@ -156,18 +156,17 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.Data == "mnist" {
 		input.Prep = model.PrepMNIST
 	}
-	var from *model.Model // the model -init-from starts from
 	if m == nil && f.InitFrom != "" {
-		if from, err = initialModel(f.InitFrom, input, trainSet.Classes); err != nil {
+		// The network and weights -init-from names, with its normalisation.
+		if m, env, err = transferModel(f.InitFrom, input, trainSet.Classes, f.Seed, f.Threads); err != nil {
 			return err
 		}
+		defer env.Close()
 	}
 	var norm *data.Normalization
 	switch {
-	case m != nil && len(m.Input.Mean) > 0: // resuming: the model's own
+	case m != nil && len(m.Input.Mean) > 0: // resuming or fine-tuning: the model's own
 		norm = &data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
-	case from != nil && len(from.Input.Mean) > 0:
-		norm = &data.Normalization{Mean: from.Input.Mean, Std: from.Input.Std}
 	case f.Normalize:
 		n := data.ComputeNormalization(trainSet)
 		norm = &n
@@ -187,21 +186,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		input.Mean, input.Std = norm.Mean, norm.Std
 	}
 	if m == nil {
-		spec := (*model.Spec)(nil)
-		if from != nil {
-			spec = from.Spec
-		} else if spec, err = model.Resolve(f.Model, len(trainSet.Classes)); err != nil {
+		spec, err := model.Resolve(f.Model, len(trainSet.Classes))
+		if err != nil {
 			return usagef("-model: %v", err)
 		}
 		env = nn.NewEnv(f.Seed, f.Threads)
 		defer env.Close()
 		if m, err = model.New(spec, input, trainSet.Classes, env); err != nil {
 			return fmt.Errorf("model %s: %w", spec, err)
-		}
-		if from != nil {
-			for i, p := range m.Net.Params() {
-				copy(p.Value.Data, from.Net.Params()[i].Value.Data)
-			}
 		}
 	}
 	cfg, err := f.recipe().Config(m.Net, trainSet, norm, env)
@@ -235,7 +227,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if f.InitFrom != "" {
 		fmt.Fprintf(stdout, "       starting from the weights of %s\n", f.InitFrom)
 	}
-	fmt.Fprintf(stdout, "       %d parameters; %s; seed %d\n", countParams(m.Net), counted(env.Workers(), "thread"), f.Seed)
+	fmt.Fprintf(stdout, "       %d parameters; %s; seed %d\n", m.TrainableParams(), counted(env.Workers(), "thread"), f.Seed)
 	fmt.Fprintf(stdout, "train  %s, batch %d, %s lr %g, schedule %s", counted(f.Epochs, "epoch"), f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
 	if f.EMA != 0 {
 		fmt.Fprintf(stdout, ", weights averaged (decay %g)", f.EMA)
@@ -575,16 +567,6 @@ func classTag(list string) string {
 	return strings.Join(fields, "-")
 }
 
-func countParams(net *nn.Sequential) int {
-	n := 0
-	for _, p := range net.Params() {
-		if p.Grad != nil {
-			n += p.Value.Len()
-		}
-	}
-	return n
-}
-
 func shapeText(shape []int) string {
 	parts := make([]string, len(shape))
 	for i, d := range shape {
@@ -617,20 +599,21 @@ func epochLine(e train.Epoch, epochs int, balanced bool) string {
 	return b.String()
 }
 
-// initialModel loads the model -init-from names and checks that it fits
-// the data: the same input shape and one output per class.
-func initialModel(path string, input model.Input, classes []string) (*model.Model, error) {
-	env := nn.NewEnv(1, 1)
-	defer env.Close()
-	m, err := loadModel(path, env)
+// transferModel builds, in a new environment of the run's seed and
+// threads, a model of the network and weights of the model file at path
+// for the data's input and classes (see model.Transfer).
+func transferModel(path string, input model.Input, classes []string, seed uint64, threads int) (*model.Model, *nn.Env, error) {
+	fromEnv := nn.NewEnv(1, 1)
+	defer fromEnv.Close()
+	from, err := loadModel(path, fromEnv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !slices.Equal(m.Input.Shape, input.Shape) {
-		return nil, fmt.Errorf("-init-from %s: the model takes inputs of %s, the data is %s", path, shapeText(m.Input.Shape), shapeText(input.Shape))
+	env := nn.NewEnv(seed, threads)
+	m, err := model.Transfer(from, input, classes, env)
+	if err != nil {
+		env.Close()
+		return nil, nil, fmt.Errorf("-init-from %s: %w", path, err)
 	}
-	if len(m.Classes) != len(classes) {
-		return nil, fmt.Errorf("-init-from %s: the model has %s, the data %d", path, counted(len(m.Classes), "class"), len(classes))
-	}
-	return m, nil
+	return m, env, nil
 }
