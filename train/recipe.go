@@ -48,7 +48,11 @@ type Recipe struct {
 
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
-	Field string // "optimizer", "schedule", "ema", "early-stop", "augment", "class-weights", "sampler", "best", "label-smoothing", "mixup", "cutmix", "focal"
+	// Field is named as gocnn train's flag for it: "epochs", "batch",
+	// "lr", "optimizer", "schedule", "ema", "early-stop", "augment",
+	// "class-weights", "sampler", "best", "label-smoothing", "mixup",
+	// "cutmix" or "focal".
+	Field string
 	Err   error
 }
 
@@ -58,9 +62,18 @@ func (e *RecipeError) Unwrap() error { return e.Err }
 func recipeErr(field string, err error) error { return &RecipeError{Field: field, Err: err} }
 
 // Check reports the first field of r that is wrong, as a RecipeError,
-// without a network or data: what Config would refuse by name or range,
-// so that a command can refuse it before it loads anything.
+// without a network or data: what Config would refuse by name or range
+// (Epochs and BatchSize below 1 and a negative rate among them), so that
+// a command can refuse it before it loads anything.
 func (r Recipe) Check() error {
+	switch {
+	case r.Epochs < 1:
+		return recipeErr("epochs", fmt.Errorf("must be at least 1, got %d", r.Epochs))
+	case r.BatchSize < 1:
+		return recipeErr("batch", fmt.Errorf("must be at least 1, got %d", r.BatchSize))
+	case !(r.Optimizer.LR >= 0) || math.IsInf(r.Optimizer.LR, 0):
+		return recipeErr("lr", fmt.Errorf("must be positive, got %g", r.Optimizer.LR))
+	}
 	if !slices.Contains(optim.Names(), r.Optimizer.Name) {
 		return recipeErr("optimizer", fmt.Errorf("%q: want %s", r.Optimizer.Name, strings.Join(optim.Names(), ", ")))
 	}
@@ -104,6 +117,16 @@ func (r Recipe) Check() error {
 	}
 	return nil
 }
+
+// OptimizerNames lists the optimisers a Recipe's Optimizer.Name may
+// name: sgd, adam, adamw and rmsprop.
+func OptimizerNames() []string { return optim.Names() }
+
+// DefaultLR is the learning rate a Recipe trains with when its
+// Optimizer.LR is 0: 0.05 for sgd, whose steps are the gradient itself,
+// and 0.001 for the adaptive optimisers, whose steps are about the rate
+// in size. It is 0 for a name not in OptimizerNames.
+func DefaultLR(optimizer string) float64 { return optim.DefaultLR(optimizer) }
 
 // earlyStop reads EarlyStop: the metric and patience, or "" and 0.
 func (r Recipe) earlyStop() (metric string, patience int, err error) {

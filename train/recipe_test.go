@@ -51,6 +51,9 @@ func TestRecipeConfig(t *testing.T) {
 		"focal":           {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Focal: 2, Mixup: 0.2},
 		"cutmix":          {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", CutMix: 1, Mixup: 0.2},
 		"best":            {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Best: "top"},
+		"epochs":          {Epochs: 0, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine"},
+		"batch":           {Epochs: 1, BatchSize: 0, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine"},
+		"lr":              {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd", LR: -0.1}, Schedule: "cosine"},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError
@@ -113,5 +116,36 @@ func TestFitWithFocalLoss(t *testing.T) {
 	}
 	if last.ValAccuracy < 0.9 || math.Abs(last.ValLoss-ev.Loss) > 1e-9 {
 		t.Errorf("accuracy %.3f, validation loss %v against the cross-entropy %v", last.ValAccuracy, last.ValLoss, ev.Loss)
+	}
+}
+
+// TestOptimizerNamesAndRates checks that every optimiser a recipe may
+// name is one Check accepts, with a positive default rate, and that the
+// rate Config gives an optimiser left at 0 is DefaultLR's.
+func TestOptimizerNamesAndRates(t *testing.T) {
+	env := nn.NewEnv(1, 1)
+	defer env.Close()
+	net := nn.NewSequential(nn.NewFlatten(), nn.NewDense(2))
+	if _, err := net.Build([]int{1, 2, 2}, env); err != nil {
+		t.Fatal(err)
+	}
+	d := &data.Dataset{Images: tensor.New(2, 1, 2, 2), Labels: []int{0, 1}, Classes: []string{"a", "b"}}
+	names := OptimizerNames()
+	if !slices.Equal(names, []string{"sgd", "adam", "adamw", "rmsprop"}) {
+		t.Errorf("OptimizerNames() = %v", names)
+	}
+	for _, name := range names {
+		r := Recipe{Epochs: 1, BatchSize: 2, Optimizer: optim.Settings{Name: name}, Schedule: "constant"}
+		cfg, err := r.Config(net, d, nil, env)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if lr := DefaultLR(name); !(lr > 0) || cfg.Optimizer.LR() != lr {
+			t.Errorf("%s: DefaultLR %g, the optimiser's rate %g", name, lr, cfg.Optimizer.LR())
+		}
+	}
+	if DefaultLR("sgd") != 0.05 || DefaultLR("adam") != 0.001 || DefaultLR("adagrad") != 0 {
+		t.Errorf("DefaultLR: sgd %g, adam %g, adagrad %g; want 0.05, 0.001 and 0", DefaultLR("sgd"), DefaultLR("adam"), DefaultLR("adagrad"))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gocnn/gocnn/optim"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
+	"github.com/gocnn/gocnn/train"
 )
 
 // benchResult is one model's line of gocnn bench -json, read by
@@ -67,8 +68,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		"comma-separated models to time: presets ("+strings.Join(model.PresetNames(), ", ")+") and spec files (.txt or .json)")
 	input := fs.String("input", "1x28x28", "shape of one example, CxHxW (3x64x64 for 64x64 colour images)")
 	var s benchSettings
-	fs.StringVar(&s.optimizer, "optimizer", "sgd", "optimiser to train with: "+strings.Join(optim.Names(), ", ")+" (momentum 0.9 for sgd and rmsprop)")
-	fs.Float64Var(&s.lr, "lr", 0, fmt.Sprintf("learning rate (default %g for sgd, %g otherwise, as gocnn train)", optim.DefaultLR("sgd"), optim.DefaultLR("adam")))
+	fs.StringVar(&s.optimizer, "optimizer", "sgd", "optimiser to train with: "+strings.Join(train.OptimizerNames(), ", ")+" (momentum 0.9 for sgd and rmsprop)")
+	fs.Float64Var(&s.lr, "lr", 0, fmt.Sprintf("learning rate (default %g for sgd, %g otherwise, as gocnn train)", train.DefaultLR("sgd"), train.DefaultLR("adam")))
 	fs.IntVar(&s.images, "images", 0, "training images per model (0: enough for about 3 seconds)")
 	fs.IntVar(&s.inferImages, "infer-images", 0, "inference images per model at -batch (0: enough for about 1 second)")
 	fs.IntVar(&s.latencyRuns, "latency-runs", 0, "batch-1 inference runs per model (0: up to 2000, stopping after about 2 seconds)")
@@ -85,11 +86,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if s.lr < 0 {
 		return usagef("-lr must be positive, got %g", s.lr)
 	}
-	if !slices.Contains(optim.Names(), s.optimizer) {
-		return usagef("-optimizer %q: want %s", s.optimizer, strings.Join(optim.Names(), ", "))
+	if !slices.Contains(train.OptimizerNames(), s.optimizer) {
+		return usagef("-optimizer %q: want %s", s.optimizer, strings.Join(train.OptimizerNames(), ", "))
 	}
 	if s.lr == 0 {
-		s.lr = optim.DefaultLR(s.optimizer)
+		s.lr = train.DefaultLR(s.optimizer)
 	}
 	var err error
 	if s.input, err = parseShape(*input); err != nil {

@@ -20,7 +20,6 @@ import (
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
-	"github.com/gocnn/gocnn/optim"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/train"
 )
@@ -87,8 +86,8 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.InitFrom, "init-from", "", "start from this model file's network and weights (.safetensors or .onnx) instead of -model's, to fine-tune it; its input normalisation is kept")
 	fs.IntVar(&f.Epochs, "epochs", 10, "passes over the training set")
 	fs.IntVar(&f.Batch, "batch", 64, "mini-batch size")
-	fs.StringVar(&f.Optimizer, "optimizer", "sgd", strings.Join(optim.Names(), ", "))
-	fs.Float64Var(&f.LR, "lr", 0, fmt.Sprintf("learning rate (default %g for sgd, %g otherwise)", optim.DefaultLR("sgd"), optim.DefaultLR("adam")))
+	fs.StringVar(&f.Optimizer, "optimizer", "sgd", strings.Join(train.OptimizerNames(), ", "))
+	fs.Float64Var(&f.LR, "lr", 0, fmt.Sprintf("learning rate (default %g for sgd, %g otherwise)", train.DefaultLR("sgd"), train.DefaultLR("adam")))
 	fs.Float64Var(&f.Momentum, "momentum", 0.9, "momentum (sgd, rmsprop)")
 	fs.BoolVar(&f.Nesterov, "nesterov", false, "Nesterov momentum (sgd)")
 	fs.Float64Var(&f.WeightDecay, "weight-decay", 0, "weight decay")
@@ -390,13 +389,11 @@ func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
 }
 
 func (f *trainSettings) check() error {
+	// The recipe's numbers, names and ranges, before any data is loaded.
+	if err := recipeUsage(f.recipe().Check()); err != nil {
+		return err
+	}
 	switch {
-	case f.Epochs < 1:
-		return usagef("-epochs must be at least 1, got %d", f.Epochs)
-	case f.Batch < 1:
-		return usagef("-batch must be at least 1, got %d", f.Batch)
-	case f.LR < 0:
-		return usagef("-lr must be positive, got %g", f.LR)
 	case f.Threads < 0:
 		return usagef("-threads must be 0 (all cores) or more, got %d", f.Threads)
 	case f.Val < 0 || f.Val >= 1:
@@ -405,10 +402,6 @@ func (f *trainSettings) check() error {
 		return usagef("-train-limit and -test-limit must not be negative")
 	case f.EarlyStop != "" && f.Val == 0 && !f.ownSplit():
 		return usagef("-early-stop needs a validation set: add -val 0.1")
-	}
-	// The recipe's names and ranges, before any data is loaded.
-	if err := recipeUsage(f.recipe().Check()); err != nil {
-		return err
 	}
 	switch {
 	case f.Ham.TrainVal && !f.ownSplit():
@@ -525,6 +518,19 @@ func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, te
 	return trainSet, valSet, testSet, nil
 }
 
+// flagUsage is the usage error of a flag's value, from the error of the
+// field it sets: "-sampler \"random\": want ...", "-mixup -1: want ...",
+// "-epochs must be at least 1, got 0" for a message that goes on from
+// the flag or its value, but "-schedule: unknown schedule ..." for a
+// message of its own.
+func flagUsage(flag string, err error) error {
+	msg := err.Error()
+	if strings.HasPrefix(msg, `"`) || strings.HasPrefix(msg, "must ") || strings.IndexAny(msg[:1], "-0123456789") == 0 {
+		return usagef("-%s %s", flag, msg)
+	}
+	return usagef("-%s: %s", flag, msg)
+}
+
 // recipeUsage turns a train.RecipeError into the usage error of the flag
 // of its field; other errors pass as they are.
 func recipeUsage(err error) error {
@@ -532,20 +538,16 @@ func recipeUsage(err error) error {
 	if !errors.As(err, &re) {
 		return err
 	}
-	// "-sampler \"random\": want ...", "-mixup -1: want ...", but
-	// "-schedule: unknown schedule ..." for a message of its own.
-	if msg := re.Err.Error(); strings.HasPrefix(msg, `"`) || strings.IndexAny(msg[:1], "-0123456789") == 0 {
-		return usagef("-%s %s", re.Field, msg)
-	}
-	return usagef("-%s: %v", re.Field, re.Err)
+	return flagUsage(re.Field, re.Err)
 }
 
 // recipe is the training recipe the flags describe.
 func (f *trainSettings) recipe() train.Recipe {
-	r := train.Recipe{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed,
-		Optimizer: optim.Settings{Name: f.Optimizer, LR: f.LR, Momentum: f.Momentum, Nesterov: f.Nesterov, WeightDecay: f.WeightDecay},
-		Schedule:  f.Schedule, Clip: f.Clip, EMA: f.EMA, EarlyStop: f.EarlyStop, Best: f.Best,
-		ClassWeights: f.ClassWeights, LabelSmoothing: f.LabelSmooth, Mixup: f.Mixup, CutMix: f.CutMix, Focal: f.Focal, Sampler: f.Sampler, Augment: f.Augment}
+	r := train.Recipe{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed, Schedule: f.Schedule, Clip: f.Clip, EMA: f.EMA,
+		EarlyStop: f.EarlyStop, Best: f.Best, ClassWeights: f.ClassWeights, LabelSmoothing: f.LabelSmooth,
+		Mixup: f.Mixup, CutMix: f.CutMix, Focal: f.Focal, Sampler: f.Sampler, Augment: f.Augment}
+	o := &r.Optimizer
+	o.Name, o.LR, o.Momentum, o.Nesterov, o.WeightDecay = f.Optimizer, f.LR, f.Momentum, f.Nesterov, f.WeightDecay
 	if r.Best == "" && f.Data == "ham10000" {
 		r.Best = "val_balanced_accuracy"
 	}
