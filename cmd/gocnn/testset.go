@@ -11,6 +11,7 @@ import (
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/train"
+	"github.com/gocnn/gocnn/trainingdata"
 )
 
 // scoreFlags are the flags of the commands that score a saved model on a
@@ -134,7 +135,7 @@ func (s *scoreFlags) checkFor(m *model.Model) error {
 	if err != nil || name == "ham10000" {
 		return err
 	}
-	if name == "folder" || isFolder(name) {
+	if name == "folder" || trainingdata.IsFolder(name) {
 		switch {
 		case s.byLesion:
 			return usagef("-by-lesion: a folder of pictures has no lesions; it is for ham10000")
@@ -187,10 +188,10 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 		}
 	case name == "folder":
 		test, err = folderScoredSet(m, s.path, "", s.part, stdout)
-		name = folderName(m.Info["data_dir"])
-	case isFolder(name):
+		name = trainingdata.ShortName(m.Info["data_dir"])
+	case trainingdata.IsFolder(name):
 		test, err = folderScoredSet(m, s.path, name, s.part, stdout)
-		name = folderName(name)
+		name = trainingdata.ShortName(name)
 	default: // checkFor has checked the name and the flags
 		_, test, err = loadData(name, s.dataDir, stdout, stderr)
 	}

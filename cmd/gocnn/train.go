@@ -14,14 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
-	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/train"
+	"github.com/gocnn/gocnn/trainingdata"
 )
 
 // trainSettings are the settings of gocnn train. A checkpoint stores them,
@@ -40,8 +39,7 @@ type trainSettings struct {
 	// HEIGHTxWIDTH, once loaded: a resumed run loads them at it again.
 	FolderSize string `json:"folder_size,omitempty"`
 
-	folderShape []int // C, H, W of a picture folder's pictures, once loaded
-	sizeGiven   bool  // -size was on the command line
+	sizeGiven bool // -size was on the command line
 
 	Model        string  `json:"model"`
 	InitFrom     string  `json:"init_from,omitempty"`
@@ -139,22 +137,22 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return usagef("-epochs %d: %s has trained %s already; give at least as many to carry on", f.Epochs, *resume, counted(ck.State.Epoch, "epoch"))
 		}
 	}
-	if err := f.check(); err != nil {
-		return err
-	}
-	f.defaults()
-	if err := f.makeFolders(); err != nil {
-		return err
-	}
-	trainSet, valSet, testSet, err := f.loadData(stdout, stderr)
+	opts, err := f.check()
 	if err != nil {
 		return err
 	}
-	input := model.Input{Shape: trainSet.Shape(), Prep: model.PrepResize}
-	showBalanced := f.ownSplit()
-	if f.Data == "mnist" {
-		input.Prep = model.PrepMNIST
+	f.defaults(opts.Stem())
+	if err := f.makeFolders(); err != nil {
+		return err
 	}
+	opts.SplitOut = strings.TrimSuffix(f.Out, filepath.Ext(f.Out)) + ".split.csv"
+	sets, err := f.loadData(opts, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	trainSet, valSet, testSet := sets.Train, sets.Validation, sets.Test
+	input := sets.Input()
+	showBalanced := trainingdata.ComesSplit(f.Data)
 	if m == nil && f.InitFrom != "" {
 		// The network and weights -init-from names, with its normalisation.
 		if m, env, err = transferModel(f.InitFrom, input, trainSet.Classes, f.Seed, f.Threads); err != nil {
@@ -171,18 +169,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		norm = &n
 	}
 	if norm != nil {
-		if err := norm.Apply(trainSet); err != nil {
+		if err := sets.Normalize(*norm); err != nil {
 			return err
 		}
-		for _, d := range []*data.Dataset{testSet, valSet} {
-			if d == nil {
-				continue
-			}
-			if err := norm.Apply(d); err != nil {
-				return err
-			}
-		}
-		input.Mean, input.Std = norm.Mean, norm.Std
+		input = sets.Input()
 	}
 	if m == nil {
 		spec, err := model.Resolve(f.Model, len(trainSet.Classes))
@@ -239,17 +229,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	dataInfo := map[string]string{"dataset": f.Data, "seed": strconv.FormatUint(f.Seed, 10)}
+	dataInfo, err := sets.Info()
+	if err != nil {
+		return err
+	}
 	if f.InitFrom != "" {
 		dataInfo["init_from"] = f.InitFrom
-	}
-	if isFolder(f.Data) {
-		f.folderInfo(dataInfo)
-	}
-	if f.Data == "ham10000" {
-		if err := f.hamInfo(dataInfo, m.Classes); err != nil {
-			return err
-		}
 	}
 	// savedEpoch is the epoch of the checkpoint this run last saved: the
 	// one to resume from if the run fails (0: none, and any checkpoint
@@ -371,7 +356,7 @@ func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
 	if given["lr"] && f.LR == 0 {
 		return usagef("-lr must be positive, got 0 (leave -lr out for the optimiser's default)")
 	}
-	folder := isFolder(f.Data)
+	folder := trainingdata.IsFolder(f.Data)
 	for _, name := range []string{"images", "size", "split", "split-file", "channels"} {
 		switch {
 		case !given[name], f.Data == "ham10000" && name != "channels":
@@ -388,44 +373,26 @@ func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
 	return nil
 }
 
-func (f *trainSettings) check() error {
-	// The recipe's numbers, names and ranges, before any data is loaded.
+// check refuses what the settings' recipe and data rules refuse, before
+// anything is loaded, and returns the options of the data.
+func (f *trainSettings) check() (trainingdata.Options, error) {
+	// The recipe's numbers, names and ranges.
 	if err := recipeUsage(f.recipe().Check()); err != nil {
-		return err
+		return trainingdata.Options{}, err
 	}
+	ownSplit := trainingdata.ComesSplit(f.Data)
 	switch {
 	case f.Threads < 0:
-		return usagef("-threads must be 0 (all cores) or more, got %d", f.Threads)
-	case f.Val < 0 || f.Val >= 1:
-		return usagef("-val must be a fraction in [0, 1), got %g", f.Val)
+		return trainingdata.Options{}, usagef("-threads must be 0 (all cores) or more, got %d", f.Threads)
 	case f.TrainLimit < 0 || f.TestLimit < 0:
-		return usagef("-train-limit and -test-limit must not be negative")
-	case f.EarlyStop != "" && f.Val == 0 && !f.ownSplit():
-		return usagef("-early-stop needs a validation set: add -val 0.1")
+		return trainingdata.Options{}, usagef("-train-limit and -test-limit must not be negative")
+	case f.EarlyStop != "" && f.Val == 0 && !ownSplit:
+		return trainingdata.Options{}, usagef("-early-stop needs a validation set: add -val 0.1")
+	case f.Ham.TrainVal && ownSplit && f.Best != "" && f.Best != "last":
+		return trainingdata.Options{}, usagef("-best %s: with -train-val there is no validation set to pick an epoch with", f.Best)
 	}
-	switch {
-	case f.Ham.TrainVal && !f.ownSplit():
-		return usagef("-train-val is for ham10000 and picture folders; elsewhere -val holds out a validation set")
-	case f.Ham.TrainVal && f.Best != "" && f.Best != "last":
-		return usagef("-best %s: with -train-val there is no validation set to pick an epoch with", f.Best)
-	case f.Data == "ham10000" && f.Val != 0:
-		return usagef("-val does not apply to ham10000, which is split by lesion into train, validation and test parts")
-	case f.ownSplit() && f.Val != 0:
-		return usagef("-val does not apply to a folder of pictures, which is split into train, validation and test parts")
-	case f.Channels != 0 && f.Channels != 1 && f.Channels != 3:
-		return usagef("-channels %d: want 1 (gray) or 3 (colour)", f.Channels)
-	}
-	if f.Data == "ham10000" || f.sizeGiven {
-		if _, _, err := f.Ham.size(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return f.dataOptions()
 }
-
-// ownSplit reports whether the data comes split into training, validation
-// and test parts: HAM10000 and picture folders.
-func (f *trainSettings) ownSplit() bool { return f.Data == "ham10000" || isFolder(f.Data) }
 
 // makeFolders creates the folders of the files training will write and
 // checks that files can be written in them, so that a missing or
@@ -445,22 +412,16 @@ func (f *trainSettings) makeFolders() error {
 	return nil
 }
 
-// defaults fills in the file names that depend on other settings.
-func (f *trainSettings) defaults() {
+// defaults fills in the file names that depend on other settings; stem
+// is the data's part of the model file's name (trainingdata.Options.Stem).
+func (f *trainSettings) defaults(stem string) {
 	if f.Out == "" {
 		// A run on some of the classes gets a name of its own, so that it
 		// does not replace the model of all of them.
-		name := f.Data
-		if isFolder(f.Data) {
-			name = folderName(f.Data)
-		}
-		if f.Classes != "" {
-			name += "-classes-" + classTag(f.Classes)
-		}
-		f.Out = fmt.Sprintf("%s-%s.safetensors", name, model.FileTag(f.Model))
+		f.Out = fmt.Sprintf("%s-%s.safetensors", stem, model.FileTag(f.Model))
 		if f.InitFrom != "" {
 			from := strings.TrimSuffix(filepath.Base(f.InitFrom), filepath.Ext(f.InitFrom))
-			f.Out = fmt.Sprintf("%s-from-%s.safetensors", name, from)
+			f.Out = fmt.Sprintf("%s-from-%s.safetensors", stem, from)
 		}
 	}
 	base := strings.TrimSuffix(f.Out, filepath.Ext(f.Out))
@@ -472,61 +433,17 @@ func (f *trainSettings) defaults() {
 	}
 }
 
-// loadData loads the dataset and returns its training, validation (nil
-// without -val) and test sets, after the class subset and the limits.
-func (f *trainSettings) loadData(stdout, stderr io.Writer) (trainSet, valSet, testSet *data.Dataset, err error) {
-	switch {
-	case f.Data == "ham10000":
-		if trainSet, valSet, testSet, err = f.loadHAM(stdout); err != nil {
-			return nil, nil, nil, err
-		}
-	case isFolder(f.Data):
-		if trainSet, valSet, testSet, err = f.loadFolder(stdout, stderr, f.sizeGiven); err != nil {
-			return nil, nil, nil, err
-		}
-	default:
-		if _, err := data.Lookup(f.Data); err != nil {
-			return nil, nil, nil, usagef("-data: %v (or ham10000, or a folder of pictures)", err)
-		}
-		if trainSet, testSet, err = loadData(f.Data, f.DataDir, stdout, stderr); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	if f.Classes != "" {
-		classes, err := data.ParseClassList(f.Classes, trainSet.Classes)
-		if err != nil {
-			return nil, nil, nil, usagef("-classes: %v", err)
-		}
-		if distinct := slices.Compact(slices.Sorted(slices.Values(classes))); len(distinct) < 2 {
-			return nil, nil, nil, usagef("-classes %q: a classifier needs at least two classes", f.Classes)
-		}
-		for _, d := range []**data.Dataset{&trainSet, &valSet, &testSet} {
-			if *d == nil {
-				continue
-			}
-			if *d, err = (*d).ClassSubset(classes); err != nil {
-				return nil, nil, nil, err
-			}
-		}
-	}
-	trainSet, testSet = trainSet.Limit(f.TrainLimit), testSet.Limit(f.TestLimit)
-	if f.Val > 0 {
-		if trainSet, valSet, err = trainSet.Split(f.Val, rng.New(f.Seed+2)); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	return trainSet, valSet, testSet, nil
-}
-
 // flagUsage is the usage error of a flag's value, from the error of the
-// field it sets: "-sampler \"random\": want ...", "-mixup -1: want ...",
-// "-epochs must be at least 1, got 0" for a message that goes on from
-// the flag or its value, but "-schedule: unknown schedule ..." for a
-// message of its own.
+// field it sets. A message that goes on from the flag or its value
+// follows it: "-sampler \"random\": want ...", "-mixup -1: want ...",
+// "-epochs must be at least 1, got 0", "-val does not apply to ...";
+// one of its own follows a colon: "-schedule: unknown schedule ...".
 func flagUsage(flag string, err error) error {
 	msg := err.Error()
-	if strings.HasPrefix(msg, `"`) || strings.HasPrefix(msg, "must ") || strings.IndexAny(msg[:1], "-0123456789") == 0 {
-		return usagef("-%s %s", flag, msg)
+	for _, goesOn := range []string{`"`, "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "must ", "does not ", "is for "} {
+		if strings.HasPrefix(msg, goesOn) {
+			return usagef("-%s %s", flag, msg)
+		}
 	}
 	return usagef("-%s: %s", flag, msg)
 }
@@ -552,21 +469,6 @@ func (f *trainSettings) recipe() train.Recipe {
 		r.Best = "val_balanced_accuracy"
 	}
 	return r
-}
-
-// classTag writes a -classes list for a file name: "3,5" as "3-5",
-// "T-shirt/top,Bag" as "T_shirt_top-Bag".
-func classTag(list string) string {
-	fields := strings.Split(list, ",")
-	for i, f := range fields {
-		fields[i] = strings.Map(func(r rune) rune {
-			if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
-				return r
-			}
-			return '_'
-		}, strings.TrimSpace(f))
-	}
-	return strings.Join(fields, "-")
 }
 
 func shapeText(shape []int) string {
