@@ -2,20 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/gocnn/gocnn/atomicfile"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
@@ -123,16 +118,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var (
-		ck  *train.Checkpoint
-		m   *model.Model
-		env *nn.Env
+		ck   *train.Checkpoint
+		m    *model.Model
+		env  *nn.Env // m's
+		norm *data.Normalization
+		err  error
 	)
+	defer func() {
+		if env != nil {
+			env.Close()
+		}
+	}()
 	if *resume != "" {
-		var err error
-		if m, ck, env, err = openCheckpoint(*resume, &f, fs); err != nil {
+		if m, ck, env, err = openCheckpoint(*resume, &f, given["epochs"]); err != nil {
 			return err
 		}
-		defer env.Close()
 		if f.Epochs < ck.State.Epoch {
 			return usagef("-epochs %d: %s has trained %s already; give at least as many to carry on", f.Epochs, *resume, counted(ck.State.Epoch, "epoch"))
 		}
@@ -150,46 +150,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	trainSet, valSet, testSet := sets.Train, sets.Validation, sets.Test
-	input := sets.Input()
-	showBalanced := trainingdata.ComesSplit(f.Data)
-	if m == nil && f.InitFrom != "" {
-		// The network and weights -init-from names, with its normalisation.
-		if m, env, err = transferModel(f.InitFrom, input, trainSet.Classes, f.Seed, f.Threads); err != nil {
-			return err
-		}
-		defer env.Close()
+	if m, env, norm, err = f.startModel(sets, m, env); err != nil {
+		return err
 	}
-	var norm *data.Normalization
-	switch {
-	case m != nil && len(m.Input.Mean) > 0: // resuming or fine-tuning: the model's own
-		norm = &data.Normalization{Mean: m.Input.Mean, Std: m.Input.Std}
-	case f.Normalize:
-		n := data.ComputeNormalization(trainSet)
-		norm = &n
-	}
-	if norm != nil {
-		if err := sets.Normalize(*norm); err != nil {
-			return err
-		}
-		input = sets.Input()
-	}
-	if m == nil {
-		spec, err := model.Resolve(f.Model, len(trainSet.Classes))
-		if err != nil {
-			return usagef("-model: %v", err)
-		}
-		env = nn.NewEnv(f.Seed, f.Threads)
-		defer env.Close()
-		if m, err = model.New(spec, input, trainSet.Classes, env); err != nil {
-			return fmt.Errorf("model %s: %w", spec, err)
-		}
-	}
-	cfg, err := f.recipe().Config(m.Net, trainSet, norm, env)
+	recipe := f.recipe()
+	cfg, err := recipe.Config(m.Net, sets.Train, norm, env)
 	if err != nil {
 		return recipeUsage(err)
 	}
-	cfg.Validation, cfg.Test = valSet, testSet
+	cfg.Validation, cfg.Test = sets.Validation, sets.Test
 	if f.Ham.TrainVal {
 		// A final run of a fixed recipe: nothing is picked by epoch, so the
 		// test set is scored once, at the end, not watched along the way.
@@ -202,39 +171,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		state = &ck.State
 	}
-
-	fmt.Fprintf(stdout, "data   %s: %d training, %d test images of %s, %d classes %v\n", f.Data, trainSet.Len(), testSet.Len(),
-		shapeText(trainSet.Shape()), len(trainSet.Classes), trainSet.Classes)
-	if valSet != nil {
-		kept := "the best epoch"
-		if cfg.EarlyStop.Metric == "last" {
-			kept = "the last epoch"
-		}
-		fmt.Fprintf(stdout, "       %d validation images held out; %s keeps %s\n", valSet.Len(), f.Out, kept)
-	}
-	fmt.Fprintf(stdout, "model  %s\n", m.Spec)
-	if f.InitFrom != "" {
-		fmt.Fprintf(stdout, "       starting from the weights of %s\n", f.InitFrom)
-	}
-	fmt.Fprintf(stdout, "       %d parameters; %s; seed %d\n", m.TrainableParams(), counted(env.Workers(), "thread"), f.Seed)
-	fmt.Fprintf(stdout, "train  %s, batch %d, %s lr %g, schedule %s", counted(f.Epochs, "epoch"), f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
-	if f.EMA != 0 {
-		fmt.Fprintf(stdout, ", weights averaged (decay %g)", f.EMA)
-	}
-	fmt.Fprintln(stdout)
-	if state != nil {
-		fmt.Fprintf(stdout, "resume from %s after epoch %d\n", *resume, state.Epoch)
-		for _, e := range state.History {
-			fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
-		}
-	}
-
-	dataInfo, err := sets.Info()
+	showBalanced := trainingdata.ComesSplit(f.Data)
+	f.printStart(stdout, sets, m, env, cfg, state, *resume)
+	info, err := sets.Info()
 	if err != nil {
 		return err
 	}
 	if f.InitFrom != "" {
-		dataInfo["init_from"] = f.InitFrom
+		info["init_from"] = f.InitFrom
 	}
 	// savedEpoch is the epoch of the checkpoint this run last saved: the
 	// one to resume from if the run fails (0: none, and any checkpoint
@@ -245,9 +189,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	bar := newTrainBar(stderr, *quiet)
 	cfg.Progress = bar.update
-	recipe := f.recipe()
-	run := train.Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: testSet,
-		Out: f.Out, Log: f.Log, Checkpoint: f.Checkpoint, Settings: f, Recipe: &recipe, Info: dataInfo,
+	run := train.Run{Model: m, Env: env, Config: cfg, Train: sets.Train, Test: sets.Test,
+		Out: f.Out, Log: f.Log, Checkpoint: f.Checkpoint, Settings: f, Recipe: &recipe, Info: info,
 		EpochDone: func(e train.Epoch, _ *train.State) {
 			bar.finish()
 			fmt.Fprintln(stdout, epochLine(e, f.Epochs, showBalanced))
@@ -269,193 +212,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	wall := time.Since(start)
-	res, final := outcome.Result, outcome.Final
-	if valSet != nil {
-		if cfg.EarlyStop.Metric == "last" {
-			fmt.Fprintf(stdout, "kept   epoch %d, the last, in %s\n", res.State.BestEpoch, f.Out)
-		} else {
-			fmt.Fprintf(stdout, "best   epoch %d (%s %.4f), kept in %s\n", res.State.BestEpoch, bestMetric(cfg), res.State.BestValue, f.Out)
-		}
-	}
-	if res.Stopped != "" {
-		fmt.Fprintf(stdout, "stopped: %s\n", res.Stopped)
-	}
-	fmt.Fprintf(stdout, "done   test accuracy %.2f%% (balanced %.2f%%), loss %.4f after %s in %s\n", 100*final.Accuracy,
-		100*final.Balanced, final.Loss, counted(res.State.Epoch, "epoch"), wall.Round(100*time.Millisecond))
-	if showBalanced {
-		final.Confusion.Format(stdout)
-	}
-	fmt.Fprintf(stdout, "saved  %s (metrics in %s)\n", f.Out, f.Log)
+	f.printEnd(stdout, sets, cfg, outcome, time.Since(start))
 	return nil
-}
-
-// openCheckpoint loads a checkpoint to resume and takes its settings in
-// place of the flags, but for an explicit -epochs, which may extend the
-// run.
-func openCheckpoint(path string, f *trainSettings, fs *flagSet) (*model.Model, *train.Checkpoint, *nn.Env, error) {
-	epochs, epochsSet := f.Epochs, false
-	fs.Visit(func(fl *flag.Flag) { epochsSet = epochsSet || fl.Name == "epochs" })
-	// The checkpoint's settings say how many workers built its model; the
-	// model must be rebuilt with the same number to continue identically.
-	var saved trainSettings
-	peekEnv := nn.NewEnv(0, 1)
-	_, ck, err := train.LoadCheckpoint(path, peekEnv)
-	peekEnv.Close()
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := json.Unmarshal(ck.Config, &saved); err != nil || saved.Data == "" {
-		return nil, nil, nil, fmt.Errorf("%s holds no gocnn train settings to resume with", path)
-	}
-	*f = saved
-	if epochsSet {
-		f.Epochs = epochs
-	}
-	env := nn.NewEnv(f.Seed, f.Threads)
-	m, ck, err := train.LoadCheckpoint(path, env)
-	if err != nil {
-		env.Close()
-		return nil, nil, nil, err
-	}
-	return m, ck, env, nil
-}
-
-func bestMetric(cfg train.Config) string {
-	if cfg.EarlyStop.Metric != "" {
-		return cfg.EarlyStop.Metric
-	}
-	return "val_loss"
-}
-
-// checkGiven refuses flags given on the command line that would otherwise
-// be ignored or quietly replaced: any setting beside -resume (the run goes
-// on with the checkpoint's own), an explicit -lr 0 (which would mean the
-// optimiser's default rate) and HAM10000's flags on other data.
-func checkGiven(given map[string]bool, f *trainSettings, resuming bool) error {
-	if resuming {
-		var ignored []string
-		for name := range given {
-			if name != "resume" && name != "epochs" && name != "quiet" {
-				ignored = append(ignored, "-"+name)
-			}
-		}
-		if len(ignored) > 0 {
-			slices.Sort(ignored)
-			return usagef("%s: -resume carries on with the settings saved in the checkpoint; only -epochs (to raise the total) and -quiet go with it",
-				strings.Join(ignored, ", "))
-		}
-		return nil
-	}
-	if given["init-from"] && given["model"] {
-		return usagef("-init-from takes the network from %s; leave out -model", f.InitFrom)
-	}
-	if given["init-from"] && given["normalize"] {
-		return usagef("-init-from keeps the normalisation its weights were trained with; leave out -normalize")
-	}
-	if given["lr"] && f.LR == 0 {
-		return usagef("-lr must be positive, got 0 (leave -lr out for the optimiser's default)")
-	}
-	folder := trainingdata.IsFolder(f.Data)
-	for _, name := range []string{"images", "size", "split", "split-file", "channels"} {
-		switch {
-		case !given[name], f.Data == "ham10000" && name != "channels":
-		case folder && (name == "size" || name == "split-file" || name == "channels"):
-		case folder:
-			return usagef("-%s is for -data ham10000", name)
-		case name == "channels":
-			return usagef("-channels is for a folder of pictures; %s images keep theirs", f.Data)
-		default:
-			return usagef("-%s is for -data ham10000 or a folder of pictures; %s images keep their size", name, f.Data)
-		}
-	}
-	f.sizeGiven = given["size"]
-	return nil
-}
-
-// check refuses what the settings' recipe and data rules refuse, before
-// anything is loaded, and returns the options of the data.
-func (f *trainSettings) check() (trainingdata.Options, error) {
-	// The recipe's numbers, names and ranges.
-	if err := recipeUsage(f.recipe().Check()); err != nil {
-		return trainingdata.Options{}, err
-	}
-	ownSplit := trainingdata.ComesSplit(f.Data)
-	switch {
-	case f.Threads < 0:
-		return trainingdata.Options{}, usagef("-threads must be 0 (all cores) or more, got %d", f.Threads)
-	case f.TrainLimit < 0 || f.TestLimit < 0:
-		return trainingdata.Options{}, usagef("-train-limit and -test-limit must not be negative")
-	case f.EarlyStop != "" && f.Val == 0 && !ownSplit:
-		return trainingdata.Options{}, usagef("-early-stop needs a validation set: add -val 0.1")
-	case f.Ham.TrainVal && ownSplit && f.Best != "" && f.Best != "last":
-		return trainingdata.Options{}, usagef("-best %s: with -train-val there is no validation set to pick an epoch with", f.Best)
-	}
-	return f.dataOptions()
-}
-
-// makeFolders creates the folders of the files training will write and
-// checks that files can be written in them, so that a missing or
-// read-only folder fails now rather than after the first epoch.
-func (f *trainSettings) makeFolders() error {
-	for _, path := range []string{f.Out, f.Log, f.Checkpoint} {
-		if path == "none" {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("making the folder for %s: %w", path, err)
-		}
-		if err := atomicfile.CheckWritable(path); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// defaults fills in the file names that depend on other settings; stem
-// is the data's part of the model file's name (trainingdata.Options.Stem).
-func (f *trainSettings) defaults(stem string) {
-	if f.Out == "" {
-		// A run on some of the classes gets a name of its own, so that it
-		// does not replace the model of all of them.
-		f.Out = fmt.Sprintf("%s-%s.safetensors", stem, model.FileTag(f.Model))
-		if f.InitFrom != "" {
-			from := strings.TrimSuffix(filepath.Base(f.InitFrom), filepath.Ext(f.InitFrom))
-			f.Out = fmt.Sprintf("%s-from-%s.safetensors", stem, from)
-		}
-	}
-	base := strings.TrimSuffix(f.Out, filepath.Ext(f.Out))
-	if f.Log == "" {
-		f.Log = base + ".jsonl"
-	}
-	if f.Checkpoint == "" {
-		f.Checkpoint = base + ".ckpt"
-	}
-}
-
-// flagUsage is the usage error of a flag's value, from the error of the
-// field it sets. A message that goes on from the flag or its value
-// follows it: "-sampler \"random\": want ...", "-mixup -1: want ...",
-// "-epochs must be at least 1, got 0", "-val does not apply to ...";
-// one of its own follows a colon: "-schedule: unknown schedule ...".
-func flagUsage(flag string, err error) error {
-	msg := err.Error()
-	for _, goesOn := range []string{`"`, "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "must ", "does not ", "is for "} {
-		if strings.HasPrefix(msg, goesOn) {
-			return usagef("-%s %s", flag, msg)
-		}
-	}
-	return usagef("-%s: %s", flag, msg)
-}
-
-// recipeUsage turns a train.RecipeError into the usage error of the flag
-// of its field; other errors pass as they are.
-func recipeUsage(err error) error {
-	re := (*train.RecipeError)(nil)
-	if !errors.As(err, &re) {
-		return err
-	}
-	return flagUsage(re.Field, re.Err)
 }
 
 // recipe is the training recipe the flags describe.
@@ -469,55 +227,4 @@ func (f *trainSettings) recipe() train.Recipe {
 		r.Best = "val_balanced_accuracy"
 	}
 	return r
-}
-
-func shapeText(shape []int) string {
-	parts := make([]string, len(shape))
-	for i, d := range shape {
-		parts[i] = strconv.Itoa(d)
-	}
-	return strings.Join(parts, "x")
-}
-
-// epochLine is the line printed after each epoch; with balanced set it
-// shows the balanced accuracy of the validation and test sets too.
-func epochLine(e train.Epoch, epochs int, balanced bool) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "epoch %*d/%d  train loss %.4f acc %6.2f%%", len(strconv.Itoa(epochs)), e.Epoch, epochs, e.TrainLoss, 100*e.TrainAccuracy)
-	if e.ValLoss != 0 || e.ValAccuracy != 0 {
-		fmt.Fprintf(&b, "  val loss %.4f acc %6.2f%%", e.ValLoss, 100*e.ValAccuracy)
-		if balanced {
-			fmt.Fprintf(&b, " bal %6.2f%%", 100*e.ValBalanced)
-		}
-	}
-	if e.TestLoss != 0 || e.TestAccuracy != 0 {
-		fmt.Fprintf(&b, "  test loss %.4f acc %6.2f%%", e.TestLoss, 100*e.TestAccuracy)
-		if balanced {
-			fmt.Fprintf(&b, " bal %6.2f%%", 100*e.TestBalanced)
-		}
-	}
-	fmt.Fprintf(&b, "  lr %.3g  %.1fs (%.0f img/s)", e.LearningRate, e.Seconds, e.ImagesPerSec)
-	if e.Best {
-		b.WriteString("  *best")
-	}
-	return b.String()
-}
-
-// transferModel builds, in a new environment of the run's seed and
-// threads, a model of the network and weights of the model file at path
-// for the data's input and classes (see model.Transfer).
-func transferModel(path string, input model.Input, classes []string, seed uint64, threads int) (*model.Model, *nn.Env, error) {
-	fromEnv := nn.NewEnv(1, 1)
-	defer fromEnv.Close()
-	from, err := loadModel(path, fromEnv)
-	if err != nil {
-		return nil, nil, err
-	}
-	env := nn.NewEnv(seed, threads)
-	m, err := model.Transfer(from, input, classes, env)
-	if err != nil {
-		env.Close()
-		return nil, nil, fmt.Errorf("-init-from %s: %w", path, err)
-	}
-	return m, env, nil
 }

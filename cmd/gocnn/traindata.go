@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 
@@ -90,19 +88,4 @@ func printSplit(w io.Writer, sets *trainingdata.Sets, hamSplit string) {
 	if sets.Joined {
 		fmt.Fprintf(w, "       training on the train and validation parts together (-train-val): %d pictures\n", sets.Train.Len())
 	}
-}
-
-// optionUsage turns a trainingdata.OptionError into the usage error of the
-// flag of its field, but for a file the flag names that cannot be read,
-// which is a failure like any missing file; other errors pass as they
-// are.
-func optionUsage(err error) error {
-	oe := (*trainingdata.OptionError)(nil)
-	if !errors.As(err, &oe) {
-		return err
-	}
-	if pe := (*fs.PathError)(nil); errors.As(oe.Err, &pe) {
-		return fmt.Errorf("-%s: %w", oe.Field, oe.Err)
-	}
-	return flagUsage(oe.Field, oe.Err)
 }
