@@ -84,10 +84,12 @@ func (f *trainSettings) check() (trainingdata.Options, error) {
 // one of its own follows a colon: "-schedule: unknown schedule ...".
 func flagUsage(flag string, err error) error {
 	msg := err.Error()
-	for _, goesOn := range []string{`"`, "-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "must ", "does not ", "is for "} {
-		if strings.HasPrefix(msg, goesOn) {
-			return usagef("-%s %s", flag, msg)
-		}
+	goesOn := msg != "" && strings.ContainsRune(`"-0123456789`, rune(msg[0]))
+	for _, verb := range []string{"must ", "does not ", "is for "} {
+		goesOn = goesOn || strings.HasPrefix(msg, verb)
+	}
+	if goesOn {
+		return usagef("-%s %s", flag, msg)
 	}
 	return usagef("-%s: %s", flag, msg)
 }
