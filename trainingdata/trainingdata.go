@@ -147,7 +147,9 @@ func ShortName(name string) string {
 	return name
 }
 
-// Size limits of HAM10000's pictures, and of a folder's given a size.
+// The sides ParseSize accepts, and HAM10000's Height and Width must
+// have. (A folder's pictures may be loaded at any size imagefolder
+// accepts.)
 const (
 	MinSide = 8
 	MaxSide = 600
@@ -192,7 +194,7 @@ func (o Options) Check() error {
 	case o.Name == HAM10000 && (!sideOK(o.Height) || !sideOK(o.Width)):
 		return optionErr("size", "%dx%d: want HEIGHTxWIDTH between %d and %d, such as 64x64", o.Height, o.Width, MinSide, MaxSide)
 	case o.Height < 0 || o.Width < 0:
-		return optionErr("size", "%dx%d: want a positive HEIGHTxWIDTH", o.Height, o.Width)
+		return optionErr("size", "%dx%d: want a positive HEIGHTxWIDTH, or 0x0 for the median picture's", o.Height, o.Width)
 	case o.Name == HAM10000 && o.SplitFile == "" && o.Split != "" && o.Split != "grouped" && o.Split != "image":
 		return optionErr("split", "%q: want grouped or image", o.Split)
 	}
