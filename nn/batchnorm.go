@@ -228,29 +228,6 @@ func (b *BatchNorm) evalAffine(c int) (scale, shift float32) {
 	return b.affine(c, float64(b.runMean.Value.Data[c]), 1/math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps))
 }
 
-// beginEval readies the layer to normalise, in evaluation, a batch of n
-// whose values another layer hands over image by image (normalizeRows):
-// what Forward(x, false) does before its loops, with the ReLU when the
-// layer runs as a bnReLU.
-func (b *BatchNorm) beginEval(x *tensor.Tensor, n int) {
-	b.x, b.train = x, false
-	b.y.Resize(n, b.shape)
-	for c := range b.channels {
-		b.scale[c], b.shift[c] = b.evalAffine(c)
-	}
-}
-
-// normalizeRows normalises rows [r0, r1) of every channel of image img,
-// x ([C, H, W]), into the layer's output: Forward's evaluation for part
-// of one image, while the values are in the cache.
-func (b *BatchNorm) normalizeRows(img, r0, r1 int, x []float32) {
-	w := b.shape[2]
-	for c := range b.channels {
-		lo, hi := c*b.spatial+r0*w, c*b.spatial+r1*w
-		vec.Normalize(b.segment(b.y.Data, img, c)[r0*w:r1*w], x[lo:hi], b.scale[c], b.shift[c], b.relu)
-	}
-}
-
 // bnReLU is a batch norm and the ReLU after it run as one layer, as
 // convReLU is for a convolution: each value is normalised and passed
 // through the ReLU in one step, and the gradient taken back through the

@@ -88,10 +88,6 @@ type Conv2D struct {
 	// first.
 	withReLU bool
 	pool     *MaxPool2D
-	// norm, in evaluation, is the batch norm after the convolution
-	// (convBN), which normalises each image's output as soon as it is
-	// made, into its own output.
-	norm *BatchNorm
 
 	// kept holds the col matrices of the last training batch, one per
 	// image, when they fit in keepCols bytes: the backward pass then
@@ -280,14 +276,6 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // true or by the max-pool pool when it is not nil; it then returns the
 // pool's output.
 func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *tensor.Tensor {
-	return c.forwardThen(x, train, relu, pool, nil)
-}
-
-// forwardThen is forward, with the output of each image normalised by
-// norm (in evaluation only; nil for none) into norm's output, which it
-// then returns.
-func (c *Conv2D) forwardThen(x *tensor.Tensor, train, relu bool, pool *MaxPool2D, norm *BatchNorm) *tensor.Tensor {
-	c.norm = norm
 	if (relu || pool != nil) && c.scratch[0].img == nil {
 		for w := range c.scratch {
 			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
@@ -298,10 +286,6 @@ func (c *Conv2D) forwardThen(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 	if pool != nil {
 		pool.begin(x.Shape[0])
 		out = &pool.y
-	}
-	if norm != nil {
-		norm.beginEval(&c.y, x.Shape[0])
-		out = &norm.y
 	}
 	c.winoUsed = c.wino != nil && c.wino.pays(x.Shape[0])
 	if pool == nil || c.winoUsed {
@@ -369,8 +353,6 @@ func (c *Conv2D) outputFor(worker, n int) []float32 {
 // while it is still in the cache.
 func (c *Conv2D) finishImage(n int, y []float32) {
 	switch {
-	case c.norm != nil:
-		c.norm.normalizeRows(n, 0, c.geom.oh, y)
 	case c.withReLU:
 		vec.Relu(y, y)
 	case c.pool != nil:

@@ -10,15 +10,16 @@ import (
 )
 
 // TestEvaluationFollowsChangedWeights checks that the layers which keep
-// something computed from their weights between evaluation batches (a
-// Winograd convolution's transformed filters, a direct one's gathered
-// filters) notice weights changed in
-// place, as loading a model file into a built model does: after the
-// change, the output must be a fresh model's with the same weights.
+// something computed from their parameters between evaluation batches
+// (a Winograd convolution's transformed filters, a direct one's gathered
+// filters, a batch norm folded into the convolution before it) notice
+// parameters and running statistics changed in place, as loading a model
+// file into a built model does: after the change, the output must be a
+// fresh model's with the same parameters.
 func TestEvaluationFollowsChangedWeights(t *testing.T) {
 	layers := func() []Layer {
 		wino := &Conv2D{Out: 8, KH: 3, KW: 3, PadH: 1, PadW: 1}
-		return []Layer{wino, NewReLU(), &Conv2D{Out: 6, KH: 3, KW: 3, StrideH: 2, StrideW: 2}, NewFlatten(), NewDense(4)}
+		return []Layer{wino, NewReLU(), &Conv2D{Out: 6, KH: 3, KW: 3, StrideH: 2, StrideW: 2}, NewBatchNorm(), NewFlatten(), NewDense(4)}
 	}
 	build := func(env *Env) *Sequential {
 		m := NewSequential(layers()...)
@@ -38,29 +39,35 @@ func TestEvaluationFollowsChangedWeights(t *testing.T) {
 	before := append([]float32(nil), model.Forward(x, false).Data...)
 	model.Forward(x, false) // the second batch reuses what the first computed
 
-	// Change every parameter in place, by a little.
+	// Change every parameter in place, by a little; then only the running
+	// statistics, which a batch norm folded into a convolution reads.
 	r := rng.New(3)
-	for _, p := range model.Params() {
-		for i := range p.Value.Data {
-			p.Value.Data[i] += 0.01 * (r.Float32() - 0.5)
+	for _, what := range []string{"every parameter", "the running statistics"} {
+		for _, p := range model.Params() {
+			if what == "every parameter" || p.Grad == nil {
+				for i := range p.Value.Data {
+					p.Value.Data[i] += 0.01 * (r.Float32() - 0.5)
+				}
+			}
 		}
-	}
-	got := model.Forward(x, false).Data
+		got := model.Forward(x, false).Data
 
-	fresh := build(env)
-	for i, p := range fresh.Params() {
-		copy(p.Value.Data, model.Params()[i].Value.Data)
-	}
-	want := fresh.Forward(x, false).Data
-	changed := false
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("output [%d] after the weights changed is %v, a fresh model gives %v", i, got[i], want[i])
+		fresh := build(env)
+		for i, p := range fresh.Params() {
+			copy(p.Value.Data, model.Params()[i].Value.Data)
 		}
-		changed = changed || want[i] != before[i]
-	}
-	if !changed {
-		t.Fatal("changing the weights changed no output: the test shows nothing")
+		want := fresh.Forward(x, false).Data
+		changed := false
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("output [%d] after changing %s is %v, a fresh model gives %v", i, what, got[i], want[i])
+			}
+			changed = changed || want[i] != before[i]
+		}
+		if !changed {
+			t.Fatalf("changing %s changed no output: the test shows nothing", what)
+		}
+		before = append(before[:0], want...)
 	}
 }
 

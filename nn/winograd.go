@@ -358,8 +358,6 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 		for i := k.img0; i < k.img1; i++ {
 			y := c.y.Data[i*outSize : (i+1)*outSize]
 			switch {
-			case c.norm != nil:
-				c.norm.normalizeRows(i, g.m*k.ty0, min(g.oh, g.m*k.ty1), y)
 			case c.withReLU:
 				// The rows this chunk wrote, channel by channel.
 				h := min(g.oh, g.m*k.ty1) - g.m*k.ty0
