@@ -113,6 +113,9 @@ func benchSpec(name string) (*model.Spec, error) {
 		return model.Preset(name, 10)
 	}
 	if _, err := os.Stat(name); err != nil {
+		if strings.HasSuffix(name, ".txt") || strings.HasSuffix(name, ".json") || strings.ContainsRune(name, os.PathSeparator) {
+			return nil, fmt.Errorf("-models: spec file: %w", err) // names the file and what is wrong
+		}
 		return nil, usagef("-models: %q is neither a preset (%s) nor a spec file", name, strings.Join(model.PresetNames(), ", "))
 	}
 	spec, err := model.ParseFile(name) // its errors name the file

@@ -29,6 +29,7 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 	}{
 		{[]string{"-models", "lenet6"}, 2, []string{`"lenet6" is neither a preset`, "lenet5"}},
 		{[]string{"-models", bad}, 1, []string{bad, "empty argument"}},
+		{[]string{"-models", "no-such/ham.txt"}, 1, []string{"no-such/ham.txt", "no such file"}},
 		{[]string{"-models", short, "-input", "1x3x3", "-measure", "latency"}, 1, []string{short, "larger than the padded input"}},
 		{[]string{"-input", "28x28"}, 2, []string{"-input", `"28x28" is not CxHxW`}},
 		{[]string{"-input", "1x0x28"}, 2, []string{"-input", `"1x0x28"`}},
