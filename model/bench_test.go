@@ -68,7 +68,7 @@ func BenchmarkSpecInference(b *testing.B) {
 				net, env := benchSpecNet(b, c.file, c.classes, c.shape)
 				defer env.Close()
 				x, _ := benchBatch(batch, c.classes, c.shape...)
-				benchInference(b, net, x)
+				benchInference(b, net, env, x)
 			})
 		}
 	}
@@ -129,15 +129,17 @@ func BenchmarkPresetInference(b *testing.B) {
 				net, env := benchNet(b, name)
 				defer env.Close()
 				x, _ := benchBatch(batch, 10, 1, 28, 28)
-				benchInference(b, net, x)
+				benchInference(b, net, env, x)
 			})
 		}
 	}
 }
 
 // benchInference times inference on one batch, after one pass to warm up,
-// and reports images per second.
-func benchInference(b *testing.B, net *nn.Sequential, x *tensor.Tensor) {
+// and reports images per second. The network's environment is frozen
+// (nn.Env.Freeze), as gocnn predict, serve and bench freeze theirs.
+func benchInference(b *testing.B, net *nn.Sequential, env *nn.Env, x *tensor.Tensor) {
+	env.Freeze()
 	net.Forward(x, false)
 	b.ResetTimer()
 	for range b.N {
