@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"image/png"
 	"io/fs"
 	"os"
@@ -18,8 +17,8 @@ import (
 
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/ham10000"
+	"github.com/gocnn/gocnn/ham10000/hamtest"
 	"github.com/gocnn/gocnn/model"
-	"github.com/gocnn/gocnn/rng"
 )
 
 // writeStripes writes a folder of n colour PNG pictures per class,
@@ -57,37 +56,6 @@ func writeStripes(t *testing.T, dir string, n int) {
 	if err := os.WriteFile(filepath.Join(dir, "across", "broken.png"), []byte("not a png"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// writeHAM lays out a HAM10000 of 8 small JPEGs per class, two per
-// lesion, each class its own colour, age and body site.
-func writeHAM(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	r := rng.New(9)
-	var meta strings.Builder
-	meta.WriteString("lesion_id,image_id,dx,dx_type,age,sex,localization\n")
-	for k, dx := range ham10000.Classes() {
-		for j := range 8 {
-			id := fmt.Sprintf("ISIC_%07d", 100*k+j)
-			fmt.Fprintf(&meta, "HAM_%07d,%s,%s,histo,%d.0,male,site%d\n", 100*k+j/2, id, dx, 20+5*k, k)
-			img := image.NewRGBA(image.Rect(0, 0, 16, 12))
-			for i := 0; i < len(img.Pix); i += 4 {
-				img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(30*k), uint8(r.IntN(40)), uint8(200-20*k), 255
-			}
-			var b bytes.Buffer
-			if err := jpeg.Encode(&b, img, nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, id+".jpg"), b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "HAM10000_metadata.csv"), []byte(meta.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func TestCheck(t *testing.T) {
@@ -248,7 +216,11 @@ func TestFolder(t *testing.T) {
 // clinical counts in the info.
 func TestHAM(t *testing.T) {
 	t.Setenv("GOCNN_DATA", t.TempDir()) // the image cache goes there
-	dir := writeHAM(t)
+	// 8 small JPEGs a class, each class its own colour, age and site.
+	dir := t.TempDir()
+	if err := hamtest.Write(dir, hamtest.Options{PerClass: 8, Width: 16, Height: 12, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
 	splitOut := filepath.Join(t.TempDir(), "ham.split.csv")
 	o := Options{Name: HAM10000, Dir: dir, Height: 9, Width: 12, Seed: 4, SplitOut: splitOut}
 	s, err := LoadParts(context.Background(), o)

@@ -1,60 +1,26 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/gocnn/gocnn/ham10000"
+	"github.com/gocnn/gocnn/ham10000/hamtest"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
-	"github.com/gocnn/gocnn/rng"
 )
-
-// tinyHAM lays out a HAM10000 of 84 small JPEGs in a new folder: 12 per
-// class, two per lesion, each class its own colour with noise on top, and
-// its own age and body site in the metadata.
-func tinyHAM(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	r := rng.New(9)
-	var meta strings.Builder
-	meta.WriteString("lesion_id,image_id,dx,dx_type,age,sex,localization\n")
-	for k, dx := range ham10000.Classes() {
-		base := color.RGBA{uint8(30 * k), uint8(200 - 25*k), uint8(60 + 20*k), 255}
-		for j := range 12 {
-			id := fmt.Sprintf("ISIC_%07d", 100*k+j)
-			fmt.Fprintf(&meta, "HAM_%07d,%s,%s,histo,%d.0,male,site%d\n", 100*k+j/2, id, dx, 20+5*k, k)
-			img := image.NewRGBA(image.Rect(0, 0, 20, 15))
-			for i := 0; i < len(img.Pix); i += 4 {
-				noise := func(v uint8) uint8 { return uint8(min(255, max(0, int(v)+r.IntN(41)-20))) }
-				img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = noise(base.R), noise(base.G), noise(base.B), 255
-			}
-			var b bytes.Buffer
-			if err := jpeg.Encode(&b, img, nil); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, id+".jpg"), b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "HAM10000_metadata.csv"), []byte(meta.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestEvalHAMViewsAndLesions trains a small network on a made-up
 // HAM10000, then scores it with -tta and -by-lesion.
 func TestEvalHAMViewsAndLesions(t *testing.T) {
-	data := tinyHAM(t)
+	// 84 small JPEGs, 12 a class, each class its own colour, age and site.
+	data := t.TempDir()
+	if err := hamtest.Write(data, hamtest.Options{PerClass: 12, Width: 20, Height: 15, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("GOCNN_DATA", t.TempDir()) // the image cache goes there
 	out := filepath.Join(t.TempDir(), "ham.safetensors")
 	code, stdout, stderr := runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12",
@@ -212,7 +178,7 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 		t.Errorf("eval -part val: status %d, %q", code, errOut)
 	}
 
-	img := filepath.Join(data, "ISIC_0000100.jpg") // a bcc
+	img := filepath.Join(data, hamtest.ImageID(1, 0)+".jpg") // the first bcc
 	code, pred, stderr := runCLI("predict", "-model", out, "-tta", "8", img)
 	if code != 0 || !strings.HasPrefix(pred, img+":  ") || strings.Count(pred, "%") != 3 {
 		t.Errorf("predict -tta 8: status %d, %q %q", code, pred, stderr)
