@@ -535,3 +535,50 @@ func TestMultiplyAdds(t *testing.T) {
 		t.Errorf("residual network: MultiplyAdds = %d, %d; want %d, %d", fwd, train, wantF, wantT)
 	}
 }
+
+// TestResidualNetworkAllocationFree checks that a small residual network
+// with batch norm, like specs/ham-resnet.txt, allocates nothing once
+// warmed up: a training step, then evaluation at a batch of 5 and of 1
+// on a frozen environment (with the batch norms folded into their
+// convolutions, and deep layers whose products run as their transposes).
+func TestResidualNetworkAllocationFree(t *testing.T) {
+	conv := func(out, stride int) *Conv2D {
+		return &Conv2D{Out: out, KH: 3, KW: 3, StrideH: stride, StrideW: stride, PadH: 1, PadW: 1}
+	}
+	block := func(out, stride int) Layer {
+		return NewResidual(conv(out, stride), NewBatchNorm(), NewReLU(), conv(out, 1), NewBatchNorm())
+	}
+	env := NewEnv(2, 2)
+	defer env.Close()
+	m := NewSequential(conv(8, 1), NewBatchNorm(), NewReLU(), NewMaxPool2D(2),
+		block(8, 1), NewReLU(), block(16, 2), NewReLU(), block(64, 2), NewReLU(),
+		NewGlobalAvgPool2D(), NewFlatten(), NewDropout(0.3), NewDense(3))
+	if _, err := m.Build([]int{3, 12, 12}, env); err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(5, 3, 12, 12)
+	rng.New(3).FillUniform(x.Data, 1)
+	labels := []int{0, 1, 2, 0, 1}
+	var ce SoftmaxCrossEntropy
+	step := func() {
+		ce.Forward(m.Forward(x, true), labels)
+		m.Backward(ce.Backward())
+	}
+	step()
+	if allocs := testing.AllocsPerRun(3, step); allocs != 0 {
+		t.Errorf("a warmed-up training step allocates %v times", allocs)
+	}
+	env.Freeze()
+	one := &tensor.Tensor{Shape: []int{1, 3, 12, 12}, Data: x.Data[:3*12*12]}
+	for _, batch := range []*tensor.Tensor{x, one} {
+		m.Forward(batch, false)
+		if allocs := testing.AllocsPerRun(3, func() { m.Forward(batch, false) }); allocs != 0 {
+			t.Errorf("warmed-up evaluation of a batch of %d allocates %v times", batch.Shape[0], allocs)
+		}
+	}
+	last := m.Layers[8].(*Residual).Body.Layers[0].(*Conv2D)
+	if k := last.In * 9; !swapPays(last.Out, last.geom.oh*last.geom.ow, k) {
+		t.Errorf("the last block's first convolution (%d filters, %dx%d output) does not run transposed: the test misses that path",
+			last.Out, last.geom.oh, last.geom.ow)
+	}
+}
