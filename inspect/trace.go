@@ -21,8 +21,9 @@ func (a Activation) IsImage() bool { return len(a.Output.Shape) == 3 }
 // Trace runs net on one example x (of the shape net was built for, with
 // no batch dimension) in evaluation mode, one layer at a time, and
 // returns every layer's output, in order. The last is the network's
-// output: the same values net.Forward gives. The outputs are copies; net
-// keeps no reference to them.
+// output: the values net.Forward gives, up to the rounding of a batch
+// norm that Forward folds into the convolution before it (within 1e-5 of
+// the largest). The outputs are copies; net keeps no reference to them.
 //
 // A block that holds layers of its own (a residual block) counts as one
 // layer: its output is traced, not its insides.

@@ -87,7 +87,8 @@ func (s *Sequential) Build(in []int, env *Env) ([]int, error) {
 // The moved ReLU is a second ReLU built for the pooled shape; Layers, the
 // shapes and the parameter names keep the written order, so a model looks
 // and saves as written and stepping through Layers one by one (as
-// inspect does) gives the values Forward gives.
+// inspect does) gives the values Forward gives (in evaluation, up to the
+// rounding of a batch norm folded into its convolution: see convBN).
 func (s *Sequential) poolBeforeReLU(env *Env) ([]Layer, error) {
 	run := append([]Layer(nil), s.Layers...)
 	for i := 0; i+1 < len(run); i++ {
