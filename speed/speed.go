@@ -39,6 +39,10 @@ type Options struct {
 	Train   bool // time training steps
 	Infer   bool // time inference at Batch
 	Latency bool // time inference of one image at a time
+	// Steps times each step of a training step, layer by layer (see
+	// nn.Sequential.TimeSteps), and the optimiser's update, over about a
+	// second of training steps after the others are timed.
+	Steps bool
 
 	// TrainImages and InferImages are how many images to time (rounded
 	// up to whole batches), 0 for enough for about 3 seconds of training
@@ -73,6 +77,20 @@ type Result struct {
 	TrainMultiplyAdds   int64   `json:"train_multiply_adds"`
 	TrainGFLOPS         float64 `json:"train_gflops,omitempty"`
 	InferGFLOPS         float64 `json:"infer_gflops,omitempty"`
+
+	// Steps is where a training step's time goes (Options.Steps): each
+	// step of the network's run order, then the optimiser's update, with
+	// their mean wall time per training step.
+	Steps []StepResult `json:"steps,omitempty"`
+}
+
+// StepResult is the mean wall time per training step of one step of a
+// network (named as nn.StepTime names it) or of the optimiser's update
+// ("optimizer adamw", whose time counts as backward), in milliseconds.
+type StepResult struct {
+	Step       string  `json:"step"`
+	ForwardMs  float64 `json:"forward_ms"`
+	BackwardMs float64 `json:"backward_ms"`
 }
 
 // Measure builds the network spec describes for o.Input, with seed 1,
@@ -152,6 +170,12 @@ func Measure(name string, spec *model.Spec, o Options) (*Result, error) {
 		res.TrainGFLOPS = 2 * float64(res.TrainMultiplyAdds) * res.TrainPerSec / 1e9
 	}
 
+	if o.Steps {
+		if err := timeSteps(res, net, env, x, labels, o.Optimizer, lr); err != nil {
+			return nil, err
+		}
+	}
+
 	// Inference as the inference commands run it, the weights frozen.
 	env.Freeze()
 	if o.Infer {
@@ -177,6 +201,41 @@ func Measure(name string, spec *model.Spec, o Options) (*Result, error) {
 		res.LatencyRuns = len(lat)
 	}
 	return res, nil
+}
+
+// timeSteps times the steps of net's training steps on x, the batch's
+// labels taken in turn from labels, for about a second, into res.Steps.
+func timeSteps(res *Result, net *nn.Sequential, env *nn.Env, x *tensor.Tensor, labels []int, optimizer string, lr float64) error {
+	opt, err := optim.New(net.Params(), optim.Settings{Name: optimizer, LR: lr, Momentum: 0.9, Pool: env})
+	if err != nil {
+		return err
+	}
+	var loss nn.SoftmaxCrossEntropy
+	batch := x.Shape[0]
+	set, sets := 0, len(labels)/batch
+	var update time.Duration
+	step := func() {
+		loss.Forward(net.Forward(x, true), labels[set*batch:(set+1)*batch])
+		net.Backward(loss.Backward())
+		start := time.Now()
+		opt.Step()
+		update += time.Since(start)
+		set = (set + 1) % sets
+	}
+	step() // warm up, untimed
+	steps := max(5, stepsFor(time.Second, step))
+	times, stop := net.TimeSteps()
+	update = 0
+	for range steps {
+		step()
+	}
+	stop()
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(steps) }
+	for _, t := range times {
+		res.Steps = append(res.Steps, StepResult{Step: t.Step, ForwardMs: ms(t.Forward), BackwardMs: ms(t.Backward)})
+	}
+	res.Steps = append(res.Steps, StepResult{Step: "optimizer " + optimizer, BackwardMs: ms(update)})
+	return nil
 }
 
 // latencies times runs calls of f, after a warm-up, and returns their

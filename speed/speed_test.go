@@ -108,3 +108,38 @@ func TestLatenciesAndSteps(t *testing.T) {
 		t.Errorf("stepsFor(20 ms) of 1 ms calls = %d, want about 20", n)
 	}
 }
+
+// TestMeasureSteps times each step of a small network's training step:
+// the network's steps in run order, then the optimiser's update, each
+// with some time, and in the JSON line.
+func TestMeasureSteps(t *testing.T) {
+	spec, err := model.Parse("conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dense(3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Measure("small", spec, Options{Input: []int{2, 8, 8}, Optimizer: "adamw", Batch: 8, Threads: 1, Steps: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range r.Steps {
+		names = append(names, s.Step)
+		if s.BackwardMs <= 0 || (s.ForwardMs <= 0 && !strings.HasPrefix(s.Step, "optimizer")) {
+			t.Errorf("step %q: forward %v ms, backward %v ms, want time in each pass it has", s.Step, s.ForwardMs, s.BackwardMs)
+		}
+	}
+	want := []string{"0 conv2d+batchnorm", "1 maxpool2d", "2 relu", "3 flatten", "4 dense", "optimizer adamw"}
+	if !slices.Equal(names, want) {
+		t.Errorf("steps %q, want %q", names, want)
+	}
+	if r.TrainPerSec != 0 {
+		t.Errorf("training rate %v img/s, asked for steps only", r.TrainPerSec)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"steps":[{"step":"0 conv2d+batchnorm","forward_ms":`) {
+		t.Errorf("JSON %s: no steps", b)
+	}
+}

@@ -29,7 +29,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&s.LatencyRuns, "latency-runs", 0, "batch-1 inference runs per model (0: up to 2000, stopping after about 2 seconds)")
 	fs.IntVar(&s.Batch, "batch", 64, "mini-batch size")
 	fs.IntVar(&s.Threads, "threads", 0, "worker threads, for every figure including batch-1 latency (0: one per core)")
-	measure := fs.String("measure", "train,infer,latency", "what to time: a comma-separated list of train, infer (at -batch) and latency (batch 1)")
+	measure := fs.String("measure", "train,infer,latency", "what to time: a comma-separated list of train, infer (at -batch), latency (batch 1) and steps (each layer of a training step, and the optimiser)")
 	asJSON := fs.Bool("json", false, "print one JSON object per model")
 	if err := fs.parse(args, false); err != nil {
 		return err
@@ -58,8 +58,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			s.Infer = true
 		case "latency":
 			s.Latency = true
+		case "steps":
+			s.Steps = true
 		default:
-			return usagef("-measure: %q is not train, infer or latency", m)
+			return usagef("-measure: %q is not train, infer, latency or steps", m)
 		}
 	}
 	names := strings.Split(*models, ",")
@@ -80,10 +82,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%-*s %14s %14s %16s %14s %14s\n", width, "model", "train img/s", "infer img/s", "batch-1 latency",
 			"train GFLOP/s", "infer GFLOP/s")
 	}
+	var timed []*speed.Result // with steps timed, for their tables after the main one
 	for i, name := range names {
 		r, err := speed.Measure(name, specs[i], s)
 		if err != nil {
 			return err
+		}
+		if r.Steps != nil {
+			timed = append(timed, r)
 		}
 		if *asJSON {
 			b, err := json.Marshal(r)
@@ -96,7 +102,32 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%-*s %14s %14s %16s %14s %14s\n", width, r.Model, figure(r.TrainPerSec, "%.0f"), figure(r.InferPerSec, "%.0f"),
 			figure(r.LatencyMicros, "%.0f µs"), figure(r.TrainGFLOPS, "%.1f"), figure(r.InferGFLOPS, "%.1f"))
 	}
+	for _, r := range timed {
+		printSteps(stdout, r)
+	}
 	return nil
+}
+
+// printSteps prints where a training step of r's network goes, step by
+// step: its mean forward and backward wall time, and its share of the
+// whole. A residual block's body's steps follow the block, indented; the
+// block's time includes theirs.
+func printSteps(w io.Writer, r *speed.Result) {
+	var total float64
+	for _, st := range r.Steps {
+		if !strings.Contains(strings.Fields(st.Step)[0], ".") {
+			total += st.ForwardMs + st.BackwardMs
+		}
+	}
+	fmt.Fprintf(w, "\n%s: a training step of %d images, %.1f ms\n", r.Model, r.Batch, total)
+	fmt.Fprintf(w, "%-36s %12s %12s %7s\n", "step", "forward ms", "backward ms", "share")
+	for _, st := range r.Steps {
+		name := st.Step
+		if strings.Contains(strings.Fields(name)[0], ".") {
+			name = "  " + name
+		}
+		fmt.Fprintf(w, "%-36s %12.2f %12.2f %6.1f%%\n", name, st.ForwardMs, st.BackwardMs, 100*(st.ForwardMs+st.BackwardMs)/total)
+	}
 }
 
 // figure formats a measured figure, and a dash for one not measured.

@@ -5,6 +5,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -146,5 +148,39 @@ func TestBenchMeasuresOnlyWhatIsAsked(t *testing.T) {
 	if len(fields) != 6 || fields[0] != "tiny" || fields[1] != "-" || fields[2] == "-" || fields[3] != "-" ||
 		fields[4] != "-" || fields[5] == "-" {
 		t.Errorf("table row %q: want tiny, -, an inference rate, -, -, its GFLOP/s", fields)
+	}
+}
+
+// TestBenchSteps checks -measure steps: after the main table, a table of
+// where a training step's time goes, a line for each step of the
+// network's run order and one for the optimiser, with shares that add up
+// to the whole.
+func TestBenchSteps(t *testing.T) {
+	code, out, errOut := runCLI("bench", "-models", "tiny", "-measure", "steps", "-threads", "1", "-batch", "16")
+	if code != 0 {
+		t.Fatalf("status %d: %s", code, errOut)
+	}
+	_, table, ok := strings.Cut(out, "tiny: a training step of 16 images, ")
+	if !ok {
+		t.Fatalf("no steps table in\n%s", out)
+	}
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	var steps []string
+	var share float64
+	for _, l := range lines[2:] {
+		f := strings.Fields(l)
+		steps = append(steps, strings.Join(f[:len(f)-3], " "))
+		v, err := strconv.ParseFloat(strings.TrimSuffix(f[len(f)-1], "%"), 64)
+		if err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		share += v
+	}
+	want := []string{"0 conv2d+maxpool2d", "1 relu", "2 flatten", "3 dense", "optimizer sgd"}
+	if !slices.Equal(steps, want) {
+		t.Errorf("steps %q, want %q", steps, want)
+	}
+	if math.Abs(share-100) > 0.5 {
+		t.Errorf("shares add up to %.1f%%, want 100%%:\n%s", share, table)
 	}
 }

@@ -66,11 +66,13 @@ standard input.`,
 		"bench": {
 			about: `Times training and inference on random images already in memory, for
 presets and spec files: images per second, GFLOP/s and the latency of
-one image. Its -json lines are what bench/compare_pytorch.py reads.`,
+one image; with -measure steps, where a training step's time goes, layer
+by layer. Its -json lines are what bench/compare_pytorch.py reads.`,
 			examples: []string{
 				"gocnn bench",
 				"gocnn bench -models lenet5,specs/mnist-bn.txt -threads 1",
 				"gocnn bench -models specs/ham-resnet.txt -input 3x48x48 -optimizer adamw -lr 0.002",
+				"gocnn bench -models specs/mnist-bn.txt -measure train,steps",
 			},
 		},
 		"serve": {
