@@ -20,6 +20,7 @@ import (
 // shortcut and the adding of the two paths.
 type StepTime struct {
 	Step              string
+	Depth             int // 0 for a step of the network, 1 inside a block's body, ...
 	Forward, Backward time.Duration
 }
 
@@ -30,7 +31,7 @@ type StepTime struct {
 // so run nothing else meanwhile to read it as the step's cost.
 func (s *Sequential) TimeSteps() (times []*StepTime, stop func()) {
 	var undo []func()
-	s.timeSteps("", &times, &undo)
+	s.timeSteps("", 0, &times, &undo)
 	return times, func() {
 		for _, u := range undo {
 			u()
@@ -38,13 +39,14 @@ func (s *Sequential) TimeSteps() (times []*StepTime, stop func()) {
 	}
 }
 
-// timeSteps wraps s's run order in timers named with prefix, appending
+// timeSteps wraps s's run order in timers named with prefix, at depth,
+// appending
 // their times to times and what undoes the wrapping to undo.
-func (s *Sequential) timeSteps(prefix string, times *[]*StepTime, undo *[]func()) {
+func (s *Sequential) timeSteps(prefix string, depth int, times *[]*StepTime, undo *[]func()) {
 	run := s.run
 	timed := make([]Layer, len(run))
 	for i, l := range run {
-		t := &StepTime{Step: fmt.Sprintf("%s%d %s", prefix, i, stepKinds(l))}
+		t := &StepTime{Step: fmt.Sprintf("%s%d %s", prefix, i, stepKinds(l)), Depth: depth}
 		*times = append(*times, t)
 		timed[i] = timedStep{l, t}
 		var body *Sequential
@@ -55,7 +57,7 @@ func (s *Sequential) timeSteps(prefix string, times *[]*StepTime, undo *[]func()
 			body = b.Body
 		}
 		if body != nil {
-			body.timeSteps(fmt.Sprintf("%s%d.", prefix, i), times, undo)
+			body.timeSteps(fmt.Sprintf("%s%d.", prefix, i), depth+1, times, undo)
 		}
 	}
 	s.run = timed

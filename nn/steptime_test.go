@@ -2,6 +2,7 @@ package nn
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,10 @@ func TestTimeSteps(t *testing.T) {
 		if st.Forward <= 0 || st.Backward <= 0 {
 			t.Errorf("step %s: forward %v, backward %v, want both above 0", st.Step, st.Forward, st.Backward)
 		}
-		if len(st.Step) > 1 && st.Step[1] != '.' {
+		if wantDepth := strings.Count(strings.Fields(st.Step)[0], "."); st.Depth != wantDepth {
+			t.Errorf("step %s: depth %d, want %d", st.Step, st.Depth, wantDepth)
+		}
+		if st.Depth == 0 {
 			top += st.Forward + st.Backward
 		}
 	}

@@ -89,6 +89,7 @@ type Result struct {
 // ("optimizer adamw", whose time counts as backward), in milliseconds.
 type StepResult struct {
 	Step       string  `json:"step"`
+	Depth      int     `json:"depth,omitempty"` // as nn.StepTime's: within how many blocks
 	ForwardMs  float64 `json:"forward_ms"`
 	BackwardMs float64 `json:"backward_ms"`
 }
@@ -232,7 +233,7 @@ func timeSteps(res *Result, net *nn.Sequential, env *nn.Env, x *tensor.Tensor, l
 	stop()
 	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / float64(steps) }
 	for _, t := range times {
-		res.Steps = append(res.Steps, StepResult{Step: t.Step, ForwardMs: ms(t.Forward), BackwardMs: ms(t.Backward)})
+		res.Steps = append(res.Steps, StepResult{Step: t.Step, Depth: t.Depth, ForwardMs: ms(t.Forward), BackwardMs: ms(t.Backward)})
 	}
 	res.Steps = append(res.Steps, StepResult{Step: "optimizer " + optimizer, BackwardMs: ms(update)})
 	return nil

@@ -115,17 +115,14 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 func printSteps(w io.Writer, r *speed.Result) {
 	var total float64
 	for _, st := range r.Steps {
-		if !strings.Contains(strings.Fields(st.Step)[0], ".") {
+		if st.Depth == 0 {
 			total += st.ForwardMs + st.BackwardMs
 		}
 	}
 	fmt.Fprintf(w, "\n%s: a training step of %d images, %.1f ms\n", r.Model, r.Batch, total)
 	fmt.Fprintf(w, "%-36s %12s %12s %7s\n", "step", "forward ms", "backward ms", "share")
 	for _, st := range r.Steps {
-		name := st.Step
-		if strings.Contains(strings.Fields(name)[0], ".") {
-			name = "  " + name
-		}
+		name := strings.Repeat("  ", st.Depth) + st.Step
 		fmt.Fprintf(w, "%-36s %12.2f %12.2f %6.1f%%\n", name, st.ForwardMs, st.BackwardMs, 100*(st.ForwardMs+st.BackwardMs)/total)
 	}
 }
