@@ -322,9 +322,7 @@ func (wc *winoConv) forward(train bool) {
 		wc.transformFilters()
 	}
 	if wc.itemsN != n || wc.items == nil {
-		// Enough chunks to go round the workers, when the batch allows.
-		per := min(wc.images, max(1, n/wc.c.env.Workers()))
-		wc.items = wc.fwd.chunks(wc.items[:0], 0, n, per)
+		wc.items = wc.batchChunks(wc.items[:0], n)
 		wc.itemsN = n
 	}
 	for w := range wc.scratch {
@@ -336,6 +334,26 @@ func (wc *winoConv) forward(train bool) {
 		// pool them now that they are whole.
 		wc.c.env.For(n, wc.poolFn)
 	}
+}
+
+// batchChunks appends the chunks of a batch of n images to dst: each
+// worker's share of the images (parallel.Range), as the backward pass
+// takes them, in as many chunks as the other workers', of even sizes, so
+// that Env.For, which gives each worker a run of the chunks, gives it
+// its share. (Chunks of wc.images across the batch would not: 64 images
+// of 6x6 at 14 a chunk make five chunks, of which one worker of two
+// gets three, 36 images.)
+func (wc *winoConv) batchChunks(dst []chunk, n int) []chunk {
+	workers := wc.c.env.Workers()
+	lo, hi := parallel.Range(n, workers, workers-1) // the largest share
+	count := (hi - lo + wc.images - 1) / wc.images
+	for w := range workers {
+		lo, hi := parallel.Range(n, workers, w)
+		if lo < hi {
+			dst = wc.fwd.chunks(dst, lo, hi, (hi-lo+count-1)/count)
+		}
+	}
+	return dst
 }
 
 // poolImages max-pools the outputs of images [lo, hi) for a fused pool.
