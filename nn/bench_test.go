@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/gocnn/gocnn/rng"
@@ -77,6 +79,42 @@ func BenchmarkConv2D(b *testing.B) {
 				b.ReportMetric(passes*flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
+		env.Close()
+	}
+}
+
+// BenchmarkBatchNorm times a batch norm with the ReLU after it (a
+// bnReLU), forward and backward in training, on a batch of 64 of each
+// shape a batch norm sees in specs/ham-resnet.txt at 48x48 and in
+// specs/mnist-bn.txt (the 256 features of its dense layer last), on
+// every core:
+//
+//	go test -run ^$ -bench BatchNorm ./nn
+func BenchmarkBatchNorm(b *testing.B) {
+	for _, shape := range [][]int{{32, 48, 48}, {32, 24, 24}, {64, 12, 12}, {128, 6, 6}, {256, 3, 3},
+		{32, 28, 28}, {64, 14, 14}, {256}} {
+		env := NewEnv(1, 0)
+		bn := NewBatchNorm()
+		if _, err := bn.Build(shape, env); err != nil {
+			b.Fatal(err)
+		}
+		l := bnReLU{bn}
+		x := tensor.New(append([]int{64}, shape...)...)
+		rng.New(1).FillUniform(x.Data, 1)
+		dy := tensor.New(x.Shape...)
+		rng.New(2).FillUniform(dy.Data, 1)
+		name := strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
+		b.Run(name+"/forward", func(b *testing.B) {
+			for range b.N {
+				l.Forward(x, true)
+			}
+		})
+		b.Run(name+"/backward", func(b *testing.B) {
+			l.Forward(x, true)
+			for range b.N {
+				l.Backward(dy)
+			}
+		})
 		env.Close()
 	}
 }
