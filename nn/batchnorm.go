@@ -31,9 +31,9 @@ import (
 //	∂L/∂x = (1/√(σ² + ε)) · (g − mean(g) − x̂·mean(g·x̂))
 //	∂L/∂γ = Σ dy·x̂        ∂L/∂β = Σ dy
 //
-// The loops run over each image's plane of a channel with the fused
-// passes of internal/vec: one to sum a channel's values and their
-// squares, one to normalise them. Channels are independent, so they are
+// Each pass over a channel is one call of a fused pass of internal/vec,
+// over the channel's plane in every image (vec.Runs): one to sum the
+// values and their squares, one to normalise them. Channels are independent, so they are
 // shared out among the workers. A batch norm followed by a ReLU runs with
 // it as one layer (bnReLU, in Sequential's run order): the ReLU is
 // applied as each value is normalised, and in the backward pass the
@@ -134,12 +134,7 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			// The batch's mean and variance in one pass, accumulated in
 			// float64: Var x = E[x²] − (E x)², accurate unless the mean is
 			// some ten million times the spread.
-			var sum, sumSq float64
-			for img := range n {
-				s, q := vec.Moments(b.segment(b.x.Data, img, c))
-				sum += s
-				sumSq += q
-			}
+			sum, sumSq := vec.Moments(b.channel(b.x.Data, c), b.runs(n))
 			mean := sum / m
 			variance := max(sumSq/m-mean*mean, 0)
 			inv := 1 / math.Sqrt(variance+b.Eps)
@@ -154,17 +149,18 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			scale, shift = b.affine(c, mean, inv)
 		}
 		b.scale[c], b.shift[c] = scale, shift
-		for img := range n {
-			vec.Normalize(b.segment(b.y.Data, img, c), b.segment(b.x.Data, img, c), scale, shift, b.relu)
-		}
+		vec.Normalize(b.channel(b.y.Data, c), b.channel(b.x.Data, c), b.runs(n), scale, shift, b.relu)
 	}
 }
 
-// segment returns the values of channel c of image img within s: one H·W
-// block for images, one value for flat inputs.
-func (b *BatchNorm) segment(s []float32, img, c int) []float32 {
-	base := (img*b.channels + c) * b.spatial
-	return s[base : base+b.spatial]
+// channel returns s from the first value of channel c, where b.runs
+// finds the channel's values of each image.
+func (b *BatchNorm) channel(s []float32, c int) []float32 { return s[c*b.spatial:] }
+
+// runs says where a channel's values lie in a batch of n images: one
+// H·W block of each image, or one value for flat inputs.
+func (b *BatchNorm) runs(n int) vec.Runs {
+	return vec.Runs{N: b.spatial, Stride: b.channels * b.spatial, Count: n}
 }
 
 // Backward sets ∂L/∂γ and ∂L/∂β and returns ∂L/∂x.
@@ -189,12 +185,7 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 		// with dy taken back through the fused ReLU first, if any, which
 		// let through the values whose normalisation was positive.
 		mask := vec.ReLUMask{On: b.relu, A: b.scale[c], B: b.shift[c]}
-		var sumDy, sumDyX float64
-		for img := range n {
-			s, q := vec.NormGradSums(b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c), mask)
-			sumDy += s
-			sumDyX += q
-		}
+		sumDy, sumDyX := vec.NormGradSums(b.channel(b.dy.Data, c), b.channel(b.x.Data, c), b.runs(n), mask)
 		sumDyXhat := inv * (sumDyX - mean*sumDy)
 		b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(sumDyXhat), float32(sumDy)
 		// In training, dx = inv·(γ·dy − mean(γ·dy) − x̂·mean(γ·dy·x̂)); with
@@ -207,10 +198,8 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			bx = -inv * inv * meanGX
 			cst = -inv*meanG + inv*inv*meanGX*mean
 		}
-		for img := range n {
-			vec.NormGrad(b.segment(b.dx.Data, img, c), b.segment(b.dy.Data, img, c), b.segment(b.x.Data, img, c),
-				mask, float32(a), float32(bx), float32(cst))
-		}
+		vec.NormGrad(b.channel(b.dx.Data, c), b.channel(b.dy.Data, c), b.channel(b.x.Data, c), b.runs(n),
+			mask, float32(a), float32(bx), float32(cst))
 	}
 }
 

@@ -31,13 +31,27 @@
 	VUNPCKHPD     loX, loX, tmpX \
 	VADDSD        tmpX, loX, loX
 
-// func momentsAVX512(x *float32, n int) (sum, squares float64)
+// func momentsAVX512(x *float32, n, stride, runs int) (sum, squares float64)
 //
+// runs ≥ 1. Each run is summed as the Go code sums it, and the runs'
+// sums added in turn (VADDSD) to +0.
+//
+//	R9 the run's first element, R8 n, DX stride·4, BX runs left
 //	SI x, CX elements left, K1 the lanes to load
-//	Z0, Z1 the sums (lanes 0-7, 8-15), Z2, Z3 the squares'
-TEXT ·momentsAVX512(SB), NOSPLIT, $0-32
-	MOVQ   x+0(FP), SI
-	MOVQ   n+8(FP), CX
+//	Z0, Z1 the run's sums (lanes 0-7, 8-15), Z2, Z3 the squares'
+//	X10, X11 the runs' sums
+TEXT ·momentsAVX512(SB), NOSPLIT, $0-48
+	MOVQ   x+0(FP), R9
+	MOVQ   n+8(FP), R8
+	MOVQ   stride+16(FP), DX
+	SHLQ   $2, DX
+	MOVQ   runs+24(FP), BX
+	VXORPD X10, X10, X10
+	VXORPD X11, X11, X11
+
+moments_run:
+	MOVQ   R9, SI
+	MOVQ   R8, CX
 	VPXORD Z0, Z0, Z0
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
@@ -62,28 +76,43 @@ moments_loop:
 moments_fold:
 	FOLD(Z0, Z1, Y0, X0, Y7, X7)
 	FOLD(Z2, Z3, Y2, X2, Y7, X7)
+	VADDSD X0, X10, X10
+	VADDSD X2, X11, X11
+	ADDQ   DX, R9
+	DECQ   BX
+	JNZ    moments_run
 	VZEROUPPER
-	MOVSD X0, sum+16(FP)
-	MOVSD X2, squares+24(FP)
+	MOVSD  X10, sum+32(FP)
+	MOVSD  X11, squares+40(FP)
 	RET
 
-// func normalizeAVX512(dst, x *float32, n int, a, b float32, relu int)
+// func normalizeAVX512(dst, x *float32, n, stride, runs int, a, b float32, relu int)
 //
 // dst = a·x + b (VMULPS, then VADDPS), then, with relu, VMAXPS with 0
-// first as reluAVX512 does.
+// first as reluAVX512 does; runs ≥ 1.
 //
+//	R9, R10 the run's first element of dst and x, R8 n, R12 stride·4,
+//	R13 runs left
 //	DI dst, SI x, CX elements left, DX relu, K1 the lanes
 //	Z30 a, Z29 b, Z31 zeros
-TEXT ·normalizeAVX512(SB), NOSPLIT, $0-40
-	MOVQ         dst+0(FP), DI
-	MOVQ         x+8(FP), SI
-	MOVQ         n+16(FP), CX
-	VBROADCASTSS a+24(FP), Z30
-	VBROADCASTSS b+28(FP), Z29
-	MOVQ         relu+32(FP), DX
+TEXT ·normalizeAVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), R9
+	MOVQ         x+8(FP), R10
+	MOVQ         n+16(FP), R8
+	MOVQ         stride+24(FP), R12
+	SHLQ         $2, R12
+	MOVQ         runs+32(FP), R13
+	VBROADCASTSS a+40(FP), Z30
+	VBROADCASTSS b+44(FP), Z29
+	MOVQ         relu+48(FP), DX
 	VPXORD       Z31, Z31, Z31
-	TESTQ        CX, CX
-	JLE          normalize_done
+
+normalize_run:
+	MOVQ  R9, DI
+	MOVQ  R10, SI
+	MOVQ  R8, CX
+	TESTQ CX, CX
+	JLE   normalize_next
 
 normalize_loop:
 	NORMMASK(K1)
@@ -100,7 +129,11 @@ normalize_store:
 	SUBQ    $16, CX
 	JG      normalize_loop
 
-normalize_done:
+normalize_next:
+	ADDQ R12, R9
+	ADDQ R12, R10
+	DECQ R13
+	JNZ  normalize_run
 	VZEROUPPER
 	RET
 
@@ -116,25 +149,40 @@ normalize_done:
 	VCMPPS  $0x19, Z10, Z31, K1, K2 \
 label:
 
-// func normGradSumsAVX512(dy, x *float32, n, relu int, ra, rb float32) (sumG, sumGX float64)
+// func normGradSumsAVX512(dy, x *float32, n, stride, runs, relu int, ra, rb float32) (sumG, sumGX float64)
 //
+// runs ≥ 1; the runs' sums are added as momentsAVX512 adds them.
+//
+//	R9, R10 the run's first element of dy and x, R8 n, R12 stride·4,
+//	R13 runs left
 //	BX dy, SI x, CX elements left, DX relu, K1 the lanes, K2 those the
 //	ReLU passes, Z27 ra, Z26 rb
-//	Z0, Z1 Σg (lanes 0-7, 8-15), Z2, Z3 Σg·x, Z31 zeros
-TEXT ·normGradSumsAVX512(SB), NOSPLIT, $0-56
-	MOVQ         dy+0(FP), BX
-	MOVQ         x+8(FP), SI
-	MOVQ         n+16(FP), CX
-	MOVQ         relu+24(FP), DX
-	VBROADCASTSS ra+32(FP), Z27
-	VBROADCASTSS rb+36(FP), Z26
-	VPXORD       Z0, Z0, Z0
-	VPXORD       Z1, Z1, Z1
-	VPXORD       Z2, Z2, Z2
-	VPXORD       Z3, Z3, Z3
+//	Z0, Z1 the run's Σg (lanes 0-7, 8-15), Z2, Z3 its Σg·x, Z31 zeros
+//	X12, X13 the runs' sums
+TEXT ·normGradSumsAVX512(SB), NOSPLIT, $0-72
+	MOVQ         dy+0(FP), R9
+	MOVQ         x+8(FP), R10
+	MOVQ         n+16(FP), R8
+	MOVQ         stride+24(FP), R12
+	SHLQ         $2, R12
+	MOVQ         runs+32(FP), R13
+	MOVQ         relu+40(FP), DX
+	VBROADCASTSS ra+48(FP), Z27
+	VBROADCASTSS rb+52(FP), Z26
 	VPXORD       Z31, Z31, Z31
-	TESTQ        CX, CX
-	JLE          gradSums_fold
+	VXORPD       X12, X12, X12
+	VXORPD       X13, X13, X13
+
+gradSums_run:
+	MOVQ   R9, BX
+	MOVQ   R10, SI
+	MOVQ   R8, CX
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	TESTQ  CX, CX
+	JLE    gradSums_fold
 
 gradSums_loop:
 	NORMMASK(K1)
@@ -159,33 +207,51 @@ gradSums_loop:
 gradSums_fold:
 	FOLD(Z0, Z1, Y0, X0, Y7, X7)
 	FOLD(Z2, Z3, Y2, X2, Y7, X7)
+	VADDSD X0, X12, X12
+	VADDSD X2, X13, X13
+	ADDQ   R12, R9
+	ADDQ   R12, R10
+	DECQ   R13
+	JNZ    gradSums_run
 	VZEROUPPER
-	MOVSD X0, sumG+40(FP)
-	MOVSD X2, sumGX+48(FP)
+	MOVSD  X12, sumG+56(FP)
+	MOVSD  X13, sumGX+64(FP)
 	RET
 
-// func normGradAVX512(dx, dy, x *float32, n, relu int, ra, rb, a, b, c float32)
+// func normGradAVX512(dx, dy, x *float32, n, stride, runs, relu int, ra, rb, a, b, c float32)
 //
 // dx = (a·g + b·x) + c, each product and sum rounded (no fused
-// multiply-add), g being dy through the ReLU as in normGradSumsAVX512.
+// multiply-add), g being dy through the ReLU as in normGradSumsAVX512;
+// runs ≥ 1.
 //
+//	R9, R10, R14 the run's first element of dx, dy and x, R8 n,
+//	R12 stride·4, R13 runs left
 //	DI dx, BX dy, SI x, CX elements left, DX relu
 //	K1 the lanes, K2 those the ReLU passes
 //	Z27 ra, Z26 rb, Z30 a, Z29 b, Z28 c, Z31 zeros
-TEXT ·normGradAVX512(SB), NOSPLIT, $0-60
-	MOVQ         dx+0(FP), DI
-	MOVQ         dy+8(FP), BX
-	MOVQ         x+16(FP), SI
-	MOVQ         n+24(FP), CX
-	MOVQ         relu+32(FP), DX
-	VBROADCASTSS ra+40(FP), Z27
-	VBROADCASTSS rb+44(FP), Z26
-	VBROADCASTSS a+48(FP), Z30
-	VBROADCASTSS b+52(FP), Z29
-	VBROADCASTSS c+56(FP), Z28
+TEXT ·normGradAVX512(SB), NOSPLIT, $0-76
+	MOVQ         dx+0(FP), R9
+	MOVQ         dy+8(FP), R10
+	MOVQ         x+16(FP), R14
+	MOVQ         n+24(FP), R8
+	MOVQ         stride+32(FP), R12
+	SHLQ         $2, R12
+	MOVQ         runs+40(FP), R13
+	MOVQ         relu+48(FP), DX
+	VBROADCASTSS ra+56(FP), Z27
+	VBROADCASTSS rb+60(FP), Z26
+	VBROADCASTSS a+64(FP), Z30
+	VBROADCASTSS b+68(FP), Z29
+	VBROADCASTSS c+72(FP), Z28
 	VPXORD       Z31, Z31, Z31
-	TESTQ        CX, CX
-	JLE          grad_done
+
+grad_run:
+	MOVQ  R9, DI
+	MOVQ  R10, BX
+	MOVQ  R14, SI
+	MOVQ  R8, CX
+	TESTQ CX, CX
+	JLE   grad_next
 
 grad_loop:
 	NORMMASK(K1)
@@ -203,6 +269,11 @@ grad_loop:
 	SUBQ      $16, CX
 	JG        grad_loop
 
-grad_done:
+grad_next:
+	ADDQ R12, R9
+	ADDQ R12, R10
+	ADDQ R12, R14
+	DECQ R13
+	JNZ  grad_run
 	VZEROUPPER
 	RET

@@ -54,10 +54,10 @@ type kernels struct {
 	rmsProp     func(w, g, sq, buf []float32, s RMSPropStep)
 
 	// The batch-normalisation passes (norm.go).
-	moments      func(x []float32) (sum, squares float64)
-	normalize    func(dst, x []float32, a, b float32, relu bool)
-	normGradSums func(dy, x []float32, m ReLUMask) (sumG, sumGX float64)
-	normGrad     func(dx, dy, x []float32, m ReLUMask, a, b, c float32)
+	moments      func(x []float32, r Runs) (sum, squares float64)
+	normalize    func(dst, x []float32, r Runs, a, b float32, relu bool)
+	normGradSums func(dy, x []float32, r Runs, m ReLUMask) (sumG, sumGX float64)
+	normGrad     func(dx, dy, x []float32, r Runs, m ReLUMask, a, b, c float32)
 }
 
 // active is the implementation this machine uses, set once by the init

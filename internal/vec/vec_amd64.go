@@ -87,39 +87,48 @@ func axpbyAVX2x8(dst, x []float32, a, b float32)
 //go:noescape
 func sumSquaresAVX2(blocks []float32, tail *[squareLanes]float32) float64
 
-// The batch-normalisation kernels in norm_amd64.s. The callers have
-// checked the lengths: every slice holds n elements; y may be nil.
+// The batch-normalisation kernels in norm_amd64.s, over runs runs of n
+// elements stride elements apart. The callers have checked the lengths
+// (Runs.covers).
 
 //go:noescape
-func momentsAVX512(x *float32, n int) (sum, squares float64)
+func momentsAVX512(x *float32, n, stride, runs int) (sum, squares float64)
 
 //go:noescape
-func normalizeAVX512(dst, x *float32, n int, a, b float32, relu int)
+func normalizeAVX512(dst, x *float32, n, stride, runs int, a, b float32, relu int)
 
 //go:noescape
-func normGradSumsAVX512(dy, x *float32, n, relu int, ra, rb float32) (sumG, sumGX float64)
+func normGradSumsAVX512(dy, x *float32, n, stride, runs, relu int, ra, rb float32) (sumG, sumGX float64)
 
 //go:noescape
-func normGradAVX512(dx, dy, x *float32, n, relu int, ra, rb, a, b, c float32)
+func normGradAVX512(dx, dy, x *float32, n, stride, runs, relu int, ra, rb, a, b, c float32)
 
-func momentsAVX512Slice(x []float32) (sum, squares float64) {
-	return momentsAVX512(unsafe.SliceData(x), len(x))
-}
-
-func normalizeAVX512Slice(dst, x []float32, a, b float32, relu bool) {
-	r := 0
-	if relu {
-		r = 1
+func momentsAVX512Runs(x []float32, r Runs) (sum, squares float64) {
+	if r.Count == 0 {
+		return 0, 0
 	}
-	normalizeAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), len(x), a, b, r)
+	return momentsAVX512(unsafe.SliceData(x), r.N, r.Stride, r.Count)
 }
 
-func normGradSumsAVX512Slice(dy, x []float32, m ReLUMask) (sumG, sumGX float64) {
-	return normGradSumsAVX512(unsafe.SliceData(dy), unsafe.SliceData(x), len(dy), b2i(m.On), m.A, m.B)
+func normalizeAVX512Runs(dst, x []float32, r Runs, a, b float32, relu bool) {
+	if r.Count == 0 {
+		return
+	}
+	normalizeAVX512(unsafe.SliceData(dst), unsafe.SliceData(x), r.N, r.Stride, r.Count, a, b, b2i(relu))
 }
 
-func normGradAVX512Slice(dx, dy, x []float32, m ReLUMask, a, b, c float32) {
-	normGradAVX512(unsafe.SliceData(dx), unsafe.SliceData(dy), unsafe.SliceData(x), len(dy), b2i(m.On), m.A, m.B, a, b, c)
+func normGradSumsAVX512Runs(dy, x []float32, r Runs, m ReLUMask) (sumG, sumGX float64) {
+	if r.Count == 0 {
+		return 0, 0
+	}
+	return normGradSumsAVX512(unsafe.SliceData(dy), unsafe.SliceData(x), r.N, r.Stride, r.Count, b2i(m.On), m.A, m.B)
+}
+
+func normGradAVX512Runs(dx, dy, x []float32, r Runs, m ReLUMask, a, b, c float32) {
+	if r.Count == 0 {
+		return
+	}
+	normGradAVX512(unsafe.SliceData(dx), unsafe.SliceData(dy), unsafe.SliceData(x), r.N, r.Stride, r.Count, b2i(m.On), m.A, m.B, a, b, c)
 }
 
 func b2i(b bool) int {
@@ -146,10 +155,10 @@ var avx512Kernels = kernels{
 	sgdMomentum:  sgdMomentumAVX512Step,
 	adam:         adamAVX512Step,
 	rmsProp:      rmsPropAVX512Step,
-	moments:      momentsAVX512Slice,
-	normalize:    normalizeAVX512Slice,
-	normGradSums: normGradSumsAVX512Slice,
-	normGrad:     normGradAVX512Slice,
+	moments:      momentsAVX512Runs,
+	normalize:    normalizeAVX512Runs,
+	normGradSums: normGradSumsAVX512Runs,
+	normGrad:     normGradAVX512Runs,
 }
 
 var avx2Kernels = kernels{
