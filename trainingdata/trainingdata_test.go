@@ -1,13 +1,9 @@
 package trainingdata
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,45 +14,9 @@ import (
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/ham10000"
 	"github.com/gocnn/gocnn/ham10000/hamtest"
+	"github.com/gocnn/gocnn/imagefolder/foldertest"
 	"github.com/gocnn/gocnn/model"
 )
-
-// writeStripes writes a folder of n colour PNG pictures per class,
-// stripes across or down, and one file that is no picture.
-func writeStripes(t *testing.T, dir string, n int) {
-	t.Helper()
-	for _, class := range []string{"across", "down"} {
-		if err := os.MkdirAll(filepath.Join(dir, class), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for k := range n {
-			img := image.NewRGBA(image.Rect(0, 0, 12, 10))
-			for y := range 10 {
-				for x := range 12 {
-					on := (y+k)%4 < 2
-					if class == "down" {
-						on = (x+k)%4 < 2
-					}
-					c := color.RGBA{20, 40, uint8(10 * k), 255}
-					if on {
-						c = color.RGBA{230, 200, 90, 255}
-					}
-					img.Set(x, y, c)
-				}
-			}
-			var b bytes.Buffer
-			if err := png.Encode(&b, img); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, class, fmt.Sprintf("p%02d.png", k)), b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "across", "broken.png"), []byte("not a png"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestCheck(t *testing.T) {
 	folder := t.TempDir()
@@ -139,7 +99,9 @@ func TestNames(t *testing.T) {
 func TestFolder(t *testing.T) {
 	t.Setenv("GOCNN_DATA", t.TempDir()) // the picture cache goes there
 	dir := filepath.Join(t.TempDir(), "stripes")
-	writeStripes(t, dir, 20)
+	if err := foldertest.Write(dir, foldertest.Options{PerClass: 20}); err != nil { // 12x10 pictures
+		t.Fatal(err)
+	}
 	splitOut := filepath.Join(t.TempDir(), "run.split.csv")
 	var log []string
 	o := Options{Name: dir, Seed: 1, SplitOut: splitOut, Log: func(m string) { log = append(log, m) }}

@@ -1,58 +1,14 @@
 package main
 
 import (
-	"image"
-	"image/color"
-	"image/jpeg"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// writeShapes writes a folder of n colour pictures per class, stripes
-// across or down at a period and phase that vary, alternately PNG and
-// JPEG, of a few sizes, and one file that is no picture.
-func writeShapes(t *testing.T, dir string, n int) {
-	t.Helper()
-	for _, class := range []string{"across", "down"} {
-		if err := os.MkdirAll(filepath.Join(dir, class), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for k := range n {
-			w, h := 36+k%4, 30+k%3
-			period, phase := 6+k%3, k%5
-			img := image.NewRGBA(image.Rect(0, 0, w, h))
-			for y := range h {
-				for x := range w {
-					on := (y+phase)%period < period/2
-					if class == "down" {
-						on = (x+phase)%period < period/2
-					}
-					c := color.RGBA{uint8(30 + k%20), 40, 60, 255}
-					if on {
-						c = color.RGBA{220, uint8(180 + k%40), 90, 255}
-					}
-					img.Set(x, y, c)
-				}
-			}
-			path := filepath.Join(dir, class, "p"+string(rune('a'+k%26))+string(rune('a'+k/26%26)))
-			f, err := os.Create(path + [2]string{".png", ".jpg"}[k%2])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if k%2 == 0 {
-				png.Encode(f, img)
-			} else {
-				jpeg.Encode(f, img, &jpeg.Options{Quality: 92})
-			}
-			f.Close()
-		}
-	}
-	os.WriteFile(filepath.Join(dir, "across", "broken.jpg"), []byte("\xff\xd8\xff not a jpeg"), 0o644)
-}
+	"github.com/gocnn/gocnn/imagefolder/foldertest"
+)
 
 // TestTrainOnFolder trains on a folder of pictures end to end: the split
 // is drawn and written beside the model, the class names are the
@@ -62,7 +18,11 @@ func TestTrainOnFolder(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	t.Setenv("GOCNN_DATA", filepath.Join(dir, "cache"))
-	writeShapes(t, filepath.Join(dir, "shapes"), 60)
+	// Pictures of 36x30 to 39x32, the median 38x31, every other one a JPEG.
+	shapes := foldertest.Options{PerClass: 60, Width: 36, Height: 30, VarySize: true, JPEG: true}
+	if err := foldertest.Write(filepath.Join(dir, "shapes"), shapes); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr := runCLI("train", "-data", "shapes", "-model", "conv(8,3,pad=1) relu maxpool(2) conv(16,3,pad=1) relu globalavgpool flatten dense(2)",
 		"-epochs", "12", "-optimizer", "adam", "-lr", "0.01", "-quiet", "-out", "stripes.safetensors")
 	if code != 0 {
