@@ -33,11 +33,12 @@ import (
 //
 // Each pass over a channel is one call of a fused pass of internal/vec,
 // over the channel's plane in every image (vec.Runs): one to sum the
-// values and their squares, one to normalise them. Channels are independent, so they are
-// shared out among the workers. A batch norm followed by a ReLU runs with
-// it as one layer (bnReLU, in Sequential's run order): the ReLU is
-// applied as each value is normalised, and in the backward pass the
-// gradient taken back through it as each value is read.
+// values and their squares, one to normalise them. Channels are
+// independent, so they are shared out among the workers. A batch norm
+// followed by a ReLU runs with it as one layer (bnReLU, in Sequential's
+// run order): the ReLU is applied as each value is normalised, and in
+// the backward pass the gradient taken back through it as each value is
+// read.
 type BatchNorm struct {
 	Momentum float64 // 0 means 0.1
 	Eps      float64 // 0 means 1e-5
@@ -154,8 +155,8 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 }
 
 // channel returns s from the first value of channel c, where b.runs
-// finds the channel's values of each image.
-func (b *BatchNorm) channel(s []float32, c int) []float32 { return s[c*b.spatial:] }
+// finds the channel's values of each image (nothing in an empty batch).
+func (b *BatchNorm) channel(s []float32, c int) []float32 { return s[min(c*b.spatial, len(s)):] }
 
 // runs says where a channel's values lie in a batch of n images: one
 // H·W block of each image, or one value for flat inputs.
