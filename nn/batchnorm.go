@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/gocnn/gocnn/internal/vec"
@@ -228,4 +229,79 @@ type bnReLU struct{ *BatchNorm }
 // Forward normalises x and applies the ReLU.
 func (l bnReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return l.forward(x, train, true)
+}
+
+// RecomputeBatchNorm sets the running statistics of every batch norm in
+// s, those inside residual blocks too, from the batches that batches
+// yields, and returns how many there were. Each batch goes forward as in
+// training, but with dropout off (as in evaluation, and without drawing
+// from the dropout layers' random streams), and each batch norm's running
+// mean and variance become the plain average of the batches' means and
+// unbiased variances: what PyTorch's torch.optim.swa_utils.update_bn
+// computes. num_batches_tracked counts the batches. With no batches the
+// statistics are left as they were.
+//
+// Averaged weights (optim.Averaged) need it: the running statistics in
+// the network are those of the trained weights' activations, which the
+// average's differ from.
+func (s *Sequential) RecomputeBatchNorm(batches iter.Seq[*tensor.Tensor]) int {
+	var bns []*BatchNorm
+	var drops []*Dropout
+	s.visit(func(l Layer) {
+		switch l := l.(type) {
+		case *BatchNorm:
+			bns = append(bns, l)
+		case *Dropout:
+			drops = append(drops, l)
+		}
+	})
+	momentum := make([]float64, len(bns))
+	for i, b := range bns {
+		momentum[i] = b.Momentum
+	}
+	rates := make([]float64, len(drops))
+	for i, d := range drops {
+		rates[i], d.P = d.P, 0
+	}
+	defer func() {
+		for i, b := range bns {
+			b.Momentum = momentum[i]
+		}
+		for i, d := range drops {
+			d.P = rates[i]
+		}
+	}()
+	n := 0
+	for x := range batches {
+		for _, b := range bns {
+			if n == 0 {
+				fill(b.runMean.Value.Data, 0)
+				fill(b.runVar.Value.Data, 1)
+				b.batches.Value.Data[0] = 0
+			}
+			// The k-th batch's statistics weigh 1/k in the running
+			// ones: after k batches, their average.
+			b.Momentum = 1 / float64(n+1)
+		}
+		s.Forward(x, true)
+		n++
+	}
+	return n
+}
+
+// visit calls f on every layer of s and of the sequences inside it (a
+// residual block's body and shortcut), in order.
+func (s *Sequential) visit(f func(Layer)) {
+	for _, l := range s.Layers {
+		f(l)
+		switch l := l.(type) {
+		case *Sequential:
+			l.visit(f)
+		case *Residual:
+			l.Body.visit(f)
+			if l.Shortcut != nil {
+				f(l.Shortcut)
+			}
+		}
+	}
 }
