@@ -23,12 +23,20 @@ import (
 // random initial weights from weighing on the average for long.
 //
 // Only the trained parameters are averaged; batch norm's running
-// statistics are those of the trained weights. The averages start as the
-// weights the network has when the wrapper is made, and are part of
-// State, so a checkpoint resumes them exactly.
+// statistics are those of the trained weights, unless Prepare recomputes
+// them. The averages start as the weights the network has when the
+// wrapper is made, and are part of State, so a checkpoint resumes them
+// exactly.
 type Averaged struct {
 	Optimizer
 	Decay float64
+
+	// Prepare, if set, runs each time Use has put the averaged weights
+	// into the network, before f, and the function it returns runs
+	// after f, before the trained weights go back: to recompute batch
+	// norm's running statistics for the average and put the trained
+	// weights' back, for instance (see nn.Sequential.RecomputeBatchNorm).
+	Prepare func() (undo func(), err error)
 
 	params  []*nn.Param
 	avg     [][]float32
@@ -64,12 +72,19 @@ func (a *Averaged) Step() {
 	a.steps++
 }
 
-// Use puts the averaged weights into the network, calls f, and puts the
-// trained weights back, whatever f returns: score or save the averaged
-// model inside f.
+// Use puts the averaged weights into the network, runs Prepare if set,
+// calls f, and undoes Prepare and puts the trained weights back, whatever
+// f returns: score or save the averaged model inside f.
 func (a *Averaged) Use(f func() error) error {
 	a.swap()
 	defer a.swap()
+	if a.Prepare != nil {
+		undo, err := a.Prepare()
+		if err != nil {
+			return err
+		}
+		defer undo()
+	}
 	return f()
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
 	"github.com/gocnn/gocnn/rng"
+	"github.com/gocnn/gocnn/tensor"
 )
 
 // Recipe is how a network is trained, in names and numbers, the form
@@ -29,6 +30,12 @@ type Recipe struct {
 	Schedule  string         // constant, step, exp, cosine, onecycle or plateau
 	Clip      float64        // clip gradients to this global norm (0: off)
 	EMA       float64        // keep a moving average of the weights, decaying at this rate a step (0: off)
+	// EMABatchNorm, with EMA, recomputes batch norm's running statistics
+	// for the average from this many training images, spread through
+	// the set and not augmented, each time the average is scored or
+	// saved (nn.Sequential.RecomputeBatchNorm); 0 keeps the statistics
+	// of the trained weights.
+	EMABatchNorm int
 
 	// EarlyStop is "" or "metric:N": stop when the validation metric
 	// (val_loss, val_accuracy or val_balanced_accuracy) has not improved
@@ -49,7 +56,7 @@ type Recipe struct {
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
 	// Field is named as gocnn train's flag for it: "epochs", "batch",
-	// "lr", "optimizer", "schedule", "ema", "early-stop", "augment",
+	// "lr", "optimizer", "schedule", "ema", "ema-bn", "early-stop", "augment",
 	// "class-weights", "sampler", "best", "label-smoothing", "mixup",
 	// "cutmix" or "focal".
 	Field string
@@ -114,8 +121,48 @@ func (r Recipe) Check() error {
 		return recipeErr("focal", fmt.Errorf("%g: want γ in [0, 10]", r.Focal))
 	case r.Focal != 0 && (r.LabelSmoothing != 0 || r.Mixup != 0 || r.CutMix != 0):
 		return recipeErr("focal", fmt.Errorf("the focal loss does not go with label smoothing, mixup or cutmix"))
+	case r.EMABatchNorm < 0:
+		return recipeErr("ema-bn", fmt.Errorf("%d: want a number of images, 1 or more (0 for none)", r.EMABatchNorm))
+	case r.EMABatchNorm > 0 && r.EMA == 0:
+		return recipeErr("ema-bn", fmt.Errorf("recomputes batch norm for a weight average, and there is none (see ema)"))
 	}
 	return nil
+}
+
+// batchNormFor returns an optim.Averaged Prepare that recomputes the
+// running statistics of net's batch norms from n images of d spread
+// through it (all of d when n is as many or more), unaugmented, in
+// batches of size, and whose undo puts the statistics it found back.
+func batchNormFor(net *nn.Sequential, d *data.Dataset, n, size int) func() (func(), error) {
+	if idx := data.Spread(d.Len(), n); idx != nil {
+		d = d.Subset(idx)
+	}
+	var state []*nn.Param // the running statistics: the parameters not trained
+	for _, p := range net.Params() {
+		if p.Grad == nil {
+			state = append(state, p)
+		}
+	}
+	saved := make([][]float32, len(state))
+	return func() (func(), error) {
+		it, err := data.NewBatches(d, size, false, nil)
+		if err != nil {
+			return nil, fmt.Errorf("recomputing batch norm for the weight average: %w", err)
+		}
+		for i, p := range state {
+			saved[i] = append(saved[i][:0], p.Value.Data...)
+		}
+		net.RecomputeBatchNorm(func(yield func(*tensor.Tensor) bool) {
+			var b data.Batch
+			for it.Next(&b) && yield(&b.Images) {
+			}
+		})
+		return func() {
+			for i, p := range state {
+				copy(p.Value.Data, saved[i])
+			}
+		}, nil
+	}
 }
 
 // OptimizerNames lists the optimisers a Recipe's Optimizer.Name may
@@ -162,6 +209,9 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 		avg, err := optim.NewAveraged(opt, params, r.EMA)
 		if err != nil {
 			return Config{}, recipeErr("ema", err)
+		}
+		if r.EMABatchNorm > 0 {
+			avg.Prepare = batchNormFor(net, trainSet, r.EMABatchNorm, r.BatchSize)
 		}
 		opt = avg
 	}

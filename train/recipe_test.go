@@ -54,6 +54,7 @@ func TestRecipeConfig(t *testing.T) {
 		"epochs":          {Epochs: 0, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine"},
 		"batch":           {Epochs: 1, BatchSize: 0, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine"},
 		"lr":              {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd", LR: -0.1}, Schedule: "cosine"},
+		"ema-bn":          {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", EMABatchNorm: 100},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError

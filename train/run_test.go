@@ -5,11 +5,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/tensor"
 )
 
 // TestRunKeepsTheBestEpoch runs a whole run with a validation set and
@@ -134,5 +137,98 @@ func TestResumeThroughTheLibrary(t *testing.T) {
 	}
 	if !bytes.Equal(a, b) {
 		t.Error("the resumed run's model file differs from the uninterrupted run's")
+	}
+}
+
+// TestEMABatchNormRecomputed runs a recipe with a weight average twice,
+// with and without EMABatchNorm, on a network with batch norms and
+// dropout: training must go the same, bit for bit (the checkpoints hold
+// the same trained weights and statistics), and the model files the same
+// averaged weights, with, for the recomputed run, the running statistics
+// that nn.Sequential.RecomputeBatchNorm gives the average from the same
+// images spread through the training set.
+func TestEMABatchNormRecomputed(t *testing.T) {
+	const spec = "conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.2) dense(16) batchnorm relu dense(3)"
+	d := stripes(240, 3)
+	trainSet, val := d.Subset(seq(0, 192)), d.Subset(seq(192, 240))
+	run := func(dir string, recompute int) *model.Model {
+		parsed, err := model.Parse(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := nn.NewEnv(1, 2)
+		t.Cleanup(env.Close)
+		m, err := model.New(parsed, model.Input{Shape: []int{1, 8, 8}, Prep: model.PrepResize}, []string{"row", "column", "diagonal"}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recipe := Recipe{Epochs: 3, BatchSize: 16, Seed: 5, Optimizer: optim.Settings{Name: "adamw", LR: 0.01}, Schedule: "cosine",
+			EMA: 0.9, EMABatchNorm: recompute, Best: "last"}
+		cfg, err := recipe.Config(m.Net, trainSet, nil, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Validation = val
+		r := Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: val, Recipe: &recipe,
+			Out: filepath.Join(dir, "m.safetensors"), Checkpoint: filepath.Join(dir, "m.ckpt")}
+		if _, err := r.Do(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+		saved, err := model.Load(r.Out, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return saved
+	}
+	plainDir, bnDir := t.TempDir(), t.TempDir()
+	plain, recomputed := run(plainDir, 0), run(bnDir, 64)
+
+	env := nn.NewEnv(1, 2)
+	defer env.Close()
+	a, _, err := LoadCheckpoint(filepath.Join(plainDir, "m.ckpt"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := LoadCheckpoint(filepath.Join(bnDir, "m.ckpt"), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range a.Net.Params() {
+		if !slices.Equal(p.Value.Data, b.Net.Params()[i].Value.Data) {
+			t.Fatalf("the checkpoints' %s differ: recomputing batch norm for the average changed the training", p.Name)
+		}
+	}
+
+	// The same averaged weights; the plain run's statistics recomputed
+	// are the other run's.
+	want := plain.Net
+	var before [][]float32
+	for _, p := range want.Params() {
+		before = append(before, slices.Clone(p.Value.Data))
+	}
+	idx := data.Spread(trainSet.Len(), 64)
+	it, err := data.NewBatches(trainSet.Subset(idx), 16, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := want.RecomputeBatchNorm(func(yield func(*tensor.Tensor) bool) {
+		var batch data.Batch
+		for it.Next(&batch) && yield(&batch.Images) {
+		}
+	}); n != 4 {
+		t.Fatalf("recomputed from %d batches, want 4 of 16", n)
+	}
+	differ := false
+	for i, p := range recomputed.Net.Params() {
+		w := want.Params()[i]
+		if !slices.Equal(p.Value.Data, w.Value.Data) {
+			t.Errorf("the model file's %s is not the average's, recomputed", p.Name)
+		}
+		if p.Grad == nil && !slices.Equal(p.Value.Data, before[i]) {
+			differ = true
+		}
+	}
+	if !differ {
+		t.Error("recomputing left every running statistic as the trained weights had it")
 	}
 }

@@ -280,6 +280,8 @@ func TestBadRecipeRefusedBeforeLoading(t *testing.T) {
 		{[]string{"-sampler", "random"}, `-sampler "random": want shuffle or balanced`},
 		{[]string{"-focal", "2", "-label-smoothing", "0.1"}, "-focal: the focal loss does not go with label smoothing"},
 		{[]string{"-schedule", "zigzag"}, `-schedule: unknown learning-rate schedule "zigzag"`},
+		{[]string{"-ema-bn", "256"}, "-ema-bn: recomputes batch norm for a weight average, and there is none"},
+		{[]string{"-ema", "0.99", "-ema-bn", "-5"}, "-ema-bn -5: want a number of images, 1 or more"},
 	} {
 		args := append([]string{"train", "-data-dir", missing, "-quiet", "-out", filepath.Join(t.TempDir(), "m.safetensors")}, c.args...)
 		if code, _, stderr := runCLI(args...); code != 2 || !strings.Contains(stderr, c.want) {

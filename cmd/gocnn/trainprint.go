@@ -34,6 +34,9 @@ func (f *trainSettings) printStart(w io.Writer, sets *trainingdata.Sets, m *mode
 	fmt.Fprintf(w, "train  %s, batch %d, %s lr %g, schedule %s", counted(f.Epochs, "epoch"), f.Batch, f.Optimizer, cfg.Optimizer.LR(), f.Schedule)
 	if f.EMA != 0 {
 		fmt.Fprintf(w, ", weights averaged (decay %g)", f.EMA)
+		if f.EMABN > 0 {
+			fmt.Fprintf(w, " with batch norm recomputed from %s", counted(f.EMABN, "image"))
+		}
 	}
 	fmt.Fprintln(w)
 	if state != nil {
