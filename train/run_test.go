@@ -75,13 +75,14 @@ func seq(lo, hi int) []int {
 // killed one stops: the checkpoint of that epoch is what is left),
 // resumes it with LoadCheckpoint, Resume and Run.Do, as a Go program
 // would, and requires exactly the weights of the same run left alone:
-// with dropout, a weight average, a balanced sampler, augmentation and a
-// validation set, all of whose state must come back.
+// with dropout, batch norm, a weight average whose batch norm statistics
+// are recomputed, a balanced sampler, augmentation and a validation set,
+// all of whose state must come back.
 func TestResumeThroughTheLibrary(t *testing.T) {
 	d := stripes(240, 3)
 	trainSet, val := d.Subset(seq(0, 192)), d.Subset(seq(192, 240))
 	recipe := Recipe{Epochs: 4, BatchSize: 16, Seed: 5, Optimizer: optim.Settings{Name: "adamw", LR: 0.01}, Schedule: "cosine",
-		EMA: 0.9, Sampler: "balanced", Augment: "shift=1", ClassWeights: "sqrt"}
+		EMA: 0.9, EMABatchNorm: 48, Sampler: "balanced", Augment: "shift=1", ClassWeights: "sqrt"}
 	run := func(dir string, m *model.Model, env *nn.Env, cfg Config, state *State, stopAfter int) (*Outcome, error) {
 		cfg.Validation = val
 		ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +97,7 @@ func TestResumeThroughTheLibrary(t *testing.T) {
 		return r.Do(ctx, state)
 	}
 	newRun := func(dir string, stopAfter int) (*Outcome, error) {
-		m, env := newStripesModel(t, 1)
+		m, env := newBatchNormModel(t, 1)
 		defer env.Close()
 		cfg, err := recipe.Config(m.Net, trainSet, nil, env)
 		if err != nil {
@@ -148,20 +149,11 @@ func TestResumeThroughTheLibrary(t *testing.T) {
 // that nn.Sequential.RecomputeBatchNorm gives the average from the same
 // images spread through the training set.
 func TestEMABatchNormRecomputed(t *testing.T) {
-	const spec = "conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.2) dense(16) batchnorm relu dense(3)"
 	d := stripes(240, 3)
 	trainSet, val := d.Subset(seq(0, 192)), d.Subset(seq(192, 240))
 	run := func(dir string, recompute int) *model.Model {
-		parsed, err := model.Parse(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env := nn.NewEnv(1, 2)
+		m, env := newBatchNormModel(t, 1)
 		t.Cleanup(env.Close)
-		m, err := model.New(parsed, model.Input{Shape: []int{1, 8, 8}, Prep: model.PrepResize}, []string{"row", "column", "diagonal"}, env)
-		if err != nil {
-			t.Fatal(err)
-		}
 		recipe := Recipe{Epochs: 3, BatchSize: 16, Seed: 5, Optimizer: optim.Settings{Name: "adamw", LR: 0.01}, Schedule: "cosine",
 			EMA: 0.9, EMABatchNorm: recompute, Best: "last"}
 		cfg, err := recipe.Config(m.Net, trainSet, nil, env)
@@ -231,4 +223,20 @@ func TestEMABatchNormRecomputed(t *testing.T) {
 	if !differ {
 		t.Error("recomputing left every running statistic as the trained weights had it")
 	}
+}
+
+// newBatchNormModel is newStripesModel with batch norms after the
+// convolution and the first dense layer.
+func newBatchNormModel(t testing.TB, seed uint64) (*model.Model, *nn.Env) {
+	t.Helper()
+	spec, err := model.Parse("conv(4,3,pad=1) batchnorm relu maxpool(2) flatten dropout(0.2) dense(16) batchnorm relu dense(3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := nn.NewEnv(seed, 2)
+	m, err := model.New(spec, model.Input{Shape: []int{1, 8, 8}, Prep: model.PrepResize}, []string{"row", "column", "diagonal"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, env
 }
