@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
@@ -92,6 +93,13 @@ type Scoring struct {
 	// those in none are predicted alone.
 	Groups [][]int
 
+	// Others, if set, make an ensemble with the network scored: more
+	// networks of the same inputs and classes (snapshots of one run, or
+	// runs of other seeds on the same data), each shown every view, and
+	// each example predicted from the mean log-probabilities of all the
+	// networks' views together.
+	Others []*nn.Sequential
+
 	// Evidence, if set, is what else is known of each example, as
 	// log-likelihoods [N, classes] of it under each class (the patient's
 	// age, sex and body site: ham10000.Clinical). It is added to each
@@ -102,27 +110,37 @@ type Scoring struct {
 }
 
 // Score is Evaluate with the predictions made as s says. Without views,
-// groups or evidence it is Evaluate. Otherwise the mean log-probabilities are turned
-// back into probabilities (each row scaled to sum to 1), from which the
-// loss and the predictions are taken.
+// other networks, groups or evidence it is Evaluate. Otherwise the mean
+// log-probabilities are turned back into probabilities (each row scaled
+// to sum to 1), from which the loss and the predictions are taken.
 func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) {
 	batch := s.Batch
 	if batch == 0 {
 		batch = 256
 	}
 	views := max(s.Views, 1)
-	if views == 1 && s.Groups == nil && s.Evidence == nil {
+	if views == 1 && s.Others == nil && s.Groups == nil && s.Evidence == nil {
 		return Evaluate(net, d, batch)
 	}
 	shape := d.Shape()
-	if len(shape) != 3 {
-		return nil, fmt.Errorf("scoring %s with %d views: examples of shape %v are not images [C H W]", d.Name, views, shape)
-	}
-	c, h, w := shape[0], shape[1], shape[2]
-	if n := augment.Symmetries(h, w); views > n {
-		return nil, fmt.Errorf("scoring %s: %d views asked for, a %dx%d image has %d", d.Name, views, h, w, n)
+	var c, h, w int
+	if views > 1 {
+		if len(shape) != 3 {
+			return nil, fmt.Errorf("scoring %s with %d views: examples of shape %v are not images [C H W]", d.Name, views, shape)
+		}
+		c, h, w = shape[0], shape[1], shape[2]
+		if n := augment.Symmetries(h, w); views > n {
+			return nil, fmt.Errorf("scoring %s: %d views asked for, a %dx%d image has %d", d.Name, views, h, w, n)
+		}
 	}
 	k := net.OutShape()[0]
+	nets := append([]*nn.Sequential{net}, s.Others...)
+	for i, o := range s.Others {
+		if !slices.Equal(o.InShape(), net.InShape()) || !slices.Equal(o.OutShape(), net.OutShape()) {
+			return nil, fmt.Errorf("scoring %s: network %d of the ensemble takes %v and gives %v, the first %v and %v",
+				d.Name, i+2, o.InShape(), o.OutShape(), net.InShape(), net.OutShape())
+		}
+	}
 	if s.Evidence != nil && len(s.Evidence) != d.Len()*k {
 		return nil, fmt.Errorf("scoring %s: %d evidence values for %d examples of %d classes", d.Name, len(s.Evidence), d.Len(), k)
 	}
@@ -131,22 +149,24 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 	// scoring takes no more memory than the batch.
 	size := d.ExampleSize()
 	scratch := make([]float32, size)
-	for v := range views {
-		var transform func(b *data.Batch)
-		if v > 0 {
-			transform = func(b *data.Batch) {
-				for i := range b.Len() {
-					img := b.Images.Data[i*size : (i+1)*size]
-					copy(scratch, img)
-					augment.View(img, scratch, c, h, w, v)
+	for _, net := range nets {
+		for v := range views {
+			var transform func(b *data.Batch)
+			if v > 0 {
+				transform = func(b *data.Batch) {
+					for i := range b.Len() {
+						img := b.Images.Data[i*size : (i+1)*size]
+						copy(scratch, img)
+						augment.View(img, scratch, c, h, w, v)
+					}
 				}
 			}
+			ev, err := evaluate(net, d, batch, transform)
+			if err != nil {
+				return nil, err
+			}
+			metrics.AddLogProbs(logp, ev.Probs, 1/float64(views*len(nets)))
 		}
-		ev, err := evaluate(net, d, batch, transform)
-		if err != nil {
-			return nil, err
-		}
-		metrics.AddLogProbs(logp, ev.Probs, 1/float64(views))
 	}
 	for i, e := range s.Evidence {
 		logp[i] += e

@@ -252,3 +252,58 @@ func TestScoreEvidence(t *testing.T) {
 		t.Errorf("5 evidence values for 8 examples: error %v", err)
 	}
 }
+
+// TestScoreEnsemble scores an ensemble of two networks (the same layers,
+// other starting weights) with two views each: every example is
+// predicted from the mean log-probabilities of the four, each scored on
+// its own by hand; and a network of other inputs is refused.
+func TestScoreEnsemble(t *testing.T) {
+	a := newNet(t, stripesSpec, []int{1, 8, 8})
+	s, err := model.Parse(stripesSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := nn.NewEnv(4, 2)
+	defer env.Close()
+	other, err := model.New(s, model.Input{Shape: []int{1, 8, 8}, Prep: model.PrepResize}, []string{"a", "b", "c"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := other.Net
+	d := stripes(24, 6)
+	ev, err := Score(a, d, Scoring{Views: 2, Others: []*nn.Sequential{b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var each []*Evaluation
+	for _, net := range []*nn.Sequential{a, b} {
+		for v := range 2 {
+			dv := &data.Dataset{Name: d.Name, Images: tensor.New(d.Images.Shape...), Labels: d.Labels, Classes: d.Classes}
+			for i := range d.Len() {
+				augment.View(dv.Example(i), d.Example(i), 1, 8, 8, v)
+			}
+			e, err := Evaluate(net, dv, 256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			each = append(each, e)
+		}
+	}
+	apart := false
+	for i := range d.Len() {
+		var rows [][]float32
+		for _, e := range each {
+			rows = append(rows, e.Probs[i*3:(i+1)*3])
+		}
+		checkProbs(t, ev, i, softmaxOfMeanLog(rows...))
+		apart = apart || math.Abs(float64(each[0].Probs[i*3]-each[2].Probs[i*3])) > 1e-3
+	}
+	if !apart {
+		t.Fatal("the two networks agree on every example: are they one?")
+	}
+
+	wide := newNet(t, stripesSpec, []int{1, 8, 10})
+	if _, err := Score(a, d, Scoring{Others: []*nn.Sequential{wide}}); err == nil || !strings.Contains(err.Error(), "network 2 of the ensemble") {
+		t.Errorf("an ensemble with a network of other inputs: %v", err)
+	}
+}
