@@ -91,6 +91,14 @@ func TestTrainOnFolder(t *testing.T) {
 	if code != 0 || !strings.Contains(again, "split  stripes.split.csv (file): 84 train, 18 validation, 18 test pictures") {
 		t.Errorf("train with the split file: status %d, stderr %q\n%s", code, stderr, again)
 	}
+	// -ensemble scores the two models together, on the same test part.
+	code, ensOut, stderr := runCLI("eval", "-model", model, "-ensemble", "again.safetensors", "-tta", "2")
+	if code != 0 || !strings.Contains(ensOut, "predicted by 2 models together, from 2 views of each image") || !strings.Contains(ensOut, "(18 images)") {
+		t.Errorf("eval -ensemble: status %d, stderr %q\n%s", code, stderr, ensOut)
+	}
+	if code, _, stderr := runCLI("eval", "-model", model, "-ensemble", "nowhere.safetensors"); code == 0 || !strings.Contains(stderr, "nowhere.safetensors") {
+		t.Errorf("eval -ensemble with a missing file: status %d, stderr %q", code, stderr)
+	}
 	// -train-val trains on the training and validation parts together.
 	code, tv, stderr := runCLI("train", "-data", "shapes", "-split-file", "stripes.split.csv", "-train-val", "-model", "conv(4,3) relu globalavgpool flatten dense(2)",
 		"-epochs", "1", "-quiet", "-out", "tv.safetensors")

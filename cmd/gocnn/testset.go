@@ -20,9 +20,10 @@ type scoreFlags struct {
 	path, name, dataDir string
 	part                string // -part: test or validation
 	limit, threads      int
-	views               int  // -tta
-	byLesion            bool // -by-lesion
-	clinical            bool // -metadata
+	views               int    // -tta
+	ensemble            string // -ensemble: more model files, comma-separated
+	byLesion            bool   // -by-lesion
+	clinical            bool   // -metadata
 }
 
 func (s *scoreFlags) register(fs *flagSet) {
@@ -32,6 +33,7 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.StringVar(&s.part, "part", "test", "HAM10000: which part of the model's split to score: test, or validation (to settle a recipe without looking at the test part)")
 	fs.IntVar(&s.limit, "limit", 0, "use only N of the images scored, spread evenly through them (0: all)")
 	fs.IntVar(&s.threads, "threads", 0, "worker threads (0: one per core)")
+	fs.StringVar(&s.ensemble, "ensemble", "", "more model files, comma-separated, of the same inputs and classes (snapshots of one run, say): each image is predicted from the mean log-probabilities of them all and -model")
 	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
 	fs.BoolVar(&s.byLesion, "by-lesion", false, "HAM10000: predict each lesion from all its test images together, and score every image with its lesion's answer")
 	fs.BoolVar(&s.clinical, "metadata", false, "HAM10000: weigh each image's prediction with the patient's age, sex and body site from the metadata (a naive-Bayes model of them, counted on the training part of the model's split)")
@@ -57,6 +59,9 @@ func (s *scoreFlags) check() error {
 // when each image is predicted alone as it is.
 func (s *scoreFlags) predictedHow() string {
 	var how []string
+	if s.ensemble != "" {
+		how = append(how, fmt.Sprintf("by %d models together", 1+len(strings.Split(s.ensemble, ","))))
+	}
 	if s.views > 1 {
 		how = append(how, fmt.Sprintf("from %d views of each image (flips and quarter turns)", s.views))
 	}
@@ -97,6 +102,10 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		return nil, err
 	}
 	scoring := train.Scoring{Views: s.views}
+	if scoring.Others, err = s.loadEnsemble(m, env); err != nil {
+		env.Close()
+		return nil, err
+	}
 	if s.byLesion {
 		scoring.Groups = ham10000.LesionGroups(records.test)
 	}
@@ -114,6 +123,35 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		return nil, err
 	}
 	return &scored{model: m, env: env, test: test, dataset: name, eval: ev}, nil
+}
+
+// loadEnsemble loads the models of -ensemble into env, each of which
+// must take the inputs m takes (shape, preparation and normalisation) and
+// name its classes, and returns their networks.
+func (s *scoreFlags) loadEnsemble(m *model.Model, env *nn.Env) ([]*nn.Sequential, error) {
+	if s.ensemble == "" {
+		return nil, nil
+	}
+	var nets []*nn.Sequential
+	for _, path := range strings.Split(s.ensemble, ",") {
+		o, err := loadModel(path, env)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !slices.Equal(o.Classes, m.Classes):
+			return nil, fmt.Errorf("-ensemble: %s names the classes %v, %s %v", path, o.Classes, s.path, m.Classes)
+		case !sameInput(o.Input, m.Input):
+			return nil, fmt.Errorf("-ensemble: %s takes inputs %s, %s takes %s", path, o.Input, s.path, m.Input)
+		}
+		nets = append(nets, o.Net)
+	}
+	return nets, nil
+}
+
+// sameInput reports whether two models take their inputs alike.
+func sameInput(a, b model.Input) bool {
+	return slices.Equal(a.Shape, b.Shape) && a.Prep == b.Prep && slices.Equal(a.Mean, b.Mean) && slices.Equal(a.Std, b.Std)
 }
 
 // dataset returns the name of the dataset m is scored on: -data, else the
