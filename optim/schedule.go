@@ -71,6 +71,39 @@ func (c Cosine) Rate(step int) float64 {
 	return c.Min + (c.LR-c.Min)*(1+math.Cos(math.Pi*p))/2
 }
 
+// CosineRestarts is Cosine run again from LR at the start of each cycle
+// (SGDR, Loshchilov and Hutter, 2017): cycle k covers steps [Starts[k],
+// Starts[k+1]), the last one up to Total, and in each the rate follows
+// half a cosine from LR down to Min, after Warmup steps of the first
+// cycle. At the end of a cycle the weights have settled in a minimum;
+// the restart throws them toward another, so that the ends of the cycles
+// make an ensemble (snapshot ensembles, Huang et al., 2017; see
+// train.Recipe.Snapshots). Starts[0] is 0.
+type CosineRestarts struct {
+	LR     float64
+	Min    float64
+	Warmup int   // steps, at the start of the first cycle
+	Starts []int // the first step of each cycle
+	Total  int   // steps
+}
+
+// Rate returns the rate for step.
+func (c CosineRestarts) Rate(step int) float64 {
+	k := 0
+	for k+1 < len(c.Starts) && step >= c.Starts[k+1] {
+		k++
+	}
+	end := c.Total
+	if k+1 < len(c.Starts) {
+		end = c.Starts[k+1]
+	}
+	warmup := 0
+	if k == 0 {
+		warmup = c.Warmup
+	}
+	return Cosine{LR: c.LR, Min: c.Min, Warmup: warmup, Total: end - c.Starts[k]}.Rate(step - c.Starts[k])
+}
+
 // OneCycle is Leslie Smith's one-cycle policy as PyTorch's OneCycleLR
 // (cosine annealing, without its momentum cycling): the rate rises from
 // Max/Div to Max over the first Warm fraction of the Total steps, then

@@ -27,6 +27,16 @@ func TestSchedules(t *testing.T) {
 			t.Errorf("cosine at %d: %v, want %v", step, got, want)
 		}
 	}
+	// Cosine with restarts: cycles of 50, 30 and 40 steps, each from 1
+	// down to 0.1; only the first warms up. Against PyTorch's formula of
+	// CosineAnnealingWarmRestarts, η_min + (η_max − η_min)(1 + cos(π·T_cur/T_i))/2.
+	r := CosineRestarts{LR: 1, Min: 0.1, Warmup: 10, Starts: []int{0, 50, 80}, Total: 120}
+	for step, want := range map[int]float64{0: 0.1, 9: 1, 30: 0.55, 49: 0.1 + 0.9*(1+math.Cos(math.Pi*39/40))/2,
+		50: 1, 65: 0.55, 80: 1, 90: 0.1 + 0.9*(1+math.Cos(math.Pi*10/40))/2, 120: 0.1} {
+		if got := r.Rate(step); !near(got, want) {
+			t.Errorf("cosine with restarts at %d: %v, want %v", step, got, want)
+		}
+	}
 	// One-cycle against PyTorch's OneCycleLR(max_lr=1, total_steps=10,
 	// cycle_momentum=False), as printed by PyTorch 1.13.
 	torch := []float64{0.04, 0.52, 1.0, 0.9504846320134737, 0.8117456539497631, 0.6112620219362893,
