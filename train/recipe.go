@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,15 @@ type Recipe struct {
 	// saved (nn.Sequential.RecomputeBatchNorm); 0 keeps the statistics
 	// of the trained weights.
 	EMABatchNorm int
+	// Snapshots, above 1, makes a snapshot ensemble (Huang et al., 2017):
+	// the epochs are cut into this many cycles, as even as whole epochs
+	// allow (SnapshotEpochs), the cosine schedule starts again at each
+	// (optim.CosineRestarts), and Run saves the model at the end of each
+	// cycle but the last beside its model file (SnapshotPath), which
+	// holds the last. Scored together (Scoring.Others, gocnn eval
+	// -ensemble), the cycles' models make one prediction. It needs the
+	// cosine schedule, and Best "last" or none.
+	Snapshots int
 
 	// EarlyStop is "" or "metric:N": stop when the validation metric
 	// (val_loss, val_accuracy or val_balanced_accuracy) has not improved
@@ -125,8 +135,32 @@ func (r Recipe) Check() error {
 		return recipeErr("ema-bn", fmt.Errorf("%d: want a number of images, 1 or more (0 for none)", r.EMABatchNorm))
 	case r.EMABatchNorm > 0 && r.EMA == 0:
 		return recipeErr("ema-bn", fmt.Errorf("recomputes batch norm for a weight average, and there is none (see ema)"))
+	case r.Snapshots < 0 || r.Snapshots > r.Epochs:
+		return recipeErr("snapshots", fmt.Errorf("%d: want 2 to the %d epochs (0 or 1 for none)", r.Snapshots, r.Epochs))
+	case r.Snapshots > 1 && r.Schedule != "cosine":
+		return recipeErr("snapshots", fmt.Errorf("restarts the cosine schedule, not %q", r.Schedule))
+	case r.Snapshots > 1 && r.Best != "" && r.Best != "last":
+		return recipeErr("snapshots", fmt.Errorf("keeps the last epoch of each cycle, not the best by %s (see best)", r.Best))
 	}
 	return nil
+}
+
+// SnapshotEpochs returns the epochs after which a run of r saves a
+// snapshot (Snapshots): the ends of the cycles but the last, at whole
+// epochs as evenly apart as they allow; nil without snapshots.
+func (r Recipe) SnapshotEpochs() []int {
+	var ends []int
+	for k := 1; k < r.Snapshots; k++ {
+		ends = append(ends, k*r.Epochs/r.Snapshots)
+	}
+	return ends
+}
+
+// SnapshotPath is where a run that writes its model to out saves
+// snapshot k (from 1): out's name with ".snapshotK" before its extension.
+func SnapshotPath(out string, k int) string {
+	ext := filepath.Ext(out)
+	return fmt.Sprintf("%s.snapshot%d%s", strings.TrimSuffix(out, ext), k, ext)
 }
 
 // batchNormFor returns an optim.Averaged Prepare that recomputes the
@@ -220,6 +254,14 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	if err != nil {
 		return Config{}, recipeErr("schedule", err)
 	}
+	if ends := r.SnapshotEpochs(); ends != nil {
+		c := sched.(optim.Cosine) // Check has made sure
+		restarts := optim.CosineRestarts{LR: c.LR, Min: c.Min, Warmup: c.Warmup, Starts: []int{0}, Total: c.Total}
+		for _, e := range ends {
+			restarts.Starts = append(restarts.Starts, e*stepsPerEpoch)
+		}
+		sched = restarts
+	}
 	weights, err := ClassWeights(r.ClassWeights, trainSet)
 	if err != nil {
 		return Config{}, recipeErr("class-weights", err)
@@ -227,6 +269,9 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	cfg := Config{Epochs: r.Epochs, BatchSize: r.BatchSize, Seed: r.Seed + 1, Optimizer: opt, Schedule: sched,
 		ClipNorm: r.Clip, ClassWeights: weights, LabelSmoothing: r.LabelSmoothing, Mixup: r.Mixup, CutMix: r.CutMix, Focal: r.Focal}
 	cfg.EarlyStop.Metric = r.Best
+	if r.Snapshots > 1 {
+		cfg.EarlyStop.Metric = "last" // the model file holds the last cycle's end
+	}
 	if metric, patience, _ := r.earlyStop(); metric != "" {
 		cfg.EarlyStop = EarlyStop{Metric: metric, Patience: patience}
 	}

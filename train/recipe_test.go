@@ -55,6 +55,7 @@ func TestRecipeConfig(t *testing.T) {
 		"batch":           {Epochs: 1, BatchSize: 0, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine"},
 		"lr":              {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd", LR: -0.1}, Schedule: "cosine"},
 		"ema-bn":          {Epochs: 1, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", EMABatchNorm: 100},
+		"snapshots":       {Epochs: 4, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "constant", Snapshots: 2},
 	} {
 		_, err := bad.Config(net, d, nil, env)
 		var re *RecipeError
@@ -64,6 +65,17 @@ func TestRecipeConfig(t *testing.T) {
 		// Check finds it too, with no network or data.
 		if err := bad.Check(); !errors.As(err, &re) || re.Field != field {
 			t.Errorf("Check of a wrong %s: %v", field, err)
+		}
+	}
+	// Snapshots keep each cycle's last epoch, not the best; and take
+	// no more cycles than epochs.
+	for _, bad := range []Recipe{
+		{Epochs: 4, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Snapshots: 2, Best: "val_loss"},
+		{Epochs: 4, BatchSize: 4, Optimizer: optim.Settings{Name: "sgd"}, Schedule: "cosine", Snapshots: 5},
+	} {
+		var re *RecipeError
+		if err := bad.Check(); !errors.As(err, &re) || re.Field != "snapshots" {
+			t.Errorf("snapshots %d with best %q over %d epochs: %v", bad.Snapshots, bad.Best, bad.Epochs, err)
 		}
 	}
 }

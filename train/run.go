@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/gocnn/gocnn/data"
@@ -56,7 +57,8 @@ type Outcome struct {
 // the optimiser and schedule restored). The model file keeps the epoch
 // with the best validation score (Config.EarlyStop.Metric; "last" keeps
 // the last) when there is a validation set, and the last epoch otherwise;
-// with a weight average (Recipe.EMA) it keeps the average.
+// with a weight average (Recipe.EMA) it keeps the average. With
+// Recipe.Snapshots it saves the snapshots beside it (SnapshotPath).
 func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 	out := &Outcome{}
 	cfg := r.Config
@@ -69,6 +71,10 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 		return i
 	}
 	m := r.Model
+	var snapshots []int // the epochs after which to save a snapshot
+	if r.Recipe != nil {
+		snapshots = r.Recipe.SnapshotEpochs()
+	}
 	cfg.EpochEnd = func(e Epoch, s *State) error {
 		if r.Log != "" {
 			if err := WriteLog(r.Log, s.History); err != nil {
@@ -78,6 +84,12 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 		m.Info = info(s)
 		if cfg.Validation != nil && e.Best {
 			if err := WithAverage(cfg.Optimizer, func() error { return model.Save(r.Out, m) }); err != nil {
+				return err
+			}
+		}
+		if k := slices.Index(snapshots, e.Epoch); k >= 0 {
+			path := SnapshotPath(r.Out, k+1)
+			if err := WithAverage(cfg.Optimizer, func() error { return model.Save(path, m) }); err != nil {
 				return err
 			}
 		}

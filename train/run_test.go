@@ -240,3 +240,72 @@ func newBatchNormModel(t testing.TB, seed uint64) (*model.Model, *nn.Env) {
 	}
 	return m, env
 }
+
+// TestSnapshots runs a recipe of 4 epochs in 2 snapshot cycles: the
+// learning rate falls over epochs 1-2, starts again at epoch 3 and falls
+// again; the model after epoch 2 is saved beside the model file, the same
+// tensors as the model file of the run stopped after epoch 2; the model
+// file holds epoch 4; and the two score together as an ensemble.
+func TestSnapshots(t *testing.T) {
+	d := stripes(240, 3)
+	trainSet, val := d.Subset(seq(0, 192)), d.Subset(seq(192, 240))
+	recipe := Recipe{Epochs: 4, BatchSize: 16, Seed: 5, Optimizer: optim.Settings{Name: "adamw", LR: 0.01}, Schedule: "cosine",
+		Snapshots: 2} // and no Best: the model file holds the last epoch
+	if ends := recipe.SnapshotEpochs(); !slices.Equal(ends, []int{2}) {
+		t.Fatalf("snapshot epochs %v, want [2]", ends)
+	}
+	run := func(dir string, stopAfter int) (*Outcome, error) {
+		m, env := newBatchNormModel(t, 1)
+		t.Cleanup(env.Close)
+		cfg, err := recipe.Config(m.Net, trainSet, nil, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Validation = val
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		r := Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: val, Recipe: &recipe, Out: filepath.Join(dir, "m.safetensors")}
+		r.EpochDone = func(e Epoch, _ *State) {
+			if e.Epoch == stopAfter {
+				cancel()
+			}
+		}
+		return r.Do(ctx, nil)
+	}
+	whole, cut := t.TempDir(), t.TempDir()
+	out, err := run(whole, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := out.Result.State.History
+	if len(h) != 4 || !(h[1].LearningRate < h[0].LearningRate && h[2].LearningRate > h[1].LearningRate && h[3].LearningRate < h[2].LearningRate) {
+		t.Fatalf("learning rates by epoch: want a fall, a restart and a fall again: %+v", h)
+	}
+	if _, err := run(cut, 2); err == nil {
+		t.Fatal("the run stopped after epoch 2 did not say so")
+	}
+	env := nn.NewEnv(1, 2)
+	defer env.Close()
+	load := func(path string) *model.Model {
+		m, err := model.Load(path, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	snap, atTwo, last := load(SnapshotPath(filepath.Join(whole, "m.safetensors"), 1)), load(filepath.Join(cut, "m.safetensors")), load(filepath.Join(whole, "m.safetensors"))
+	if snap.Info["epochs"] != "2" || last.Info["epochs"] != "4" {
+		t.Errorf("the snapshot holds epoch %s and the model file epoch %s; want 2 and 4", snap.Info["epochs"], last.Info["epochs"])
+	}
+	for i, p := range snap.Net.Params() {
+		if !slices.Equal(p.Value.Data, atTwo.Net.Params()[i].Value.Data) {
+			t.Fatalf("the snapshot's %s is not the model after epoch 2", p.Name)
+		}
+	}
+	if _, err := os.Stat(SnapshotPath(filepath.Join(whole, "m.safetensors"), 2)); err == nil {
+		t.Error("a second snapshot was saved: the last cycle's model is the model file")
+	}
+	if _, err := Score(last.Net, val, Scoring{Others: []*nn.Sequential{snap.Net}}); err != nil {
+		t.Errorf("scoring the snapshots together: %v", err)
+	}
+}
