@@ -115,3 +115,31 @@ func lineWith(text, prefix string) string {
 	}
 	return ""
 }
+
+// TestSnapshotEnsemble trains a snapshot ensemble on a folder of
+// pictures: the cycles' models are saved beside the model file, the
+// command says how to score them together, and that command works.
+func TestSnapshotEnsemble(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	t.Setenv("GOCNN_DATA", filepath.Join(dir, "cache"))
+	if err := foldertest.Write(filepath.Join(dir, "shapes"), foldertest.Options{PerClass: 30, Width: 20, Height: 16}); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI("train", "-data", "shapes", "-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(2)",
+		"-epochs", "6", "-snapshots", "3", "-quiet", "-out", "s.safetensors")
+	if code != 0 {
+		t.Fatalf("train -snapshots 3: status %d: %s\n%s", code, stderr, stdout)
+	}
+	want := "gocnn eval -model s.safetensors -ensemble s.snapshot1.safetensors,s.snapshot2.safetensors"
+	if !strings.Contains(stdout, ", restarted for 3 snapshots") || !strings.Contains(stdout, want) {
+		t.Errorf("train -snapshots 3 output lacks the restarts or %q:\n%s", want, stdout)
+	}
+	code, evalOut, stderr := runCLI("eval", "-model", "s.safetensors", "-ensemble", "s.snapshot1.safetensors,s.snapshot2.safetensors")
+	if code != 0 || !strings.Contains(evalOut, "predicted by 3 models together") {
+		t.Errorf("eval of the snapshots: status %d, stderr %q\n%s", code, stderr, evalOut)
+	}
+	if code, _, stderr := runCLI("train", "-data", "shapes", "-snapshots", "3", "-schedule", "step", "-quiet"); code != 2 || !strings.Contains(stderr, "-snapshots: restarts the cosine schedule") {
+		t.Errorf("-snapshots with a step schedule: status %d, stderr %q", code, stderr)
+	}
+}

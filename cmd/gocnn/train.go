@@ -49,6 +49,7 @@ type trainSettings struct {
 	Clip         float64 `json:"clip,omitempty"`
 	EMA          float64 `json:"ema,omitempty"`
 	EMABN        int     `json:"ema_bn,omitempty"`
+	Snapshots    int     `json:"snapshots,omitempty"`
 	Seed         uint64  `json:"seed"`
 	Threads      int     `json:"threads"`
 	Val          float64 `json:"val,omitempty"`
@@ -88,6 +89,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.Schedule, "schedule", "cosine", "learning-rate schedule: constant, step, exp, cosine, onecycle or plateau")
 	fs.Float64Var(&f.Clip, "clip", 0, "clip gradients to this global norm (0: off)")
 	fs.Float64Var(&f.EMA, "ema", 0, "keep a moving average of the weights that decays at this rate per step (such as 0.999), and score and save it rather than the trained weights (0: off)")
+	fs.IntVar(&f.Snapshots, "snapshots", 0, "a snapshot ensemble: cut the epochs into this many cycles, restart the cosine schedule at each, and save each cycle's last model but the final one beside -out (NAME.snapshot1.safetensors, ...); score them with eval -ensemble (0: none)")
 	fs.IntVar(&f.EMABN, "ema-bn", 0, "with -ema: recompute batch norm's running statistics for the average from this many training images (spread through the set, not augmented) each time it is scored or saved (0: keep the trained weights' statistics)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed: the same seed and -threads give the same model")
 	fs.IntVar(&f.Threads, "threads", 0, "worker threads (0: one per core)")
@@ -220,12 +222,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 // recipe is the training recipe the flags describe.
 func (f *trainSettings) recipe() train.Recipe {
-	r := train.Recipe{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed, Schedule: f.Schedule, Clip: f.Clip, EMA: f.EMA, EMABatchNorm: f.EMABN,
+	r := train.Recipe{Epochs: f.Epochs, BatchSize: f.Batch, Seed: f.Seed, Schedule: f.Schedule, Clip: f.Clip, EMA: f.EMA, EMABatchNorm: f.EMABN, Snapshots: f.Snapshots,
 		EarlyStop: f.EarlyStop, Best: f.Best, ClassWeights: f.ClassWeights, LabelSmoothing: f.LabelSmooth,
 		Mixup: f.Mixup, CutMix: f.CutMix, Focal: f.Focal, Sampler: f.Sampler, Augment: f.Augment}
 	o := &r.Optimizer
 	o.Name, o.LR, o.Momentum, o.Nesterov, o.WeightDecay = f.Optimizer, f.LR, f.Momentum, f.Nesterov, f.WeightDecay
-	if r.Best == "" && f.Data == "ham10000" {
+	if r.Best == "" && f.Data == "ham10000" && f.Snapshots <= 1 {
 		r.Best = "val_balanced_accuracy"
 	}
 	return r

@@ -38,6 +38,9 @@ func (f *trainSettings) printStart(w io.Writer, sets *trainingdata.Sets, m *mode
 			fmt.Fprintf(w, " with batch norm recomputed from %s", counted(f.EMABN, "image"))
 		}
 	}
+	if f.Snapshots > 1 {
+		fmt.Fprintf(w, ", restarted for %d snapshots", f.Snapshots)
+	}
 	fmt.Fprintln(w)
 	if state != nil {
 		fmt.Fprintf(w, "resume from %s after epoch %d\n", resume, state.Epoch)
@@ -68,6 +71,14 @@ func (f *trainSettings) printEnd(w io.Writer, sets *trainingdata.Sets, cfg train
 		final.Confusion.Format(w)
 	}
 	fmt.Fprintf(w, "saved  %s (metrics in %s)\n", f.Out, f.Log)
+	if f.Snapshots > 1 {
+		var snaps []string
+		for k := 1; k < f.Snapshots; k++ {
+			snaps = append(snaps, train.SnapshotPath(f.Out, k))
+		}
+		fmt.Fprintf(w, "       and its snapshots %s: gocnn eval -model %s -ensemble %s\n",
+			strings.Join(snaps, ", "), f.Out, strings.Join(snaps, ","))
+	}
 }
 
 // shapeText writes an example's shape as the flags take it: 3x64x64.
