@@ -48,6 +48,25 @@ func softmaxOfMeanLog(rows ...[]float32) []float64 {
 	return mean
 }
 
+// scoreViews evaluates net on each of the first views views of d's 8x8
+// images (augment.View), one Evaluate for each.
+func scoreViews(t *testing.T, net *nn.Sequential, d *data.Dataset, views int) []*Evaluation {
+	t.Helper()
+	var out []*Evaluation
+	for v := range views {
+		dv := &data.Dataset{Name: d.Name, Images: tensor.New(d.Images.Shape...), Labels: d.Labels, Classes: d.Classes}
+		for i := range d.Len() {
+			augment.View(dv.Example(i), d.Example(i), 1, 8, 8, v)
+		}
+		e, err := Evaluate(net, dv, 256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // checkProbs fails unless ev's probabilities of example i are want.
 func checkProbs(t *testing.T, ev *Evaluation, i int, want []float64) {
 	t.Helper()
@@ -92,18 +111,7 @@ func TestScoreViewsAverageTheViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each view scored on its own, by hand.
-	var views []*Evaluation
-	for v := range 8 {
-		dv := &data.Dataset{Name: d.Name, Images: tensor.New(d.Images.Shape...), Labels: d.Labels, Classes: d.Classes}
-		for i := range d.Len() {
-			augment.View(dv.Example(i), d.Example(i), 1, 8, 8, v)
-		}
-		e, err := Evaluate(net, dv, 256)
-		if err != nil {
-			t.Fatal(err)
-		}
-		views = append(views, e)
-	}
+	views := scoreViews(t, net, d, 8)
 	changed := false
 	for i := range d.Len() {
 		var rows [][]float32
@@ -275,20 +283,7 @@ func TestScoreEnsemble(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var each []*Evaluation
-	for _, net := range []*nn.Sequential{a, b} {
-		for v := range 2 {
-			dv := &data.Dataset{Name: d.Name, Images: tensor.New(d.Images.Shape...), Labels: d.Labels, Classes: d.Classes}
-			for i := range d.Len() {
-				augment.View(dv.Example(i), d.Example(i), 1, 8, 8, v)
-			}
-			e, err := Evaluate(net, dv, 256)
-			if err != nil {
-				t.Fatal(err)
-			}
-			each = append(each, e)
-		}
-	}
+	each := append(scoreViews(t, a, d, 2), scoreViews(t, b, d, 2)...)
 	apart := false
 	for i := range d.Len() {
 		var rows [][]float32
