@@ -66,9 +66,9 @@ type Recipe struct {
 // A RecipeError names the field of a Recipe that is wrong.
 type RecipeError struct {
 	// Field is named as gocnn train's flag for it: "epochs", "batch",
-	// "lr", "optimizer", "schedule", "ema", "ema-bn", "early-stop", "augment",
-	// "class-weights", "sampler", "best", "label-smoothing", "mixup",
-	// "cutmix" or "focal".
+	// "lr", "optimizer", "schedule", "ema", "ema-bn", "snapshots",
+	// "early-stop", "augment", "class-weights", "sampler", "best",
+	// "label-smoothing", "mixup", "cutmix" or "focal".
 	Field string
 	Err   error
 }
