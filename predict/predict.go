@@ -84,6 +84,21 @@ func Input(m *model.Model, x *tensor.Tensor) []float32 {
 // that the mean of their log-probabilities gives: test-time augmentation,
 // as gocnn eval -tta does it. One view is Input.
 func Views(m *model.Model, x *tensor.Tensor, n int) ([]float32, error) {
+	if n == 1 {
+		if len(x.Shape) != 3 {
+			return nil, fmt.Errorf("predict: input of shape %v, want [C H W]", x.Shape)
+		}
+		return Input(m, x), nil
+	}
+	return Ensemble([]*model.Model{m}, x, n)
+}
+
+// Ensemble runs each model of ms on the first n views of x, as Views
+// does, and returns the probabilities that the mean of all their
+// log-probabilities gives: an ensemble's prediction (snapshots of one
+// run, say), as gocnn eval -ensemble makes it. The models must take x
+// prepared alike (see Prepare) and name the same classes.
+func Ensemble(ms []*model.Model, x *tensor.Tensor, n int) ([]float32, error) {
 	if len(x.Shape) != 3 {
 		return nil, fmt.Errorf("predict: input of shape %v, want [C H W]", x.Shape)
 	}
@@ -91,21 +106,26 @@ func Views(m *model.Model, x *tensor.Tensor, n int) ([]float32, error) {
 	if n < 1 || n > augment.Symmetries(h, w) {
 		return nil, fmt.Errorf("predict: %d views asked for, a %dx%d image has 1 to %d", n, h, w, augment.Symmetries(h, w))
 	}
-	if n == 1 {
-		return Input(m, x), nil
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("predict: an ensemble of no models")
 	}
 	size := x.Len()
 	batch := tensor.New(n, c, h, w)
 	for v := range n {
 		augment.View(batch.Data[v*size:(v+1)*size], x.Data, c, h, w, v)
 	}
-	logits := m.Net.Forward(batch, false).Data
-	k := len(logits) / n
+	k := ms[0].Net.OutShape()[0]
 	mean := make([]float64, k)
-	for v := range n {
-		p := make([]float32, k)
-		nn.SoftmaxRow(logits[v*k:(v+1)*k], p)
-		metrics.AddLogProbs(mean, p, 1/float64(n))
+	p := make([]float32, k)
+	for i, m := range ms {
+		if out := m.Net.OutShape(); len(out) != 1 || out[0] != k {
+			return nil, fmt.Errorf("predict: model %d of the ensemble gives %v scores, the first %d", i+1, out, k)
+		}
+		logits := m.Net.Forward(batch, false).Data
+		for v := range n {
+			nn.SoftmaxRow(logits[v*k:(v+1)*k], p)
+			metrics.AddLogProbs(mean, p, 1/float64(n*len(ms)))
+		}
 	}
 	probs := make([]float32, k)
 	metrics.FromLogProbs(probs, mean)

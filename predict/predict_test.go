@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,5 +154,64 @@ func TestWithEvidence(t *testing.T) {
 	}
 	if _, err := WithEvidence(probs, evidence[:2]); err == nil || !strings.Contains(err.Error(), "2 evidence values for 3 classes") {
 		t.Errorf("2 evidence values for 3 classes: error %v", err)
+	}
+}
+
+// TestEnsemble predicts with two models of other starting weights, two
+// views each: the mean of the four views' log-probabilities, each view
+// run alone; and refuses a model with other outputs.
+func TestEnsemble(t *testing.T) {
+	in := model.Input{Shape: []int{2, 6, 6}, Prep: model.PrepResize}
+	a := newModel(t, in)
+	spec, err := model.Parse("conv(2,3) relu flatten dense(3)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := nn.NewEnv(2, 1)
+	defer env.Close()
+	b, err := model.New(spec, in, []string{"a", "b", "c"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(2, 6, 6)
+	for i := range x.Data {
+		x.Data[i] = float32(math.Cos(float64(i)))
+	}
+	got, err := Ensemble([]*model.Model{a, b}, x, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := make([]float64, 3)
+	for _, m := range []*model.Model{a, b} {
+		for v := range 2 {
+			view := tensor.New(2, 6, 6)
+			augment.View(view.Data, x.Data, 2, 6, 6, v)
+			for j, p := range Input(m, view) {
+				mean[j] += math.Log(float64(p)) / 4
+			}
+		}
+	}
+	var total float64
+	for _, v := range mean {
+		total += math.Exp(v)
+	}
+	for j, v := range mean {
+		if want := math.Exp(v) / total; math.Abs(float64(got[j])-want) > 1e-6 {
+			t.Fatalf("ensemble probabilities %v, want %v at %d", got, want, j)
+		}
+	}
+	if one, err := Ensemble([]*model.Model{a}, x, 2); err != nil || slices.Equal(one, got) {
+		t.Errorf("the ensemble predicts what its first model alone does: %v, %v", one, err)
+	}
+	four, err := model.Parse("conv(2,3) relu flatten dense(4)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := model.New(four, in, []string{"a", "b", "c", "d"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ensemble([]*model.Model{a, c}, x, 1); err == nil || !strings.Contains(err.Error(), "model 2 of the ensemble") {
+		t.Errorf("an ensemble of 3 and 4 classes: %v", err)
 	}
 }

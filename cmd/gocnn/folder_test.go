@@ -139,6 +139,14 @@ func TestSnapshotEnsemble(t *testing.T) {
 	if code != 0 || !strings.Contains(evalOut, "predicted by 3 models together") {
 		t.Errorf("eval of the snapshots: status %d, stderr %q\n%s", code, stderr, evalOut)
 	}
+	// predict -ensemble names the classes with the ensemble's
+	// probabilities, which differ from the model file's alone.
+	pic := filepath.Join("shapes", "down", "pba.png")
+	code, alone, stderr := runCLI("predict", "-model", "s.safetensors", pic)
+	code2, together, stderr2 := runCLI("predict", "-model", "s.safetensors", "-ensemble", "s.snapshot1.safetensors,s.snapshot2.safetensors", pic)
+	if code != 0 || code2 != 0 || !strings.Contains(together, "down") || alone == together {
+		t.Errorf("predict alone (status %d, %q) and with -ensemble (status %d, %q): %q, %q", code, stderr, code2, stderr2, alone, together)
+	}
 	if code, _, stderr := runCLI("train", "-data", "shapes", "-snapshots", "3", "-schedule", "step", "-quiet"); code != 2 || !strings.Contains(stderr, "-snapshots: restarts the cosine schedule") {
 		t.Errorf("-snapshots with a step schedule: status %d, stderr %q", code, stderr)
 	}

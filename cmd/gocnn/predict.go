@@ -20,6 +20,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	path := fs.String("model", "", "model file (.safetensors) written by gocnn train")
 	top := fs.Int("top", 3, "how many classes to show per image")
 	metadata := fs.String("metadata", "", "HAM10000 model: a metadata file in HAM10000's layout (such as HAM10000_metadata.csv) with a row for each image, found by its file name (ISIC_0024306.jpg); each prediction then weighs the patient's age, sex and body site, as eval -metadata does")
+	ensemble := fs.String("ensemble", "", "more model files, comma-separated, of the same inputs and classes (snapshots of one run, say): each image is predicted from the mean log-probabilities of them all and -model")
 	views := fs.Int("tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square inputs, 4 otherwise)")
 	decodeMB := fs.Int64("max-decode-mb", imageprep.DefaultMaxDecodeBytes>>20, "memory budget for decoding one image, in MiB: a picture whose decoded pixels would take more is refused from its header, before decoding")
 	files, err := parseInterleaved(fs, args)
@@ -45,6 +46,10 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	others, err := loadEnsemble(*ensemble, *path, m, env)
+	if err != nil {
+		return err
+	}
 	env.Freeze() // predictions only: the weights stay as loaded
 	var clinical *clinicalLookup
 	if *metadata != "" {
@@ -54,7 +59,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, file := range files {
-		res, err := predictFile(m, dec, file, os.Stdin, *views)
+		res, err := predictFile(m, others, dec, file, os.Stdin, *views)
 		if err == nil && clinical != nil {
 			res.Probs, err = clinical.weigh(res.Probs, file)
 		}
@@ -75,9 +80,10 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// predictFile decodes one image file (or stdin for "-") and runs m on
-// views of it (see predict.Views).
-func predictFile(m *model.Model, dec imageprep.Decoder, file string, stdin io.Reader, views int) (*predict.Result, error) {
+// predictFile decodes one image file (or stdin for "-") and runs m, and
+// the others of an ensemble if any, on views of it (see predict.Views,
+// predict.Ensemble).
+func predictFile(m *model.Model, others []*model.Model, dec imageprep.Decoder, file string, stdin io.Reader, views int) (*predict.Result, error) {
 	var r io.Reader = stdin
 	if file != "-" {
 		f, err := os.Open(file)
@@ -95,7 +101,12 @@ func predictFile(m *model.Model, dec imageprep.Decoder, file string, stdin io.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
-	probs, err := predict.Views(m, x, views)
+	var probs []float32
+	if others == nil {
+		probs, err = predict.Views(m, x, views)
+	} else {
+		probs, err = predict.Ensemble(append([]*model.Model{m}, others...), x, views)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

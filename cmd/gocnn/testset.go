@@ -102,9 +102,13 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 		return nil, err
 	}
 	scoring := train.Scoring{Views: s.views}
-	if scoring.Others, err = s.loadEnsemble(m, env); err != nil {
+	others, err := loadEnsemble(s.ensemble, s.path, m, env)
+	if err != nil {
 		env.Close()
 		return nil, err
+	}
+	for _, o := range others {
+		scoring.Others = append(scoring.Others, o.Net)
 	}
 	if s.byLesion {
 		scoring.Groups = ham10000.LesionGroups(records.test)
@@ -125,28 +129,29 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 	return &scored{model: m, env: env, test: test, dataset: name, eval: ev}, nil
 }
 
-// loadEnsemble loads the models of -ensemble into env, each of which
-// must take the inputs m takes (shape, preparation and normalisation) and
-// name its classes, and returns their networks.
-func (s *scoreFlags) loadEnsemble(m *model.Model, env *nn.Env) ([]*nn.Sequential, error) {
-	if s.ensemble == "" {
+// loadEnsemble loads the models of an -ensemble list (comma-separated
+// files) into env, each of which must take the inputs m, loaded from
+// path, takes (shape, preparation and normalisation) and name its
+// classes.
+func loadEnsemble(list, path string, m *model.Model, env *nn.Env) ([]*model.Model, error) {
+	if list == "" {
 		return nil, nil
 	}
-	var nets []*nn.Sequential
-	for _, path := range strings.Split(s.ensemble, ",") {
-		o, err := loadModel(path, env)
+	var models []*model.Model
+	for _, file := range strings.Split(list, ",") {
+		o, err := loadModel(file, env)
 		if err != nil {
 			return nil, err
 		}
 		switch {
 		case !slices.Equal(o.Classes, m.Classes):
-			return nil, fmt.Errorf("-ensemble: %s names the classes %v, %s %v", path, o.Classes, s.path, m.Classes)
+			return nil, fmt.Errorf("-ensemble: %s names the classes %v, %s %v", file, o.Classes, path, m.Classes)
 		case !sameInput(o.Input, m.Input):
-			return nil, fmt.Errorf("-ensemble: %s takes inputs %s, %s takes %s", path, o.Input, s.path, m.Input)
+			return nil, fmt.Errorf("-ensemble: %s takes inputs %s, %s takes %s", file, o.Input, path, m.Input)
 		}
-		nets = append(nets, o.Net)
+		models = append(models, o)
 	}
-	return nets, nil
+	return models, nil
 }
 
 // sameInput reports whether two models take their inputs alike.
