@@ -27,6 +27,9 @@ func inputLanes4AVX512(dst *float32, dstStride int, src *float32, w int, off *in
 func outputLanes4AVX512(dst *float32, w int, src *float32, srcStride int, off *int32, valid *uint16, lanes int, bias float32)
 
 //go:noescape
+func outputRows4AVX512(dst *float32, w int, src *float32, srcStride int, runs *outRun, lanes int, bias float32)
+
+//go:noescape
 func outputGradLanes4AVX512(dst *float32, dstStride int, dy *float32, w int, off *int32, valid *uint16, lanes int)
 
 var avx512Lanes = laneKernels{
@@ -36,6 +39,12 @@ var avx512Lanes = laneKernels{
 			&p.inOff[lane0], &p.inValid[lane0], lanes)
 	},
 	output: func(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
+		if p.outRuns != nil && lane0%16 == 0 {
+			// Groups that start where the plan's do: their runs are planned.
+			outputRows4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
+				&p.outRuns[p.outGroups[lane0/16]], lanes, bias)
+			return
+		}
 		outputLanes4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
 			&p.outOff[lane0], &p.outValid[lane0], lanes, bias)
 	},

@@ -13,7 +13,11 @@ import (
 // 6×6 output is two tiles a row), these read each lane's tile from its
 // own place (AVX-512's gathers and scatters), so sixteen tiles fill a
 // vector whatever the image's width: the tiles of a tile row, of the
-// next, and of the next image.
+// next, and of the next image. Output writes the blocks of the tiles
+// side by side in a tile row a row of outputs at a time instead, when
+// the plan numbers tiles alone and the call starts at a group of
+// sixteen from the plan's first lane (see outRuns): a scatter writes
+// one value at a time.
 //
 // The values of lane k go to (and come from) dst[ξ·stride + k − lane0],
 // as InputPlan's do for a chunk of whole images, and the numbers are the
@@ -42,6 +46,47 @@ type LanePlan struct {
 	// columns (bits 8-13) lie inside the plane.
 	inOff, outOff     []int32
 	inValid, outValid []uint16
+
+	// outRuns, for a plan of tiles alone (OutChannels 1), lists for each
+	// group of sixteen lanes from lane 0 (outGroups[g] is its first) the
+	// runs of its lanes whose blocks lie side by side in one tile row,
+	// eight at most (32 outputs across), each ended by a run of no lanes:
+	// the output kernels write a run's rows whole rather than scatter
+	// them (see outRun).
+	outRuns   []outRun
+	outGroups []int32
+}
+
+// An outRun is lanes [L, L+N) of a group of sixteen, whose blocks lie
+// side by side in one tile row: row a of all of them is Cols outputs in
+// a row of the plane from Off + a·OW, when bit a of Rows says that row
+// is inside the plane.
+type outRun struct {
+	Off        int32
+	L, N       uint8
+	Rows, Cols uint8
+}
+
+// planOutRuns fills in p.outRuns and p.outGroups.
+func (p *LanePlan) planOutRuns() {
+	tiles := p.TilesH * p.TilesW
+	for g := 0; g < len(p.outOff); g += 16 {
+		p.outGroups = append(p.outGroups, int32(len(p.outRuns)))
+		for k := g; k < min(g+16, len(p.outOff)); {
+			tx := k % tiles % p.TilesW
+			n := min(g+16-k, p.TilesW-tx, 8, len(p.outOff)-k)
+			var rows uint8
+			for a := range 4 {
+				if p.outValid[k]&(1<<a) != 0 {
+					rows |= 1 << a
+				}
+			}
+			cols := min(4*n, p.OW-4*tx)
+			p.outRuns = append(p.outRuns, outRun{Off: p.outOff[k], L: uint8(k - g), N: uint8(n), Rows: rows, Cols: uint8(cols)})
+			k += n
+		}
+		p.outRuns = append(p.outRuns, outRun{}) // the end of the group's runs
+	}
 }
 
 // NewLanePlan plans F(4×4, 3×3)'s transforms of h × w input planes
@@ -112,6 +157,9 @@ func newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*L
 				}
 			}
 		}
+	}
+	if out == 1 {
+		p.planOutRuns()
 	}
 	return p, nil
 }

@@ -367,3 +367,221 @@ ogl_out:
 	JG   ogl_group
 	VZEROUPPER
 	RET
+
+// Lane indexes that interleave two vectors a and b, 32-bit lanes: a0 b0
+// a1 b1 ... a7 b7 (ilow) and a8 b8 ... a15 b15 (ihigh); and 64-bit lanes
+// (qlow, qhigh), likewise.
+DATA ilow<>+0(SB)/4, $0
+DATA ilow<>+4(SB)/4, $16
+DATA ilow<>+8(SB)/4, $1
+DATA ilow<>+12(SB)/4, $17
+DATA ilow<>+16(SB)/4, $2
+DATA ilow<>+20(SB)/4, $18
+DATA ilow<>+24(SB)/4, $3
+DATA ilow<>+28(SB)/4, $19
+DATA ilow<>+32(SB)/4, $4
+DATA ilow<>+36(SB)/4, $20
+DATA ilow<>+40(SB)/4, $5
+DATA ilow<>+44(SB)/4, $21
+DATA ilow<>+48(SB)/4, $6
+DATA ilow<>+52(SB)/4, $22
+DATA ilow<>+56(SB)/4, $7
+DATA ilow<>+60(SB)/4, $23
+GLOBL ilow<>(SB), RODATA|NOPTR, $64
+
+DATA ihigh<>+0(SB)/4, $8
+DATA ihigh<>+4(SB)/4, $24
+DATA ihigh<>+8(SB)/4, $9
+DATA ihigh<>+12(SB)/4, $25
+DATA ihigh<>+16(SB)/4, $10
+DATA ihigh<>+20(SB)/4, $26
+DATA ihigh<>+24(SB)/4, $11
+DATA ihigh<>+28(SB)/4, $27
+DATA ihigh<>+32(SB)/4, $12
+DATA ihigh<>+36(SB)/4, $28
+DATA ihigh<>+40(SB)/4, $13
+DATA ihigh<>+44(SB)/4, $29
+DATA ihigh<>+48(SB)/4, $14
+DATA ihigh<>+52(SB)/4, $30
+DATA ihigh<>+56(SB)/4, $15
+DATA ihigh<>+60(SB)/4, $31
+GLOBL ihigh<>(SB), RODATA|NOPTR, $64
+
+DATA qlow<>+0(SB)/8, $0
+DATA qlow<>+8(SB)/8, $8
+DATA qlow<>+16(SB)/8, $1
+DATA qlow<>+24(SB)/8, $9
+DATA qlow<>+32(SB)/8, $2
+DATA qlow<>+40(SB)/8, $10
+DATA qlow<>+48(SB)/8, $3
+DATA qlow<>+56(SB)/8, $11
+GLOBL qlow<>(SB), RODATA|NOPTR, $64
+
+DATA qhigh<>+0(SB)/8, $4
+DATA qhigh<>+8(SB)/8, $12
+DATA qhigh<>+16(SB)/8, $5
+DATA qhigh<>+24(SB)/8, $13
+DATA qhigh<>+32(SB)/8, $6
+DATA qhigh<>+40(SB)/8, $14
+DATA qhigh<>+48(SB)/8, $7
+DATA qhigh<>+56(SB)/8, $15
+GLOBL qhigh<>(SB), RODATA|NOPTR, $64
+
+// ROWSEQ writes row a of the group's blocks, y0..y3 (its columns), to
+// the frame at off as the lanes' blocks side by side: lane l's four
+// outputs at off + 16l. It clobbers Z16-Z19.
+#define ROWSEQ(off, y0, y1, y2, y3) \
+	VMOVDQA32 Z28, Z16       \
+	VPERMI2PS y1, y0, Z16    \
+	VMOVDQA32 Z29, Z17       \
+	VPERMI2PS y1, y0, Z17    \
+	VMOVDQA32 Z28, Z18       \
+	VPERMI2PS y3, y2, Z18    \
+	VMOVDQA32 Z29, Z19       \
+	VPERMI2PS y3, y2, Z19    \
+	VMOVDQA64 Z22, y0        \
+	VPERMI2PD Z18, Z16, y0   \
+	VMOVDQA64 Z23, y1        \
+	VPERMI2PD Z18, Z16, y1   \
+	VMOVDQA64 Z22, y2        \
+	VPERMI2PD Z19, Z17, y2   \
+	VMOVDQA64 Z23, y3        \
+	VPERMI2PD Z19, Z17, y3   \
+	VMOVUPS   y0, off(SP)    \
+	VMOVUPS   y1, off+64(SP) \
+	VMOVUPS   y2, off+128(SP) \
+	VMOVUPS   y3, off+192(SP)
+
+// RUNROW copies row a of the run's blocks from the frame (at R13, the
+// run's first lane in row 0) to the plane (at R14, the run's first
+// output in row 0), through the masks of its columns K2, K3, when bit a
+// of the run's rows (AX) is set.
+#define RUNROW(a, skip) \
+	BTL       $a, AX               \
+	JCC       skip                 \
+	VMOVUPS.Z a*256(R13), K2, Z16  \
+	VMOVUPS.Z a*256+64(R13), K3, Z17 \
+	VMOVUPS   Z16, K2, (R14)       \
+	VMOVUPS   Z17, K3, 64(R14)     \
+skip:
+
+// func outputRows4AVX512(dst *float32, w int, src *float32, srcStride int, runs *outRun, lanes int, bias float32)
+//
+// outputLanes4AVX512 for a plan of tiles alone, from a group's first
+// lane: the blocks written a run of them at a time, row by row (see
+// LanePlan.outRuns), rather than scattered.
+//
+//	DI dst, R9 w·4, SI the group's first lane in src, R8 srcStride·4
+//	CX lanes left, R10 the group's runs, BX the run, R15 the group's
+//	lanes (at most 16), AX, DX, R11-R14 scratch
+//	Z0-Z15 Y (row a, column b in Z4a+b), Z25 4s, Z26 8s, Z30 the bias,
+//	Z28, Z29, Z22, Z23 the interleaving indexes
+//	the frame: m A of the group's six rows, row i's four vectors at
+//	256i; then row a of the blocks, lane after lane, at 256a
+TEXT ·outputRows4AVX512(SB), 0, $1536-52
+	MOVQ         dst+0(FP), DI
+	MOVQ         w+8(FP), R9
+	SHLQ         $2, R9
+	MOVQ         src+16(FP), SI
+	MOVQ         srcStride+24(FP), R8
+	SHLQ         $2, R8
+	MOVQ         runs+32(FP), R10
+	MOVQ         lanes+40(FP), CX
+	VBROADCASTSS bias+48(FP), Z30
+	MOVL         $0x40800000, AX // 4.0
+	VPBROADCASTD AX, Z25
+	MOVL         $0x41000000, AX // 8.0
+	VPBROADCASTD AX, Z26
+
+outr_group:
+	LANEMASK
+	MOVQ AX, R15
+
+	MOVQ SI, R12
+	XORQ R13, R13
+
+outr_rows:
+	MOVQ      R12, R14
+	VMOVUPS.Z (R14), K1, Z16
+	ADDQ      R8, R14
+	VMOVUPS.Z (R14), K1, Z17
+	ADDQ      R8, R14
+	VMOVUPS.Z (R14), K1, Z18
+	ADDQ      R8, R14
+	VMOVUPS.Z (R14), K1, Z19
+	ADDQ      R8, R14
+	VMOVUPS.Z (R14), K1, Z20
+	ADDQ      R8, R14
+	VMOVUPS.Z (R14), K1, Z21
+	ADDQ      R8, R14
+	MOVQ      R14, R12
+	A4(Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
+	VMOVUPS   Z0, (SP)(R13*1)
+	VMOVUPS   Z1, 64(SP)(R13*1)
+	VMOVUPS   Z2, 128(SP)(R13*1)
+	VMOVUPS   Z3, 192(SP)(R13*1)
+	ADDQ      $256, R13
+	CMPQ      R13, $1536
+	JLT       outr_rows
+
+	OUTCOLUMN(0, Z0, Z4, Z8, Z12)
+	OUTCOLUMN(64, Z1, Z5, Z9, Z13)
+	OUTCOLUMN(128, Z2, Z6, Z10, Z14)
+	OUTCOLUMN(192, Z3, Z7, Z11, Z15)
+
+	// Each row of the blocks, lane after lane, in the frame.
+	VMOVDQU32 ilow<>(SB), Z28
+	VMOVDQU32 ihigh<>(SB), Z29
+	VMOVDQU64 qlow<>(SB), Z22
+	VMOVDQU64 qhigh<>(SB), Z23
+	ROWSEQ(0, Z0, Z1, Z2, Z3)
+	ROWSEQ(256, Z4, Z5, Z6, Z7)
+	ROWSEQ(512, Z8, Z9, Z10, Z11)
+	ROWSEQ(768, Z12, Z13, Z14, Z15)
+
+	// The runs, row by row, to the plane.
+	MOVQ R10, BX
+
+outr_run:
+	MOVBLZX 5(BX), DX      // N
+	TESTQ   DX, DX
+	JZ      outr_done      // the end of the group's runs
+	MOVBLZX 4(BX), R11     // L
+	MOVQ    R15, R12
+	SUBQ    R11, R12       // the group's lanes from L on
+	JLE     outr_last      // a run past the call's last lane
+	CMPQ    DX, R12
+	CMOVQGT R12, DX        // the run's lanes in the call
+	MOVBLZX 7(BX), R12     // Cols
+	SHLQ    $2, DX
+	CMPQ    R12, DX
+	CMOVQGT DX, R12        // its columns in the call
+	MOVL    $-1, DX
+	BZHIL   R12, DX, DX
+	KMOVW   DX, K2
+	SHRL    $16, DX
+	KMOVW   DX, K3
+	MOVBLZX 6(BX), AX      // Rows
+	SHLQ    $4, R11
+	LEAQ    (SP)(R11*1), R13
+	MOVLQSX 0(BX), R14
+	LEAQ    (DI)(R14*4), R14
+	RUNROW(0, outr_row1)
+	ADDQ    R9, R14
+	RUNROW(1, outr_row2)
+	ADDQ    R9, R14
+	RUNROW(2, outr_row3)
+	ADDQ    R9, R14
+	RUNROW(3, outr_rowsdone)
+	ADDQ    $8, BX
+	JMP     outr_run
+
+outr_done:
+	LEAQ 8(BX), R10
+
+outr_last:
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JG   outr_group
+	VZEROUPPER
+	RET
