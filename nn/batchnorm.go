@@ -239,7 +239,8 @@ func (l bnReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // mean and variance become the plain average of the batches' means and
 // unbiased variances: what PyTorch's torch.optim.swa_utils.update_bn
 // computes. num_batches_tracked counts the batches. With no batches the
-// statistics are left as they were.
+// statistics are left as they were. s's environment must not be frozen
+// (Env.Freeze): the passes are training passes.
 //
 // Averaged weights (optim.Averaged) need it: the running statistics in
 // the network are those of the trained weights' activations, which the
