@@ -190,6 +190,42 @@ inl_column:
 	SCATTER(y3, Z20, K5)       \
 	VPADDD       Z24, Z17, Z17
 
+// OUTBLOCKS transforms the group's products m (six rows of six vectors,
+// srcStride·4 = R8 apart, from SI) into the lanes' blocks Y, row a,
+// column b in Z4a+b, the bias (Z30) added: the rows of m A through the
+// frame (row i's four vectors at 256i), then its columns (OUTCOLUMN).
+// loop names its loop; it clobbers R12-R14 and Z16-Z23, Z31.
+#define OUTBLOCKS(loop) \
+	MOVQ SI, R12                \
+	XORQ R13, R13               \
+loop:                           \
+	MOVQ      R12, R14          \
+	VMOVUPS.Z (R14), K1, Z16    \
+	ADDQ      R8, R14           \
+	VMOVUPS.Z (R14), K1, Z17    \
+	ADDQ      R8, R14           \
+	VMOVUPS.Z (R14), K1, Z18    \
+	ADDQ      R8, R14           \
+	VMOVUPS.Z (R14), K1, Z19    \
+	ADDQ      R8, R14           \
+	VMOVUPS.Z (R14), K1, Z20    \
+	ADDQ      R8, R14           \
+	VMOVUPS.Z (R14), K1, Z21    \
+	ADDQ      R8, R14           \
+	MOVQ      R14, R12          \
+	A4(Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7) \
+	VMOVUPS   Z0, (SP)(R13*1)   \
+	VMOVUPS   Z1, 64(SP)(R13*1) \
+	VMOVUPS   Z2, 128(SP)(R13*1) \
+	VMOVUPS   Z3, 192(SP)(R13*1) \
+	ADDQ      $256, R13         \
+	CMPQ      R13, $1536        \
+	JLT       loop              \
+	OUTCOLUMN(0, Z0, Z4, Z8, Z12)   \
+	OUTCOLUMN(64, Z1, Z5, Z9, Z13)  \
+	OUTCOLUMN(128, Z2, Z6, Z10, Z14) \
+	OUTCOLUMN(192, Z3, Z7, Z11, Z15)
+
 // func outputLanes4AVX512(dst *float32, w int, src *float32, srcStride int, off *int32, valid *uint16, lanes int, bias float32)
 //
 //	DI dst, R9 w, SI the group's first lane in src, R8 srcStride·4
@@ -220,38 +256,9 @@ TEXT ·outputLanes4AVX512(SB), 0, $1536-60
 outl_group:
 	LANEMASK
 
-	// Rows: row i of the lanes' m (ξ = 6i .. 6i+5), transformed.
-	MOVQ SI, R12
-	XORQ R13, R13
-
-outl_rows:
-	MOVQ      R12, R14
-	VMOVUPS.Z (R14), K1, Z16
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z17
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z18
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z19
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z20
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z21
-	ADDQ      R8, R14
-	MOVQ      R14, R12
-	A4(Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	VMOVUPS   Z0, (SP)(R13*1)
-	VMOVUPS   Z1, 64(SP)(R13*1)
-	VMOVUPS   Z2, 128(SP)(R13*1)
-	VMOVUPS   Z3, 192(SP)(R13*1)
-	ADDQ      $256, R13
-	CMPQ      R13, $1536
-	JLT       outl_rows
-
-	OUTCOLUMN(0, Z0, Z4, Z8, Z12)
-	OUTCOLUMN(64, Z1, Z5, Z9, Z13)
-	OUTCOLUMN(128, Z2, Z6, Z10, Z14)
-	OUTCOLUMN(192, Z3, Z7, Z11, Z15)
+	// Rows: row i of the lanes' m (ξ = 6i .. 6i+5), transformed, then
+	// its columns.
+	OUTBLOCKS(outl_rows)
 
 	// The blocks, row by row, to the lanes' places.
 	LANEBITS
@@ -497,37 +504,7 @@ outr_group:
 	LANEMASK
 	MOVQ AX, R15
 
-	MOVQ SI, R12
-	XORQ R13, R13
-
-outr_rows:
-	MOVQ      R12, R14
-	VMOVUPS.Z (R14), K1, Z16
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z17
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z18
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z19
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z20
-	ADDQ      R8, R14
-	VMOVUPS.Z (R14), K1, Z21
-	ADDQ      R8, R14
-	MOVQ      R14, R12
-	A4(Z16, Z17, Z18, Z19, Z20, Z21, Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7)
-	VMOVUPS   Z0, (SP)(R13*1)
-	VMOVUPS   Z1, 64(SP)(R13*1)
-	VMOVUPS   Z2, 128(SP)(R13*1)
-	VMOVUPS   Z3, 192(SP)(R13*1)
-	ADDQ      $256, R13
-	CMPQ      R13, $1536
-	JLT       outr_rows
-
-	OUTCOLUMN(0, Z0, Z4, Z8, Z12)
-	OUTCOLUMN(64, Z1, Z5, Z9, Z13)
-	OUTCOLUMN(128, Z2, Z6, Z10, Z14)
-	OUTCOLUMN(192, Z3, Z7, Z11, Z15)
+	OUTBLOCKS(outr_rows)
 
 	// Each row of the blocks, lane after lane, in the frame.
 	VMOVDQU32 ilow<>(SB), Z28
