@@ -585,3 +585,22 @@ func TestBatchCountIsInt64(t *testing.T) {
 		}
 	}
 }
+
+// TestInputEqual checks that inputs are equal only when shape,
+// preparation, means and deviations all are.
+func TestInputEqual(t *testing.T) {
+	a := Input{Shape: []int{3, 8, 8}, Prep: PrepResize, Mean: []float32{0.5, 0.4, 0.3}, Std: []float32{0.2, 0.2, 0.2}}
+	if !a.Equal(a) {
+		t.Fatal("an input differs from itself")
+	}
+	for name, b := range map[string]Input{
+		"shape": {Shape: []int{3, 8, 9}, Prep: a.Prep, Mean: a.Mean, Std: a.Std},
+		"prep":  {Shape: a.Shape, Prep: PrepMNIST, Mean: a.Mean, Std: a.Std},
+		"mean":  {Shape: a.Shape, Prep: a.Prep, Mean: []float32{0.5, 0.4, 0.31}, Std: a.Std},
+		"std":   {Shape: a.Shape, Prep: a.Prep, Mean: a.Mean},
+	} {
+		if a.Equal(b) || b.Equal(a) {
+			t.Errorf("inputs of another %s are equal", name)
+		}
+	}
+}

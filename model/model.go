@@ -92,6 +92,14 @@ func (in Input) String() string {
 	return s
 }
 
+// Equal reports whether in and other take images alike: the same shape,
+// preparation and normalisation, so that one prepared image serves both
+// (the models of an ensemble, say).
+func (in Input) Equal(other Input) bool {
+	return slices.Equal(in.Shape, other.Shape) && in.Prep == other.Prep &&
+		slices.Equal(in.Mean, other.Mean) && slices.Equal(in.Std, other.Std)
+}
+
 // Check reports what is wrong with in, if anything.
 func (in *Input) Check() error {
 	if len(in.Shape) != 3 {

@@ -121,6 +121,9 @@ func Ensemble(ms []*model.Model, x *tensor.Tensor, n int) ([]float32, error) {
 		if out := m.Net.OutShape(); len(out) != 1 || out[0] != k {
 			return nil, fmt.Errorf("predict: model %d of the ensemble gives %v scores, the first %d", i+1, out, k)
 		}
+		if !m.Input.Equal(ms[0].Input) {
+			return nil, fmt.Errorf("predict: model %d of the ensemble takes %s, the first %s", i+1, m.Input, ms[0].Input)
+		}
 		logits := m.Net.Forward(batch, false).Data
 		for v := range n {
 			nn.SoftmaxRow(logits[v*k:(v+1)*k], p)

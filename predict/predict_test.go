@@ -214,4 +214,13 @@ func TestEnsemble(t *testing.T) {
 	if _, err := Ensemble([]*model.Model{a, c}, x, 1); err == nil || !strings.Contains(err.Error(), "model 2 of the ensemble") {
 		t.Errorf("an ensemble of 3 and 4 classes: %v", err)
 	}
+	normalised := in
+	normalised.Mean, normalised.Std = []float32{0.5, 0.5}, []float32{0.2, 0.2}
+	d, err := model.New(spec, normalised, []string{"a", "b", "c"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ensemble([]*model.Model{a, d}, x, 1); err == nil || !strings.Contains(err.Error(), "model 2 of the ensemble takes") {
+		t.Errorf("an ensemble of models normalising their inputs apart: %v", err)
+	}
 }

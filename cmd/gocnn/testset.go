@@ -146,17 +146,12 @@ func loadEnsemble(list, path string, m *model.Model, env *nn.Env) ([]*model.Mode
 		switch {
 		case !slices.Equal(o.Classes, m.Classes):
 			return nil, fmt.Errorf("-ensemble: %s names the classes %v, %s %v", file, o.Classes, path, m.Classes)
-		case !sameInput(o.Input, m.Input):
+		case !o.Input.Equal(m.Input):
 			return nil, fmt.Errorf("-ensemble: %s takes inputs %s, %s takes %s", file, o.Input, path, m.Input)
 		}
 		models = append(models, o)
 	}
 	return models, nil
-}
-
-// sameInput reports whether two models take their inputs alike.
-func sameInput(a, b model.Input) bool {
-	return slices.Equal(a.Shape, b.Shape) && a.Prep == b.Prep && slices.Equal(a.Mean, b.Mean) && slices.Equal(a.Std, b.Std)
 }
 
 // dataset returns the name of the dataset m is scored on: -data, else the
