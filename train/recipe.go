@@ -24,7 +24,8 @@ type Recipe struct {
 	Epochs    int
 	BatchSize int
 	// Seed is the run's seed; the examples' order and the augmentations
-	// are drawn from Seed+1 (Seed itself draws the starting weights).
+	// are drawn from Seed+1 (Seed itself draws the starting weights, and
+	// Seed+4 EMABatchNorm's images).
 	Seed uint64
 
 	Optimizer optim.Settings // name, rate (0: the optimiser's default), momentum, ...
@@ -32,10 +33,10 @@ type Recipe struct {
 	Clip      float64        // clip gradients to this global norm (0: off)
 	EMA       float64        // keep a moving average of the weights, decaying at this rate a step (0: off)
 	// EMABatchNorm, with EMA, recomputes batch norm's running statistics
-	// for the average from this many training images, spread through
-	// the set and not augmented, each time the average is scored or
-	// saved (nn.Sequential.RecomputeBatchNorm); 0 keeps the statistics
-	// of the trained weights.
+	// for the average from this many training images, drawn at random
+	// (from Seed+4) and augmented as in training, each time the average
+	// is scored or saved (nn.Sequential.RecomputeBatchNorm); 0 keeps the
+	// statistics of the trained weights.
 	EMABatchNorm int
 	// Snapshots, above 1, makes a snapshot ensemble (Huang et al., 2017):
 	// the epochs are cut into this many cycles, as even as whole epochs
@@ -164,13 +165,21 @@ func SnapshotPath(out string, k int) string {
 }
 
 // batchNormFor returns an optim.Averaged Prepare that recomputes the
-// running statistics of net's batch norms from n images of d spread
-// through it (all of d when n is as many or more), unaugmented, in
-// batches of size, and whose undo puts the statistics it found back.
-func batchNormFor(net *nn.Sequential, d *data.Dataset, n, size int) func() (func(), error) {
-	if idx := data.Spread(d.Len(), n); idx != nil {
-		d = d.Subset(idx)
-	}
+// running statistics of net's batch norms from n images of d (all of d
+// when n is as many or more), drawn at random from seed's stream and
+// changed by augment (nil for none), as a training epoch's first batches
+// of size would be; its undo puts the statistics it found back. Each call
+// draws the same images and changes, so a model saved twice, or resumed
+// from a checkpoint, gets the same statistics.
+//
+// The batches must be mixed and augmented as in training: the trained
+// weights expect each batch norm to centre and scale what a training
+// batch gives it. Batches of d in its stored order (HAM10000's is by
+// class) hold one class each, and the mean of their variances misses the
+// spread between classes; unaugmented images lack the shifted borders and
+// the changed brightness that the statistics of training included.
+func batchNormFor(net *nn.Sequential, d *data.Dataset, n, size int, augment func(*data.Batch, *rng.RNG), seed uint64) func() (func(), error) {
+	n = min(n, d.Len())
 	var state []*nn.Param // the running statistics: the parameters not trained
 	for _, p := range net.Params() {
 		if p.Grad == nil {
@@ -179,7 +188,8 @@ func batchNormFor(net *nn.Sequential, d *data.Dataset, n, size int) func() (func
 	}
 	saved := make([][]float32, len(state))
 	return func() (func(), error) {
-		it, err := data.NewBatches(d, size, false, nil)
+		r := rng.New(seed)
+		it, err := data.NewBatches(d.Subset(r.Perm(d.Len())[:n]), size, false, nil)
 		if err != nil {
 			return nil, fmt.Errorf("recomputing batch norm for the weight average: %w", err)
 		}
@@ -188,7 +198,13 @@ func batchNormFor(net *nn.Sequential, d *data.Dataset, n, size int) func() (func
 		}
 		net.RecomputeBatchNorm(func(yield func(*tensor.Tensor) bool) {
 			var b data.Batch
-			for it.Next(&b) && yield(&b.Images) {
+			for it.Next(&b) {
+				if augment != nil {
+					augment(&b, r)
+				}
+				if !yield(&b.Images) {
+					return
+				}
 			}
 		})
 		return func() {
@@ -238,6 +254,10 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 	if err != nil {
 		return Config{}, recipeErr("optimizer", err)
 	}
+	augment, err := augmenter(r.Augment, trainSet, norm)
+	if err != nil {
+		return Config{}, recipeErr("augment", err)
+	}
 	lr := opt.LR()
 	if r.EMA != 0 {
 		avg, err := optim.NewAveraged(opt, params, r.EMA)
@@ -245,7 +265,7 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 			return Config{}, recipeErr("ema", err)
 		}
 		if r.EMABatchNorm > 0 {
-			avg.Prepare = batchNormFor(net, trainSet, r.EMABatchNorm, r.BatchSize)
+			avg.Prepare = batchNormFor(net, trainSet, r.EMABatchNorm, r.BatchSize, augment, r.Seed+4)
 		}
 		opt = avg
 	}
@@ -279,9 +299,7 @@ func (r Recipe) Config(net *nn.Sequential, trainSet *data.Dataset, norm *data.No
 		batch := r.BatchSize
 		cfg.Sampler = func(g *rng.RNG) (Sampler, error) { return data.NewBalancedSampler(trainSet, batch, g) }
 	}
-	if cfg.Augment, err = augmenter(r.Augment, trainSet, norm); err != nil {
-		return Config{}, recipeErr("augment", err)
-	}
+	cfg.Augment = augment
 	return cfg, nil
 }
 

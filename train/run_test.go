@@ -8,10 +8,12 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gocnn/gocnn/augment"
 	"github.com/gocnn/gocnn/data"
 	"github.com/gocnn/gocnn/model"
 	"github.com/gocnn/gocnn/nn"
 	"github.com/gocnn/gocnn/optim"
+	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -155,7 +157,7 @@ func TestEMABatchNormRecomputed(t *testing.T) {
 		m, env := newBatchNormModel(t, 1)
 		t.Cleanup(env.Close)
 		recipe := Recipe{Epochs: 3, BatchSize: 16, Seed: 5, Optimizer: optim.Settings{Name: "adamw", LR: 0.01}, Schedule: "cosine",
-			EMA: 0.9, EMABatchNorm: recompute, Best: "last"}
+			EMA: 0.9, EMABatchNorm: recompute, Best: "last", Augment: "shift=2"}
 		cfg, err := recipe.Config(m.Net, trainSet, nil, env)
 		if err != nil {
 			t.Fatal(err)
@@ -198,18 +200,43 @@ func TestEMABatchNormRecomputed(t *testing.T) {
 	for _, p := range want.Params() {
 		before = append(before, slices.Clone(p.Value.Data))
 	}
-	idx := data.Spread(trainSet.Len(), 64)
-	it, err := data.NewBatches(trainSet.Subset(idx), 16, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := want.RecomputeBatchNorm(func(yield func(*tensor.Tensor) bool) {
-		var batch data.Batch
-		for it.Next(&batch) && yield(&batch.Images) {
+	// The draw Config promises: 64 images of a permutation from Seed+4,
+	// in batches of 16, each augmented from the same stream.
+	recompute := func(augmented bool) {
+		r := rng.New(5 + 4)
+		it, err := data.NewBatches(trainSet.Subset(r.Perm(trainSet.Len())[:64]), 16, false, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}); n != 4 {
-		t.Fatalf("recomputed from %d batches, want 4 of 16", n)
+		shift, err := augment.New(augment.Options{Shift: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := want.RecomputeBatchNorm(func(yield func(*tensor.Tensor) bool) {
+			var batch data.Batch
+			for it.Next(&batch) {
+				if augmented {
+					shift.Apply(&batch, r)
+				}
+				if !yield(&batch.Images) {
+					return
+				}
+			}
+		}); n != 4 {
+			t.Fatalf("recomputed from %d batches, want 4 of 16", n)
+		}
 	}
+	recompute(false)
+	fromAugmented := false
+	for i, p := range recomputed.Net.Params() {
+		if p.Grad == nil && !slices.Equal(p.Value.Data, want.Params()[i].Value.Data) {
+			fromAugmented = true
+		}
+	}
+	if !fromAugmented {
+		t.Error("the running statistics are those of unaugmented images")
+	}
+	recompute(true)
 	differ := false
 	for i, p := range recomputed.Net.Params() {
 		w := want.Params()[i]

@@ -90,7 +90,7 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.Float64Var(&f.Clip, "clip", 0, "clip gradients to this global norm (0: off)")
 	fs.Float64Var(&f.EMA, "ema", 0, "keep a moving average of the weights that decays at this rate per step (such as 0.999), and score and save it rather than the trained weights (0: off)")
 	fs.IntVar(&f.Snapshots, "snapshots", 0, "a snapshot ensemble: cut the epochs into this many cycles, restart the cosine schedule at each, and save each cycle's last model but the final one beside -out (NAME.snapshot1.safetensors, ...); score them with eval -ensemble (0: none)")
-	fs.IntVar(&f.EMABN, "ema-bn", 0, "with -ema: recompute batch norm's running statistics for the average from this many training images (spread through the set, not augmented) each time it is scored or saved (0: keep the trained weights' statistics)")
+	fs.IntVar(&f.EMABN, "ema-bn", 0, "with -ema: recompute batch norm's running statistics for the average from this many training images (drawn at random and augmented as in training) each time it is scored or saved (0: keep the trained weights' statistics)")
 	fs.Uint64Var(&f.Seed, "seed", 1, "random seed: the same seed and -threads give the same model")
 	fs.IntVar(&f.Threads, "threads", 0, "worker threads (0: one per core)")
 	fs.Float64Var(&f.Val, "val", 0, "hold out this fraction of the training set for validation; the model file then keeps the best epoch")
