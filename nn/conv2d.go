@@ -409,7 +409,7 @@ func (c *Conv2D) forwardImage(x, y, col, phases, yT []float32, mul multiplier) {
 // multiplyWindows computes y = Wb·col for cols columns of col, [Out,
 // cols] with rows ldy apart. When the multiply's tiles fit the transpose
 // better (swapPays), it computes yᵀ = colᵀ·Wbᵀ into yT, [cols, Out], and
-// copies it across: a product with few columns and many filters (a 3x3
+// transposes it across (gemm.TransposeStrided): a product with few columns and many filters (a 3x3
 // output of 256 filters at batch 1 fills 9 of each tile's 32 columns)
 // becomes one with few rows, which the short kernels compute with little
 // waste. Each value is the same sum, in the same order, either way.
@@ -420,18 +420,16 @@ func (c *Conv2D) multiplyWindows(y []float32, ldy int, col []float32, cols int, 
 		return
 	}
 	mul.Sgemm(true, false, cols, c.Out, k+1, 1, col, c.geom.ld, c.wbT, c.Out, 0, yT, c.Out)
-	for j := range cols {
-		for o, v := range yT[j*c.Out : (j+1)*c.Out] {
-			y[o*ldy+j] = v
-		}
-	}
+	gemm.TransposeStrided(y, ldy, yT, c.Out, cols, c.Out)
 }
 
 // swapPays reports whether an m×n product with k+1 terms a sum is cheaper
 // computed as its transpose, n×m, copying the result across after: when
 // the multiply-adds its tiles save, counting their empty parts (see
-// gemm.Computed), outnumber 16 for each value copied, a strided copy's
-// rough cost.
+// gemm.Computed), outnumber 16 for each value transposed: more than the
+// transpose costs, so that only clear savings swap (4 instead of 16 would
+// swap no product of specs/ham-resnet.txt that 16 does not, but for two
+// with 4 images side by side).
 func swapPays(m, n, k int) bool {
 	return (gemm.Computed(m, n)-gemm.Computed(n, m))*(k+1) > 16*m*n
 }

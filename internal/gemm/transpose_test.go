@@ -36,3 +36,41 @@ func TestTranspose(t *testing.T) {
 		}
 	}
 }
+
+// TestTransposeStrided checks TransposeStrided against its definition on
+// every shape up to 40×40 with leading dimensions up to 3 more than the
+// rows', with the kernel this CPU runs and with the pure-Go one, and that
+// it leaves the values between dst's rows alone.
+func TestTransposeStrided(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	saved := kernel
+	defer func() { kernel = saved }()
+	for _, kern := range []microKernel{saved, goKernel} {
+		kernel = kern
+		for rows := 1; rows <= 40; rows++ {
+			for cols := 1; cols <= 40; cols++ {
+				ldSrc, ldDst := cols+r.IntN(4), rows+r.IntN(4)
+				src := make([]float32, (rows-1)*ldSrc+cols)
+				for i := range src {
+					src[i] = r.Float32()
+				}
+				dst := make([]float32, cols*ldDst)
+				for i := range dst {
+					dst[i] = -1
+				}
+				TransposeStrided(dst, ldDst, src, ldSrc, rows, cols)
+				for j := range cols {
+					for i := range ldDst {
+						want := float32(-1)
+						if i < rows {
+							want = src[i*ldSrc+j]
+						}
+						if got := dst[j*ldDst+i]; got != want {
+							t.Fatalf("%s %dx%d, ld %d and %d: dst[%d][%d] = %v, want %v", kern.name, rows, cols, ldSrc, ldDst, j, i, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
