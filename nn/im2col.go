@@ -66,6 +66,10 @@ type phaseGeom struct {
 	size  int        // floats of one channel's phases: the image plane's
 	taps  []convGeom // taps[i·KW+j]: tap (i, j) as a 1×1 stride-1 window over its phase
 	phase []int      // phase[i·KW+j]: the phase tap (i, j) reads, a·s+b
+	// used[a·s+b] says whether any tap reads phase (a, b). A 1×1
+	// window with stride 2 reads only phase (0, 0): split leaves the
+	// others unwritten, and weave writes zeros where they go.
+	used []bool
 }
 
 // planPhases sets g.phases for a convolution with the same stride s > 1
@@ -75,7 +79,7 @@ func (g *convGeom) planPhases() {
 	if s < 2 || g.strideW != s {
 		return
 	}
-	ph := &phaseGeom{s: s, off: make([]int, s*s)}
+	ph := &phaseGeom{s: s, off: make([]int, s*s), used: make([]bool, s*s)}
 	dims := func(n, a int) int { return (n - a + s - 1) / s } // rows (or columns) ≡ a mod s
 	for a := range s {
 		for b := range s {
@@ -97,13 +101,14 @@ func (g *convGeom) planPhases() {
 			ph.taps = append(ph.taps, convGeom{c: 1, h: dims(g.h, a), w: dims(g.w, b), kh: 1, kw: 1,
 				strideH: 1, strideW: 1, padH: -di, padW: -dj, oh: g.oh, ow: g.ow, ld: g.ld})
 			ph.phase = append(ph.phase, a*s+b)
+			ph.used[a*s+b] = true
 		}
 	}
 	g.phases = ph
 }
 
-// split writes the phases of the image x ([C, H, W]) into dst, channel
-// after channel, ph.size floats each.
+// split writes the phases of the image x ([C, H, W]) that some tap reads
+// into dst, channel after channel, ph.size floats each.
 func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
 	s := ph.s
 	if s == 2 {
@@ -114,6 +119,9 @@ func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
 			plane, out := x[c*g.h*g.w:(c+1)*g.h*g.w], dst[c*ph.size:(c+1)*ph.size]
 			for r := range g.h {
 				a, k := r%2, r/2
+				if !ph.used[2*a] && !ph.used[2*a+1] {
+					continue
+				}
 				even, odd := out[ph.off[2*a]+k*we:], out[ph.off[2*a+1]+k*wo:]
 				vec.Deinterleave(even[:we], odd[:wo], plane[r*g.w:(r+1)*g.w])
 			}
@@ -124,6 +132,9 @@ func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
 		plane, out := x[c*g.h*g.w:(c+1)*g.h*g.w], dst[c*ph.size:(c+1)*ph.size]
 		for a := range s {
 			for b := range s {
+				if !ph.used[a*s+b] {
+					continue
+				}
 				p := out[ph.off[a*s+b]:]
 				w := (g.w - b + s - 1) / s
 				k := 0
@@ -140,7 +151,9 @@ func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
 }
 
 // weave writes each pixel of dx ([C, H, W]) from its phase in src: the
-// inverse of split.
+// inverse of split. Phases no tap reads (see used) must hold zeros in
+// src, except that the rows of dx lying only in such phases are cleared
+// without reading src.
 func (ph *phaseGeom) weave(g *convGeom, src, dx []float32) {
 	s := ph.s
 	if s == 2 {
@@ -149,6 +162,10 @@ func (ph *phaseGeom) weave(g *convGeom, src, dx []float32) {
 			plane, in := dx[c*g.h*g.w:(c+1)*g.h*g.w], src[c*ph.size:(c+1)*ph.size]
 			for r := range g.h {
 				a, k := r%2, r/2
+				if !ph.used[2*a] && !ph.used[2*a+1] {
+					clear(plane[r*g.w : (r+1)*g.w])
+					continue
+				}
 				even, odd := in[ph.off[2*a]+k*we:], in[ph.off[2*a+1]+k*wo:]
 				vec.Interleave(plane[r*g.w:(r+1)*g.w], even[:we], odd[:wo])
 			}
