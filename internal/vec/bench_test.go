@@ -48,6 +48,28 @@ func BenchmarkRelu(b *testing.B) {
 	})
 }
 
+// BenchmarkAddTo times a residual block's sum and ReLU in one pass
+// (AddTo), and as the copy, Add and Relu it replaces.
+func BenchmarkAddTo(b *testing.B) {
+	x, y, dst := benchData(1, benchN), benchData(2, benchN), make([]float32, benchN)
+	benchImpls(b, 12*benchN, func(b *testing.B, k *kernels) {
+		b.Run("fused", func(b *testing.B) {
+			b.SetBytes(12 * benchN)
+			for b.Loop() {
+				k.addTo(dst, x, y, true)
+			}
+		})
+		b.Run("three-passes", func(b *testing.B) {
+			b.SetBytes(12 * benchN)
+			for b.Loop() {
+				copy(dst, x)
+				k.add(dst, y)
+				k.relu(dst, dst)
+			}
+		})
+	})
+}
+
 func BenchmarkReluBackward(b *testing.B) {
 	y, dy, dx := benchData(1, benchN), benchData(2, benchN), make([]float32, benchN)
 	reluGo(y, y)

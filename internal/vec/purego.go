@@ -19,6 +19,7 @@ var goKernels = kernels{
 	reluBackward: reluBackwardGo,
 	fill:         fillGo,
 	add:          addGo,
+	addTo:        addToGo,
 	addScaled:    addScaledGo,
 	mul:          mulGo,
 	sum:          sumGo,
@@ -73,6 +74,18 @@ func addGo(dst, x []float32) {
 	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] += v
+	}
+}
+
+// addToGo is addGo on a copy of x, then reluGo when relu is set.
+func addToGo(dst, x, y []float32, relu bool) {
+	dst, y = dst[:len(x)], y[:len(x)]
+	for i, v := range x {
+		v += y[i]
+		if relu && v < 0 {
+			v = 0
+		}
+		dst[i] = v
 	}
 }
 

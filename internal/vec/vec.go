@@ -38,6 +38,7 @@ type kernels struct {
 	reluBackward func(dx, dy, y []float32)
 	fill         func(dst []float32, v float32)
 	add          func(dst, x []float32)
+	addTo        func(dst, x, y []float32, relu bool)
 	addScaled    func(dst, x []float32, a float32)
 	mul          func(dst, x, y []float32)
 	sum          func(x []float32) float32
@@ -94,6 +95,17 @@ func Fill(dst []float32, v float32) { active.fill(dst, v) }
 func Add(dst, x []float32) {
 	sameLen("Add", "dst", len(dst), "x", len(x))
 	active.add(dst, x)
+}
+
+// AddTo sets dst[i] = x[i] + y[i], and with relu then applies Relu's
+// max(·, 0) to it, in one pass: a residual block's sum of its two paths
+// and the ReLU after it. The result is Add's and Relu's: the sum is x[i]
+// + y[i] with x[i] the first operand (whose payload a NaN sum of two NaNs
+// may keep).
+func AddTo(dst, x, y []float32, relu bool) {
+	sameLen("AddTo", "dst", len(dst), "x", len(x))
+	sameLen("AddTo", "x", len(x), "y", len(y))
+	active.addTo(dst, x, y, relu)
 }
 
 // AddScaled sets dst[i] += a·x[i] (the BLAS axpy). The product is rounded

@@ -24,6 +24,9 @@ func fillAVX512(dst []float32, v float32)
 func addAVX512(dst, x []float32)
 
 //go:noescape
+func addToAVX512(dst, x, y []float32, relu bool)
+
+//go:noescape
 func addScaledAVX512(dst, x []float32, a float32)
 
 //go:noescape
@@ -144,6 +147,7 @@ var avx512Kernels = kernels{
 	reluBackward: reluBackwardAVX512,
 	fill:         fillAVX512,
 	add:          addAVX512,
+	addTo:        addToAVX512,
 	addScaled:    addScaledAVX512,
 	mul:          mulAVX512,
 	sum:          sumAVX512,
@@ -167,6 +171,7 @@ var avx2Kernels = kernels{
 	reluBackward: reluBackwardAVX2,
 	fill:         fillAVX2,
 	add:          addAVX2,
+	addTo:        addToAVX2,
 	addScaled:    addScaledAVX2,
 	mul:          mulAVX2,
 	sum:          sumAVX2Padded,
@@ -209,6 +214,21 @@ func addAVX2(dst, x []float32) {
 	n := len(x) &^ 7
 	addAVX2x8(dst[:n], x[:n])
 	addGo(dst[n:], x[n:])
+}
+
+// addToAVX2 copies x to dst and adds y there, then applies the ReLU: three
+// passes where the AVX-512 kernel makes one. When dst is y itself, the
+// copy would lose y, so the portable code runs.
+func addToAVX2(dst, x, y []float32, relu bool) {
+	if len(x) > 0 && &dst[0] == &y[0] {
+		addToGo(dst, x, y, relu)
+		return
+	}
+	copy(dst, x)
+	addAVX2(dst, y)
+	if relu {
+		reluAVX2(dst, dst)
+	}
 }
 
 func addScaledAVX2(dst, x []float32, a float32) {

@@ -215,6 +215,73 @@ add512_done:
 	VZEROUPPER
 	RET
 
+// func addToAVX512(dst, x, y []float32, relu bool)
+//
+// dst = x + y, then VMAXPS with Z31 first as reluAVX512 does: Z31 is 0
+// for the ReLU, and −Inf otherwise, which is never greater than the sum,
+// so VMAXPS returns the sum unchanged (−Inf, −0 and NaN included).
+//
+//	DI dst, SI x, DX y, CX elements left
+//	Z31 the floor: 0 or −Inf
+TEXT ·addToAVX512(SB), NOSPLIT, $0-73
+	MOVQ dst_base+0(FP), DI
+	MOVQ x_base+24(FP), SI
+	MOVQ x_len+32(FP), CX
+	MOVQ y_base+48(FP), DX
+	VPXORD Z31, Z31, Z31
+	CMPB relu+72(FP), $0
+	JNE  addto512_floor
+	MOVL $0xff800000, AX
+	VPBROADCASTD AX, Z31
+
+addto512_floor:
+	// Four vectors per trip.
+	CMPQ CX, $64
+	JLT  addto512_tail
+
+addto512_loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VADDPS  (DX), Z0, Z0
+	VADDPS  64(DX), Z1, Z1
+	VADDPS  128(DX), Z2, Z2
+	VADDPS  192(DX), Z3, Z3
+	VMAXPS  Z0, Z31, Z0
+	VMAXPS  Z1, Z31, Z1
+	VMAXPS  Z2, Z31, Z2
+	VMAXPS  Z3, Z31, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ    $256, SI
+	ADDQ    $256, DX
+	ADDQ    $256, DI
+	SUBQ    $64, CX
+	CMPQ    CX, $64
+	JGE     addto512_loop
+
+	// The rest, a masked vector at a time.
+addto512_tail:
+	TESTQ     CX, CX
+	JLE       addto512_done
+	TAILMASK(CX, K1)
+	VMOVUPS.Z (SI), K1, Z0
+	VADDPS    (DX), Z0, K1, Z0
+	VMAXPS    Z0, Z31, K1, Z0
+	VMOVUPS   Z0, K1, (DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $64, DI
+	SUBQ      $16, CX
+	JMP       addto512_tail
+
+addto512_done:
+	VZEROUPPER
+	RET
+
 // func addScaledAVX512(dst, x []float32, a float32)
 //
 // dst += a*x, multiplying and adding in two roundings (no FMA), as the Go

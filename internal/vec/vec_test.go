@@ -280,6 +280,22 @@ func TestAdd(t *testing.T) {
 	})
 }
 
+func TestAddTo(t *testing.T) {
+	for _, relu := range []bool{false, true} {
+		testElementwise(t, elementwiseCase{
+			inputs: 2,
+			run:    func(k *kernels, dst []float32, in [][]float32) { k.addTo(dst, in[0], in[1], relu) },
+			want: func(_ float32, in []float32) float32 {
+				if relu {
+					return refRelu(in[0] + in[1])
+				}
+				return in[0] + in[1]
+			},
+			nanPayloadFree: true,
+		})
+	}
+}
+
 func TestAddScaled(t *testing.T) {
 	for _, a := range []float32{0.375, -3, 0, float32(math.Inf(1))} {
 		testElementwise(t, elementwiseCase{
@@ -375,6 +391,16 @@ func TestInPlace(t *testing.T) {
 		for i := range x {
 			if x[i] != want[i] {
 				t.Fatalf("got %v, want %v", x, want)
+			}
+		}
+		// AddTo into either of its inputs.
+		y := []float32{3, -5, 2, 0, 1, -200, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7}
+		k.addTo(x, x, y, true)
+		k.addTo(y, x, y, false)
+		want = []float32{6, 6, 4, 64, 2, -200, 0, 256, 0, 400, 0, 576, 0, 784, 0, 1024, 0, 1296, 0, 14}
+		for i := range y {
+			if y[i] != want[i] {
+				t.Fatalf("AddTo in place: got %v, want %v", y, want)
 			}
 		}
 	})
