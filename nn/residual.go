@@ -137,11 +137,7 @@ func (r *Residual) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
 func (r *Residual) addImages(_, lo, hi int) {
 	size := len(r.a.Data) / r.a.Shape[0]
 	dst, a, b := r.dy.Data[lo*size:hi*size], r.a.Data[lo*size:hi*size], r.b.Data[lo*size:hi*size]
-	copy(dst, a)
-	vec.Add(dst, b)
-	if r.relu && r.dy == &r.y {
-		vec.Relu(dst, dst)
-	}
+	vec.AddTo(dst, a, b, r.relu && r.dy == &r.y)
 }
 
 // reluGradImages takes dy back through the fused ReLU for images [lo,
