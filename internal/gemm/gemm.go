@@ -43,8 +43,11 @@
 //
 // Tiles at the bottom edge of C, where fewer than mr rows remain, go to a
 // shorter variant of the kernel when the CPU has one (the AVX-512 set has
-// 2, 4, .., 12-row kernels). Tiles at the right edge, and bottom tiles no
-// variant fits exactly, are computed whole into a scratch tile (the packed
+// 2, 4, .., 12-row kernels), and tiles at the right edge with at most half
+// of nr columns to a narrower one (AVX-512's 16-column kernels, of every
+// height), so that a product with few columns, such as a Winograd
+// product of one image's tiles, is not mostly padding. Edge tiles no
+// variant fits exactly are computed whole into a scratch tile (the packed
 // slivers are padded with zeros) and only their valid part is stored.
 //
 // beta is applied once, before any product is added: beta 0 makes the
@@ -157,12 +160,13 @@ func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aBlock []
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < ncb; jr += nr {
 		cols := min(nr, ncb-jr)
+		_, _, width := kern.forTile(mr, cols) // nr, or narrowCols at a narrow edge
 		var bSliver []float32
 		bStride := nr
 		switch {
 		case !direct:
 			bSliver = ws.packB[jr*kcb:]
-		case cols == nr:
+		case cols == width:
 			bSliver, bStride = b[pc*ldb+jc+jr:], ldb
 		default:
 			bSliver = ws.packB
@@ -170,7 +174,7 @@ func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aBlock []
 		}
 		for ir := 0; ir < mcb; ir += mr {
 			rows := min(mr, mcb-ir)
-			run, height := kern.forRows(rows)
+			run, height, width := kern.forTile(rows, cols)
 			aSliver, aStride := ws.packA[ir*kcb:], mr
 			switch {
 			case aBlock == nil:
@@ -180,12 +184,12 @@ func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aBlock []
 				aSliver = ws.packA
 			}
 			cTile := c[ir*ldc+jr:]
-			if rows == height && cols == nr {
-				kern.runTile(run, height, kcb, aSliver, aStride, bSliver, bStride, cTile, ldc, accumulate)
+			if rows == height && cols == width {
+				kern.runTile(run, height, width, kcb, aSliver, aStride, bSliver, bStride, cTile, ldc, accumulate)
 				continue
 			}
 			// An edge tile: compute it whole, keep the part inside C.
-			kern.runTile(run, height, kcb, aSliver, aStride, bSliver, bStride, ws.tile, nr, false)
+			kern.runTile(run, height, width, kcb, aSliver, aStride, bSliver, bStride, ws.tile, nr, false)
 			storeTile(cTile, ldc, ws.tile, nr, rows, cols, accumulate)
 		}
 	}
@@ -306,14 +310,19 @@ func (kern *microKernel) computed(m, n int) int {
 		mcb := min(mc, m-ic)
 		rows += mcb / kern.mr * kern.mr
 		if rest := mcb % kern.mr; rest > 0 {
-			_, height := kern.forRows(rest)
+			_, height, _ := kern.forTile(rest, kern.nr)
 			rows += height
 		}
 	}
 	cols := 0
 	nc := blockSize(n, kern.nc, kern.nr)
 	for jc := 0; jc < n; jc += nc {
-		cols += roundUp(min(nc, n-jc), kern.nr)
+		ncb := min(nc, n-jc)
+		cols += ncb / kern.nr * kern.nr
+		if rest := ncb % kern.nr; rest > 0 {
+			_, _, width := kern.forTile(kern.mr, rest)
+			cols += width
+		}
 	}
 	return rows * cols
 }

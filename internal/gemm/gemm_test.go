@@ -226,15 +226,18 @@ func TestKernels(t *testing.T) {
 			kern := kc.kern
 			variants := append([]shortKernel{{kern.mr, kern.run}}, kern.short...)
 			for _, v := range variants {
-				testKernel(t, kern, v.rows, v.run)
+				testKernel(t, kern, v.rows, kern.nr, v.run)
+			}
+			for _, v := range kern.narrow {
+				testKernel(t, kern, v.rows, kern.narrowCols, v.run)
 			}
 		})
 	}
 }
 
-func testKernel(t *testing.T, kern *microKernel, rows int, run kernelFunc) {
+func testKernel(t *testing.T, kern *microKernel, rows, cols int, run kernelFunc) {
 	mr, nr := kern.mr, kern.nr
-	reference := referenceKernel(rows, nr)
+	reference := referenceKernel(rows, cols)
 	rng := rand.New(rand.NewPCG(7, uint64(rows)))
 	ks := []int{255, 256, 257, 300}
 	for k := 1; k <= 67; k++ {
@@ -249,16 +252,17 @@ func testKernel(t *testing.T, kern *microKernel, rows int, run kernelFunc) {
 				ldc := nr + 3
 				c := randomMatrix(rng, mr, ldc)
 				want := append([]float32(nil), c...)
-				kern.runTile(run, rows, k, a, aStride, b, bStride, c, ldc, accumulate)
+				kern.runTile(run, rows, cols, k, a, aStride, b, bStride, c, ldc, accumulate)
 				reference(k, a, aStride, b, bStride, want, ldc, accumulate)
 				// Every value is at most 1 in magnitude, so k+1 bounds
-				// sum |a||b| + |c|. Rows beyond the kernel's must be
-				// left alone: they compare equal to the untouched want.
+				// sum |a||b| + |c|. Rows and columns beyond the kernel's
+				// must be left alone: they compare equal to the
+				// untouched want.
 				tol := float32(1e-5*math.Sqrt(float64(k))) * float32(k+1)
 				for i := range c {
 					if d := c[i] - want[i]; d > tol || d < -tol || math.IsNaN(float64(d)) {
-						t.Fatalf("%d-row kernel, k=%d aStride=%d bStride=%d accumulate=%v: c[%d][%d] = %g, want %g",
-							rows, k, aStride, bStride, accumulate, i/ldc, i%ldc, c[i], want[i])
+						t.Fatalf("%dx%d kernel, k=%d aStride=%d bStride=%d accumulate=%v: c[%d][%d] = %g, want %g",
+							rows, cols, k, aStride, bStride, accumulate, i/ldc, i%ldc, c[i], want[i])
 					}
 				}
 			}
@@ -416,6 +420,10 @@ func TestComputedCountsTiles(t *testing.T) {
 		kern.short = nil
 		for _, s := range kc.kern.short {
 			kern.short = append(kern.short, shortKernel{s.rows, counter(s.rows, kern.nr)})
+		}
+		kern.narrow = nil
+		for _, s := range kc.kern.narrow {
+			kern.narrow = append(kern.narrow, shortKernel{s.rows, counter(s.rows, kern.narrowCols)})
 		}
 		kern.packCopy, kern.packTranspose = packCopyGo, packTransposeGo
 		for trial := 0; trial < 200; trial++ {

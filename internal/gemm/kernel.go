@@ -27,6 +27,13 @@ type microKernel struct {
 	// short lists kernels for tiles of fewer than mr rows, at the bottom
 	// edge of C, shortest first. They read the same A slivers.
 	short []shortKernel
+	// narrow, if set, lists kernels for tiles of at most narrowCols
+	// columns (half of nr), at the right edge of C, shortest first, the
+	// last of mr rows: an edge tile that narrow is computed without
+	// the padding columns of a whole one. They read the first
+	// narrowCols columns of B slivers laid out for nr.
+	narrow     []shortKernel
+	narrowCols int
 
 	kc int // largest k block: a B sliver kc×nr stays in L1
 	mc int // largest row block: a packed A block mc×kc stays in L2
@@ -51,27 +58,35 @@ var kernel microKernel
 // "purego".
 func Kernel() string { return kernel.name }
 
-// forRows returns the kernel to use for a tile of rows rows (at most mr)
-// and how many rows it computes: the shortest one that covers them.
-func (kern *microKernel) forRows(rows int) (run kernelFunc, height int) {
-	if rows < kern.mr {
-		for _, s := range kern.short {
+// forTile returns the kernel to use for a tile of rows rows (at most mr)
+// and cols columns (at most nr), how many rows it computes and how many
+// columns: the narrowest, then the shortest, that covers them.
+func (kern *microKernel) forTile(rows, cols int) (run kernelFunc, height, width int) {
+	if cols <= kern.narrowCols {
+		for _, s := range kern.narrow {
 			if s.rows >= rows {
-				return s.run, s.rows
+				return s.run, s.rows, kern.narrowCols
 			}
 		}
 	}
-	return kern.run, kern.mr
+	if rows < kern.mr {
+		for _, s := range kern.short {
+			if s.rows >= rows {
+				return s.run, s.rows, kern.nr
+			}
+		}
+	}
+	return kern.run, kern.mr, kern.nr
 }
 
 // runTile checks that the slices cover everything a kernel computing
-// height rows will touch, then runs it. The assembly kernels trust their
-// arguments; this is where a bug in the driver turns into a panic instead
-// of a stray write.
-func (kern *microKernel) runTile(run kernelFunc, height, kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
+// height rows and width columns will touch, then runs it. The assembly
+// kernels trust their arguments; this is where a bug in the driver turns
+// into a panic instead of a stray write.
+func (kern *microKernel) runTile(run kernelFunc, height, width, kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool) {
 	_ = a[(kc-1)*aStride+height-1]
-	_ = b[(kc-1)*bStride+kern.nr-1]
-	_ = c[(height-1)*ldc+kern.nr-1]
+	_ = b[(kc-1)*bStride+width-1]
+	_ = c[(height-1)*ldc+width-1]
 	run(kc, a, aStride, b, bStride, c, ldc, accumulate)
 }
 

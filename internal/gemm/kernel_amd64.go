@@ -31,6 +31,27 @@ func kernelAVX512Rows10(kc int, a []float32, aStride int, b []float32, bStride i
 func kernelAVX512Rows12(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
+func kernelAVX512Narrow(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
+func kernelAVX512NarrowRows2(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
+func kernelAVX512NarrowRows4(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
+func kernelAVX512NarrowRows6(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
+func kernelAVX512NarrowRows8(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
+func kernelAVX512NarrowRows10(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
+func kernelAVX512NarrowRows12(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
+
+//go:noescape
 func kernelAVX2(kc int, a []float32, aStride int, b []float32, bStride int, c []float32, ldc int, accumulate bool)
 
 //go:noescape
@@ -57,6 +78,12 @@ var avx512Kernel = microKernel{
 	short: []shortKernel{
 		{2, kernelAVX512Rows2}, {4, kernelAVX512Rows4}, {6, kernelAVX512Rows6},
 		{8, kernelAVX512Rows8}, {10, kernelAVX512Rows10}, {12, kernelAVX512Rows12},
+	},
+	narrowCols: 16,
+	narrow: []shortKernel{
+		{2, kernelAVX512NarrowRows2}, {4, kernelAVX512NarrowRows4}, {6, kernelAVX512NarrowRows6},
+		{8, kernelAVX512NarrowRows8}, {10, kernelAVX512NarrowRows10}, {12, kernelAVX512NarrowRows12},
+		{14, kernelAVX512Narrow},
 	},
 	kc: 256, mc: 168, nc: 4096,
 	packCopy:      packCopyAVX512,

@@ -61,6 +61,18 @@ var kernels = []kernelSpec{
 	{name: "kernelAVX512Rows8", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 8, vecs: 2, aStride: 14, unroll: 4},
 	{name: "kernelAVX512Rows10", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 10, vecs: 2, aStride: 14, unroll: 4},
 	{name: "kernelAVX512Rows12", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 12, vecs: 2, aStride: 14, unroll: 4},
+	// Tiles half as wide, 14×16 and shorter, for C's right edge when 16
+	// columns or fewer are left there: a product with few columns (a
+	// Winograd product of one image's 16 tiles) would otherwise compute
+	// a 32-wide tile of which half is padding. They read the same A
+	// slivers, and the first 16 columns of the B slivers.
+	{name: "kernelAVX512Narrow", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 14, vecs: 1, aStride: 14, unroll: 4},
+	{name: "kernelAVX512NarrowRows2", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 2, vecs: 1, aStride: 14, unroll: 4},
+	{name: "kernelAVX512NarrowRows4", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 4, vecs: 1, aStride: 14, unroll: 4},
+	{name: "kernelAVX512NarrowRows6", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 6, vecs: 1, aStride: 14, unroll: 4},
+	{name: "kernelAVX512NarrowRows8", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 8, vecs: 1, aStride: 14, unroll: 4},
+	{name: "kernelAVX512NarrowRows10", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 10, vecs: 1, aStride: 14, unroll: 4},
+	{name: "kernelAVX512NarrowRows12", feature: "AVX-512F", reg: "Z", lanes: 16, rows: 12, vecs: 1, aStride: 14, unroll: 4},
 	// The classic Haswell tile: 12 accumulators, 2 for B, 1 for A.
 	{name: "kernelAVX2", feature: "AVX2+FMA", reg: "Y", lanes: 8, rows: 6, vecs: 2, aStride: 6, unroll: 4},
 }
