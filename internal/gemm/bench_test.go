@@ -22,7 +22,8 @@ type benchShape struct {
 // the input gradient; dense: a 9216→128 layer and a 128→10 layer on a
 // batch of 64, x·Wᵀ, and the 9216→128 layer's gradients); and the forward
 // products of smaller conv layers (8 3×3 filters on 28×28, LeNet-5's 6
-// 5×5 filters on 32×32), where the overheads of a call show most.
+// 5×5 filters on 32×32), where the overheads of a call show most; and
+// Winograd products of one image, few tiles wide.
 var benchShapes = []benchShape{
 	{name: "square64", m: 64, n: 64, k: 64},
 	{name: "square256", m: 256, n: 256, k: 256},
@@ -39,6 +40,12 @@ var benchShapes = []benchShape{
 	{name: "dense2-64x10x128-transB", transB: true, m: 64, n: 10, k: 128},
 	{name: "tiny-conv-8x676x10-transA", transA: true, m: 8, n: 676, k: 10},
 	{name: "lenet-conv1-6x784x26-transA", transA: true, m: 6, n: 784, k: 26},
+	// Winograd F(4x4, 3x3) products of one image (batch-1 inference):
+	// filters × tiles × channels, the filters read in place.
+	{name: "wino-b1-ham48-32x36x32-transA", transA: true, m: 32, n: 36, k: 32},
+	{name: "wino-b1-ham48-64x9x64-transA", transA: true, m: 64, n: 9, k: 64},
+	{name: "wino-b1-mnistbn-32x49x32-transA", transA: true, m: 32, n: 49, k: 32},
+	{name: "wino-b1-mnistbn-64x16x64-transA", transA: true, m: 64, n: 16, k: 64},
 }
 
 // BenchmarkSgemm times each shape on one goroutine (a Workspace) and on an
