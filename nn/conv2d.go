@@ -284,7 +284,7 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 	c.x, c.withReLU, c.pool = x, relu, pool
 	out := &c.y
 	if pool != nil {
-		pool.begin(x.Shape[0])
+		pool.begin(x.Shape[0], pool.relu)
 		out = &pool.y
 	}
 	c.winoUsed = c.wino != nil && c.wino.pays(x.Shape[0])

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gocnn/gocnn/internal/vec"
 	"github.com/gocnn/gocnn/tensor"
@@ -16,6 +17,13 @@ import (
 // The output depends only on the winning input of each window, so the
 // backward pass sends each output's gradient to the position that won and
 // nothing to the rest. Forward remembers those positions.
+//
+// A max-pool followed by a ReLU (and a ReLU followed by a max-pool, which
+// Sequential runs in that order: see poolBeforeReLU) runs with it as one
+// layer (poolReLU, or a convPool's ReLU): each pooled plane goes through
+// the ReLU as soon as it is made, while it is in the cache, and in the
+// backward pass each gradient is dropped where the ReLU stopped it as it
+// is sent to its winner, instead of in passes of their own over the batch.
 type MaxPool2D struct {
 	KH, KW           int // window
 	StrideH, StrideW int // step; 0 means the window size
@@ -27,6 +35,7 @@ type MaxPool2D struct {
 	y, dx    tensor.Tensor
 	dy       *tensor.Tensor
 	argmax   []int32 // per output: the index of the winner within its image plane
+	relu     bool    // whether the last Forward applied a ReLU to the pooled values
 	fwd, bwd func(worker, lo, hi int)
 }
 
@@ -67,14 +76,22 @@ func (m *MaxPool2D) Params() []*Param { return nil }
 
 // Forward pools every channel of every image.
 func (m *MaxPool2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	return m.forward(x, false)
+}
+
+// forward is Forward, with a ReLU applied to the pooled values when relu
+// is true.
+func (m *MaxPool2D) forward(x *tensor.Tensor, relu bool) *tensor.Tensor {
 	m.x = x
-	m.begin(x.Shape[0])
+	m.begin(x.Shape[0], relu)
 	m.env.For(x.Shape[0]*m.geom.c, m.fwd)
 	return &m.y
 }
 
-// begin readies the output and the winners' positions for a batch of n.
-func (m *MaxPool2D) begin(n int) {
+// begin readies the output and the winners' positions for a batch of n,
+// pooled with the ReLU after it if relu.
+func (m *MaxPool2D) begin(n int, relu bool) {
+	m.relu = relu
 	m.y.Resize(n, m.outShape)
 	if need := len(m.y.Data); cap(m.argmax) < need {
 		m.argmax = make([]int32, need)
@@ -98,8 +115,7 @@ func (m *MaxPool2D) poolImage(n int, x []float32) {
 func (m *MaxPool2D) unpoolImage(n int, dx []float32) {
 	inPlane := m.geom.h * m.geom.w
 	for c := range m.geom.c {
-		dy, arg := m.gradPlane(n*m.geom.c + c)
-		unpoolPlane(dx[c*inPlane:(c+1)*inPlane], dy, arg)
+		m.unpoolPlane(dx[c*inPlane:(c+1)*inPlane], n*m.geom.c+c)
 	}
 }
 
@@ -126,8 +142,16 @@ func (m *MaxPool2D) forwardPlanes(_, lo, hi int) {
 }
 
 // poolPlane pools one image plane x into y, and the position of each
-// output's winner in x into arg.
+// output's winner in x into arg, then applies the fused ReLU, if any.
 func (m *MaxPool2D) poolPlane(x, y []float32, arg []int32) {
+	m.pool(x, y, arg)
+	if m.relu {
+		vec.Relu(y, y)
+	}
+}
+
+// pool is poolPlane without the ReLU.
+func (m *MaxPool2D) pool(x, y []float32, arg []int32) {
 	g := &m.geom
 	// The usual 2×2 pool with stride 2 has a vector kernel that does the
 	// loops below sixteen outputs at a time.
@@ -170,17 +194,43 @@ func (m *MaxPool2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 func (m *MaxPool2D) backwardPlanes(_, lo, hi int) {
 	inPlane := m.geom.h * m.geom.w
 	for pl := lo; pl < hi; pl++ {
-		dy, arg := m.gradPlane(pl)
-		unpoolPlane(m.dx.Data[pl*inPlane:(pl+1)*inPlane], dy, arg)
+		m.unpoolPlane(m.dx.Data[pl*inPlane:(pl+1)*inPlane], pl)
 	}
 }
 
-// unpoolPlane writes one plane's input gradient: each output's gradient
-// dy goes to the position arg says won, and nothing to the rest.
-func unpoolPlane(dx, dy []float32, arg []int32) {
+// unpoolPlane writes the input gradient of output plane pl into dx: each
+// output's gradient goes to the position that won its window, and nothing
+// to the rest. After a fused ReLU, an output the ReLU stopped sends
+// nothing: only where !(y <= 0), as vec.ReluBackward passes a gradient.
+func (m *MaxPool2D) unpoolPlane(dx []float32, pl int) {
+	dy, arg := m.gradPlane(pl)
 	clear(dx)
+	if m.relu {
+		// As the ReLU's backward pass and the pool's in turn would: a
+		// stopped gradient is +0, added like any other. Kept free of
+		// branches, as in poolPlane.
+		y, _ := m.outPlane(pl)
+		for i, d := range dy {
+			keep := uint32(0)
+			if !(y[i] <= 0) {
+				keep = ^uint32(0)
+			}
+			dx[arg[i]] += math.Float32frombits(math.Float32bits(d) & keep)
+		}
+		return
+	}
 	// Overlapping windows (stride < window) can share a winner, so add.
 	for i, d := range dy {
 		dx[arg[i]] += d
 	}
+}
+
+// poolReLU is a max-pool and the ReLU after it run as one layer: the
+// ReLU is applied to each pooled plane as it is made. The numbers are the
+// same as the two layers'.
+type poolReLU struct{ *MaxPool2D }
+
+// Forward pools x and applies the ReLU.
+func (l poolReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	return l.forward(x, true)
 }

@@ -108,10 +108,10 @@ func (s *Sequential) poolBeforeReLU(env *Env) ([]Layer, error) {
 }
 
 // fuseConv returns run with each convolution that is followed by a ReLU
-// or a max-pool replaced by a convReLU or a convPool, which does the work
-// of both, each convolution followed by a batch norm (and a ReLU) by a
-// convBN, and each batch norm or residual block followed by a ReLU by a
-// bnReLU or residualReLU. (Run it
+// or a max-pool (and a ReLU) replaced by a convReLU or a convPool, which
+// does the work of both, each convolution followed by a batch norm (and a
+// ReLU) by a convBN, and each batch norm, residual block or max-pool
+// followed by a ReLU by a bnReLU, residualReLU or poolReLU. (Run it
 // after poolBeforeReLU, which may have put a max-pool right after a
 // convolution.)
 func fuseConv(run []Layer) []Layer {
@@ -153,7 +153,21 @@ func fuseConv(run []Layer) []Layer {
 				i++
 				continue
 			case *MaxPool2D:
-				fused = append(fused, convPool{conv, next})
+				l := convPool{Conv2D: conv, pool: next}
+				if i+2 < len(run) {
+					_, l.relu = run[i+2].(*ReLU)
+				}
+				fused = append(fused, l)
+				i++
+				if l.relu {
+					i++
+				}
+				continue
+			}
+		}
+		if pool, isPool := run[i].(*MaxPool2D); isPool && i+1 < len(run) {
+			if _, isReLU := run[i+1].(*ReLU); isReLU {
+				fused = append(fused, poolReLU{pool})
 				i++
 				continue
 			}
@@ -178,17 +192,20 @@ func (l convReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return l.forward(x, train, true, nil)
 }
 
-// convPool is a convolution and the max-pool after it run as one layer,
-// as convReLU is with a ReLU: each image's output is pooled straight from
-// the worker's scratch memory, so the convolution's full-size output, and
-// its gradient, never go out to main memory.
+// convPool is a convolution and the max-pool after it (and, if relu, the
+// ReLU after that: see poolReLU) run as one layer, as convReLU is with a
+// ReLU: each image's output is pooled straight from the worker's scratch
+// memory, so the convolution's full-size output, and its gradient, never
+// go out to main memory.
 type convPool struct {
 	*Conv2D
 	pool *MaxPool2D
+	relu bool
 }
 
-// Forward convolves x and pools the result.
+// Forward convolves x and pools the result (and applies the ReLU).
 func (l convPool) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
+	l.pool.relu = l.relu
 	return l.forward(x, train, false, l.pool)
 }
 

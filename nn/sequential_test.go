@@ -259,15 +259,35 @@ func TestPoolBeforeReLU(t *testing.T) {
 	}
 	model := sameAsWrittenOrder(t, layers, []int{2, 9, 9})
 	// The max-pool moves before the ReLU, and then runs fused with the
-	// convolution.
-	if _, ok := model.run[0].(convPool); !ok {
-		t.Fatalf("run step 0 is %T, want the convolution and the max-pool as a convPool", model.run[0])
+	// convolution, and the ReLU with them.
+	if l, ok := model.run[0].(convPool); !ok || !l.relu {
+		t.Fatalf("run step 0 is %T, want the convolution, the max-pool and the ReLU as a convPool with its ReLU", model.run[0])
 	}
-	if _, ok := model.run[1].(*ReLU); !ok {
-		t.Fatalf("run step 1 is %s, want the ReLU moved after the max-pool", model.run[1].Kind())
+	if _, ok := model.run[1].(*Flatten); !ok {
+		t.Fatalf("run step 1 is %s, want the flatten after the fused ReLU", model.run[1].Kind())
 	}
 	if _, ok := model.Layers[1].(*ReLU); !ok {
 		t.Fatalf("layer 1 is %s, want the ReLU where it was written", model.Layers[1].Kind())
+	}
+}
+
+// TestPoolReLUFused checks a max-pool run with the ReLU after it (a
+// poolReLU): after a batch norm, where the ReLU written before the pool
+// moves after it, and written after a pool of overlapping windows (the
+// general loop), against the layers one by one.
+func TestPoolReLUFused(t *testing.T) {
+	layers := func() []Layer {
+		conv := NewConv2D(4, 3)
+		conv.PadH, conv.PadW = 1, 1
+		pool := NewMaxPool2D(3)
+		pool.StrideH, pool.StrideW = 2, 2
+		return []Layer{conv, NewBatchNorm(), NewReLU(), NewMaxPool2D(2), NewDropout(0), pool, NewReLU(), NewFlatten(), NewDense(3)}
+	}
+	model := sameAsWrittenOrder(t, layers, []int{2, 10, 10})
+	for _, i := range []int{1, 3} {
+		if _, ok := model.run[i].(poolReLU); !ok {
+			t.Fatalf("run step %d is %T, want a poolReLU", i, model.run[i])
+		}
 	}
 }
 

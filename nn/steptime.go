@@ -75,7 +75,12 @@ func stepKinds(l Layer) string {
 	case convReLU:
 		return "conv2d+relu"
 	case convPool:
+		if f.relu {
+			return "conv2d+maxpool2d+relu"
+		}
 		return "conv2d+maxpool2d"
+	case poolReLU:
+		return "maxpool2d+relu"
 	case bnReLU:
 		return "batchnorm+relu"
 	case residualReLU:

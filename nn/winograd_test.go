@@ -18,7 +18,8 @@ import (
 // ReferenceConvBackward to the same tolerance.
 // The shapes cover odd and even sizes (half-empty last tiles), every
 // padding Winograd takes, chunks of several images and chunks of part of
-// one image, a fused ReLU and a fused max-pool, one and two workers.
+// one image, a fused ReLU, a fused max-pool (with a ReLU and without), one
+// and two workers.
 func TestWinogradMatchesDirect(t *testing.T) {
 	r := rng.New(11)
 	type shape struct{ c, out, h, w, pad, n int }
@@ -29,7 +30,7 @@ func TestWinogradMatchesDirect(t *testing.T) {
 	}
 	for _, alg := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
 		for i, sh := range cases {
-			for _, fuse := range []string{"", "relu", "pool"} {
+			for _, fuse := range []string{"", "relu", "pool", "pool+relu"} {
 				workers := 1 + i%2
 				name := fmt.Sprintf("%s, %d→%d %dx%d pad %d, batch %d, %d workers %s", alg, sh.c, sh.out, sh.h, sh.w, sh.pad, sh.n, workers, fuse)
 				x := tensor.New(sh.n, sh.c, sh.h, sh.w)
@@ -53,12 +54,12 @@ func TestWinogradMatchesDirect(t *testing.T) {
 					switch fuse {
 					case "relu":
 						layer = convReLU{conv}
-					case "pool":
+					case "pool", "pool+relu":
 						pool := NewMaxPool2D(2)
 						if _, err := pool.Build(conv.outShape, env); err != nil {
 							t.Fatalf("%s: %v", name, err)
 						}
-						layer = convPool{conv, pool}
+						layer = convPool{conv, pool, fuse == "pool+relu"}
 					}
 					// Twice, to run on memory a first pass has used.
 					var got [4][]float32

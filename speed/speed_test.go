@@ -128,7 +128,7 @@ func TestMeasureSteps(t *testing.T) {
 			t.Errorf("step %q: forward %v ms, backward %v ms, want time in each pass it has", s.Step, s.ForwardMs, s.BackwardMs)
 		}
 	}
-	want := []string{"0 conv2d+batchnorm", "1 maxpool2d", "2 relu", "3 flatten", "4 dense", "optimizer adamw"}
+	want := []string{"0 conv2d+batchnorm", "1 maxpool2d+relu", "2 flatten", "3 dense", "optimizer adamw"}
 	if !slices.Equal(names, want) {
 		t.Errorf("steps %q, want %q", names, want)
 	}

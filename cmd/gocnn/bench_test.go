@@ -176,7 +176,7 @@ func TestBenchSteps(t *testing.T) {
 		}
 		share += v
 	}
-	want := []string{"0 conv2d+maxpool2d", "1 relu", "2 flatten", "3 dense", "optimizer sgd"}
+	want := []string{"0 conv2d+maxpool2d+relu", "1 flatten", "2 dense", "optimizer sgd"}
 	if !slices.Equal(steps, want) {
 		t.Errorf("steps %q, want %q", steps, want)
 	}
