@@ -39,7 +39,9 @@ import (
 // followed by a ReLU runs with it as one layer (bnReLU, in Sequential's
 // run order): the ReLU is applied as each value is normalised, and in
 // the backward pass the gradient taken back through it as each value is
-// read.
+// read. A batch norm followed by a max-pool (after a convolution: see
+// convBN) normalises each image's plane into the cache and pools it from
+// there (forwardPooled), so its full-size output never goes to memory.
 type BatchNorm struct {
 	Momentum float64 // 0 means 0.1
 	Eps      float64 // 0 means 1e-5
@@ -60,6 +62,14 @@ type BatchNorm struct {
 	scale    []float32 // the last Forward's y = scale·x + shift, per channel
 	shift    []float32
 	fwd, bwd func(worker, lo, hi int)
+
+	// pool, during forwardPooled, takes the normalised planes: statsOnly
+	// tells forwardChannels to leave y alone, and planes holds one
+	// normalised plane per worker.
+	pool      *MaxPool2D
+	statsOnly bool
+	planes    [][]float32
+	poolFn    func(worker, lo, hi int)
 }
 
 // NewBatchNorm returns a batch-normalisation layer with PyTorch's defaults.
@@ -98,7 +108,7 @@ func (b *BatchNorm) Build(in []int, env *Env) ([]int, error) {
 	b.batches = &Param{Name: "num_batches_tracked", Value: tensor.New()}
 	b.mean, b.invStd = make([]float32, c), make([]float32, c)
 	b.scale, b.shift = make([]float32, c), make([]float32, c)
-	b.fwd, b.bwd = b.forwardChannels, b.backwardChannels
+	b.fwd, b.bwd, b.poolFn = b.forwardChannels, b.backwardChannels, b.poolPlanes
 	return in, nil
 }
 
@@ -116,13 +126,51 @@ func (b *BatchNorm) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 
 // forward is Forward, followed by a ReLU when relu is true.
 func (b *BatchNorm) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
-	b.x, b.train, b.relu = x, train, relu
+	b.x, b.train, b.relu, b.statsOnly = x, train, relu, false
 	b.y.Resize(x.Shape[0], b.shape)
 	if train {
 		b.batches.Value.Data[0]++
 	}
 	b.env.For(b.channels, b.fwd)
 	return &b.y
+}
+
+// forwardPooled is Forward followed by pool (a max-pool of the images, and
+// the ReLU after it when relu is true), without writing the batch norm's
+// output: the statistics first, channel by channel, then each image's
+// plane normalised into the worker's scratch memory and pooled from
+// there. It returns the pool's output, the same bits as the layers' in
+// turn. The pool's Backward then gives the gradient of the batch norm's
+// output, for Backward.
+func (b *BatchNorm) forwardPooled(x *tensor.Tensor, train bool, pool *MaxPool2D, relu bool) *tensor.Tensor {
+	b.x, b.train, b.relu, b.statsOnly = x, train, false, true
+	if train {
+		b.batches.Value.Data[0]++
+	}
+	b.env.For(b.channels, b.fwd)
+	if len(b.planes) != b.env.Workers() {
+		b.planes = make([][]float32, b.env.Workers())
+		for w := range b.planes {
+			b.planes[w] = make([]float32, b.spatial)
+		}
+	}
+	b.pool, pool.x = pool, x
+	pool.begin(x.Shape[0], relu)
+	b.env.For(x.Shape[0]*b.channels, b.poolFn)
+	return &pool.y
+}
+
+// poolPlanes normalises image planes [lo, hi) (plane n·C + c is channel c
+// of image n) one at a time into the worker's scratch and pools them.
+func (b *BatchNorm) poolPlanes(worker, lo, hi int) {
+	plane := b.planes[worker]
+	for pl := lo; pl < hi; pl++ {
+		c := pl % b.channels
+		x := b.x.Data[pl*b.spatial : (pl+1)*b.spatial]
+		vec.Normalize(plane, x, vec.Runs{N: b.spatial, Stride: b.spatial, Count: 1}, b.scale[c], b.shift[c], false)
+		y, arg := b.pool.outPlane(pl)
+		b.pool.poolPlane(plane, y, arg)
+	}
 }
 
 func (b *BatchNorm) forwardChannels(_, lo, hi int) {
@@ -151,7 +199,9 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			scale, shift = b.affine(c, mean, inv)
 		}
 		b.scale[c], b.shift[c] = scale, shift
-		vec.Normalize(b.channel(b.y.Data, c), b.channel(b.x.Data, c), b.runs(n), scale, shift, b.relu)
+		if !b.statsOnly {
+			vec.Normalize(b.channel(b.y.Data, c), b.channel(b.x.Data, c), b.runs(n), scale, shift, b.relu)
+		}
 	}
 }
 

@@ -122,3 +122,39 @@ func BenchmarkBatchNorm(b *testing.B) {
 		env.Close()
 	}
 }
+
+// BenchmarkBatchNormPool times the forward pass in training of a batch
+// norm followed by a 2×2 max-pool and a ReLU, on a batch of 64 of the
+// shapes where specs/ham-resnet.txt (at 48x48) and specs/mnist-bn.txt
+// have them: fused (BatchNorm.forwardPooled, each plane normalised into
+// the cache and pooled from there, as a convBN with its pool runs them)
+// and apart (the batch norm's output written whole, then pooled).
+//
+//	go test -run '^$' -bench BatchNormPool -cpu 1 ./nn
+func BenchmarkBatchNormPool(b *testing.B) {
+	for _, shape := range [][]int{{32, 48, 48}, {32, 28, 28}, {64, 14, 14}} {
+		env := NewEnv(1, 0)
+		bn := NewBatchNorm()
+		if _, err := bn.Build(shape, env); err != nil {
+			b.Fatal(err)
+		}
+		pool := NewMaxPool2D(2)
+		if _, err := pool.Build(shape, env); err != nil {
+			b.Fatal(err)
+		}
+		x := tensor.New(append([]int{64}, shape...)...)
+		rng.New(1).FillUniform(x.Data, 1)
+		name := strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
+		b.Run(name+"/fused", func(b *testing.B) {
+			for range b.N {
+				bn.forwardPooled(x, true, pool, true)
+			}
+		})
+		b.Run(name+"/apart", func(b *testing.B) {
+			for range b.N {
+				pool.forward(bn.forward(x, true, false), true)
+			}
+		})
+		env.Close()
+	}
+}

@@ -120,14 +120,20 @@ func fuseConv(run []Layer) []Layer {
 		if conv, isConv := run[i].(*Conv2D); isConv && i+1 < len(run) {
 			if bn, isBN := run[i+1].(*BatchNorm); isBN {
 				l := convBN{conv: conv, bn: bn, fold: &bnFold{}}
-				if i+2 < len(run) {
-					_, l.relu = run[i+2].(*ReLU)
-				}
-				fused = append(fused, l)
 				i++
+				if i+1 < len(run) {
+					l.pool, _ = run[i+1].(*MaxPool2D)
+				}
+				if l.pool != nil {
+					i++
+				}
+				if i+1 < len(run) {
+					_, l.relu = run[i+1].(*ReLU)
+				}
 				if l.relu {
 					i++
 				}
+				fused = append(fused, l)
 				continue
 			}
 		}
@@ -217,9 +223,13 @@ func (l convPool) Backward(dy *tensor.Tensor) *tensor.Tensor {
 }
 
 // convBN is a convolution, the batch norm after it and, if relu, the
-// ReLU after that, run as one layer. In training it runs them one after
-// the other (the batch norm and ReLU as a bnReLU), since the batch norm
-// needs the whole batch's statistics before it can normalise any value.
+// ReLU after that, run as one layer; or, with pool, the convolution, the
+// batch norm, the max-pool after it and, if relu, the ReLU after the pool
+// (where Sequential has moved a ReLU written before the pool: see
+// poolBeforeReLU). In training it runs them one after the other (the
+// batch norm and ReLU as a bnReLU, the batch norm and pool as
+// BatchNorm.forwardPooled), since the batch norm needs the whole batch's
+// statistics before it can normalise any value.
 // In evaluation the statistics are fixed, and the batch norm is a
 // multiply and an add per channel, y = s·z + t, which fold into the
 // convolution's filters and bias (see bnFold): one convolution, its ReLU
@@ -230,6 +240,7 @@ func (l convPool) Backward(dy *tensor.Tensor) *tensor.Tensor {
 type convBN struct {
 	conv *Conv2D
 	bn   *BatchNorm
+	pool *MaxPool2D // nil for none
 	relu bool
 	fold *bnFold
 }
@@ -256,15 +267,30 @@ func (l convBN) Build(in []int, env *Env) ([]int, error) {
 // Params returns nil: the layers as written hold the parameters.
 func (l convBN) Params() []*Param { return nil }
 
-// Forward runs the convolution and the batch norm (and the ReLU).
+// Forward runs the convolution and the batch norm (and the pool, and the
+// ReLU). In evaluation the folded convolution pools each image's output
+// as it makes it, as a convPool does.
 func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	l.fold.folded = !train
 	if train {
-		return l.bn.forward(l.conv.forward(x, true, false, nil), true, l.relu)
+		return l.unfolded(x, true)
 	}
 	f := l.fold.prepare(l.conv, l.bn)
 	l.fold.x = x
+	if l.pool != nil {
+		l.pool.relu = l.relu
+		return f.forward(x, false, false, l.pool)
+	}
 	return f.forward(x, false, l.relu, nil)
+}
+
+// unfolded runs the layers one after the other.
+func (l convBN) unfolded(x *tensor.Tensor, train bool) *tensor.Tensor {
+	y := l.conv.forward(x, train, false, nil)
+	if l.pool != nil {
+		return l.bn.forwardPooled(y, train, l.pool, l.relu)
+	}
+	return l.bn.forward(y, train, l.relu)
 }
 
 // Backward takes dy back through the batch norm (and the ReLU) and the
@@ -274,8 +300,11 @@ func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // layers' own.
 func (l convBN) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	if l.fold.folded {
-		l.bn.forward(l.conv.forward(l.fold.x, false, false, nil), false, l.relu)
+		l.unfolded(l.fold.x, false)
 		l.fold.folded = false
+	}
+	if l.pool != nil {
+		dy = l.pool.Backward(dy)
 	}
 	return l.conv.Backward(l.bn.Backward(dy))
 }

@@ -271,10 +271,11 @@ func TestPoolBeforeReLU(t *testing.T) {
 	}
 }
 
-// TestPoolReLUFused checks a max-pool run with the ReLU after it (a
-// poolReLU): after a batch norm, where the ReLU written before the pool
-// moves after it, and written after a pool of overlapping windows (the
-// general loop), against the layers one by one.
+// TestPoolReLUFused checks a max-pool run with the ReLU after it: after a
+// convolution and a batch norm (a convBN with its pool), where the ReLU
+// written before the pool moves after it, and written after a pool of
+// overlapping windows (the general loop, a poolReLU), against the layers
+// one by one.
 func TestPoolReLUFused(t *testing.T) {
 	layers := func() []Layer {
 		conv := NewConv2D(4, 3)
@@ -284,10 +285,11 @@ func TestPoolReLUFused(t *testing.T) {
 		return []Layer{conv, NewBatchNorm(), NewReLU(), NewMaxPool2D(2), NewDropout(0), pool, NewReLU(), NewFlatten(), NewDense(3)}
 	}
 	model := sameAsWrittenOrder(t, layers, []int{2, 10, 10})
-	for _, i := range []int{1, 3} {
-		if _, ok := model.run[i].(poolReLU); !ok {
-			t.Fatalf("run step %d is %T, want a poolReLU", i, model.run[i])
-		}
+	if l, ok := model.run[0].(convBN); !ok || l.pool == nil || !l.relu {
+		t.Fatalf("run step 0 is %#v, want a convBN with its max-pool and ReLU", model.run[0])
+	}
+	if _, ok := model.run[2].(poolReLU); !ok {
+		t.Fatalf("run step 2 is %T, want a poolReLU", model.run[2])
 	}
 }
 
@@ -339,7 +341,7 @@ func TestBatchNormReLUFused(t *testing.T) {
 }
 
 // TestConvBNFusedInEvaluation checks that a convolution followed by a
-// batch norm (and a ReLU) gives, in evaluation, where the batch norm is
+// batch norm (and a ReLU, and a max-pool) gives, in evaluation, where the batch norm is
 // folded into the convolution's filters and bias, the written order's
 // outputs within 1e-5 of the largest (the folded filters round
 // differently), and its input gradients bit for bit (the backward pass
@@ -355,11 +357,15 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 		"winograd ×2": func() *Conv2D { return &Conv2D{Out: 9, KH: 3, KW: 3} },
 	}
 	for name, conv := range convs {
-		for _, relu := range []bool{false, true} {
+		for _, c := range []struct{ relu, pool bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+			relu := c.relu
 			layers := func() []Layer {
 				ls := []Layer{conv(), NewBatchNorm()}
 				if relu {
 					ls = append(ls, NewReLU())
+				}
+				if c.pool {
+					ls = append(ls, NewMaxPool2D(2))
 				}
 				return append(ls, NewFlatten(), NewDense(3))
 			}
@@ -380,8 +386,8 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 				}
 				forceWinograd(c, alg)
 			}
-			if _, ok := model.run[0].(convBN); !ok {
-				t.Fatalf("%s: run step 0 is %T, want a convBN", name, model.run[0])
+			if l, ok := model.run[0].(convBN); !ok || l.relu != relu || (l.pool != nil) != c.pool {
+				t.Fatalf("%s: run step 0 is %#v, want a convBN with ReLU %v and pool %v", name, model.run[0], relu, c.pool)
 			}
 			// Parameters away from their starting values, each of which
 			// the fold must carry: γ, β, and the convolution's bias.
@@ -410,11 +416,11 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 					t.Fatalf("%s: evaluation did not fold the batch norm", name)
 				}
 				if err := closeTo(got, y.Data, 1e-5); err != "" {
-					t.Fatalf("%s, ReLU %v, batch of %d: output against the written order: %s", name, relu, n, err)
+					t.Fatalf("%s, ReLU %v, pool %v, batch of %d: output against the written order: %s", name, relu, c.pool, n, err)
 				}
 				for i := range gotDX {
 					if gotDX[i] != wantDX.Data[i] {
-						t.Fatalf("%s, ReLU %v, batch of %d: input gradient [%d] %v, written order gives %v", name, relu, n, i, gotDX[i], wantDX.Data[i])
+						t.Fatalf("%s, ReLU %v, pool %v, batch of %d: input gradient [%d] %v, written order gives %v", name, relu, c.pool, n, i, gotDX[i], wantDX.Data[i])
 					}
 				}
 			}

@@ -68,10 +68,14 @@ func (s *Sequential) timeSteps(prefix string, depth int, times *[]*StepTime, und
 func stepKinds(l Layer) string {
 	switch f := l.(type) {
 	case convBN:
-		if f.relu {
-			return "conv2d+batchnorm+relu"
+		name := "conv2d+batchnorm"
+		if f.pool != nil {
+			name += "+maxpool2d"
 		}
-		return "conv2d+batchnorm"
+		if f.relu {
+			name += "+relu"
+		}
+		return name
 	case convReLU:
 		return "conv2d+relu"
 	case convPool:
