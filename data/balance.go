@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/gocnn/gocnn/rng"
 )
@@ -19,6 +20,11 @@ import (
 //   - sample the training batches so that every class is drawn equally
 //     often (BalancedSampler), repeating rare examples and visiting
 //     common ones less.
+//
+// A third leaves training alone and adjusts the predictions afterwards
+// (LogitAdjustment): each class's log-probability is lowered by τ times
+// the log of its share of the training examples before the most likely
+// class is taken.
 
 // ClassCounts returns how many examples of d belong to each class.
 func (d *Dataset) ClassCounts() []int {
@@ -29,6 +35,38 @@ func (d *Dataset) ClassCounts() []int {
 		}
 	}
 	return counts
+}
+
+// LogitAdjustment returns what post-hoc logit adjustment (Menon et al.,
+// "Long-tail learning via logit adjustment", 2021) adds to an example's
+// log-probability of each class, given how many training examples each
+// class had:
+//
+//	−τ · log π_k,   π_k = count_k / N
+//
+// A network trained on imbalanced classes learns their shares π as part
+// of what it predicts, p(k | x) ∝ p(x | k) · π_k. Taking the shares out
+// again (τ = 1) leaves p(x | k), whose argmax minimises the balanced
+// error, the mean of the classes' error rates; τ = 0 changes nothing.
+// A network trained with class weights w_k ∝ π_k^−s has already taken
+// out s of it, so τ = 1 − s completes it: 0.5 after the square roots of
+// BalancedWeights. Every count must be positive and τ not negative.
+func LogitAdjustment(counts []int, tau float64) ([]float64, error) {
+	if tau < 0 || math.IsNaN(tau) || math.IsInf(tau, 0) {
+		return nil, fmt.Errorf("logit adjustment: τ must be a finite number not below 0, got %v", tau)
+	}
+	n := 0
+	for k, c := range counts {
+		if c <= 0 {
+			return nil, fmt.Errorf("logit adjustment: class %d has %d training examples; every class needs some", k, c)
+		}
+		n += c
+	}
+	shift := make([]float64, len(counts))
+	for k, c := range counts {
+		shift[k] = -tau * math.Log(float64(c)/float64(n))
+	}
+	return shift, nil
 }
 
 // InverseFrequencyWeights returns one loss weight per class, proportional

@@ -17,6 +17,63 @@ func TestClassCounts(t *testing.T) {
 	}
 }
 
+// TestLogitAdjustment checks the shifts against their definition, and
+// that with τ = 1 they turn a posterior p(k|x) ∝ L_k·π_k back into the
+// likelihoods L_k (up to a constant), whose argmax is not the
+// posterior's here.
+func TestLogitAdjustment(t *testing.T) {
+	counts := []int{1, 9}
+	shift, err := LogitAdjustment(counts, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{math.Log(10), math.Log(10.0 / 9)}; math.Abs(shift[0]-want[0]) > 1e-12 || math.Abs(shift[1]-want[1]) > 1e-12 {
+		t.Fatalf("LogitAdjustment(%v, 1) = %v, want %v", counts, shift, want)
+	}
+	likelihood := []float64{0.6, 0.4}
+	post := []float64{0.6 * 0.1, 0.4 * 0.9}
+	z := post[0] + post[1]
+	var adjusted [2]float64
+	for k := range post {
+		adjusted[k] = math.Log(post[k]/z) + shift[k]
+		if want := math.Log(likelihood[k] / z); math.Abs(adjusted[k]-want) > 1e-12 {
+			t.Errorf("class %d: log p + shift = %v, want log L − log Z = %v", k, adjusted[k], want)
+		}
+	}
+	if post[1] < post[0] || adjusted[0] < adjusted[1] {
+		t.Errorf("the posterior should favour class 1 (%v) and the adjusted scores class 0 (%v)", post, adjusted)
+	}
+
+	half, err := LogitAdjustment(counts, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := LogitAdjustment(counts, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range counts {
+		if math.Abs(half[k]-shift[k]/2) > 1e-12 || none[k] != 0 {
+			t.Errorf("class %d: τ = 0.5 gives %v (want %v), τ = 0 gives %v", k, half[k], shift[k]/2, none[k])
+		}
+	}
+
+	for _, c := range []struct {
+		counts []int
+		tau    float64
+		want   string
+	}{
+		{[]int{3, 0}, 0.5, "class 1 has 0"},
+		{[]int{3, 1}, -0.5, "not below 0"},
+		{[]int{3, 1}, math.NaN(), "finite"},
+		{[]int{3, 1}, math.Inf(1), "finite"},
+	} {
+		if _, err := LogitAdjustment(c.counts, c.tau); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("LogitAdjustment(%v, %v): error %v, want one saying %q", c.counts, c.tau, err, c.want)
+		}
+	}
+}
+
 func TestClassWeights(t *testing.T) {
 	close := func(got, want []float32) bool {
 		if len(got) != len(want) {

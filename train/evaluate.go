@@ -107,6 +107,12 @@ type Scoring struct {
 	// Bayes' rule, the log-posterior given the image and the evidence, when
 	// the two are independent given the class.
 	Evidence []float64
+
+	// ClassShift, if set, is added to every example's log-probability of
+	// each class [classes] with the evidence: data.LogitAdjustment's
+	// shifts, which take the training set's class shares out of the
+	// predictions.
+	ClassShift []float64
 }
 
 // Score is Evaluate with the predictions made as s says. Without views,
@@ -119,7 +125,7 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 		batch = 256
 	}
 	views := max(s.Views, 1)
-	if views == 1 && s.Others == nil && s.Groups == nil && s.Evidence == nil {
+	if views == 1 && s.Others == nil && s.Groups == nil && s.Evidence == nil && s.ClassShift == nil {
 		return Evaluate(net, d, batch)
 	}
 	shape := d.Shape()
@@ -143,6 +149,9 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 	}
 	if s.Evidence != nil && len(s.Evidence) != d.Len()*k {
 		return nil, fmt.Errorf("scoring %s: %d evidence values for %d examples of %d classes", d.Name, len(s.Evidence), d.Len(), k)
+	}
+	if s.ClassShift != nil && len(s.ClassShift) != k {
+		return nil, fmt.Errorf("scoring %s: %d class shifts for %d classes", d.Name, len(s.ClassShift), k)
 	}
 	logp := make([]float64, d.Len()*k) // the mean log-probabilities, row by row
 	// Each view is made a batch at a time, as the batch is built, so that
@@ -170,6 +179,11 @@ func Score(net *nn.Sequential, d *data.Dataset, s Scoring) (*Evaluation, error) 
 	}
 	for i, e := range s.Evidence {
 		logp[i] += e
+	}
+	for i := range s.ClassShift {
+		for j := i; j < len(logp); j += k {
+			logp[j] += s.ClassShift[i]
+		}
 	}
 	if err := averageGroups(logp, k, s.Groups); err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", d.Name, err)

@@ -261,6 +261,61 @@ func TestScoreEvidence(t *testing.T) {
 	}
 }
 
+// TestScoreClassShift checks that a class shift is added to every
+// example's log-probabilities, alone and with evidence, that one strong
+// enough decides every example, and that a wrong length is an error.
+func TestScoreClassShift(t *testing.T) {
+	net := newNet(t, stripesSpec, []int{1, 8, 8})
+	d := stripes(8, 8)
+	plain, err := Evaluate(net, d, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shift := []float64{0.7, -0.4, 0.1}
+	evidence := make([]float64, d.Len()*3)
+	for i := range d.Len() {
+		evidence[i*3+(i+1)%3] = 0.5
+	}
+	for _, withEvidence := range []bool{false, true} {
+		s := Scoring{ClassShift: shift}
+		if withEvidence {
+			s.Evidence = evidence
+		}
+		ev, err := Score(net, d, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range d.Len() {
+			row := make([]float64, 3)
+			var total float64
+			for j := range row {
+				e := shift[j]
+				if withEvidence {
+					e += evidence[i*3+j]
+				}
+				row[j] = float64(plain.Probs[i*3+j]) * math.Exp(e)
+				total += row[j]
+			}
+			for j := range row {
+				row[j] /= total
+			}
+			checkProbs(t, ev, i, row)
+		}
+	}
+	ev, err := Score(net, d, Scoring{ClassShift: []float64{0, 0, 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range ev.Predicted {
+		if p != 2 {
+			t.Errorf("example %d: a shift of 40 towards class 2 gave class %d", i, p)
+		}
+	}
+	if _, err := Score(net, d, Scoring{ClassShift: shift[:2]}); err == nil || !strings.Contains(err.Error(), "2 class shifts for 3 classes") {
+		t.Errorf("2 shifts for 3 classes: error %v", err)
+	}
+}
+
 // TestScoreEnsemble scores an ensemble of two networks (the same layers,
 // other starting weights) with two views each: every example is
 // predicted from the mean log-probabilities of the four, each scored on

@@ -44,6 +44,7 @@ func TestEvalChecksHAMFlagsFirst(t *testing.T) {
 	}{
 		{[]string{"-by-lesion"}, "-by-lesion: mnist has no lesions"},
 		{[]string{"-metadata"}, "-metadata: mnist has no patient metadata"},
+		{[]string{"-prior-adjust", "0.5"}, "-prior-adjust: it is for ham10000"},
 		{[]string{"-part", "validation"}, "-part validation: mnist has no validation part"},
 		{[]string{"-data", "cifar"}, "-data: "},
 	} {

@@ -13,6 +13,58 @@ import (
 	"github.com/gocnn/gocnn/nn"
 )
 
+// TestEvalPriorAdjust scores a small network trained on a made-up
+// HAM10000 whose nevi are fewer than the other classes' images, with and
+// without -prior-adjust: taking the training part's class shares out
+// must move the probabilities, and τ = 0 must leave every figure as it
+// was.
+func TestEvalPriorAdjust(t *testing.T) {
+	data := t.TempDir()
+	if err := hamtest.Write(data, hamtest.Options{PerClass: 12, Width: 20, Height: 15, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	// Keep 6 of the 12 nevi (class 4): the other 6 images stay on disk
+	// but are not listed.
+	csv := filepath.Join(data, "HAM10000_metadata.csv")
+	text, err := os.ReadFile(csv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.SplitAfter(string(text), "\n") {
+		dropped := false
+		for j := 6; j < 12; j++ {
+			dropped = dropped || strings.Contains(line, hamtest.ImageID(4, j))
+		}
+		if !dropped {
+			kept = append(kept, line)
+		}
+	}
+	if err := os.WriteFile(csv, []byte(strings.Join(kept, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOCNN_DATA", t.TempDir())
+	out := filepath.Join(t.TempDir(), "ham.safetensors")
+	code, stdout, stderr := runCLI("train", "-data", "ham10000", "-data-dir", data, "-size", "12x12",
+		"-model", "conv(4,3,pad=1) relu globalavgpool flatten dense(7)", "-optimizer", "adam", "-lr", "0.05",
+		"-epochs", "2", "-out", out, "-quiet")
+	if code != 0 {
+		t.Fatalf("train: status %d\n%s\n%s", code, stdout, stderr)
+	}
+	code, plain, stderr := runCLI("eval", "-model", out, "-part", "validation")
+	if code != 0 {
+		t.Fatalf("eval: status %d: %s", code, stderr)
+	}
+	code, adjusted, stderr := runCLI("eval", "-model", out, "-part", "validation", "-prior-adjust", "0.5")
+	if code != 0 || !strings.Contains(adjusted, "\npredicted with the training part's class shares taken out (τ = 0.5)") ||
+		lossLine(t, adjusted) == lossLine(t, plain) {
+		t.Errorf("eval -prior-adjust 0.5: status %d, %q against %q without it\n%s", code, lossLine(t, adjusted), lossLine(t, plain), stderr)
+	}
+	if code, none, stderr := runCLI("eval", "-model", out, "-part", "validation", "-prior-adjust", "0"); code != 0 || none != plain {
+		t.Errorf("eval -prior-adjust 0: status %d, output\n%s\nwant it as without the flag\n%s%s", code, none, plain, stderr)
+	}
+}
+
 // TestEvalHAMViewsAndLesions trains a small network on a made-up
 // HAM10000, then scores it with -tta and -by-lesion.
 func TestEvalHAMViewsAndLesions(t *testing.T) {
@@ -98,6 +150,8 @@ func TestEvalHAMViewsAndLesions(t *testing.T) {
 	}{
 		{[]string{"eval", "-model", out, "-tta", "9"}, "-tta must be between 1 and 8"},
 		{[]string{"eval", "-model", out, "-tta", "0"}, "-tta must be between 1 and 8"},
+		{[]string{"eval", "-model", out, "-prior-adjust", "-1"}, "-prior-adjust must be a number not below 0"},
+		{[]string{"eval", "-model", out, "-prior-adjust", "NaN"}, "-prior-adjust must be a number not below 0"},
 		{[]string{"eval", "-model", out, "-data", "mnist", "-part", "validation"}, "-part validation: mnist has no validation part of its own"},
 		{[]string{"predict", "-model", out, "-tta", "9", "x.jpg"}, "-tta must be between 1 and 8"},
 	} {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -20,10 +21,11 @@ type scoreFlags struct {
 	path, name, dataDir string
 	part                string // -part: test or validation
 	limit, threads      int
-	views               int    // -tta
-	ensemble            string // -ensemble: more model files, comma-separated
-	byLesion            bool   // -by-lesion
-	clinical            bool   // -metadata
+	views               int     // -tta
+	ensemble            string  // -ensemble: more model files, comma-separated
+	byLesion            bool    // -by-lesion
+	clinical            bool    // -metadata
+	priorAdjust         float64 // -prior-adjust: τ of the logit adjustment
 }
 
 func (s *scoreFlags) register(fs *flagSet) {
@@ -37,6 +39,7 @@ func (s *scoreFlags) register(fs *flagSet) {
 	fs.IntVar(&s.views, "tta", 1, "test-time augmentation: predict each image from the mean over this many of its flips and quarter turns (1: the image alone; up to 8 for square images, 4 otherwise)")
 	fs.BoolVar(&s.byLesion, "by-lesion", false, "HAM10000: predict each lesion from all its test images together, and score every image with its lesion's answer")
 	fs.BoolVar(&s.clinical, "metadata", false, "HAM10000: weigh each image's prediction with the patient's age, sex and body site from the metadata (a naive-Bayes model of them, counted on the training part of the model's split)")
+	fs.Float64Var(&s.priorAdjust, "prior-adjust", 0, "HAM10000: post-hoc logit adjustment: lower each class's log-probability by this many times the log of its share of the training part of the model's split (0.5 after -class-weights sqrt predicts for balanced accuracy; 0: off)")
 }
 
 func (s *scoreFlags) check() error {
@@ -51,6 +54,8 @@ func (s *scoreFlags) check() error {
 		return usagef("-tta must be between 1 and 8, got %d", s.views)
 	case s.part != "test" && s.part != "validation":
 		return usagef("-part %q: want test or validation", s.part)
+	case !(s.priorAdjust >= 0) || math.IsInf(s.priorAdjust, 0):
+		return usagef("-prior-adjust must be a number not below 0, got %v", s.priorAdjust)
 	}
 	return nil
 }
@@ -70,6 +75,9 @@ func (s *scoreFlags) predictedHow() string {
 	}
 	if s.clinical {
 		how = append(how, "with the age, sex and body site of the metadata")
+	}
+	if s.priorAdjust > 0 {
+		how = append(how, fmt.Sprintf("with the training part's class shares taken out (τ = %g)", s.priorAdjust))
 	}
 	return strings.Join(how, ", ")
 }
@@ -120,6 +128,14 @@ func (s *scoreFlags) score(stdout, stderr io.Writer) (*scored, error) {
 			return nil, err
 		}
 		scoring.Evidence = clinical.Evidence(records.test)
+	}
+	if s.priorAdjust > 0 {
+		shift, err := data.LogitAdjustment(classCounts(records.train, m.Classes), s.priorAdjust)
+		if err != nil {
+			env.Close()
+			return nil, fmt.Errorf("-prior-adjust: the training part of %s's split: %w", s.path, err)
+		}
+		scoring.ClassShift = shift
 	}
 	ev, err := train.Score(m.Net, test, scoring)
 	if err != nil {
@@ -179,6 +195,8 @@ func (s *scoreFlags) checkFor(m *model.Model) error {
 			return usagef("-by-lesion: a folder of pictures has no lesions; it is for ham10000")
 		case s.clinical:
 			return usagef("-metadata: a folder of pictures has no patient metadata; it is for ham10000")
+		case s.priorAdjust > 0:
+			return usagef("-prior-adjust: it is for ham10000, whose model file names its training split")
 		}
 		return nil
 	}
@@ -190,6 +208,8 @@ func (s *scoreFlags) checkFor(m *model.Model) error {
 		return usagef("-by-lesion: %s has no lesions; it is for ham10000", name)
 	case s.clinical:
 		return usagef("-metadata: %s has no patient metadata; it is for ham10000", name)
+	case s.priorAdjust > 0:
+		return usagef("-prior-adjust: it is for ham10000, whose model file names its training split")
 	case s.part != "test":
 		return usagef("-part %s: %s has no validation part of its own; it is for ham10000", s.part, name)
 	}
@@ -272,6 +292,17 @@ func (s *scoreFlags) testSet(m *model.Model, stdout, stderr io.Writer) (*data.Da
 		return nil, "", none, fmt.Errorf("%s expects inputs of shape %v, %s has %v", s.path, m.Input.Shape, name, test.Shape())
 	}
 	return test, name, hamRecords{test: records, train: trainRecords}, nil
+}
+
+// classCounts returns how many of records are of each of classes.
+func classCounts(records []ham10000.Record, classes []string) []int {
+	counts := make([]int, len(classes))
+	for _, rec := range records {
+		if c := slices.Index(classes, rec.DX); c >= 0 {
+			counts[c]++
+		}
+	}
+	return counts
 }
 
 // recordsOfClasses keeps the records whose diagnosis is one of classes,
