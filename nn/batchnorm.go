@@ -70,6 +70,11 @@ type BatchNorm struct {
 	statsOnly bool
 	planes    [][]float32
 	poolFn    func(worker, lo, hi int)
+
+	// addend, during forwardAdd, is added to each normalised channel,
+	// and addReLU says whether a ReLU follows the sum.
+	addend  *tensor.Tensor
+	addReLU bool
 }
 
 // NewBatchNorm returns a batch-normalisation layer with PyTorch's defaults.
@@ -133,6 +138,20 @@ func (b *BatchNorm) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
 	}
 	b.env.For(b.channels, b.fwd)
 	return &b.y
+}
+
+// forwardAdd is Forward followed by adding short (a residual block's
+// shortcut, the shape of x) and, when relu is true, a ReLU: each
+// channel's values have short's added as soon as they are normalised,
+// while they are in the cache, rather than in a pass of their own over
+// the batch. The numbers are those of Forward followed by vec.AddTo.
+// Backward is Forward's: the caller takes the gradient back through the
+// sum's ReLU first.
+func (b *BatchNorm) forwardAdd(x, short *tensor.Tensor, train, relu bool) *tensor.Tensor {
+	b.addend, b.addReLU = short, relu
+	y := b.forward(x, train, false)
+	b.addend = nil
+	return y
 }
 
 // forwardPooled is Forward followed by pool (a max-pool of the images, and
@@ -201,6 +220,13 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 		b.scale[c], b.shift[c] = scale, shift
 		if !b.statsOnly {
 			vec.Normalize(b.channel(b.y.Data, c), b.channel(b.x.Data, c), b.runs(n), scale, shift, b.relu)
+		}
+		if b.addend != nil {
+			r := b.runs(n)
+			for i := range r.Count {
+				y := b.y.Data[c*b.spatial+i*r.Stride:][:r.N]
+				vec.AddTo(y, y, b.addend.Data[c*b.spatial+i*r.Stride:][:r.N], b.addReLU)
+			}
 		}
 	}
 }

@@ -158,3 +158,60 @@ func BenchmarkBatchNormPool(b *testing.B) {
 		env.Close()
 	}
 }
+
+// BenchmarkResidualAdd times the end of a residual block followed by a
+// ReLU, on a batch of 64 of the shapes of specs/ham-resnet.txt's blocks
+// at 48x48 (and 8x8, at 64x64): its last batch norm in training, and its last convolution
+// with the batch norm folded in evaluation, each adding the shortcut
+// and applying the ReLU as it makes its output (at-end, as a residual
+// block whose body ends with them runs) and then in a pass of the
+// block's own over the batch (apart).
+//
+//	go test -run '^$' -bench ResidualAdd -cpu 1 ./nn
+func BenchmarkResidualAdd(b *testing.B) {
+	for _, shape := range [][]int{{32, 24, 24}, {64, 12, 12}, {128, 8, 8}, {128, 6, 6}, {256, 3, 3}} {
+		env := NewEnv(1, 0)
+		bn := NewBatchNorm()
+		if _, err := bn.Build(shape, env); err != nil {
+			b.Fatal(err)
+		}
+		conv := &Conv2D{Out: shape[0], KH: 3, KW: 3, PadH: 1, PadW: 1}
+		if _, err := conv.Build(shape, env); err != nil {
+			b.Fatal(err)
+		}
+		conv.InitWeights(HeNormal, env.Rand)
+		x := tensor.New(append([]int{64}, shape...)...)
+		rng.New(1).FillUniform(x.Data, 1)
+		short := tensor.New(x.Shape...)
+		rng.New(2).FillUniform(short.Data, 1)
+		r := &Residual{env: env, shape: shape}
+		r.addFn = r.addImages
+		apart := func(body *tensor.Tensor) {
+			r.y.Resize(64, shape)
+			r.a, r.b, r.dy, r.relu = body, short, &r.y, true
+			env.For(64, r.addFn)
+		}
+		name := strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
+		b.Run(name+"/train/at-end", func(b *testing.B) {
+			for range b.N {
+				bn.forwardAdd(x, short, true, true)
+			}
+		})
+		b.Run(name+"/train/apart", func(b *testing.B) {
+			for range b.N {
+				apart(bn.forward(x, true, false))
+			}
+		})
+		b.Run(name+"/eval/at-end", func(b *testing.B) {
+			for range b.N {
+				conv.forwardAdd(x, short, true)
+			}
+		})
+		b.Run(name+"/eval/apart", func(b *testing.B) {
+			for range b.N {
+				apart(conv.forward(x, false, false, nil))
+			}
+		})
+		env.Close()
+	}
+}

@@ -89,6 +89,11 @@ type Conv2D struct {
 	withReLU bool
 	pool     *MaxPool2D
 
+	// addend, when set, is added to each image's output before its ReLU,
+	// as the output is made: a residual block's shortcut, in evaluation
+	// (see forwardAdd).
+	addend *tensor.Tensor
+
 	// kept holds the col matrices of the last training batch, one per
 	// image, when they fit in keepCols bytes: the backward pass then
 	// reads them instead of building them again.
@@ -276,12 +281,18 @@ func (c *Conv2D) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // true or by the max-pool pool when it is not nil; it then returns the
 // pool's output.
 func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *tensor.Tensor {
+	return c.forwardWith(x, train, relu, pool, nil)
+}
+
+// forwardWith is forward with, when addend is not nil, addend added to
+// each image's output before its ReLU (see forwardAdd).
+func (c *Conv2D) forwardWith(x *tensor.Tensor, train, relu bool, pool *MaxPool2D, addend *tensor.Tensor) *tensor.Tensor {
 	if (relu || pool != nil) && c.scratch[0].img == nil {
 		for w := range c.scratch {
 			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
 		}
 	}
-	c.x, c.withReLU, c.pool = x, relu, pool
+	c.x, c.withReLU, c.pool, c.addend = x, relu, pool, addend
 	out := &c.y
 	if pool != nil {
 		pool.begin(x.Shape[0], pool.relu)
@@ -329,6 +340,17 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 	return out
 }
 
+// forwardAdd is forward in evaluation with neither ReLU nor pool of its
+// own: it adds short ([N, Out, OH, OW], a residual block's shortcut) to
+// each image's output as soon as the image is computed, and then, when
+// relu is true, applies a ReLU, while the values are in the cache. The
+// numbers are those of the convolution followed by vec.AddTo. It is for
+// evaluation only: a Backward would take the gradient back through the
+// sum's ReLU, not the convolution's own output.
+func (c *Conv2D) forwardAdd(x, short *tensor.Tensor, relu bool) *tensor.Tensor {
+	return c.forwardWith(x, false, relu, nil, short)
+}
+
 // forwardImages computes the outputs of images [lo, hi) on one worker.
 func (c *Conv2D) forwardImages(worker, lo, hi int) {
 	in := c.In * c.geom.h * c.geom.w
@@ -353,6 +375,8 @@ func (c *Conv2D) outputFor(worker, n int) []float32 {
 // while it is still in the cache.
 func (c *Conv2D) finishImage(n int, y []float32) {
 	switch {
+	case c.addend != nil:
+		vec.AddTo(y, y, c.addend.Data[n*len(y):(n+1)*len(y)], c.withReLU)
 	case c.withReLU:
 		vec.Relu(y, y)
 	case c.pool != nil:

@@ -243,6 +243,17 @@ type convBN struct {
 	pool *MaxPool2D // nil for none
 	relu bool
 	fold *bnFold
+	add  *residualAdd // set when it ends a residual block's body: see Residual
+}
+
+// residualAdd is what a residual block asks of the convBN that ends its
+// body, for one Forward: to add short, the shortcut's output, to its
+// output and then, when relu is true, apply the block's ReLU, as it makes
+// its output (BatchNorm.forwardAdd in training, Conv2D.forwardAdd in
+// evaluation) rather than in a pass of the block's own.
+type residualAdd struct {
+	short *tensor.Tensor // nil: nothing to add
+	relu  bool
 }
 
 // bnFold is the convolution that a convBN runs in evaluation: the same
@@ -272,11 +283,19 @@ func (l convBN) Params() []*Param { return nil }
 // as it makes it, as a convPool does.
 func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	l.fold.folded = !train
+	adding := l.add != nil && l.add.short != nil
 	if train {
+		if adding {
+			y := l.conv.forward(x, true, false, nil)
+			return l.bn.forwardAdd(y, l.add.short, true, l.add.relu)
+		}
 		return l.unfolded(x, true)
 	}
 	f := l.fold.prepare(l.conv, l.bn)
 	l.fold.x = x
+	if adding {
+		return f.forwardAdd(x, l.add.short, l.add.relu)
+	}
 	if l.pool != nil {
 		l.pool.relu = l.relu
 		return f.forward(x, false, false, l.pool)

@@ -1,11 +1,12 @@
 package nn
 
 import (
-	"github.com/gocnn/gocnn/internal/winograd"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/gocnn/gocnn/internal/winograd"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -445,6 +446,158 @@ func TestResidualReLUFused(t *testing.T) {
 			t.Fatalf("run step %d is %T, want a residualReLU", i, model.run[i])
 		}
 	}
+}
+
+// TestResidualAddsAtBodyEnd checks the residual blocks whose body ends
+// with a convolution and a batch norm, which add the shortcut (and apply
+// the block's ReLU) as the body's output is made, against blocks that add
+// in a pass of their own, with the ReLUs as layers of their own: a
+// training step, then evaluation (the batch norms folded into their
+// convolutions) and a Backward after it, on a batch of 5 and of 1, bit
+// for bit. The convolutions run as the cost model chooses, all direct,
+// and with the blocks' last ones by Winograd's F(4x4) and F(2x2). The
+// first two blocks add at their ends in evaluation, and in training on
+// 24x24 and 72x72 images but not on 8x8 ones, whose planes are smaller
+// than addAtEndPlane. On 72x72 images a Winograd product takes an
+// image's tiles in several chunks of rows.
+func TestResidualAddsAtBodyEnd(t *testing.T) {
+	conv := func(out, stride int) *Conv2D {
+		return &Conv2D{Out: out, KH: 3, KW: 3, StrideH: stride, StrideW: stride, PadH: 1, PadW: 1}
+	}
+	layers := func() []Layer {
+		return []Layer{conv(8, 1),
+			NewResidual(conv(8, 1), NewBatchNorm(), NewReLU(), conv(8, 1), NewBatchNorm()), NewReLU(),
+			NewResidual(conv(9, 2), NewBatchNorm(), NewReLU(), conv(9, 1), NewBatchNorm()),
+			NewResidual(conv(9, 1), NewBatchNorm(), NewReLU()), NewReLU(),
+			NewFlatten(), NewDense(3)}
+	}
+	// lastConvs returns the last convolution of blocks 1 and 2.
+	lastConvs := func(ls []Layer) (*Conv2D, *Conv2D) {
+		return ls[1].(*Residual).Body.Layers[3].(*Conv2D), ls[3].(*Residual).Body.Layers[3].(*Conv2D)
+	}
+	for _, algo := range []string{"chosen", "direct", "winograd"} {
+		for _, in := range [][]int{{3, 24, 24}, {3, 8, 8}, {3, 72, 72}} {
+			name := fmt.Sprintf("%s, %v", algo, in)
+			env, refEnv := NewEnv(8, 2), NewEnv(8, 2)
+			env.NeedInputGrad, refEnv.NeedInputGrad = true, true
+			model := NewSequential(layers()...)
+			if _, err := model.Build(in, env); err != nil {
+				t.Fatal(err)
+			}
+			ref := layers()
+			shape := in
+			for i, l := range ref {
+				var err error
+				if shape, err = l.Build(shape, refEnv); err != nil {
+					t.Fatal(err)
+				}
+				for j, p := range l.Params() {
+					copy(p.Value.Data, model.Layers[i].Params()[j].Value.Data)
+				}
+				if r, ok := l.(*Residual); ok {
+					r.end = nil // add in a pass of its own
+				}
+			}
+			for _, ls := range [][]Layer{model.Layers, ref} {
+				a, b := lastConvs(ls)
+				switch algo {
+				case "direct":
+					visitConvs(ls, func(c *Conv2D) { c.wino = nil })
+				case "winograd":
+					forceWinograd(a, winograd.F4)
+					forceWinograd(b, winograd.F2)
+				}
+			}
+			inTraining := in[1] >= 24
+			for _, r := range []*Residual{model.run[1].(residualReLU).Residual, model.run[2].(*Residual)} {
+				if r.end == nil || r.endInTraining != inTraining {
+					t.Fatalf("%s: a block adds at its body's end: %v, in training %v; want true, %v", name, r.end != nil, r.endInTraining, inTraining)
+				}
+			}
+			if r := model.run[3].(residualReLU); r.end != nil {
+				t.Fatalf("%s: block 3, whose body ends with a ReLU, adds at its end", name)
+			}
+			for _, n := range []int{5, 1} {
+				x := tensor.New(append([]int{n}, in...)...)
+				rng.New(uint64(n)).FillUniform(x.Data, 1)
+				labels := []int{0, 1, 2, 1, 0}[:n]
+				dy := tensor.New(n, 3)
+				rng.New(7).FillUniform(dy.Data, 1)
+				for _, train := range []bool{true, false} {
+					what := fmt.Sprintf("%s, batch of %d, train %v", name, n, train)
+					var l1, l2 SoftmaxCrossEntropy
+					got := model.Forward(x, train)
+					y := x
+					for _, l := range ref {
+						y = l.Forward(y, train)
+					}
+					if err := bitsDiffer(got.Data, y.Data); err != "" {
+						t.Fatalf("%s: output: %s", what, err)
+					}
+					gotLoss, wantLoss := l1.Forward(got, labels), l2.Forward(y, labels)
+					g, w := l1.Backward(), l2.Backward()
+					if !train {
+						g, w = dy, dy
+					}
+					dx := model.Backward(g)
+					for i := len(ref) - 1; i >= 0; i-- {
+						w = ref[i].Backward(w)
+					}
+					if gotLoss != wantLoss {
+						t.Fatalf("%s: loss %v, adding apart gives %v", what, gotLoss, wantLoss)
+					}
+					if err := bitsDiffer(dx.Data, w.Data); err != "" {
+						t.Fatalf("%s: input gradient: %s", what, err)
+					}
+					for i, l := range model.Layers {
+						for j, p := range l.Params() {
+							q := ref[i].Params()[j]
+							if err := bitsDiffer(p.Value.Data, q.Value.Data); err != "" {
+								t.Fatalf("%s: layer %d %s: %s", what, i, p.Name, err)
+							}
+							if p.Grad != nil {
+								if err := bitsDiffer(p.Grad.Data, q.Grad.Data); err != "" {
+									t.Fatalf("%s: layer %d gradient of %s: %s", what, i, p.Name, err)
+								}
+							}
+						}
+					}
+				}
+			}
+			env.Close()
+			refEnv.Close()
+		}
+	}
+}
+
+// visitConvs calls f on every convolution in ls, inside residual blocks
+// too, shortcuts included.
+func visitConvs(ls []Layer, f func(*Conv2D)) {
+	for _, l := range ls {
+		switch l := l.(type) {
+		case *Conv2D:
+			f(l)
+		case *Residual:
+			visitConvs(l.Body.Layers, f)
+			if l.Shortcut != nil {
+				f(l.Shortcut)
+			}
+		}
+	}
+}
+
+// bitsDiffer returns "" when got and want hold the same bits, else where
+// they first differ.
+func bitsDiffer(got, want []float32) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d values, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			return fmt.Sprintf("[%d] is %v, want %v", i, got[i], want[i])
+		}
+	}
+	return ""
 }
 
 // sameAsWrittenOrder builds layers() as a Sequential, which may run them

@@ -373,9 +373,24 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 	for _, k := range wc.items[lo:hi] {
 		wc.multiply(s, g, k, wc.u, c.x.Data[k.img0*inSize:k.img1*inSize])
 		wc.output(s, g, k, c.y.Data[k.img0*outSize:k.img1*outSize], c.bias.Value.Data)
+		whole := k.ty0 == 0 && k.ty1 == g.th // the chunk wrote its images whole
 		for i := k.img0; i < k.img1; i++ {
 			y := c.y.Data[i*outSize : (i+1)*outSize]
 			switch {
+			case whole && c.addend != nil:
+				vec.AddTo(y, y, c.addend.Data[i*outSize:(i+1)*outSize], c.withReLU)
+			case whole && c.withReLU:
+				vec.Relu(y, y)
+			case c.addend != nil:
+				// The rows this chunk wrote, channel by channel, with
+				// the addend's.
+				h := min(g.oh, g.m*k.ty1) - g.m*k.ty0
+				add := c.addend.Data[i*outSize : (i+1)*outSize]
+				for o := range g.out {
+					at := o*g.oh*g.ow + g.m*k.ty0*g.ow
+					rows := y[at:][:h*g.ow]
+					vec.AddTo(rows, rows, add[at:][:h*g.ow], c.withReLU)
+				}
 			case c.withReLU:
 				// The rows this chunk wrote, channel by channel.
 				h := min(g.oh, g.m*k.ty1) - g.m*k.ty0
@@ -383,7 +398,7 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 					rows := y[o*g.oh*g.ow+g.m*k.ty0*g.ow:][:h*g.ow]
 					vec.Relu(rows, rows)
 				}
-			case c.pool != nil && k.ty0 == 0 && k.ty1 == g.th:
+			case c.pool != nil && whole:
 				c.pool.poolImage(i, y)
 			}
 		}
