@@ -478,22 +478,8 @@ func TestResidualAddsAtBodyEnd(t *testing.T) {
 	for _, algo := range []string{"chosen", "direct", "winograd"} {
 		for _, in := range [][]int{{3, 24, 24}, {3, 8, 8}, {3, 72, 72}} {
 			name := fmt.Sprintf("%s, %v", algo, in)
-			env, refEnv := NewEnv(8, 2), NewEnv(8, 2)
-			env.NeedInputGrad, refEnv.NeedInputGrad = true, true
-			model := NewSequential(layers()...)
-			if _, err := model.Build(in, env); err != nil {
-				t.Fatal(err)
-			}
-			ref := layers()
-			shape := in
-			for i, l := range ref {
-				var err error
-				if shape, err = l.Build(shape, refEnv); err != nil {
-					t.Fatal(err)
-				}
-				for j, p := range l.Params() {
-					copy(p.Value.Data, model.Layers[i].Params()[j].Value.Data)
-				}
+			model, ref := twins(t, layers, in)
+			for _, l := range ref {
 				if r, ok := l.(*Residual); ok {
 					r.end = nil // add in a pass of its own
 				}
@@ -564,8 +550,6 @@ func TestResidualAddsAtBodyEnd(t *testing.T) {
 					}
 				}
 			}
-			env.Close()
-			refEnv.Close()
 		}
 	}
 }
@@ -600,24 +584,20 @@ func bitsDiffer(got, want []float32) string {
 	return ""
 }
 
-// sameAsWrittenOrder builds layers() as a Sequential, which may run them
-// in another order or fused, and a second copy with the same weights that
-// it runs one layer at a time in the written order, and checks that a
-// training step gives the same loss and the same gradients, bit for bit,
-// on a batch of 5 and on a batch of 1 (which a convolution runs apart).
-func sameAsWrittenOrder(t *testing.T, layers func() []Layer, in []int) *Sequential {
+// twins builds layers() as a Sequential and, on an environment of its
+// own, a second copy of the layers with the same weights, to be run one
+// layer at a time; the environments close when the test ends.
+func twins(t *testing.T, layers func() []Layer, in []int) (*Sequential, []Layer) {
 	t.Helper()
-	env := NewEnv(8, 2)
-	defer env.Close()
-	env.NeedInputGrad = true
+	env, refEnv := NewEnv(8, 2), NewEnv(8, 2)
+	t.Cleanup(env.Close)
+	t.Cleanup(refEnv.Close)
+	env.NeedInputGrad, refEnv.NeedInputGrad = true, true
 	model := NewSequential(layers()...)
 	if _, err := model.Build(in, env); err != nil {
 		t.Fatal(err)
 	}
 	ref := layers()
-	refEnv := NewEnv(8, 2)
-	defer refEnv.Close()
-	refEnv.NeedInputGrad = true
 	shape := in
 	for i, l := range ref {
 		var err error
@@ -628,6 +608,17 @@ func sameAsWrittenOrder(t *testing.T, layers func() []Layer, in []int) *Sequenti
 			copy(p.Value.Data, model.Layers[i].Params()[j].Value.Data)
 		}
 	}
+	return model, ref
+}
+
+// sameAsWrittenOrder builds layers() as a Sequential, which may run them
+// in another order or fused, and a second copy with the same weights that
+// it runs one layer at a time in the written order, and checks that a
+// training step gives the same loss and the same gradients, bit for bit,
+// on a batch of 5 and on a batch of 1 (which a convolution runs apart).
+func sameAsWrittenOrder(t *testing.T, layers func() []Layer, in []int) *Sequential {
+	t.Helper()
+	model, ref := twins(t, layers, in)
 	for _, n := range []int{5, 1} {
 		x := tensor.New(append([]int{n}, in...)...)
 		rng.New(uint64(n)).FillUniform(x.Data, 1)
