@@ -348,7 +348,9 @@ func (c *Conv2D) forwardWith(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 // evaluation only: a Backward would take the gradient back through the
 // sum's ReLU, not the convolution's own output.
 func (c *Conv2D) forwardAdd(x, short *tensor.Tensor, relu bool) *tensor.Tensor {
-	return c.forwardWith(x, false, relu, nil, short)
+	y := c.forwardWith(x, false, relu, nil, short)
+	c.addend = nil
+	return y
 }
 
 // forwardImages computes the outputs of images [lo, hi) on one worker.
