@@ -373,33 +373,28 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 	for _, k := range wc.items[lo:hi] {
 		wc.multiply(s, g, k, wc.u, c.x.Data[k.img0*inSize:k.img1*inSize])
 		wc.output(s, g, k, c.y.Data[k.img0*outSize:k.img1*outSize], c.bias.Value.Data)
-		whole := k.ty0 == 0 && k.ty1 == g.th // the chunk wrote its images whole
+		if k.ty0 == 0 && k.ty1 == g.th {
+			// The chunk wrote its images whole: finish each as a direct
+			// convolution does.
+			for i := k.img0; i < k.img1; i++ {
+				c.finishImage(i, c.y.Data[i*outSize:(i+1)*outSize])
+			}
+			continue
+		}
+		if c.addend == nil && !c.withReLU {
+			continue // a fused pool takes the images once they are whole
+		}
+		// The rows this chunk wrote, channel by channel.
+		n := (min(g.oh, g.m*k.ty1) - g.m*k.ty0) * g.ow
 		for i := k.img0; i < k.img1; i++ {
-			y := c.y.Data[i*outSize : (i+1)*outSize]
-			switch {
-			case whole && c.addend != nil:
-				vec.AddTo(y, y, c.addend.Data[i*outSize:(i+1)*outSize], c.withReLU)
-			case whole && c.withReLU:
-				vec.Relu(y, y)
-			case c.addend != nil:
-				// The rows this chunk wrote, channel by channel, with
-				// the addend's.
-				h := min(g.oh, g.m*k.ty1) - g.m*k.ty0
-				add := c.addend.Data[i*outSize : (i+1)*outSize]
-				for o := range g.out {
-					at := o*g.oh*g.ow + g.m*k.ty0*g.ow
-					rows := y[at:][:h*g.ow]
-					vec.AddTo(rows, rows, add[at:][:h*g.ow], c.withReLU)
-				}
-			case c.withReLU:
-				// The rows this chunk wrote, channel by channel.
-				h := min(g.oh, g.m*k.ty1) - g.m*k.ty0
-				for o := range g.out {
-					rows := y[o*g.oh*g.ow+g.m*k.ty0*g.ow:][:h*g.ow]
+			for o := range g.out {
+				at := i*outSize + o*g.oh*g.ow + g.m*k.ty0*g.ow
+				rows := c.y.Data[at:][:n]
+				if c.addend != nil {
+					vec.AddTo(rows, rows, c.addend.Data[at:][:n], c.withReLU)
+				} else {
 					vec.Relu(rows, rows)
 				}
-			case c.pool != nil && whole:
-				c.pool.poolImage(i, y)
 			}
 		}
 	}
