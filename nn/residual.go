@@ -50,12 +50,9 @@ type Residual struct {
 	// end, when the body ends with a convolution and batch norm (a
 	// convBN with no pool or ReLU of its own), is how the block asks it
 	// to add the shortcut: the sum is then made as the body's output is,
-	// and out is the body's output. Otherwise out is y. In training the
-	// batch norm adds it, which pays on planes of addAtEndPlane values
-	// or more (endInTraining).
-	end           *residualAdd
-	endInTraining bool
-	out           *tensor.Tensor
+	// and out is the body's output. Otherwise out is y. See addsAtEnd.
+	end *residualAdd
+	out *tensor.Tensor
 
 	y, dx, g     tensor.Tensor
 	a, b, dy     *tensor.Tensor // what the workers add (or take back through the ReLU)
@@ -109,7 +106,6 @@ func (r *Residual) Build(in []int, env *Env) ([]int, error) {
 		if l, ok := r.Body.run[last].(convBN); ok && l.pool == nil && !l.relu {
 			l.add = &residualAdd{}
 			r.Body.run[last], r.end = l, l.add
-			r.endInTraining = out[1]*out[2] >= addAtEndPlane
 		}
 	}
 	return out, nil
@@ -145,7 +141,7 @@ func (r *Residual) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // forward is Forward, followed by a ReLU when relu is true.
 func (r *Residual) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
 	r.relu = relu
-	if r.end != nil && (!train || r.endInTraining) {
+	if r.addsAtEnd(train) {
 		// The shortcut first, for the body's last layer to add.
 		short := x
 		if r.Shortcut != nil {
@@ -214,6 +210,13 @@ type residualReLU struct{ *Residual }
 // Forward runs the block and applies the ReLU.
 func (l residualReLU) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return l.forward(x, train, true)
+}
+
+// addsAtEnd reports whether a Forward (in training, when train is true)
+// has the body's last layer add the shortcut. In training the batch norm
+// adds it, which pays on planes of addAtEndPlane values or more.
+func (r *Residual) addsAtEnd(train bool) bool {
+	return r.end != nil && (!train || r.shape[1]*r.shape[2] >= addAtEndPlane)
 }
 
 // addAtEndPlane is the smallest image plane (H·W) on which a block adds

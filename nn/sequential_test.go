@@ -496,8 +496,8 @@ func TestResidualAddsAtBodyEnd(t *testing.T) {
 			}
 			inTraining := in[1] >= 24
 			for _, r := range []*Residual{model.run[1].(residualReLU).Residual, model.run[2].(*Residual)} {
-				if r.end == nil || r.endInTraining != inTraining {
-					t.Fatalf("%s: a block adds at its body's end: %v, in training %v; want true, %v", name, r.end != nil, r.endInTraining, inTraining)
+				if !r.addsAtEnd(false) || r.addsAtEnd(true) != inTraining {
+					t.Fatalf("%s: a block adds at its body's end: %v, in training %v; want true, %v", name, r.addsAtEnd(false), r.addsAtEnd(true), inTraining)
 				}
 			}
 			if r := model.run[3].(residualReLU); r.end != nil {
