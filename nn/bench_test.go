@@ -97,17 +97,10 @@ func BenchmarkConv2D(b *testing.B) {
 func BenchmarkBatchNorm(b *testing.B) {
 	for _, shape := range [][]int{{32, 48, 48}, {32, 24, 24}, {64, 12, 12}, {128, 6, 6}, {256, 3, 3},
 		{32, 28, 28}, {64, 14, 14}, {256}} {
-		env := NewEnv(1, 0)
-		bn := NewBatchNorm()
-		if _, err := bn.Build(shape, env); err != nil {
-			b.Fatal(err)
-		}
+		env, bn, x, name := benchBatchNorm(b, shape)
 		l := bnReLU{bn}
-		x := tensor.New(append([]int{64}, shape...)...)
-		rng.New(1).FillUniform(x.Data, 1)
 		dy := tensor.New(x.Shape...)
 		rng.New(2).FillUniform(dy.Data, 1)
-		name := strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
 		b.Run(name+"/forward", func(b *testing.B) {
 			for range b.N {
 				l.Forward(x, true)
@@ -133,18 +126,11 @@ func BenchmarkBatchNorm(b *testing.B) {
 //	go test -run '^$' -bench BatchNormPool -cpu 1 ./nn
 func BenchmarkBatchNormPool(b *testing.B) {
 	for _, shape := range [][]int{{32, 48, 48}, {32, 28, 28}, {64, 14, 14}} {
-		env := NewEnv(1, 0)
-		bn := NewBatchNorm()
-		if _, err := bn.Build(shape, env); err != nil {
-			b.Fatal(err)
-		}
+		env, bn, x, name := benchBatchNorm(b, shape)
 		pool := NewMaxPool2D(2)
 		if _, err := pool.Build(shape, env); err != nil {
 			b.Fatal(err)
 		}
-		x := tensor.New(append([]int{64}, shape...)...)
-		rng.New(1).FillUniform(x.Data, 1)
-		name := strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
 		b.Run(name+"/fused", func(b *testing.B) {
 			for range b.N {
 				bn.forwardPooled(x, true, pool, true)
@@ -161,27 +147,21 @@ func BenchmarkBatchNormPool(b *testing.B) {
 
 // BenchmarkResidualAdd times the end of a residual block followed by a
 // ReLU, on a batch of 64 of the shapes of specs/ham-resnet.txt's blocks
-// at 48x48 (and 8x8, at 64x64): its last batch norm in training, and its last convolution
-// with the batch norm folded in evaluation, each adding the shortcut
-// and applying the ReLU as it makes its output (at-end, as a residual
-// block whose body ends with them runs) and then in a pass of the
-// block's own over the batch (apart).
+// at 48x48 (and 8x8, at 64x64): its last batch norm in training, and its
+// last convolution with the batch norm folded in evaluation, each adding
+// the shortcut and applying the ReLU as it makes its output (at-end, as
+// a residual block whose body ends with them runs) and then in a pass of
+// the block's own over the batch (apart).
 //
 //	go test -run '^$' -bench ResidualAdd -cpu 1 ./nn
 func BenchmarkResidualAdd(b *testing.B) {
 	for _, shape := range [][]int{{32, 24, 24}, {64, 12, 12}, {128, 8, 8}, {128, 6, 6}, {256, 3, 3}} {
-		env := NewEnv(1, 0)
-		bn := NewBatchNorm()
-		if _, err := bn.Build(shape, env); err != nil {
-			b.Fatal(err)
-		}
+		env, bn, x, name := benchBatchNorm(b, shape)
 		conv := &Conv2D{Out: shape[0], KH: 3, KW: 3, PadH: 1, PadW: 1}
 		if _, err := conv.Build(shape, env); err != nil {
 			b.Fatal(err)
 		}
 		conv.InitWeights(HeNormal, env.Rand)
-		x := tensor.New(append([]int{64}, shape...)...)
-		rng.New(1).FillUniform(x.Data, 1)
 		short := tensor.New(x.Shape...)
 		rng.New(2).FillUniform(short.Data, 1)
 		r := &Residual{env: env, shape: shape}
@@ -191,7 +171,6 @@ func BenchmarkResidualAdd(b *testing.B) {
 			r.a, r.b, r.dy, r.relu = body, short, &r.y, true
 			env.For(64, r.addFn)
 		}
-		name := strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
 		b.Run(name+"/train/at-end", func(b *testing.B) {
 			for range b.N {
 				bn.forwardAdd(x, short, true, true)
@@ -214,4 +193,18 @@ func BenchmarkResidualAdd(b *testing.B) {
 		})
 		env.Close()
 	}
+}
+
+// benchBatchNorm builds a batch norm for images of shape on a one-worker
+// environment (close it when done), with a batch of 64 random images of
+// that shape and the shape's name for a benchmark ("32x24x24").
+func benchBatchNorm(b *testing.B, shape []int) (*Env, *BatchNorm, *tensor.Tensor, string) {
+	env := NewEnv(1, 0)
+	bn := NewBatchNorm()
+	if _, err := bn.Build(shape, env); err != nil {
+		b.Fatal(err)
+	}
+	x := tensor.New(append([]int{64}, shape...)...)
+	rng.New(1).FillUniform(x.Data, 1)
+	return env, bn, x, strings.Trim(strings.ReplaceAll(fmt.Sprint(shape), " ", "x"), "[]")
 }
