@@ -486,7 +486,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
 // hi), in worker order, and splits ∂L/∂Wb into the filters' and the
 // bias's gradients (putting the columns of dy·colᵀ back in col's order,
 // if it came from im2row).
-func (c *Conv2D) reduceFilters(_, lo, hi int) {
+func (c *Conv2D) reduceFilters(worker, lo, hi int) {
 	n, workers := c.dy.Shape[0], c.env.Workers()
 	k := c.In * c.KH * c.KW
 	dW, dB := c.weight.Grad.Data[lo*k:hi*k], c.bias.Grad.Data[lo:hi]
@@ -503,15 +503,7 @@ func (c *Conv2D) reduceFilters(_, lo, hi int) {
 		part := c.scratch[w].dWb
 		if c.transposedDW {
 			// part is ∂L/∂Wbᵀ: row q holds column q of ∂L/∂Wb.
-			for q := range k {
-				i := q
-				if order != nil {
-					i = order[q]
-				}
-				for o, v := range part[q*c.Out+lo : q*c.Out+hi] {
-					dW[o*k+i] += v
-				}
-			}
+			c.addTransposed(dW, part, order, lo, hi, c.scratch[worker].col)
 			for o, v := range part[k*c.Out+lo : k*c.Out+hi] {
 				dB[o] += v
 			}
@@ -532,6 +524,36 @@ func (c *Conv2D) reduceFilters(_, lo, hi int) {
 		}
 	}
 }
+
+// addTransposed adds filters [lo, hi) of part, a worker's ∂L/∂Wbᵀ, to
+// dW (those filters' gradients, one row each), its columns in the places
+// order gives when order is not nil. It goes a block of filters at a
+// time, so that what it reads and writes stays in the cache: filter by
+// filter, each of k rows of part would be read whole for one value.
+// Without order, a block is transposed into scratch (at least
+// min(reduceBlock, ld)·k floats) and added row by row; with it, added
+// value by value. Either way each value of dW gets the same one sum.
+func (c *Conv2D) addTransposed(dW, part []float32, order []int, lo, hi int, scratch []float32) {
+	k := c.In * c.KH * c.KW
+	block := min(reduceBlock, c.geom.ld)
+	for o0 := lo; o0 < hi; o0 += block {
+		n := min(block, hi-o0)
+		grad := dW[(o0-lo)*k : (o0-lo+n)*k]
+		if order == nil {
+			gemm.TransposeStrided(scratch, k, part[o0:], c.Out, k, n)
+			vec.Add(grad, scratch[:n*k])
+			continue
+		}
+		for q, i := range order {
+			for j, v := range part[q*c.Out+o0 : q*c.Out+o0+n] {
+				grad[j*k+i] += v
+			}
+		}
+	}
+}
+
+// reduceBlock is how many filters addTransposed adds at a time.
+const reduceBlock = 16
 
 // rowsBuilt reports whether the last backward pass built colᵀ with
 // im2row (and so summed ∂L/∂Wb with its columns in im2row's order).
