@@ -32,6 +32,8 @@ func BenchmarkConv2D(b *testing.B) {
 		{"ham48/conv1", &Conv2D{Out: 32, KH: 3, KW: 3, PadH: 1, PadW: 1}, []int{3, 48, 48}, true},
 		{"ham48/conv32", &Conv2D{Out: 32, KH: 3, KW: 3, PadH: 1, PadW: 1}, []int{32, 24, 24}, false},
 		{"ham48/conv64s2", &Conv2D{Out: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, []int{32, 24, 24}, false},
+		{"ham48/conv128s2", &Conv2D{Out: 128, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, []int{64, 12, 12}, false},
+		{"ham48/conv256s2", &Conv2D{Out: 256, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, []int{128, 6, 6}, false},
 		{"ham48/shortcut64", &Conv2D{Out: 64, KH: 1, KW: 1, StrideH: 2, StrideW: 2}, []int{32, 24, 24}, false},
 		{"ham48/shortcut128", &Conv2D{Out: 128, KH: 1, KW: 1, StrideH: 2, StrideW: 2}, []int{64, 12, 12}, false},
 		{"ham48/shortcut256", &Conv2D{Out: 256, KH: 1, KW: 1, StrideH: 2, StrideW: 2}, []int{128, 6, 6}, false},
