@@ -116,7 +116,7 @@ type Conv2D struct {
 	// image's would leave much of the multiply's tiles empty (see
 	// imagesPerProduct, forwardGroups).
 	images int
-	noSwap bool // never multiply by the transpose (swapPays); for tests
+	noSwap bool // never multiply by the transpose (swapPays, winoSwapPays); for tests
 }
 
 // convScratch is one worker's memory for a convolution.

@@ -2,8 +2,10 @@ package nn
 
 import (
 	"fmt"
-	"github.com/gocnn/gocnn/internal/winograd"
+	"math"
 	"testing"
+
+	"github.com/gocnn/gocnn/internal/winograd"
 
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
@@ -108,4 +110,61 @@ func TestWinogradMatchesDirect(t *testing.T) {
 func forceWinograd(c *Conv2D, alg *winograd.Algorithm) {
 	c.wino = newWinoConv(c, alg)
 	c.wino.always = true
+}
+
+// TestWinogradTransposedProduct checks the products of a chunk with few
+// tiles computed as their transposes (winoSwapPays: a small image at
+// batch 1), forward and for ∂L/∂x: the same bits as computed the usual
+// way, in training and evaluation, on one worker and two; and that each
+// case does take the transposed products.
+func TestWinogradTransposedProduct(t *testing.T) {
+	r := rng.New(21)
+	for _, c := range []struct {
+		alg        *winograd.Algorithm
+		in, out, h int
+		n          int
+	}{
+		{winograd.F4, 32, 32, 24, 1}, // 36 tiles
+		{winograd.F4, 64, 64, 12, 1}, // 9 tiles
+		{winograd.F4, 24, 40, 11, 2}, // 9 tiles an image, the last half empty
+		{winograd.F2, 48, 64, 6, 1},  // 9 tiles
+	} {
+		for workers := 1; workers <= 2; workers++ {
+			name := fmt.Sprintf("%s, %d→%d on %dx%d, batch %d, %d workers", c.alg, c.in, c.out, c.h, c.h, c.n, workers)
+			x := tensor.New(c.n, c.in, c.h, c.h)
+			r.FillUniform(x.Data, 1)
+			dy := tensor.New(c.n, c.out, c.h, c.h)
+			r.FillUniform(dy.Data, 1)
+			var got [2][5][]float32
+			for i, noSwap := range []bool{true, false} {
+				env := NewEnv(5, workers)
+				env.NeedInputGrad = true
+				conv := &Conv2D{Out: c.out, KH: 3, KW: 3, PadH: 1, PadW: 1}
+				if _, err := conv.Build([]int{c.in, c.h, c.h}, env); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				conv.InitWeights(HeNormal, env.Rand)
+				env.Rand.FillUniform(conv.bias.Value.Data, 1)
+				forceWinograd(conv, c.alg)
+				conv.noSwap = noSwap
+				if g := &conv.wino.fwd; !winoSwapPays(c.out, g.th*g.tw) || !winoSwapPays(c.in, g.th*g.tw) {
+					t.Fatalf("%s: %d tiles an image would not be multiplied transposed: the case tests nothing", name, g.th*g.tw)
+				}
+				clone := func(s []float32) []float32 { return append([]float32(nil), s...) }
+				got[i][0] = clone(conv.Forward(x, true).Data)
+				got[i][1] = clone(conv.Backward(dy).Data)
+				got[i][2] = clone(conv.weight.Grad.Data)
+				got[i][3] = clone(conv.bias.Grad.Data)
+				got[i][4] = clone(conv.Forward(x, false).Data)
+				env.Close()
+			}
+			for k, what := range []string{"y", "∂L/∂x", "∂L/∂W", "∂L/∂b", "y in evaluation"} {
+				for j := range got[0][k] {
+					if math.Float32bits(got[0][k][j]) != math.Float32bits(got[1][k][j]) {
+						t.Fatalf("%s: %s[%d] is %v transposed, %v not", name, what, j, got[1][k][j], got[0][k][j])
+					}
+				}
+			}
+		}
+	}
 }
