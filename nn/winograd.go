@@ -149,17 +149,28 @@ func filterCost(a *winograd.Algorithm) int { return 8 * a.Points() }
 // images, with few tiles, would spend more time reading them than the
 // saved multiplications take: at batch 1 a 3×3 output of 256 channels
 // reads 9.4 MB of transformed filters to save 45 multiplications of 81
-// per filter and channel. Counting each value read as 32 multiplications
-// (vector arithmetic against memory), Winograd's method must save more
-// than that over the batch.
+// per filter and channel. Counting each value read as readCost
+// multiplications (vector arithmetic against memory), Winograd's method
+// must save more than that over the batch.
 func (wc *winoConv) pays(n int) bool {
 	if wc.always {
 		return true
 	}
 	g := &wc.fwd
 	saved := 9*g.oh*g.ow - wc.points*g.th*g.tw
-	return n*saved >= 32*(wc.points-9)
+	return n*saved >= readCost*(wc.points-9)
 }
+
+// readCost is what pays counts reading one more value of the transformed
+// filters as, in multiplications saved: 24. Timed at batch 1 on one
+// thread with the caches filled by other data between calls, as the
+// other layers of a network fill them (2026-12-06, least of three runs),
+// 128 filters on 6x6 by F(2×2) (180 multiplications saved per filter and
+// channel for 7 more values read, 26 apiece) ran in 92 µs against 112
+// for the direct product, while 128 on 8x8 by F(4×4) (432 for 27, 16
+// apiece) ran in 166 against 148 and 256 on 3x3 (45 for 27) in 478
+// against 184: the line lies between 16 and 26.
+const readCost = 24
 
 // newWinoConv plans a convolution's Winograd products by alg.
 func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {

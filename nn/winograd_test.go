@@ -168,3 +168,32 @@ func TestWinogradTransposedProduct(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradPaysAtBatchOne checks pays' choices at batch 1 for the
+// three layers readCost was measured on: the two that ran faster direct
+// stay direct, the one that ran faster by Winograd's method takes it.
+func TestWinogradPaysAtBatchOne(t *testing.T) {
+	for _, c := range []struct {
+		out, h int
+		alg    *winograd.Algorithm
+		want   bool
+	}{
+		{128, 6, winograd.F2, true},
+		{128, 8, winograd.F4, false},
+		{256, 3, winograd.F4, false},
+	} {
+		env := NewEnv(1, 1)
+		conv := &Conv2D{Out: c.out, KH: 3, KW: 3, PadH: 1, PadW: 1}
+		if _, err := conv.Build([]int{c.out, c.h, c.h}, env); err != nil {
+			t.Fatal(err)
+		}
+		wc := newWinoConv(conv, c.alg)
+		if got := wc.pays(1); got != c.want {
+			t.Errorf("%d filters on %dx%d by %s at batch 1: pays = %v, want %v", c.out, c.h, c.h, c.alg, got, c.want)
+		}
+		if !wc.pays(64) {
+			t.Errorf("%d filters on %dx%d by %s at batch 64: pays = false", c.out, c.h, c.h, c.alg)
+		}
+		env.Close()
+	}
+}
