@@ -418,20 +418,32 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 // ([points][in][out]), into s.m.
 func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u, x []float32) {
 	tiles := g.tiles(k)
-	wc.transformInput(s.v, g, k, x)
 	if !wc.c.noSwap && winoSwapPays(g.out, tiles) {
 		// Few tiles (a small image at batch 1): M_ξᵀ = V_ξᵀ·U_ξ, [tiles,
 		// Out], has them down its rows, which the short kernels compute
-		// with little waste, and reads both operands where they lie; it
-		// then goes across into place. Each value is the same sum, in
-		// the same order, either way.
+		// with little waste, and reads U_ξ where it lies; it then goes
+		// across into place. Each value is the same sum, in the same
+		// order, either way. Where the plan numbers channels in the
+		// lanes, V_ξ comes as [tiles, In], sixteen values a vector
+		// however few the tiles.
+		vT := g.channelLanes != nil
+		if vT {
+			g.channelLanes.Input(s.v, tiles*g.in, x, k.ty0*g.tw*g.in, tiles*g.in)
+		} else {
+			wc.transformInput(s.v, g, k, x)
+		}
 		for xi := range wc.points {
-			s.ws.Sgemm(true, false, tiles, g.out, g.in, 1, s.v[xi*g.in*tiles:], tiles,
-				u[xi*g.in*g.out:], g.out, 0, s.mT, g.out)
+			v := s.v[xi*g.in*tiles:]
+			if vT {
+				s.ws.Sgemm(false, false, tiles, g.out, g.in, 1, v, g.in, u[xi*g.in*g.out:], g.out, 0, s.mT, g.out)
+			} else {
+				s.ws.Sgemm(true, false, tiles, g.out, g.in, 1, v, tiles, u[xi*g.in*g.out:], g.out, 0, s.mT, g.out)
+			}
 			gemm.TransposeStrided(s.m[xi*g.out*tiles:], tiles, s.mT, g.out, tiles, g.out)
 		}
 		return
 	}
+	wc.transformInput(s.v, g, k, x)
 	for xi := range wc.points {
 		s.ws.Sgemm(true, false, g.out, tiles, g.in, 1, u[xi*g.in*g.out:], g.out,
 			s.v[xi*g.in*tiles:], tiles, 0, s.m[xi*g.out*tiles:], tiles)

@@ -114,9 +114,10 @@ func forceWinograd(c *Conv2D, alg *winograd.Algorithm) {
 
 // TestWinogradTransposedProduct checks the products of a chunk with few
 // tiles computed as their transposes (winoSwapPays: a small image at
-// batch 1), forward and for ∂L/∂x: the same bits as computed the usual
-// way, in training and evaluation, on one worker and two; and that each
-// case does take the transposed products.
+// batch 1), forward (for F(4×4), from V transformed with the channels in
+// the lanes) and for ∂L/∂x: the same bits as computed the usual way, in
+// training and evaluation, on one worker and two; and that each case
+// does take the transposed products.
 func TestWinogradTransposedProduct(t *testing.T) {
 	r := rng.New(21)
 	for _, c := range []struct {
