@@ -468,8 +468,9 @@ func winoSwapPays(out, tiles int) bool {
 	return tiles < winoSwapTiles && gemm.Computed(tiles, out) < gemm.Computed(out, tiles)
 }
 
-// winoSwapTiles is the fewest tiles a chunk's products are never
-// transposed for: two AVX-512 tiles of the multiply across.
+// winoSwapTiles is where winoSwapPays stops: a chunk of this many tiles
+// or more, two AVX-512 tiles of the multiply across, is never multiplied
+// transposed.
 const winoSwapTiles = 64
 
 // transformInput transforms chunk k's tiles of images x ([in, h, w]

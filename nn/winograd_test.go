@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/gocnn/gocnn/internal/winograd"
-
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -127,7 +126,7 @@ func TestWinogradTransposedProduct(t *testing.T) {
 	}{
 		{winograd.F4, 32, 32, 24, 1}, // 36 tiles
 		{winograd.F4, 64, 64, 12, 1}, // 9 tiles
-		{winograd.F4, 24, 40, 11, 2}, // 9 tiles an image, the last half empty
+		{winograd.F4, 24, 40, 11, 2}, // 9 tiles an image, the last row and column partly outside
 		{winograd.F2, 48, 64, 6, 1},  // 9 tiles
 	} {
 		for workers := 1; workers <= 2; workers++ {
