@@ -93,6 +93,10 @@ type Conv2D struct {
 	// as the output is made: a residual block's shortcut, in evaluation
 	// (see forwardAdd).
 	addend *tensor.Tensor
+	// dxAddend, when set, is added to each image's input gradient as
+	// Backward makes it: a residual block's shortcut gradient, when the
+	// convolution starts the block's body (see Residual.start).
+	dxAddend *tensor.Tensor
 
 	// kept holds the col matrices of the last training batch, one per
 	// image, when they fit in keepCols bytes: the backward pass then
@@ -601,7 +605,16 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 		}
 		if c.needDX {
 			c.inputGrad(dy, c.dx.Data[n*in:(n+1)*in], s, mul)
+			c.addToInputGrad(n*in, (n+1)*in)
 		}
+	}
+}
+
+// addToInputGrad adds dxAddend, if set, to the input gradient's values
+// [lo, hi), which Backward has just written.
+func (c *Conv2D) addToInputGrad(lo, hi int) {
+	if c.dxAddend != nil {
+		vec.Add(c.dx.Data[lo:hi], c.dxAddend.Data[lo:hi])
 	}
 }
 
@@ -701,6 +714,7 @@ func (c *Conv2D) backwardGroups(worker, lo, hi int) {
 		mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, s.group, ld, 0, s.col, ld)
 		for i := i0; i < i1; i++ {
 			c.geom.col2im(s.col[(i-i0)*p:], c.dx.Data[i*in:(i+1)*in], s.phases)
+			c.addToInputGrad(i*in, (i+1)*in)
 		}
 	}
 }

@@ -36,8 +36,11 @@ import (
 // block's does, the shortcut runs first and the body's last layer adds
 // it (and applies the ReLU) as it makes its output: the batch norm as it
 // normalises each channel in training, the convolution with the batch
-// norm folded in as it computes each image in evaluation. The sums are
-// the same bits; the pass over the batch that would add them is saved.
+// norm folded in as it computes each image in evaluation. Likewise, when
+// the body starts with a convolution, the backward pass runs the
+// shortcut's first and the convolution adds the shortcut's input
+// gradient to its own as it makes each image's. The sums are the same
+// bits; the passes over the batch that would add them are saved.
 type Residual struct {
 	Body     *Sequential
 	Shortcut *Conv2D // nil for the identity; set by Build when shapes differ
@@ -53,6 +56,12 @@ type Residual struct {
 	// and out is the body's output. Otherwise out is y. See addsAtEnd.
 	end *residualAdd
 	out *tensor.Tensor
+	// start, when the body starts with a convolution, is that
+	// convolution: Backward runs the shortcut's backward pass first and
+	// has it add the shortcut's input gradient to its own as it makes
+	// it (Conv2D.dxAddend), which is then the block's. Otherwise the two
+	// are added in a pass of their own.
+	start *Conv2D
 
 	y, dx, g     tensor.Tensor
 	a, b, dy     *tensor.Tensor // what the workers add (or take back through the ReLU)
@@ -101,7 +110,17 @@ func (r *Residual) Build(in []int, env *Env) ([]int, error) {
 		}
 	}
 	r.shape = out
-	r.end = nil
+	r.end, r.start = nil, nil
+	if len(r.Body.run) > 0 {
+		switch l := r.Body.run[0].(type) {
+		case *Conv2D:
+			r.start = l
+		case convBN:
+			r.start = l.conv
+		case convReLU:
+			r.start = l.Conv2D
+		}
+	}
 	if last := len(r.Body.run) - 1; last >= 0 && len(out) == 3 {
 		if l, ok := r.Body.run[last].(convBN); ok && l.pool == nil && !l.relu {
 			l.add = &residualAdd{}
@@ -187,6 +206,16 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		r.dy = dy
 		r.env.For(n, r.relFn)
 		dy = &r.g
+	}
+	if r.start != nil && r.needDX {
+		dShort := dy
+		if r.Shortcut != nil {
+			dShort = r.Shortcut.Backward(dy)
+		}
+		r.start.dxAddend = dShort
+		dx := r.Body.Backward(dy)
+		r.start.dxAddend = nil
+		return dx
 	}
 	dBody := r.Body.Backward(dy)
 	dShort := dy

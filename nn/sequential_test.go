@@ -450,16 +450,20 @@ func TestResidualReLUFused(t *testing.T) {
 
 // TestResidualAddsAtBodyEnd checks the residual blocks whose body ends
 // with a convolution and a batch norm, which add the shortcut (and apply
-// the block's ReLU) as the body's output is made, against blocks that add
-// in a pass of their own, with the ReLUs as layers of their own: a
-// training step, then evaluation (the batch norms folded into their
-// convolutions) and a Backward after it, on a batch of 5 and of 1, bit
-// for bit. The convolutions run as the cost model chooses, all direct,
-// and with the blocks' last ones by Winograd's F(4x4) and F(2x2). The
-// first two blocks add at their ends in evaluation, and in training on
-// 24x24 and 72x72 images but not on 8x8 ones, whose planes are smaller
-// than addAtEndPlane. On 72x72 images a Winograd product takes an
-// image's tiles in several chunks of rows.
+// the block's ReLU) as the body's output is made, and whose body starts
+// with a convolution, which adds the shortcut's input gradient to its
+// own as it makes it, against blocks that add both in passes of their
+// own, with the ReLUs as layers of their own: a training step, then
+// evaluation (the batch norms folded into their convolutions) and a
+// Backward after it, on a batch of 5 and of 1, bit for bit. The
+// convolutions run as the cost model chooses, all direct, and with the
+// first block's first one and the blocks' last ones by Winograd's
+// F(4x4) and F(2x2) (the second block's first one is strided: direct,
+// and on 8x8 images several images a product). The first two blocks
+// add at their ends in evaluation, and in training on 24x24 and 72x72
+// images but not on 8x8 ones, whose planes are smaller than
+// addAtEndPlane. On 72x72 images a Winograd product takes an image's
+// tiles in several chunks of rows.
 func TestResidualAddsAtBodyEnd(t *testing.T) {
 	conv := func(out, stride int) *Conv2D {
 		return &Conv2D{Out: out, KH: 3, KW: 3, StrideH: stride, StrideW: stride, PadH: 1, PadW: 1}
@@ -471,9 +475,11 @@ func TestResidualAddsAtBodyEnd(t *testing.T) {
 			NewResidual(conv(9, 1), NewBatchNorm(), NewReLU()), NewReLU(),
 			NewFlatten(), NewDense(3)}
 	}
-	// lastConvs returns the last convolution of blocks 1 and 2.
-	lastConvs := func(ls []Layer) (*Conv2D, *Conv2D) {
-		return ls[1].(*Residual).Body.Layers[3].(*Conv2D), ls[3].(*Residual).Body.Layers[3].(*Conv2D)
+	// lastConvs returns the last convolution of blocks 1 and 2, and the
+	// first of block 1.
+	lastConvs := func(ls []Layer) (*Conv2D, *Conv2D, *Conv2D) {
+		return ls[1].(*Residual).Body.Layers[3].(*Conv2D), ls[3].(*Residual).Body.Layers[3].(*Conv2D),
+			ls[1].(*Residual).Body.Layers[0].(*Conv2D)
 	}
 	for _, algo := range []string{"chosen", "direct", "winograd"} {
 		for _, in := range [][]int{{3, 24, 24}, {3, 8, 8}, {3, 72, 72}} {
@@ -481,17 +487,18 @@ func TestResidualAddsAtBodyEnd(t *testing.T) {
 			model, ref := twins(t, layers, in)
 			for _, l := range ref {
 				if r, ok := l.(*Residual); ok {
-					r.end = nil // add in a pass of its own
+					r.end, r.start = nil, nil // add in passes of their own
 				}
 			}
 			for _, ls := range [][]Layer{model.Layers, ref} {
-				a, b := lastConvs(ls)
+				a, b, first := lastConvs(ls)
 				switch algo {
 				case "direct":
 					visitConvs(ls, func(c *Conv2D) { c.wino = nil })
 				case "winograd":
 					forceWinograd(a, winograd.F4)
 					forceWinograd(b, winograd.F2)
+					forceWinograd(first, winograd.F4)
 				}
 			}
 			inTraining := in[1] >= 24
@@ -502,6 +509,11 @@ func TestResidualAddsAtBodyEnd(t *testing.T) {
 			}
 			if r := model.run[3].(residualReLU); r.end != nil {
 				t.Fatalf("%s: block 3, whose body ends with a ReLU, adds at its end", name)
+			}
+			for i := 1; i <= 3; i++ {
+				if r := model.Layers[map[int]int{1: 1, 2: 3, 3: 4}[i]].(*Residual); r.start == nil {
+					t.Fatalf("%s: block %d, whose body starts with a convolution, adds its input gradients apart", name, i)
+				}
 			}
 			for _, n := range []int{5, 1} {
 				x := tensor.New(append([]int{n}, in...)...)

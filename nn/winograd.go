@@ -650,6 +650,21 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		for _, k := range s.chunks {
 			wc.multiply(s, b, k, wc.uBack, dy[k.img0*outSize:k.img1*outSize])
 			wc.output(s, b, k, c.dx.Data[(i0+k.img0)*inSize:(i0+k.img1)*inSize], nil)
+			if c.dxAddend == nil {
+				continue
+			}
+			if k.ty0 == 0 && k.ty1 == b.th {
+				c.addToInputGrad((i0+k.img0)*inSize, (i0+k.img1)*inSize)
+				continue
+			}
+			// The rows this chunk wrote, channel by channel.
+			rows := (min(b.oh, b.m*k.ty1) - b.m*k.ty0) * b.ow
+			for i := i0 + k.img0; i < i0+k.img1; i++ {
+				for ch := range b.out {
+					at := i*inSize + ch*b.oh*b.ow + b.m*k.ty0*b.ow
+					c.addToInputGrad(at, at+rows)
+				}
+			}
 		}
 	}
 }
