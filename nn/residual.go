@@ -207,21 +207,17 @@ func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
 		r.env.For(n, r.relFn)
 		dy = &r.g
 	}
+	dShort := dy
+	if r.Shortcut != nil {
+		dShort = r.Shortcut.Backward(dy)
+	}
 	if r.start != nil && r.needDX {
-		dShort := dy
-		if r.Shortcut != nil {
-			dShort = r.Shortcut.Backward(dy)
-		}
 		r.start.dxAddend = dShort
 		dx := r.Body.Backward(dy)
 		r.start.dxAddend = nil
 		return dx
 	}
 	dBody := r.Body.Backward(dy)
-	dShort := dy
-	if r.Shortcut != nil {
-		dShort = r.Shortcut.Backward(dy)
-	}
 	if !r.needDX {
 		return nil
 	}

@@ -244,6 +244,17 @@ func chunkTiles(points, in, out int) int {
 	return max(n, 32)
 }
 
+// rowsWritten says which output values chunk k of a part of an image
+// writes in geometry g: n values (its tile rows' output rows) in each of
+// planes output planes, the first at first and each the next plane's
+// (OH·OW floats) further, counting from the batch's first image, the
+// chunk's images' channels in turn.
+func (g *winoGeom) rowsWritten(k chunk) (first, n, planes int) {
+	first = k.img0*g.out*g.oh*g.ow + g.m*k.ty0*g.ow
+	n = (min(g.oh, g.m*k.ty1) - g.m*k.ty0) * g.ow
+	return first, n, (k.img1 - k.img0) * g.out
+}
+
 // tiles returns how many tiles chunk k holds in geometry g.
 func (g *winoGeom) tiles(k chunk) int { return (k.img1 - k.img0) * (k.ty1 - k.ty0) * g.tw }
 
@@ -397,17 +408,14 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 		if c.addend == nil && !c.withReLU {
 			continue // a fused pool takes the images once they are whole
 		}
-		// The rows this chunk wrote, channel by channel.
-		n := (min(g.oh, g.m*k.ty1) - g.m*k.ty0) * g.ow
-		for i := k.img0; i < k.img1; i++ {
-			for o := range g.out {
-				at := i*outSize + o*g.oh*g.ow + g.m*k.ty0*g.ow
-				rows := c.y.Data[at:][:n]
-				if c.addend != nil {
-					vec.AddTo(rows, rows, c.addend.Data[at:][:n], c.withReLU)
-				} else {
-					vec.Relu(rows, rows)
-				}
+		first, n, planes := g.rowsWritten(k)
+		for p := range planes {
+			at := first + p*g.oh*g.ow
+			rows := c.y.Data[at:][:n]
+			if c.addend != nil {
+				vec.AddTo(rows, rows, c.addend.Data[at:][:n], c.withReLU)
+			} else {
+				vec.Relu(rows, rows)
 			}
 		}
 	}
@@ -432,13 +440,13 @@ func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u, x []float3
 		} else {
 			wc.transformInput(s.v, g, k, x)
 		}
+		transV, ldv := true, tiles // V_ξ as [In, tiles], read transposed
+		if vT {
+			transV, ldv = false, g.in
+		}
 		for xi := range wc.points {
-			v := s.v[xi*g.in*tiles:]
-			if vT {
-				s.ws.Sgemm(false, false, tiles, g.out, g.in, 1, v, g.in, u[xi*g.in*g.out:], g.out, 0, s.mT, g.out)
-			} else {
-				s.ws.Sgemm(true, false, tiles, g.out, g.in, 1, v, tiles, u[xi*g.in*g.out:], g.out, 0, s.mT, g.out)
-			}
+			s.ws.Sgemm(transV, false, tiles, g.out, g.in, 1, s.v[xi*g.in*tiles:], ldv,
+				u[xi*g.in*g.out:], g.out, 0, s.mT, g.out)
 			gemm.TransposeStrided(s.m[xi*g.out*tiles:], tiles, s.mT, g.out, tiles, g.out)
 		}
 		return
@@ -657,13 +665,10 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 				c.addToInputGrad((i0+k.img0)*inSize, (i0+k.img1)*inSize)
 				continue
 			}
-			// The rows this chunk wrote, channel by channel.
-			rows := (min(b.oh, b.m*k.ty1) - b.m*k.ty0) * b.ow
-			for i := i0 + k.img0; i < i0+k.img1; i++ {
-				for ch := range b.out {
-					at := i*inSize + ch*b.oh*b.ow + b.m*k.ty0*b.ow
-					c.addToInputGrad(at, at+rows)
-				}
+			first, n, planes := b.rowsWritten(k)
+			for p := range planes {
+				at := i0*inSize + first + p*b.oh*b.ow
+				c.addToInputGrad(at, at+n)
 			}
 		}
 	}
