@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"github.com/gocnn/gocnn/internal/vec"
 	"math"
 	"testing"
 
@@ -63,26 +62,23 @@ func TestIm2colMatchesDefinition(t *testing.T) {
 					t.Fatalf("%s: im2col from phases, element %d: got %v, want %v", name, i, split[i], col[i])
 				}
 			}
-			// And planned, where the output is narrow enough.
-			if planned := phased; planned.planIm2col() == nil && planned.plan != nil && vec.GathersFast() {
-				for i := range split {
-					split[i] = float32(math.NaN())
-				}
-				planned.im2col(x, split, make([]float32, g.c*phased.phases.size))
-				for i := range col {
-					if math.Float32bits(split[i]) != math.Float32bits(col[i]) {
-						t.Fatalf("%s: planned im2col from phases, element %d: got %v, want %v", name, i, split[i], col[i])
-					}
-				}
-			}
 		}
-		if plan := g; plan.planIm2col() == nil && plan.plan != nil {
-			// The planned copies must give the same bits.
+		plan := g
+		if err := plan.planIm2col(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if plan.plan != nil || plan.picks != nil {
+			// The planned copies (picks, strided across) must give the same
+			// bits.
 			planned := make([]float32, k*p)
 			for i := range planned {
 				planned[i] = float32(math.NaN()) // shows any element left unwritten
 			}
-			plan.plan.Run(planned, g.kh*g.kw*p, x, g.h*g.w, g.c)
+			if plan.plan != nil {
+				plan.plan.Run(planned, g.kh*g.kw*p, x, g.h*g.w, g.c)
+			} else {
+				plan.picks.Run(planned, g.kh*g.kw*p, x, g.h*g.w, g.c)
+			}
 			for i := range col {
 				if math.Float32bits(planned[i]) != math.Float32bits(col[i]) {
 					t.Fatalf("%s: planned im2col element %d: got %v, want %v", name, i, planned[i], col[i])

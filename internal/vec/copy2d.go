@@ -45,6 +45,8 @@ type kernels2D struct {
 	sumTaps func(dst []float32, dstStride int, src []float32, srcStride, base int, offsets []int, masks []uint16, chans, n int)
 	// runPlan does a CopyPlan's moves once; src and dst are long enough.
 	runPlan func(dst, src []float32, moves []Move)
+	// runPicks does a PickPlan's picks once; src and dst are long enough.
+	runPicks func(dst, src []float32, p *PickPlan)
 	// gathers says whether sumTaps and runPlan run on masked vector loads; without
 	// them it is a plain loop, slower than col2im by Add2D.
 	gathers bool

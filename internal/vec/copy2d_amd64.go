@@ -53,6 +53,18 @@ func runPlanAVX512Go(dst, src []float32, moves []Move) {
 }
 
 //go:noescape
+func runPicksAVX512(dst, src *float32, picks *pick, n int, patterns *[16]int32)
+
+// runPicksAVX512Go hands a PickPlan to the assembly.
+func runPicksAVX512Go(dst, src []float32, p *PickPlan) {
+	if len(src) == 0 || len(dst) == 0 { // picks that only write zeros, or nothing
+		runPicksGo(dst, src, p)
+		return
+	}
+	runPicksAVX512(&dst[0], &src[0], &p.picks[0], len(p.picks), &p.patterns[0])
+}
+
+//go:noescape
 func sumTapsAVX512(dst *float32, dstStride int, src *float32, srcStride, base int, offsets *int, masks *uint16, taps, chans int, store uint16)
 
 //go:noescape
@@ -67,6 +79,7 @@ var avx512Kernels2D = kernels2D{
 	add:        addRowsAVX512,
 	sumTaps:    sumTapsAVX512Go,
 	runPlan:    runPlanAVX512Go,
+	runPicks:   runPicksAVX512Go,
 	gathers:    true,
 
 	deinterleave: func(even, odd, src []float32) {
@@ -87,6 +100,7 @@ var avx2Kernels2D = kernels2D{
 	add:        addRowsAVX2,
 	sumTaps:    sumTapsGo,
 	runPlan:    runPlanGo,
+	runPicks:   runPicksGo,
 
 	deinterleave: deinterleaveGo,
 	interleave:   interleaveGo,

@@ -529,6 +529,42 @@ runPlan_move:
 	VZEROUPPER
 	RET
 
+// func runPicksAVX512(dst, src *float32, picks *pick, n int, patterns *[16]int32)
+//
+// Each pick (20 bytes: src, dst int32; loadLo, loadHi, take, store
+// uint16; pattern int32) is two masked, zeroing loads of 16 lanes from
+// src + src (the elements its lanes take), a permute of those 32 by the
+// pattern's offsets, zeroing the lanes not taken, and one masked store to
+// dst + dst.
+//
+//	DI dst, SI src, R8 the pick, CX picks left, R9 the patterns
+TEXT ·runPicksAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ picks+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ patterns+32(FP), R9
+
+runPicks_pick:
+	MOVLQSX     (R8), AX
+	MOVLQSX     4(R8), DX
+	KMOVW       8(R8), K1
+	KMOVW       10(R8), K2
+	KMOVW       12(R8), K3
+	KMOVW       14(R8), K4
+	MOVLQSX     16(R8), R10
+	SHLQ        $6, R10
+	VMOVDQU32   (R9)(R10*1), Z2
+	VMOVUPS.Z   (SI)(AX*4), K1, Z0
+	VMOVUPS.Z   64(SI)(AX*4), K2, Z1
+	VPERMI2PS.Z Z1, Z0, K3, Z2
+	VMOVUPS     Z2, K4, (DI)(DX*4)
+	ADDQ        $20, R8
+	DECQ        CX
+	JNZ         runPicks_pick
+	VZEROUPPER
+	RET
+
 // Lane indexes for VPERMT2PS: the even (0, 2, .., 30) and odd (1, .., 31)
 // elements of a pair of vectors, and the two halves of their interleaving
 // (a0 b0 a1 b1 .. a7 b7, then a8 b8 .. a15 b15).

@@ -9,6 +9,7 @@ var goKernels2D = kernels2D{
 	add:        add2DGo,
 	sumTaps:    sumTapsGo,
 	runPlan:    runPlanGo,
+	runPicks:   runPicksGo,
 
 	deinterleave: deinterleaveGo,
 	interleave:   interleaveGo,
@@ -68,6 +69,20 @@ func runPlanGo(dst, src []float32, moves []Move) {
 				dst[int(m.Dst)+l] = src[int(m.Src)+l]
 			case m.Store>>l&1 != 0:
 				dst[int(m.Dst)+l] = 0
+			}
+		}
+	}
+}
+
+func runPicksGo(dst, src []float32, p *PickPlan) {
+	for _, m := range p.picks {
+		offsets := &p.patterns[m.pattern]
+		for l := range 16 {
+			switch {
+			case m.take>>l&1 != 0:
+				dst[int(m.dst)+l] = src[int(m.src)+int(offsets[l])]
+			case m.store>>l&1 != 0:
+				dst[int(m.dst)+l] = 0
 			}
 		}
 	}

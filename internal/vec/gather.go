@@ -141,3 +141,102 @@ func (p *CopyPlan) Run(dst []float32, dstStep int, src []float32, srcStep int, t
 		active2D.runPlan(dst[k*dstStep:], src[k*srcStep:], p.moves)
 	}
 }
+
+// A Pick is one step of a PickPlan: up to 16 elements picked out of the
+// 32 from src[Src], by one of the plan's patterns of offsets, into
+// consecutive elements of dst. Lane l goes to dst[Dst+l] when bit l of
+// Store is set, taken from src[Src+offsets[l]] (offsets the plan's
+// pattern number Pattern) when bit l of Take is set too, and zero
+// otherwise; lanes whose Store bit is clear touch nothing.
+type Pick struct {
+	Src, Dst    int32
+	Take, Store uint16
+	Pattern     int
+}
+
+// A PickPlan is a fixed list of Picks, checked once, that Run carries
+// out in one call, as a CopyPlan does its Moves. It is im2col for a
+// strided convolution: a filter tap's window row takes every s-th pixel
+// of an image row, and several such rows (a pattern of offsets) often
+// lie within 32 pixels, so that a masked load of those 32 and one
+// permute make a row of col for a tap, with no work in Go per row.
+type PickPlan struct {
+	patterns       [][16]int32
+	picks          []pick
+	srcLen, dstLen int // the shortest src and dst every pick fits in
+}
+
+// pick is a Pick as the kernels read it, 20 bytes: load has a bit (low
+// half, high half) for each of the 32 elements from src the taken lanes
+// read, and only those are loaded. The assembly reads the fields at
+// their offsets: keep the order.
+type pick struct {
+	src, dst       int32
+	loadLo, loadHi uint16
+	take, store    uint16
+	pattern        int32
+}
+
+// NewPickPlan checks patterns and picks and returns their plan. Each
+// offset of a pattern must lie in [0, 32); each pick's Take bits must be
+// among its Store bits and its Pattern one of patterns; every element it
+// takes or stores must lie at an index of at least 0.
+func NewPickPlan(patterns [][16]int, picks []Pick) (*PickPlan, error) {
+	p := &PickPlan{patterns: make([][16]int32, len(patterns)), picks: make([]pick, len(picks))}
+	for n, pat := range patterns {
+		for l, off := range pat {
+			if off < 0 || off >= 32 {
+				return nil, fmt.Errorf("vec: pick plan pattern %d: lane %d offset %d outside [0, 32)", n, l, off)
+			}
+			p.patterns[n][l] = int32(off)
+		}
+	}
+	for i, m := range picks {
+		if m.Take&^m.Store != 0 {
+			return nil, fmt.Errorf("vec: pick plan pick %d takes lanes %016b that it does not store (%016b)", i, m.Take, m.Store)
+		}
+		if m.Pattern < 0 || m.Pattern >= len(patterns) {
+			return nil, fmt.Errorf("vec: pick plan pick %d: pattern %d of %d", i, m.Pattern, len(patterns))
+		}
+		k := pick{src: m.Src, dst: m.Dst, take: m.Take, store: m.Store, pattern: int32(m.Pattern)}
+		if m.Store != 0 {
+			if m.Dst < 0 {
+				return nil, fmt.Errorf("vec: pick plan pick %d stores at %d", i, m.Dst)
+			}
+			p.dstLen = max(p.dstLen, int(m.Dst)+16-bits.LeadingZeros16(m.Store))
+		}
+		for l := range 16 {
+			if m.Take>>l&1 == 0 {
+				continue
+			}
+			off := int(p.patterns[m.Pattern][l])
+			if int(m.Src)+off < 0 {
+				return nil, fmt.Errorf("vec: pick plan pick %d takes from %d", i, int(m.Src)+off)
+			}
+			if off < 16 {
+				k.loadLo |= 1 << off
+			} else {
+				k.loadHi |= 1 << (off - 16)
+			}
+			p.srcLen = max(p.srcLen, int(m.Src)+off+1)
+		}
+		p.picks[i] = k
+	}
+	return p, nil
+}
+
+// Run carries out the plan times times, the k-th time with every source
+// index moved on by k·srcStep and every destination index by k·dstStep.
+// It panics if src or dst is too short for any of them.
+func (p *PickPlan) Run(dst []float32, dstStep int, src []float32, srcStep int, times int) {
+	if times <= 0 || len(p.picks) == 0 {
+		return
+	}
+	if dstStep < 0 || srcStep < 0 || (times-1)*dstStep+p.dstLen > len(dst) || (times-1)*srcStep+p.srcLen > len(src) {
+		panic(fmt.Sprintf("vec: PickPlan.Run %d times, steps dst %d src %d: needs dst %d and src %d, got %d and %d",
+			times, dstStep, srcStep, (times-1)*dstStep+p.dstLen, (times-1)*srcStep+p.srcLen, len(dst), len(src)))
+	}
+	for k := range times {
+		active2D.runPicks(dst[k*dstStep:], src[k*srcStep:], p)
+	}
+}
