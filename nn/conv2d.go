@@ -215,7 +215,7 @@ func (c *Conv2D) plan(images int) error {
 	g := &c.geom
 	c.images = images
 	g.ld = images * g.oh * g.ow
-	g.plan, g.picks, g.gather, g.phases = nil, nil, nil, nil
+	g.plan, g.picks, g.gather, g.pickSums, g.phases = nil, nil, nil, nil, nil
 	g.planPhases()
 	if err := g.planIm2col(); err != nil {
 		return err

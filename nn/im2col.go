@@ -38,8 +38,11 @@ type convGeom struct {
 	// Conv2D.images), image i's from column i·OH·OW.
 	ld int
 
-	// gather, when set (see planCol2im), is col2im's sums, a plan per input row.
-	gather []*vec.SumPlan
+	// gather, when set (see planCol2im), is col2im's sums, a plan per
+	// input row; pickSums is all of them for one channel of a
+	// convolution strided across.
+	gather   []*vec.SumPlan
+	pickSums *vec.PickSumPlan
 	// plan, when set (see planIm2col), is im2col's copies for one channel;
 	// picks is the same for a strided convolution.
 	plan  *vec.CopyPlan
@@ -337,9 +340,15 @@ func (g *convGeom) addRow(dst, src []float32, j int) {
 // in scratch (g.phases.size floats per channel), then weaves them into
 // dx.
 func (g *convGeom) col2im(col, dx, scratch []float32) {
-	if g.gather != nil && vec.GathersFast() {
-		g.col2imGather(col, dx)
-		return
+	if vec.GathersFast() {
+		switch {
+		case g.gather != nil:
+			g.col2imGather(col, dx)
+			return
+		case g.pickSums != nil:
+			g.pickSums.Run(dx, g.h*g.w, col, g.kh*g.kw*g.ld, g.c)
+			return
+		}
 	}
 	p := g.oh * g.ow
 	if ph := g.phases; ph != nil {
@@ -497,7 +506,10 @@ func (g *convGeom) rowOrder() []int {
 // second convolution (6 channels of 14x14, 5x5 taps) against 3.0µs adding
 // tap by tap, and 7.1µs against 18µs for 128 channels of 8x8.
 func (g *convGeom) planCol2im() error {
-	if g.strideH != 1 || g.strideW != 1 || g.w > 16 {
+	if g.strideW != 1 {
+		return g.planPickSums()
+	}
+	if g.strideH != 1 || g.w > 16 {
 		return nil
 	}
 	offsets, masks := make([]int, g.kh*g.kw), make([]uint16, g.kh*g.kw)
@@ -527,6 +539,73 @@ func (g *convGeom) planCol2im() error {
 		}
 		g.gather[ih] = plan
 	}
+	return nil
+}
+
+// planPickSums is planCol2im for a convolution strided across, with
+// outputs at most 16 wide (as planPicks): col2im pixel by pixel, sixteen
+// pixels of an input row at a time, each the sum of the taps that read
+// it, in the order col2im adds them (i, then j), so that the two give
+// the same bits. Tap (i, j) reads the pixels of a row whose column
+// less j − padW is a multiple of strideW, from consecutive values of its
+// row of col, which one pattern sorts into their lanes. For ham-resnet's
+// 128 channels of 6x6 taken to 3x3 that is 6 sums of 3 or 6 terms a
+// channel, where adding each tap onto the image's phases and weaving
+// them together took a call for each of the 9 taps and the 6 rows.
+func (g *convGeom) planPickSums() error {
+	if g.ow > 16 {
+		return nil
+	}
+	var patterns [][16]int
+	index := map[[16]int]int{}
+	var sums []vec.PickSum
+	for ih := range g.h {
+		for iw0 := 0; iw0 < g.w; iw0 += 16 {
+			lanes := min(16, g.w-iw0)
+			sum := vec.PickSum{Dst: int32(ih*g.w + iw0), Store: uint16(1<<lanes - 1)}
+			for i := range g.kh {
+				oh := ih + g.padH - i
+				if oh < 0 || oh%g.strideH != 0 || oh/g.strideH >= g.oh {
+					continue
+				}
+				oh /= g.strideH
+				for j := range g.kw {
+					var term vec.PickTerm
+					var pattern [16]int
+					first := -1 // the first output column the lanes read
+					for l := range lanes {
+						ow := iw0 + l + g.padW - j
+						if ow < 0 || ow%g.strideW != 0 || ow/g.strideW >= g.ow {
+							continue
+						}
+						if first < 0 {
+							first = ow / g.strideW
+						}
+						term.Take |= 1 << l
+						pattern[l] = ow/g.strideW - first
+					}
+					if first < 0 {
+						continue
+					}
+					n, ok := index[pattern]
+					if !ok {
+						n = len(patterns)
+						index[pattern] = n
+						patterns = append(patterns, pattern)
+					}
+					term.Src = int32((i*g.kw+j)*g.ld + oh*g.ow + first)
+					term.Pattern = n
+					sum.Terms = append(sum.Terms, term)
+				}
+			}
+			sums = append(sums, sum)
+		}
+	}
+	plan, err := vec.NewPickSumPlan(patterns, sums)
+	if err != nil {
+		return fmt.Errorf("planning col2im: %w", err)
+	}
+	g.pickSums = plan
 	return nil
 }
 

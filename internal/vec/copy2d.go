@@ -47,6 +47,9 @@ type kernels2D struct {
 	runPlan func(dst, src []float32, moves []Move)
 	// runPicks does a PickPlan's picks once; src and dst are long enough.
 	runPicks func(dst, src []float32, p *PickPlan)
+	// runPickSums does a PickSumPlan's sums once; src and dst are long
+	// enough.
+	runPickSums func(dst, src []float32, p *PickSumPlan)
 	// gathers says whether sumTaps and runPlan run on masked vector loads; without
 	// them it is a plain loop, slower than col2im by Add2D.
 	gathers bool

@@ -65,6 +65,18 @@ func runPicksAVX512Go(dst, src []float32, p *PickPlan) {
 }
 
 //go:noescape
+func runPickSumsAVX512(dst, src *float32, sums *pickSum, n int, terms *pick, patterns *[16]int32)
+
+// runPickSumsAVX512Go hands a PickSumPlan to the assembly.
+func runPickSumsAVX512Go(dst, src []float32, p *PickSumPlan) {
+	if len(src) == 0 || len(dst) == 0 || len(p.terms) == 0 { // sums that only write zeros, or nothing
+		runPickSumsGo(dst, src, p)
+		return
+	}
+	runPickSumsAVX512(&dst[0], &src[0], &p.sums[0], len(p.sums), &p.terms[0], &p.patterns[0])
+}
+
+//go:noescape
 func sumTapsAVX512(dst *float32, dstStride int, src *float32, srcStride, base int, offsets *int, masks *uint16, taps, chans int, store uint16)
 
 //go:noescape
@@ -74,13 +86,14 @@ func deinterleaveAVX512(even, odd, src *float32, n int)
 func interleaveAVX512(dst, even, odd *float32, n int)
 
 var avx512Kernels2D = kernels2D{
-	name:       "avx512",
-	copyPadded: copyPadded2DAVX512,
-	add:        addRowsAVX512,
-	sumTaps:    sumTapsAVX512Go,
-	runPlan:    runPlanAVX512Go,
-	runPicks:   runPicksAVX512Go,
-	gathers:    true,
+	name:        "avx512",
+	copyPadded:  copyPadded2DAVX512,
+	add:         addRowsAVX512,
+	sumTaps:     sumTapsAVX512Go,
+	runPlan:     runPlanAVX512Go,
+	runPicks:    runPicksAVX512Go,
+	runPickSums: runPickSumsAVX512Go,
+	gathers:     true,
 
 	deinterleave: func(even, odd, src []float32) {
 		if len(src) > 0 {
@@ -95,12 +108,13 @@ var avx512Kernels2D = kernels2D{
 }
 
 var avx2Kernels2D = kernels2D{
-	name:       "avx2",
-	copyPadded: copyPadded2DAVX2,
-	add:        addRowsAVX2,
-	sumTaps:    sumTapsGo,
-	runPlan:    runPlanGo,
-	runPicks:   runPicksGo,
+	name:        "avx2",
+	copyPadded:  copyPadded2DAVX2,
+	add:         addRowsAVX2,
+	sumTaps:     sumTapsGo,
+	runPlan:     runPlanGo,
+	runPicks:    runPicksGo,
+	runPickSums: runPickSumsGo,
 
 	deinterleave: deinterleaveGo,
 	interleave:   interleaveGo,

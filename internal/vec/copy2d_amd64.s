@@ -565,6 +565,54 @@ runPicks_pick:
 	VZEROUPPER
 	RET
 
+// func runPickSumsAVX512(dst, src *float32, sums *pickSum, n int, terms *pick, patterns *[16]int32)
+//
+// Each sum (8 bytes: dst int32; store, terms uint16) starts from +0 and
+// adds, in the lanes each takes, its terms (picks, their dst and store
+// unused), then stores through its mask.
+//
+//	DI dst, SI src, R8 the sum, CX sums left, R11 the term, BX its sum's
+//	terms left, R9 the patterns, Z3 the sum
+TEXT ·runPickSumsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ sums+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ terms+32(FP), R11
+	MOVQ patterns+40(FP), R9
+
+runPickSums_sum:
+	MOVLQSX (R8), DX
+	KMOVW   4(R8), K4
+	MOVWLZX 6(R8), BX
+	VPXORD  Z3, Z3, Z3
+	TESTQ   BX, BX
+	JZ      runPickSums_store
+
+runPickSums_term:
+	MOVLQSX   (R11), AX
+	KMOVW     8(R11), K1
+	KMOVW     10(R11), K2
+	KMOVW     12(R11), K3
+	MOVLQSX   16(R11), R10
+	SHLQ      $6, R10
+	VMOVDQU32 (R9)(R10*1), Z2
+	VMOVUPS.Z (SI)(AX*4), K1, Z0
+	VMOVUPS.Z 64(SI)(AX*4), K2, Z1
+	VPERMI2PS Z1, Z0, Z2
+	VADDPS    Z2, Z3, K3, Z3
+	ADDQ      $20, R11
+	DECQ      BX
+	JNZ       runPickSums_term
+
+runPickSums_store:
+	VMOVUPS Z3, K4, (DI)(DX*4)
+	ADDQ    $8, R8
+	DECQ    CX
+	JNZ     runPickSums_sum
+	VZEROUPPER
+	RET
+
 // Lane indexes for VPERMT2PS: the even (0, 2, .., 30) and odd (1, .., 31)
 // elements of a pair of vectors, and the two halves of their interleaving
 // (a0 b0 a1 b1 .. a7 b7, then a8 b8 .. a15 b15).

@@ -4,12 +4,13 @@ package vec
 // tag run, and the definition the assembly is tested against.
 
 var goKernels2D = kernels2D{
-	name:       "purego",
-	copyPadded: copyPadded2DGo,
-	add:        add2DGo,
-	sumTaps:    sumTapsGo,
-	runPlan:    runPlanGo,
-	runPicks:   runPicksGo,
+	name:        "purego",
+	copyPadded:  copyPadded2DGo,
+	add:         add2DGo,
+	sumTaps:     sumTapsGo,
+	runPlan:     runPlanGo,
+	runPicks:    runPicksGo,
+	runPickSums: runPickSumsGo,
 
 	deinterleave: deinterleaveGo,
 	interleave:   interleaveGo,
@@ -83,6 +84,27 @@ func runPicksGo(dst, src []float32, p *PickPlan) {
 				dst[int(m.dst)+l] = src[int(m.src)+int(offsets[l])]
 			case m.store>>l&1 != 0:
 				dst[int(m.dst)+l] = 0
+			}
+		}
+	}
+}
+
+func runPickSumsGo(dst, src []float32, p *PickSumPlan) {
+	terms := p.terms
+	for _, m := range p.sums {
+		var sum [16]float32
+		for _, t := range terms[:m.n] {
+			offsets := &p.patterns[t.pattern]
+			for l := range 16 {
+				if t.take>>l&1 != 0 {
+					sum[l] += src[int(t.src)+int(offsets[l])]
+				}
+			}
+		}
+		terms = terms[m.n:]
+		for l := range 16 {
+			if m.store>>l&1 != 0 {
+				dst[int(m.dst)+l] = sum[l]
 			}
 		}
 	}

@@ -203,3 +203,81 @@ func TestPickPlanChecks(t *testing.T) {
 	}
 	plan.Run(make([]float32, 14), 0, make([]float32, 19), 0, 1) // just long enough
 }
+
+// TestPickSumPlan runs random plans on every kernel set and checks each
+// element of dst against the sums worked out term by term: stored lanes
+// the sum, from +0, of what the terms take into them, in order (so that
+// the bits agree), everything else untouched.
+func TestPickSumPlan(t *testing.T) {
+	forEachImpl2D(t, func(t *testing.T, k *kernels2D) {
+		saved := active2D
+		active2D = *k
+		defer func() { active2D = saved }()
+		r := rand.New(rand.NewPCG(9, 10))
+		for trial := range 300 {
+			nSrc, nDst := 1+r.IntN(100), 16+r.IntN(100)
+			patterns := make([][16]int, 1+r.IntN(3))
+			for n := range patterns {
+				for l := range 16 {
+					patterns[n][l] = r.IntN(32)
+				}
+			}
+			var sums []PickSum
+			for range r.IntN(20) {
+				m := PickSum{Dst: int32(r.IntN(nDst - 15)), Store: uint16(r.Uint32())}
+				for range r.IntN(5) {
+					term := PickTerm{Src: int32(r.IntN(nSrc+60) - 45), Pattern: r.IntN(len(patterns))}
+					for l := range 16 {
+						if i := int(term.Src) + patterns[term.Pattern][l]; i >= 0 && i < nSrc && r.IntN(3) != 0 {
+							term.Take |= 1 << l
+						}
+					}
+					m.Terms = append(m.Terms, term)
+				}
+				sums = append(sums, m)
+			}
+			plan, err := NewPickSumPlan(patterns, sums)
+			if err != nil {
+				t.Fatalf("trial %d: %v", trial, err)
+			}
+			times, srcStep, dstStep := 1+r.IntN(3), nSrc+r.IntN(3), nDst+r.IntN(3)
+			src := make([]float32, (times-1)*srcStep+nSrc)
+			for i := range src {
+				src[i] = r.Float32() - 0.5
+			}
+			got := make([]float32, (times-1)*dstStep+nDst)
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			want := append([]float32(nil), got...)
+			plan.Run(got, dstStep, src, srcStep, times)
+			for k := range times {
+				for _, m := range sums {
+					for l := range 16 {
+						if m.Store>>l&1 == 0 {
+							continue
+						}
+						var sum float32
+						for _, term := range m.Terms {
+							if term.Take>>l&1 != 0 {
+								sum += src[k*srcStep+int(term.Src)+patterns[term.Pattern][l]]
+							}
+						}
+						want[k*dstStep+int(m.Dst)+l] = sum
+					}
+				}
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("trial %d: dst[%d] = %v, want %v", trial, i, got[i], want[i])
+				}
+			}
+		}
+	})
+	if _, err := NewPickSumPlan(nil, []PickSum{{Dst: -1, Store: 1}}); err == nil {
+		t.Error("a sum stored at -1 accepted")
+	}
+	if _, err := NewPickSumPlan([][16]int{{}}, []PickSum{{Store: 1, Terms: []PickTerm{{Src: -1, Take: 1}}}}); err == nil {
+		t.Error("a term taking src[-1] accepted")
+	}
+}

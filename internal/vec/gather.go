@@ -240,3 +240,88 @@ func (p *PickPlan) Run(dst []float32, dstStep int, src []float32, srcStep int, t
 		active2D.runPicks(dst[k*dstStep:], src[k*srcStep:], p)
 	}
 }
+
+// A PickSum is one step of a PickSumPlan: up to 16 consecutive elements
+// dst[Dst+l], for the lanes l set in Store, each the sum, from +0, of
+// what its terms take into lane l, in the order of Terms. A term takes
+// as a Pick does: lane l gets src[Src+offsets[l]] (offsets the plan's
+// pattern number Pattern) when bit l of Take is set.
+type PickSum struct {
+	Dst   int32
+	Store uint16
+	Terms []PickTerm
+}
+
+// A PickTerm is one term of a PickSum.
+type PickTerm struct {
+	Src     int32
+	Take    uint16
+	Pattern int
+}
+
+// A PickSumPlan is a fixed list of PickSums, checked once, that Run
+// carries out in one call. It is col2im for a strided convolution, the
+// adjoint of its PickPlan: each pixel of an image row is the sum of the
+// window taps that read it, which for a stride s lie every s-th pixel
+// apart, so that each tap's values for 16 pixels of a row come from a
+// few consecutive ones of its row of col, sorted into place by a
+// pattern.
+type PickSumPlan struct {
+	patterns       [][16]int32
+	sums           []pickSum
+	terms          []pick // the sums' terms in turn; their dst and store unused
+	srcLen, dstLen int
+}
+
+// pickSum is a PickSum as the kernels read it, 8 bytes; its terms are
+// the next n of the plan's.
+type pickSum struct {
+	dst   int32
+	store uint16
+	n     uint16
+}
+
+// NewPickSumPlan checks patterns and sums and returns their plan, as
+// NewPickPlan does; a sum has at most 65,535 terms.
+func NewPickSumPlan(patterns [][16]int, sums []PickSum) (*PickSumPlan, error) {
+	var terms []Pick
+	for i, m := range sums {
+		if len(m.Terms) > 1<<16-1 {
+			return nil, fmt.Errorf("vec: pick sum plan sum %d has %d terms", i, len(m.Terms))
+		}
+		if m.Store != 0 && m.Dst < 0 {
+			return nil, fmt.Errorf("vec: pick sum plan sum %d stores at %d", i, m.Dst)
+		}
+		for _, t := range m.Terms {
+			terms = append(terms, Pick{Src: t.Src, Take: t.Take, Store: t.Take, Pattern: t.Pattern})
+		}
+	}
+	checked, err := NewPickPlan(patterns, terms)
+	if err != nil {
+		return nil, fmt.Errorf("vec: pick sum plan: %w", err)
+	}
+	p := &PickSumPlan{patterns: checked.patterns, terms: checked.picks, srcLen: checked.srcLen}
+	for _, m := range sums {
+		p.sums = append(p.sums, pickSum{dst: m.Dst, store: m.Store, n: uint16(len(m.Terms))})
+		if m.Store != 0 {
+			p.dstLen = max(p.dstLen, int(m.Dst)+16-bits.LeadingZeros16(m.Store))
+		}
+	}
+	return p, nil
+}
+
+// Run carries out the plan times times, the k-th time with every source
+// index moved on by k·srcStep and every destination index by k·dstStep.
+// It panics if src or dst is too short for any of them.
+func (p *PickSumPlan) Run(dst []float32, dstStep int, src []float32, srcStep int, times int) {
+	if times <= 0 || len(p.sums) == 0 {
+		return
+	}
+	if dstStep < 0 || srcStep < 0 || (times-1)*dstStep+p.dstLen > len(dst) || (times-1)*srcStep+p.srcLen > len(src) {
+		panic(fmt.Sprintf("vec: PickSumPlan.Run %d times, steps dst %d src %d: needs dst %d and src %d, got %d and %d",
+			times, dstStep, srcStep, (times-1)*dstStep+p.dstLen, (times-1)*srcStep+p.srcLen, len(dst), len(src)))
+	}
+	for k := range times {
+		active2D.runPickSums(dst[k*dstStep:], src[k*srcStep:], p)
+	}
+}
