@@ -27,7 +27,12 @@ import (
 // convolution of dy, padded by 2 − pad, with the filters turned half a
 // turn and their channels swapped (bwd, uBack), and for ∂L/∂W the
 // transformed dy tiles times the input's: ∂L/∂U_ξ = Σ_t (A·dY·Aᵀ)_ξ·V_ξᵀ,
-// taken back to the 3×3 filters once the workers' sums are added up.
+// taken back to the 3×3 filters once the workers' sums are added up. A
+// layer of many channels on few tiles (256 on 3x3: one tile an image)
+// would have each worker add up [points, Out, In] sums (9.4 MB there)
+// for few tiles a chunk; it transforms the whole batch's tiles first
+// instead, and then shares out the ξ, each ∂L/∂U_ξ one product over
+// every tile of the batch (see wantBatchGrads).
 //
 // A chunk holds as many tiles as keep its V and M in the worker's cache
 // (chunkTiles). The numbers differ from the direct convolution's in the last
@@ -58,6 +63,15 @@ type winoConv struct {
 	gradFn  func(worker, lo, hi int)
 	uFn     func(worker, lo, hi int)
 	uBackFn func(worker, lo, hi int)
+
+	// With batchGrads set for the last backward pass, vAll and dyAll hold
+	// the batch's transformed input and dy tiles, [points][tiles][In]
+	// and [points][tiles][Out], batchTiles tiles in all, and du the
+	// batch's ∂L/∂U, [points][Out][In].
+	batchGrads      bool
+	batchTiles      int
+	vAll, dyAll, du []float32
+	batchGradFn     func(worker, lo, hi int)
 }
 
 // winoGeom is one convolution computed by winoConv: in channels of h × w
@@ -205,6 +219,7 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	}
 	wc.fwdFn, wc.bwdFn, wc.poolFn = wc.forwardChunks, wc.backwardImages, wc.poolImages
 	wc.gradFn, wc.uFn, wc.uBackFn = wc.filterGrads, wc.transformFilterRange, wc.transformTurnedRange
+	wc.batchGradFn = wc.batchFilterGrads
 	return wc
 }
 
@@ -275,17 +290,19 @@ func (g *winoGeom) chunks(dst []chunk, lo, hi, per int) []chunk {
 	return dst
 }
 
-// reserve grows worker w's scratch for the given batch-independent sizes.
-func (wc *winoConv) reserve(w int, training bool) {
+// grow returns buf when it holds n values, or else a new slice of n.
+func grow(buf []float32, n int) []float32 {
+	if len(buf) < n {
+		return make([]float32, n)
+	}
+	return buf
+}
+
+// reserve grows worker w's scratch for a batch of n images.
+func (wc *winoConv) reserve(w, n int, training bool) {
 	s := &wc.scratch[w]
 	f, b := &wc.fwd, &wc.bwd
 	tiles := max(f.rows*f.tw, b.rows*b.tw, wc.images*max(f.th*f.tw, b.th*b.tw))
-	grow := func(buf []float32, n int) []float32 {
-		if len(buf) < n {
-			return make([]float32, n)
-		}
-		return buf
-	}
 	s.v = grow(s.v, wc.points*max(f.in, b.in)*tiles)
 	s.m = grow(s.m, wc.points*max(f.out, b.out)*tiles)
 	s.mT = grow(s.mT, max(f.out, b.out)*tiles)
@@ -293,7 +310,9 @@ func (wc *winoConv) reserve(w int, training bool) {
 		return
 	}
 	s.dyT = grow(s.dyT, wc.points*f.out*tiles)
-	s.du = grow(s.du, wc.points*f.out*f.in)
+	if !wc.wantBatchGrads(n * f.th * f.tw) {
+		s.du = grow(s.du, wc.points*f.out*f.in)
+	}
 	s.db = grow(s.db, f.out)
 	if wc.c.withReLU || wc.c.pool != nil {
 		s.dy = grow(s.dy, wc.images*f.out*f.oh*f.ow)
@@ -350,7 +369,7 @@ func (wc *winoConv) forward(train bool) {
 		wc.itemsN = n
 	}
 	for w := range wc.scratch {
-		wc.reserve(w, train)
+		wc.reserve(w, n, train)
 	}
 	wc.c.env.For(len(wc.items), wc.fwdFn)
 	if wc.c.pool != nil && wc.fwd.rows < wc.fwd.th {
@@ -553,12 +572,44 @@ func (wc *winoConv) backward() {
 		wc.transformBackFilters()
 	}
 	for w := range wc.scratch {
-		wc.reserve(w, true)
+		wc.reserve(w, n, true)
+	}
+	f := &wc.fwd
+	wc.batchTiles = n * f.th * f.tw
+	wc.batchGrads = wc.wantBatchGrads(wc.batchTiles)
+	if wc.batchGrads {
+		wc.vAll = grow(wc.vAll, wc.points*wc.batchTiles*f.in)
+		wc.dyAll = grow(wc.dyAll, wc.points*wc.batchTiles*f.out)
+		wc.du = grow(wc.du, wc.points*f.out*f.in)
 	}
 	c.env.For(n, wc.bwdFn)
+	if wc.batchGrads {
+		c.env.For(wc.points, wc.batchGradFn)
+	}
 	// Add up the workers' sums and take ∂L/∂U back to the 3×3 filters,
 	// the filters shared out among the workers.
 	c.env.For(c.Out, wc.gradFn)
+}
+
+// wantBatchGrads reports whether a backward pass over a batch of tiles
+// tiles should transform them all before multiplying (see winoConv):
+// when the workers' sums of ∂L/∂U would take as much memory as the
+// batch's transformed tiles, or more. Of specs/ham-resnet.txt's layers
+// at 48x48 and 64x64 in batches of 64, only those of 256 channels on
+// 3x3 and 4x4 do.
+func (wc *winoConv) wantBatchGrads(tiles int) bool {
+	f := &wc.fwd
+	return f.channelLanes != nil && wc.c.env.Workers()*f.in*f.out >= tiles*(f.in+f.out)
+}
+
+// batchFilterGrads computes ∂L/∂U_ξ for ξ in [lo, hi), each one product
+// of the batch's transformed dy tiles and input tiles.
+func (wc *winoConv) batchFilterGrads(worker, lo, hi int) {
+	in, out, t := wc.c.In, wc.c.Out, wc.batchTiles
+	for xi := lo; xi < hi; xi++ {
+		wc.scratch[worker].ws.Sgemm(true, false, out, in, t, 1, wc.dyAll[xi*t*out:], out,
+			wc.vAll[xi*t*in:], in, 0, wc.du[xi*out*in:], in)
+	}
 }
 
 // filterGrads adds up the workers' sums of ∂L/∂U and ∂L/∂b for filters
@@ -576,16 +627,21 @@ func (wc *winoConv) filterGrads(worker, lo, hi int) {
 			first = w
 			continue
 		}
-		sum, part := wc.scratch[first].du, wc.scratch[w].du
-		for xi := range wc.points {
-			rows := xi*out*in + lo*in
-			vec.Add(sum[rows:rows+(hi-lo)*in], part[rows:rows+(hi-lo)*in])
+		if !wc.batchGrads {
+			sum, part := wc.scratch[first].du, wc.scratch[w].du
+			for xi := range wc.points {
+				rows := xi*out*in + lo*in
+				vec.Add(sum[rows:rows+(hi-lo)*in], part[rows:rows+(hi-lo)*in])
+			}
 		}
 		vec.Add(wc.scratch[first].db[lo:hi], wc.scratch[w].db[lo:hi])
 	}
 	// ∂L/∂W = (∂L/∂U)ᵀ·K: [(hi−lo)·In, points]·[points, 9], ∂L/∂U read
 	// in place as [ξ][o][c].
 	du := wc.scratch[first].du
+	if wc.batchGrads {
+		du = wc.du
+	}
 	wc.scratch[worker].ws.Sgemm(true, false, (hi-lo)*in, 9, wc.points, 1, du[lo*in:], out*in,
 		wc.k, 9, 0, c.weight.Grad.Data[lo*in*9:], 9)
 	copy(c.bias.Grad.Data[lo:hi], wc.scratch[first].db[lo:hi])
@@ -631,6 +687,14 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 				beta, first = 0, false
 			}
 			x, dy := c.x.Data[k.img0*inSize:k.img1*inSize], dy[(k.img0-i0)*outSize:(k.img1-i0)*outSize]
+			if cl := f.channelLanes; cl != nil && wc.batchGrads {
+				// The chunk's tiles into their place among the batch's,
+				// for batchFilterGrads.
+				at := (k.img0*f.th + k.ty0) * f.tw
+				cl.Input(wc.vAll[at*f.in:], wc.batchTiles*f.in, x, k.ty0*f.tw*f.in, tiles*f.in)
+				cl.OutputGrad(wc.dyAll[at*f.out:], wc.batchTiles*f.out, dy, k.ty0*f.tw*f.out, tiles*f.out)
+				continue
+			}
 			if cl := f.channelLanes; cl != nil {
 				// V as [tiles, In] and dY's tiles as [tiles, Out]: the
 				// products read both where they lie.

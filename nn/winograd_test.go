@@ -28,6 +28,9 @@ func TestWinogradMatchesDirect(t *testing.T) {
 		{3, 4, 5, 5, 1, 3}, {8, 8, 6, 6, 1, 5}, {5, 7, 7, 9, 0, 4}, {16, 12, 3, 3, 1, 6},
 		{4, 6, 4, 5, 2, 2}, {9, 10, 24, 24, 1, 3}, {6, 5, 33, 20, 1, 2}, {32, 16, 12, 12, 1, 1},
 		{3, 4, 70, 66, 1, 2}, {16, 16, 3, 3, 1, 5},
+		// Many channels on an image of more tiles than a chunk: F(4×4)'s
+		// weight gradient from the batch's tiles, row chunk by row chunk.
+		{128, 128, 32, 32, 1, 1},
 	}
 	for _, alg := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
 		for i, sh := range cases {
