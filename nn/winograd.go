@@ -196,14 +196,15 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	wc.fwd.rows = evenRows(wc.fwd.th, wc.fwd.tw, maxTiles)
 	wc.bwd.rows = evenRows(wc.bwd.th, wc.bwd.tw, maxTiles)
 	wc.images = max(1, maxTiles/max(wc.fwd.th*wc.fwd.tw, wc.bwd.th*wc.bwd.tw))
-	if alg == winograd.F4 {
+	if alg == winograd.F4 || wc.fwd.tw <= laneTilesW {
 		// F(4×4, 3×3)'s tiles are few on a small image: a 12×12 output is
 		// 3×3 tiles. Its transforms take a chunk's tiles sixteen at a
-		// time across rows and images.
+		// time across rows and images, and so do F(2×2, 3×3)'s on an
+		// image as narrow (see laneTilesW).
 		inSize, outSize := c.In*g.h*g.w, c.Out*g.oh*g.ow
-		fl, err1 := winograd.NewLanePlan(g.h, g.w, g.padH, g.padW, wc.images, inSize, outSize)
-		bl, err2 := winograd.NewLanePlan(g.oh, g.ow, 2-g.padH, 2-g.padW, wc.images, outSize, inSize)
-		cl, err3 := winograd.NewChannelLanePlan(g.h, g.w, g.padH, g.padW, wc.images, c.In, c.Out)
+		fl, err1 := alg.NewLanePlan(g.h, g.w, g.padH, g.padW, wc.images, inSize, outSize)
+		bl, err2 := alg.NewLanePlan(g.oh, g.ow, 2-g.padH, 2-g.padW, wc.images, outSize, inSize)
+		cl, err3 := alg.NewChannelLanePlan(g.h, g.w, g.padH, g.padW, wc.images, c.In, c.Out)
 		if err1 == nil && err2 == nil && err3 == nil {
 			wc.fwd.lanes, wc.bwd.lanes, wc.fwd.channelLanes = fl, bl, cl
 		}
@@ -222,6 +223,17 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	wc.batchGradFn = wc.batchFilterGrads
 	return wc
 }
+
+// laneTilesW is how many tiles across, at most, an image may have for
+// F(2×2, 3×3)'s transforms to take its tiles sixteen at a time
+// (winograd.LanePlan) rather than a tile row at a time. On 16 images
+// of one channel (go test -run '^$' -bench 'Lanes|Transforms'
+// ./internal/winograd, 2026-12-06), where a tile row of a 6x6 image
+// fills 3 of a vector's 16 lanes, the lanes transformed inputs 1.2 to
+// 1.3 times as fast, outputs 1.8 times and output gradients 2.5 times;
+// on 12x12, 6 tiles across, the plane transforms were as fast or
+// faster.
+const laneTilesW = 4
 
 func newWinoGeom(alg *winograd.Algorithm, in, out, h, w, padH, padW int) winoGeom {
 	g := winoGeom{in: in, out: out, h: h, w: w, padH: padH, padW: padW,

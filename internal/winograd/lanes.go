@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// A LanePlan runs F(4×4, 3×3)'s transforms on the tiles of several images
-// at once, numbered together: lane k = img·tiles + t is tile t (t = ty·
+// A LanePlan runs an algorithm's transforms (F(2×2, 3×3)'s or F(4×4,
+// 3×3)'s) on the tiles of several images at once, numbered together: lane k = img·tiles + t is tile t (t = ty·
 // TilesW + tx) of image img, and a call takes any run of lanes. Where
 // InputPlan's transforms work on a tile row of one plane, sixteen tiles
 // a vector, and leave most lanes of a narrow image's vectors empty (a
@@ -21,7 +21,8 @@ import (
 //
 // The values of lane k go to (and come from) dst[ξ·stride + k − lane0],
 // as InputPlan's do for a chunk of whole images, and the numbers are the
-// same, bit for bit.
+// same, bit for bit. (Output's rows are planned for F(4×4, 3×3) only;
+// F(2×2, 3×3)'s blocks of four are scattered.)
 //
 // A plan made by NewChannelLanePlan numbers channels too, fastest: lane
 // k = (img·tiles + t)·channels + c is channel c of that tile, so that a
@@ -29,6 +30,7 @@ import (
 // tile's channels lie side by side: dst[ξ·stride + t·channels + c], the
 // products' operands [tiles, channels] rather than [channels, tiles].
 type LanePlan struct {
+	M                int // outputs a tile, down and across: 2 or 4
 	H, W, PadH, PadW int // the input plane and its zeros
 	OH, OW           int // the output plane
 	TilesH, TilesW   int
@@ -89,32 +91,33 @@ func (p *LanePlan) planOutRuns() {
 	}
 }
 
-// NewLanePlan plans F(4×4, 3×3)'s transforms of h × w input planes
+// NewLanePlan plans the algorithm's transforms of h × w input planes
 // padded by padH and padW, for up to images images whose planes lie
 // inStride (input) and outStride (output) floats apart. The padding must
 // be at most 2, the output at least 1×1, and every offset must fit in
 // 32 bits.
-func NewLanePlan(h, w, padH, padW, images, inStride, outStride int) (*LanePlan, error) {
-	return newLanePlan(h, w, padH, padW, images, inStride, outStride, 1, 1)
+func (a *Algorithm) NewLanePlan(h, w, padH, padW, images, inStride, outStride int) (*LanePlan, error) {
+	return a.newLanePlan(h, w, padH, padW, images, inStride, outStride, 1, 1)
 }
 
-// NewChannelLanePlan plans F(4×4, 3×3)'s transforms of batches of up to
-// images NCHW images of in channels of h × w, padded by padH and padW,
-// whose outputs have out channels, with the channels numbered in the
-// lanes (see LanePlan).
-func NewChannelLanePlan(h, w, padH, padW, images, in, out int) (*LanePlan, error) {
+// NewChannelLanePlan plans the algorithm's transforms of batches of up
+// to images NCHW images of in channels of h × w, padded by padH and
+// padW, whose outputs have out channels, with the channels numbered in
+// the lanes (see LanePlan).
+func (a *Algorithm) NewChannelLanePlan(h, w, padH, padW, images, in, out int) (*LanePlan, error) {
 	oh, ow := h+2*padH-2, w+2*padW-2
 	if in < 1 || out < 1 {
 		return nil, fmt.Errorf("winograd: no lanes for %d and %d channels", in, out)
 	}
-	return newLanePlan(h, w, padH, padW, images, in*h*w, out*max(oh*ow, 1), in, out)
+	return a.newLanePlan(h, w, padH, padW, images, in*h*w, out*max(oh*ow, 1), in, out)
 }
 
-func newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*LanePlan, error) {
-	ip, err := F4.NewInputPlan(h, w, padH, padW)
+func (a *Algorithm) newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*LanePlan, error) {
+	ip, err := a.NewInputPlan(h, w, padH, padW)
 	if err != nil {
 		return nil, err
 	}
+	m := a.m
 	oh, ow := h+2*padH-2, w+2*padW-2
 	if images < 1 || inStride < in*h*w || outStride < out*oh*ow {
 		return nil, fmt.Errorf("winograd: no lanes for %d images %d and %d floats apart", images, inStride, outStride)
@@ -122,15 +125,15 @@ func newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*L
 	if int64(images)*int64(max(inStride, outStride)) > math.MaxInt32 {
 		return nil, fmt.Errorf("winograd: %d images of %d floats are too many for 32-bit offsets", images, max(inStride, outStride))
 	}
-	p := &LanePlan{H: h, W: w, PadH: padH, PadW: padW, OH: oh, OW: ow,
+	p := &LanePlan{M: m, H: h, W: w, PadH: padH, PadW: padW, OH: oh, OW: ow,
 		TilesH: ip.TilesH, TilesW: ip.TilesW, Images: images, InStride: inStride, OutStride: outStride,
 		InChannels: in, OutChannels: out}
 	for img := range images {
 		for ty := range p.TilesH {
 			for tx := range p.TilesW {
-				r0, c0 := 4*ty-padH, 4*tx-padW
+				r0, c0 := m*ty-padH, m*tx-padW
 				var v uint16
-				for i := range 6 {
+				for i := range m + 2 {
 					if r := r0 + i; r >= 0 && r < h {
 						v |= 1 << i
 					}
@@ -143,22 +146,22 @@ func newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*L
 					p.inValid = append(p.inValid, v)
 				}
 				v = 0
-				for a := range 4 {
-					if 4*ty+a < oh {
+				for a := range m {
+					if m*ty+a < oh {
 						v |= 1 << a
 					}
-					if 4*tx+a < ow {
+					if m*tx+a < ow {
 						v |= 1 << (8 + a)
 					}
 				}
 				for o := range out {
-					p.outOff = append(p.outOff, int32(img*outStride+o*oh*ow+4*ty*ow+4*tx))
+					p.outOff = append(p.outOff, int32(img*outStride+o*oh*ow+m*ty*ow+m*tx))
 					p.outValid = append(p.outValid, v)
 				}
 			}
 		}
 	}
-	if out == 1 {
+	if out == 1 && m == 4 {
 		p.planOutRuns()
 	}
 	return p, nil
@@ -168,6 +171,9 @@ func newLanePlan(h, w, padH, padW, images, inStride, outStride, in, out int) (*L
 // Images·TilesH·TilesW·InChannels.
 func (p *LanePlan) Lanes() int { return len(p.inOff) }
 
+// points is how many values a tile's transform has: (M+2)².
+func (p *LanePlan) points() int { return (p.M + 2) * (p.M + 2) }
+
 // OutLanes is how many lanes the plan has on the output side:
 // Images·TilesH·TilesW·OutChannels.
 func (p *LanePlan) OutLanes() int { return len(p.outOff) }
@@ -175,36 +181,36 @@ func (p *LanePlan) OutLanes() int { return len(p.outOff) }
 // Input transforms lanes [lane0, lane0+lanes) from src, the first
 // image's input plane of one channel (the others InStride floats on):
 // lane k's tile d becomes dst[ξ·dstStride + k − lane0] = (Bᵀ d B)[i][j],
-// ξ = 6i + j.
+// ξ = (M+2)·i + j.
 func (p *LanePlan) Input(dst []float32, dstStride int, src []float32, lane0, lanes int) {
 	p.check("Input", lane0, lanes, p.Lanes(), p.InChannels, len(src), p.InStride, p.InChannels*p.H*p.W)
-	if dstStride < lanes || len(dst) < 35*dstStride+lanes {
+	if dstStride < lanes || len(dst) < (p.points()-1)*dstStride+lanes {
 		panic(fmt.Sprintf("winograd: Input of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
 	}
 	activeLanes.input(dst, dstStride, src, p, lane0, lanes)
 }
 
 // Output transforms lanes [lane0, lane0+lanes) of src (lane k's values
-// at src[ξ·srcStride + k − lane0]) into 4×4 blocks of output, adding
+// at src[ξ·srcStride + k − lane0]) into M×M blocks of output, adding
 // bias, in dst, the first image's output plane of one channel; the parts
 // of blocks outside the plane are left unwritten.
 //
 // With channels in the lanes, bias is added to every channel alike.
 func (p *LanePlan) Output(dst []float32, src []float32, srcStride, lane0, lanes int, bias float32) {
 	p.check("Output", lane0, lanes, p.OutLanes(), p.OutChannels, len(dst), p.OutStride, p.OutChannels*p.OH*p.OW)
-	if srcStride < lanes || len(src) < 35*srcStride+lanes {
+	if srcStride < lanes || len(src) < (p.points()-1)*srcStride+lanes {
 		panic(fmt.Sprintf("winograd: Output of %d lanes from %d values with stride %d", lanes, len(src), srcStride))
 	}
 	activeLanes.output(dst, src, srcStride, p, lane0, lanes, bias)
 }
 
-// OutputGrad transforms the 4×4 blocks of dy (the first image's output
+// OutputGrad transforms the M×M blocks of dy (the first image's output
 // gradient plane of one channel; zero outside the plane) of lanes
 // [lane0, lane0+lanes) into dst[ξ·dstStride + k − lane0] = (A dY
-// Aᵀ)[i][j], ξ = 6i + j.
+// Aᵀ)[i][j], ξ = (M+2)·i + j.
 func (p *LanePlan) OutputGrad(dst []float32, dstStride int, dy []float32, lane0, lanes int) {
 	p.check("OutputGrad", lane0, lanes, p.OutLanes(), p.OutChannels, len(dy), p.OutStride, p.OutChannels*p.OH*p.OW)
-	if dstStride < lanes || len(dst) < 35*dstStride+lanes {
+	if dstStride < lanes || len(dst) < (p.points()-1)*dstStride+lanes {
 		panic(fmt.Sprintf("winograd: OutputGrad of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
 	}
 	activeLanes.outputGrad(dst, dstStride, dy, p, lane0, lanes)
@@ -240,8 +246,12 @@ var goLanes = laneKernels{name: "purego", input: inputLanesGo, output: outputLan
 // on this machine: "avx512" or "purego".
 func LanesKernel() string { return activeLanes.name }
 
-// inputLanesGo is inputGo4 lane by lane.
+// inputLanesGo is inputGo4 (or inputGo2) lane by lane.
 func inputLanesGo(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
+	if p.M == 2 {
+		inputLanesGo2(dst, dstStride, src, p, lane0, lanes)
+		return
+	}
 	for k := lane0; k < lane0+lanes; k++ {
 		off, valid := int(p.inOff[k]), p.inValid[k]
 		at := func(i, j int) float32 {
@@ -263,8 +273,12 @@ func inputLanesGo(dst []float32, dstStride int, src []float32, p *LanePlan, lane
 	}
 }
 
-// outputLanesGo is outputGo4 lane by lane.
+// outputLanesGo is outputGo4 (or outputGo2) lane by lane.
 func outputLanesGo(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
+	if p.M == 2 {
+		outputLanesGo2(dst, src, srcStride, p, lane0, lanes, bias)
+		return
+	}
 	for k := lane0; k < lane0+lanes; k++ {
 		off, valid := int(p.outOff[k]), p.outValid[k]
 		var q [6][4]float32 // m A
@@ -286,8 +300,12 @@ func outputLanesGo(dst []float32, src []float32, srcStride int, p *LanePlan, lan
 	}
 }
 
-// outputGradLanesGo is outputGradGo4 lane by lane.
+// outputGradLanesGo is outputGradGo4 (or outputGradGo2) lane by lane.
 func outputGradLanesGo(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
+	if p.M == 2 {
+		outputGradLanesGo2(dst, dstStride, dy, p, lane0, lanes)
+		return
+	}
 	for k := lane0; k < lane0+lanes; k++ {
 		off, valid := int(p.outOff[k]), p.outValid[k]
 		at := func(a, b int) float32 {
@@ -305,6 +323,79 @@ func outputGradLanesGo(dst []float32, dstStride int, dy []float32, p *LanePlan, 
 			for j := range 6 {
 				dst[(6*i+j)*dstStride+k-lane0] = v[j]
 			}
+		}
+	}
+}
+
+// inputLanesGo2 is inputGo2 lane by lane.
+func inputLanesGo2(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
+	for k := lane0; k < lane0+lanes; k++ {
+		off, valid := int(p.inOff[k]), p.inValid[k]
+		at := func(i, j int) float32 {
+			if valid&(1<<i) != 0 && valid&(1<<(8+j)) != 0 {
+				return src[off+i*p.W+j]
+			}
+			return 0
+		}
+		var r [4][4]float32 // d B
+		for i := range 4 {
+			d0, d1, d2, d3 := at(i, 0), at(i, 1), at(i, 2), at(i, 3)
+			r[i] = [4]float32{d0 - d2, d1 + d2, d2 - d1, d1 - d3}
+		}
+		for j := range 4 {
+			r0, r1, r2, r3 := r[0][j], r[1][j], r[2][j], r[3][j]
+			dst[j*dstStride+k-lane0] = r0 - r2
+			dst[(4+j)*dstStride+k-lane0] = r1 + r2
+			dst[(8+j)*dstStride+k-lane0] = r2 - r1
+			dst[(12+j)*dstStride+k-lane0] = r1 - r3
+		}
+	}
+}
+
+// outputLanesGo2 is outputGo2 lane by lane.
+func outputLanesGo2(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
+	for k := lane0; k < lane0+lanes; k++ {
+		off, valid := int(p.outOff[k]), p.outValid[k]
+		var q [4][2]float32 // m A
+		for i := range 4 {
+			m0 := src[(4*i)*srcStride+k-lane0]
+			m1 := src[(4*i+1)*srcStride+k-lane0]
+			m2 := src[(4*i+2)*srcStride+k-lane0]
+			m3 := src[(4*i+3)*srcStride+k-lane0]
+			q[i] = [2]float32{(m0 + m1) + m2, (m1 - m2) - m3}
+		}
+		for b := range 2 {
+			y := [2]float32{(q[0][b] + q[1][b]) + q[2][b], (q[1][b] - q[2][b]) - q[3][b]}
+			for a := range 2 {
+				if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
+					dst[off+a*p.OW+b] = y[a] + bias
+				}
+			}
+		}
+	}
+}
+
+// outputGradLanesGo2 is outputGradGo2 lane by lane.
+func outputGradLanesGo2(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
+	for k := lane0; k < lane0+lanes; k++ {
+		off, valid := int(p.outOff[k]), p.outValid[k]
+		at := func(a, b int) float32 {
+			if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
+				return dy[off+a*p.OW+b]
+			}
+			return 0
+		}
+		var r [4][2]float32 // A dY
+		for b := range 2 {
+			e0, e1 := at(0, b), at(1, b)
+			r[0][b], r[1][b], r[2][b], r[3][b] = e0, e0+e1, e0-e1, -e1
+		}
+		for i := range 4 {
+			e0, e1 := r[i][0], r[i][1]
+			dst[(4*i+0)*dstStride+k-lane0] = e0
+			dst[(4*i+1)*dstStride+k-lane0] = e0 + e1
+			dst[(4*i+2)*dstStride+k-lane0] = e0 - e1
+			dst[(4*i+3)*dstStride+k-lane0] = -e1
 		}
 	}
 }

@@ -562,3 +562,264 @@ outr_last:
 	JG   outr_group
 	VZEROUPPER
 	RET
+
+// F(2×2, 3×3)'s lane transforms: the same scheme on 4×4 windows and 2×2
+// blocks, the arithmetic that of inputGo2, outputGo2 and outputGradGo2
+// (purego.go), in their order. A window's transformed rows fit in
+// registers, so these need no frame.
+
+// ROW2 gathers row i of the group's windows (the row's offsets in Z17,
+// moved on to the next row) into Z21, Z22, Z23, Z28 through the row's
+// and the columns' masks (K2-K5), and transforms it (d B) into r0..r3:
+// d0 − d2, d1 + d2, d2 − d1, d1 − d3.
+#define ROW2(i, r0, r1, r2, r3) \
+	ROWMASK(i)                \
+	VMOVDQA32 Z17, Z20        \
+	GATHER(Z20, K2, Z21)      \
+	VPADDD    Z27, Z20, Z20   \
+	GATHER(Z20, K3, Z22)      \
+	VPADDD    Z27, Z20, Z20   \
+	GATHER(Z20, K4, Z23)      \
+	VPADDD    Z27, Z20, Z20   \
+	GATHER(Z20, K5, Z28)      \
+	VSUBPS    Z23, Z21, r0    \
+	VADDPS    Z23, Z22, r1    \
+	VSUBPS    Z22, Z23, r2    \
+	VSUBPS    Z28, Z22, r3    \
+	VPADDD    Z24, Z17, Z17
+
+// COL2 transforms column j of the rows' d B (r0..r3) into ξ = 4i + j,
+// i = 0..3: r0 − r2, r1 + r2, r2 − r1, r1 − r3, stored through the
+// lanes' mask K1 from R12 (column j's place, moved on to the next), ξ's
+// R15 apart.
+#define COL2(r0, r1, r2, r3) \
+	VSUBPS  r2, r0, Z20      \
+	VADDPS  r2, r1, Z21      \
+	VSUBPS  r1, r2, Z22      \
+	VSUBPS  r3, r1, Z23      \
+	MOVQ    R12, R14         \
+	VMOVUPS Z20, K1, (R14)   \
+	ADDQ    R15, R14         \
+	VMOVUPS Z21, K1, (R14)   \
+	ADDQ    R15, R14         \
+	VMOVUPS Z22, K1, (R14)   \
+	ADDQ    R15, R14         \
+	VMOVUPS Z23, K1, (R14)   \
+	ADDQ    R8, R12
+
+// func inputLanes2AVX512(dst *float32, dstStride int, src *float32, w int, off *int32, valid *uint16, lanes int)
+//
+//	DI the group's first lane in dst, R8 dstStride·4, R15 4·dstStride·4
+//	SI src, R9 w, CX lanes left, R10 off, R11 valid, AX, R12-R14 scratch
+//	K2-K5 the group's columns 0-3, K1 scratch
+//	Z0-Z15 d B (row i, column j in Z4i+j), Z16 offsets, Z17 the row's
+//	offsets, Z18 valid words, Z20 index, Z24 w in every lane, Z27 1s
+TEXT ·inputLanes2AVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), DI
+	MOVQ         dstStride+8(FP), R8
+	SHLQ         $2, R8
+	LEAQ         (R8*4), R15
+	MOVQ         src+16(FP), SI
+	MOVQ         w+24(FP), R9
+	MOVQ         off+32(FP), R10
+	MOVQ         valid+40(FP), R11
+	MOVQ         lanes+48(FP), CX
+	VPBROADCASTD R9, Z24
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z27
+
+in2_group:
+	LANEMASK
+	LANEBITS
+	COLMASK(0, K2)
+	COLMASK(1, K3)
+	COLMASK(2, K4)
+	COLMASK(3, K5)
+	VMOVDQA32 Z16, Z17
+	ROW2(0, Z0, Z1, Z2, Z3)
+	ROW2(1, Z4, Z5, Z6, Z7)
+	ROW2(2, Z8, Z9, Z10, Z11)
+	ROW2(3, Z12, Z13, Z14, Z15)
+	LANEMASK
+	MOVQ DI, R12
+	COL2(Z0, Z4, Z8, Z12)
+	COL2(Z1, Z5, Z9, Z13)
+	COL2(Z2, Z6, Z10, Z14)
+	COL2(Z3, Z7, Z11, Z15)
+
+	ADDQ $64, DI
+	ADDQ $64, R10
+	ADDQ $32, R11
+	SUBQ $16, CX
+	JG   in2_group
+	VZEROUPPER
+	RET
+
+// LOADM2 loads row i of the group's m (ξ = 4i .. 4i+3, R8 apart from
+// R12, moved on to the next row) through the lanes' mask K1 and
+// transforms it (m A) into q0 = (m0 + m1) + m2, q1 = (m1 − m2) − m3.
+#define LOADM2(q0, q1) \
+	MOVQ      R12, R14        \
+	VMOVUPS.Z (R14), K1, Z20  \
+	ADDQ      R8, R14         \
+	VMOVUPS.Z (R14), K1, Z21  \
+	ADDQ      R8, R14         \
+	VMOVUPS.Z (R14), K1, Z22  \
+	ADDQ      R8, R14         \
+	VMOVUPS.Z (R14), K1, Z23  \
+	LEAQ      (R12)(R8*4), R12 \
+	VADDPS    Z21, Z20, q0    \
+	VADDPS    Z22, q0, q0     \
+	VSUBPS    Z22, Z21, q1    \
+	VSUBPS    Z23, q1, q1
+
+// func outputLanes2AVX512(dst *float32, w int, src *float32, srcStride int, off *int32, valid *uint16, lanes int, bias float32)
+//
+//	DI dst, R9 w, SI the group's first lane in src, R8 srcStride·4
+//	CX lanes left, R10 off, R11 valid, AX, R12-R14 scratch
+//	K2, K3 the group's columns 0 and 1, K1 scratch
+//	Z0-Z7 m A (row i, column b in Z2i+b), Z8-Z11 Y (row a, column b in
+//	Z8+2a+b), Z16 offsets, Z17 the row's offsets, Z18 valid words, Z20
+//	index, Z24 w in every lane, Z27 1s, Z30 the bias
+TEXT ·outputLanes2AVX512(SB), NOSPLIT, $0-60
+	MOVQ         dst+0(FP), DI
+	MOVQ         w+8(FP), R9
+	MOVQ         src+16(FP), SI
+	MOVQ         srcStride+24(FP), R8
+	SHLQ         $2, R8
+	MOVQ         off+32(FP), R10
+	MOVQ         valid+40(FP), R11
+	MOVQ         lanes+48(FP), CX
+	VBROADCASTSS bias+56(FP), Z30
+	VPBROADCASTD R9, Z24
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z27
+
+out2_group:
+	LANEMASK
+	MOVQ SI, R12
+	LOADM2(Z0, Z1)
+	LOADM2(Z2, Z3)
+	LOADM2(Z4, Z5)
+	LOADM2(Z6, Z7)
+	// Column b: y0 = (q0 + q1) + q2, y1 = (q1 − q2) − q3, plus the bias.
+	VADDPS Z2, Z0, Z8
+	VADDPS Z4, Z8, Z8
+	VADDPS Z30, Z8, Z8
+	VADDPS Z3, Z1, Z9
+	VADDPS Z5, Z9, Z9
+	VADDPS Z30, Z9, Z9
+	VSUBPS Z4, Z2, Z10
+	VSUBPS Z6, Z10, Z10
+	VADDPS Z30, Z10, Z10
+	VSUBPS Z5, Z3, Z11
+	VSUBPS Z7, Z11, Z11
+	VADDPS Z30, Z11, Z11
+
+	// The blocks, row by row, to the lanes' places.
+	LANEBITS
+	COLMASK(0, K2)
+	COLMASK(1, K3)
+	VMOVDQA32 Z16, Z17
+	ROWMASK(0)
+	VMOVDQA32 Z17, Z20
+	SCATTER(Z8, Z20, K2)
+	VPADDD    Z27, Z20, Z20
+	SCATTER(Z9, Z20, K3)
+	VPADDD    Z24, Z17, Z17
+	ROWMASK(1)
+	VMOVDQA32 Z17, Z20
+	SCATTER(Z10, Z20, K2)
+	VPADDD    Z27, Z20, Z20
+	SCATTER(Z11, Z20, K3)
+
+	ADDQ $64, SI
+	ADDQ $64, R10
+	ADDQ $32, R11
+	SUBQ $16, CX
+	JG   out2_group
+	VZEROUPPER
+	RET
+
+// func outputGradLanes2AVX512(dst *float32, dstStride int, dy *float32, w int, off *int32, valid *uint16, lanes int)
+//
+//	DI the group's first lane in dst, R8 dstStride·4, R15 4·dstStride·4
+//	SI dy, R9 w, CX lanes left, R10 off, R11 valid, AX, R12-R14 scratch
+//	K2, K3 the group's columns 0 and 1, K1 scratch
+//	Z0-Z3 dY (row a, column b in Z2a+b), Z4-Z11 A dY (row i, column b
+//	in Z4+2i+b), Z16 offsets, Z17 the row's offsets, Z18 valid words,
+//	Z20 index, Z24 w in every lane, Z27 1s, Z26 the sign bit
+TEXT ·outputGradLanes2AVX512(SB), NOSPLIT, $0-56
+	MOVQ         dst+0(FP), DI
+	MOVQ         dstStride+8(FP), R8
+	SHLQ         $2, R8
+	LEAQ         (R8*4), R15
+	MOVQ         dy+16(FP), SI
+	MOVQ         w+24(FP), R9
+	MOVQ         off+32(FP), R10
+	MOVQ         valid+40(FP), R11
+	MOVQ         lanes+48(FP), CX
+	VPBROADCASTD R9, Z24
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z27
+	MOVL         $0x80000000, AX
+	VPBROADCASTD AX, Z26
+
+og2_group:
+	LANEMASK
+	LANEBITS
+	COLMASK(0, K2)
+	COLMASK(1, K3)
+	VMOVDQA32 Z16, Z17
+	ROWMASK(0)
+	VMOVDQA32 Z17, Z20
+	GATHER(Z20, K2, Z0)
+	VPADDD    Z27, Z20, Z20
+	GATHER(Z20, K3, Z1)
+	VPADDD    Z24, Z17, Z17
+	ROWMASK(1)
+	VMOVDQA32 Z17, Z20
+	GATHER(Z20, K2, Z2)
+	VPADDD    Z27, Z20, Z20
+	GATHER(Z20, K3, Z3)
+
+	// Columns (e0, e1) of dY: e0, e0 + e1, e0 − e1, −e1.
+	VMOVAPS Z0, Z4
+	VMOVAPS Z1, Z5
+	VADDPS  Z2, Z0, Z6
+	VADDPS  Z3, Z1, Z7
+	VSUBPS  Z2, Z0, Z8
+	VSUBPS  Z3, Z1, Z9
+	VXORPS  Z26, Z2, Z10
+	VXORPS  Z26, Z3, Z11
+
+	// Rows (e0, e1) of A dY, the same, to ξ = 4i .. 4i+3.
+	LANEMASK
+	MOVQ DI, R12
+
+#define GRADROW2(e0, e1) \
+	VADDPS  e1, e0, Z20     \
+	VSUBPS  e1, e0, Z21     \
+	VXORPS  Z26, e1, Z22    \
+	MOVQ    R12, R14        \
+	VMOVUPS e0, K1, (R14)   \
+	ADDQ    R8, R14         \
+	VMOVUPS Z20, K1, (R14)  \
+	ADDQ    R8, R14         \
+	VMOVUPS Z21, K1, (R14)  \
+	ADDQ    R8, R14         \
+	VMOVUPS Z22, K1, (R14)  \
+	ADDQ    R15, R12
+
+	GRADROW2(Z4, Z5)
+	GRADROW2(Z6, Z7)
+	GRADROW2(Z8, Z9)
+	GRADROW2(Z10, Z11)
+
+	ADDQ $64, DI
+	ADDQ $64, R10
+	ADDQ $32, R11
+	SUBQ $16, CX
+	JG   og2_group
+	VZEROUPPER
+	RET
