@@ -593,19 +593,24 @@ outr_last:
 // lanes' mask K1 from R12 (column j's place, moved on to the next), ξ's
 // R15 apart.
 #define COL2(r0, r1, r2, r3) \
-	VSUBPS  r2, r0, Z20      \
-	VADDPS  r2, r1, Z21      \
-	VSUBPS  r1, r2, Z22      \
-	VSUBPS  r3, r1, Z23      \
-	MOVQ    R12, R14         \
-	VMOVUPS Z20, K1, (R14)   \
-	ADDQ    R15, R14         \
-	VMOVUPS Z21, K1, (R14)   \
-	ADDQ    R15, R14         \
-	VMOVUPS Z22, K1, (R14)   \
-	ADDQ    R15, R14         \
-	VMOVUPS Z23, K1, (R14)   \
-	ADDQ    R8, R12
+	VSUBPS r2, r0, Z20       \
+	VADDPS r2, r1, Z21       \
+	VSUBPS r1, r2, Z22       \
+	VSUBPS r3, r1, Z23       \
+	STORE4(Z20, Z21, Z22, Z23, R15) \
+	ADDQ   R8, R12
+
+// STORE4 stores v0..v3 through the lanes' mask K1 from R12, step bytes
+// apart. It clobbers R14.
+#define STORE4(v0, v1, v2, v3, step) \
+	MOVQ    R12, R14       \
+	VMOVUPS v0, K1, (R14)  \
+	ADDQ    step, R14      \
+	VMOVUPS v1, K1, (R14)  \
+	ADDQ    step, R14      \
+	VMOVUPS v2, K1, (R14)  \
+	ADDQ    step, R14      \
+	VMOVUPS v3, K1, (R14)
 
 // func inputLanes2AVX512(dst *float32, dstStride int, src *float32, w int, off *int32, valid *uint16, lanes int)
 //
@@ -673,6 +678,28 @@ in2_group:
 	VSUBPS    Z22, Z21, q1    \
 	VSUBPS    Z23, q1, q1
 
+// OUTROW2 scatters row a of the group's blocks, y0 and y1 (its columns),
+// to the lanes' offsets plus a·w (Z17, moved on to the next row),
+// through the row's and the columns' masks (K2, K3).
+#define OUTROW2(a, y0, y1) \
+	ROWMASK(a)             \
+	VMOVDQA32 Z17, Z20     \
+	SCATTER(y0, Z20, K2)   \
+	VPADDD    Z27, Z20, Z20 \
+	SCATTER(y1, Z20, K3)   \
+	VPADDD    Z24, Z17, Z17
+
+// GRADROW2L gathers row a of the group's blocks of dy into e0 and e1
+// (its columns), from the lanes' offsets plus a·w (Z17, moved on to the
+// next row), through the row's and the columns' masks (K2, K3).
+#define GRADROW2L(a, e0, e1) \
+	ROWMASK(a)               \
+	VMOVDQA32 Z17, Z20       \
+	GATHER(Z20, K2, e0)      \
+	VPADDD    Z27, Z20, Z20  \
+	GATHER(Z20, K3, e1)      \
+	VPADDD    Z24, Z17, Z17
+
 // func outputLanes2AVX512(dst *float32, w int, src *float32, srcStride int, off *int32, valid *uint16, lanes int, bias float32)
 //
 //	DI dst, R9 w, SI the group's first lane in src, R8 srcStride·4
@@ -721,17 +748,8 @@ out2_group:
 	COLMASK(0, K2)
 	COLMASK(1, K3)
 	VMOVDQA32 Z16, Z17
-	ROWMASK(0)
-	VMOVDQA32 Z17, Z20
-	SCATTER(Z8, Z20, K2)
-	VPADDD    Z27, Z20, Z20
-	SCATTER(Z9, Z20, K3)
-	VPADDD    Z24, Z17, Z17
-	ROWMASK(1)
-	VMOVDQA32 Z17, Z20
-	SCATTER(Z10, Z20, K2)
-	VPADDD    Z27, Z20, Z20
-	SCATTER(Z11, Z20, K3)
+	OUTROW2(0, Z8, Z9)
+	OUTROW2(1, Z10, Z11)
 
 	ADDQ $64, SI
 	ADDQ $64, R10
@@ -771,17 +789,8 @@ og2_group:
 	COLMASK(0, K2)
 	COLMASK(1, K3)
 	VMOVDQA32 Z16, Z17
-	ROWMASK(0)
-	VMOVDQA32 Z17, Z20
-	GATHER(Z20, K2, Z0)
-	VPADDD    Z27, Z20, Z20
-	GATHER(Z20, K3, Z1)
-	VPADDD    Z24, Z17, Z17
-	ROWMASK(1)
-	VMOVDQA32 Z17, Z20
-	GATHER(Z20, K2, Z2)
-	VPADDD    Z27, Z20, Z20
-	GATHER(Z20, K3, Z3)
+	GRADROW2L(0, Z0, Z1)
+	GRADROW2L(1, Z2, Z3)
 
 	// Columns (e0, e1) of dY: e0, e0 + e1, e0 − e1, −e1.
 	VMOVAPS Z0, Z4
@@ -798,18 +807,11 @@ og2_group:
 	MOVQ DI, R12
 
 #define GRADROW2(e0, e1) \
-	VADDPS  e1, e0, Z20     \
-	VSUBPS  e1, e0, Z21     \
-	VXORPS  Z26, e1, Z22    \
-	MOVQ    R12, R14        \
-	VMOVUPS e0, K1, (R14)   \
-	ADDQ    R8, R14         \
-	VMOVUPS Z20, K1, (R14)  \
-	ADDQ    R8, R14         \
-	VMOVUPS Z21, K1, (R14)  \
-	ADDQ    R8, R14         \
-	VMOVUPS Z22, K1, (R14)  \
-	ADDQ    R15, R12
+	VADDPS e1, e0, Z20     \
+	VSUBPS e1, e0, Z21     \
+	VXORPS Z26, e1, Z22    \
+	STORE4(e0, Z20, Z21, Z22, R8) \
+	ADDQ   R15, R12
 
 	GRADROW2(Z4, Z5)
 	GRADROW2(Z6, Z7)
