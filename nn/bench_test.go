@@ -44,6 +44,10 @@ func BenchmarkConv2D(b *testing.B) {
 		{"ham64/conv64", &Conv2D{Out: 64, KH: 3, KW: 3, PadH: 1, PadW: 1}, []int{64, 16, 16}, false},
 		{"ham64/conv128", &Conv2D{Out: 128, KH: 3, KW: 3, PadH: 1, PadW: 1}, []int{128, 8, 8}, false},
 		{"ham64/conv256", &Conv2D{Out: 256, KH: 3, KW: 3, PadH: 1, PadW: 1}, []int{256, 4, 4}, false},
+		{"ham64/conv128s2", &Conv2D{Out: 128, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, []int{64, 16, 16}, false},
+		{"ham64/conv256s2", &Conv2D{Out: 256, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, []int{128, 8, 8}, false},
+		{"ham64/shortcut128", &Conv2D{Out: 128, KH: 1, KW: 1, StrideH: 2, StrideW: 2}, []int{64, 16, 16}, false},
+		{"ham64/shortcut256", &Conv2D{Out: 256, KH: 1, KW: 1, StrideH: 2, StrideW: 2}, []int{128, 8, 8}, false},
 	} {
 		env := NewEnv(1, 0)
 		env.NeedInputGrad = !c.first
