@@ -639,13 +639,18 @@ func (c *Conv2D) inputGrad(dy, dx []float32, s *convScratch, mul multiplier) {
 // filters and p output positions per image puts in one product. The
 // multiply computes C in whole tiles, 32 columns wide with AVX-512, so a
 // small image (a 6x6 output fills 36 columns, computed as 64; a 3x3 one
-// fills 9 of 32) wastes much of its work. Several images side by side
-// fill the tiles: up to maxGroupCols columns, which keeps col (K+1 rows
-// of them) in the cache.
+// fills 9 of 32) wastes much of its work. And an image of fewer than 32
+// positions (a 4x4 output) makes a weight gradient that sums its
+// [Out, K+1] values over as few, so that reading and writing them takes
+// longer than the arithmetic: ham-resnet-64's 256 filters on 8x8 taken
+// to 4x4 spent 7.8 ms on the backward pass, image by image, where four
+// images in one product take 4.7. Several images side by side fill the
+// tiles and lengthen the sums: up to maxGroupCols columns, which keeps
+// col (K+1 rows of them) in the cache.
 func imagesPerProduct(out, p int) int {
 	const maxGroupCols = 256
-	if 10*gemm.Computed(out, p) <= 11*out*p || p >= maxGroupCols/2 {
-		return 1 // wastes 10% or less, or two images would not fit
+	if p >= maxGroupCols/2 || p >= 32 && 10*gemm.Computed(out, p) <= 11*out*p {
+		return 1 // two images would not fit, or one is long enough and wastes 10% or less
 	}
 	return maxGroupCols / p
 }
