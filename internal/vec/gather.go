@@ -77,10 +77,11 @@ func (p *SumPlan) Run(dst []float32, dstStride int, src []float32, srcStride, ba
 	}
 }
 
-// GathersFast reports whether SumPlan.Run and CopyPlan.Run run on masked
-// vector loads on this machine (AVX-512). Without them they are plain
-// loops, and col2im and im2col are faster with Add2D and CopyPadded2D;
-// either way gives the same bits.
+// GathersFast reports whether the plans' Run methods (SumPlan,
+// CopyPlan, PickPlan, PickSumPlan) run on masked vector loads on this
+// machine (AVX-512). Without them they are plain loops, and col2im and
+// im2col are faster with Add2D and CopyPadded2D (and a strided
+// convolution's phases); either way gives the same bits.
 func GathersFast() bool { return active2D.gathers }
 
 // A Move is one step of a CopyPlan: up to 16 consecutive elements, lane l
