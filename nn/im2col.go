@@ -207,8 +207,10 @@ func outSize(in, kernel, stride, pad int) int {
 // position, the input pixel that filter tap (i, j) of channel c sees
 // there.
 //
-// A strided convolution (g.phases) first splits the image into its
-// phases, in scratch (g.phases.size floats per channel).
+// With masked loads (vec.GathersFast) it runs the planned copies (plan,
+// or picks for a convolution strided across), when there are some.
+// Otherwise a strided convolution (g.phases) first splits the image into
+// its phases, in scratch (g.phases.size floats per channel).
 func (g *convGeom) im2col(x, col, scratch []float32) {
 	if vec.GathersFast() {
 		switch {
@@ -336,9 +338,11 @@ func (g *convGeom) addRow(dst, src []float32, j int) {
 // position it was copied from by im2col, writing the sums to dx ([C, H,
 // W]), which it clears first.
 //
-// A strided convolution (g.phases) adds the windows onto the phases of dx
-// in scratch (g.phases.size floats per channel), then weaves them into
-// dx.
+// With masked loads (vec.GathersFast) it runs the planned sums (gather,
+// or pickSums for a convolution strided across), when there are some.
+// Otherwise a strided convolution (g.phases) adds the windows onto the
+// phases of dx in scratch (g.phases.size floats per channel), then
+// weaves them into dx.
 func (g *convGeom) col2im(col, dx, scratch []float32) {
 	if vec.GathersFast() {
 		switch {
