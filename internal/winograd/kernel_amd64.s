@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "f2_amd64.h"
 
 // The AVX-512 transforms, sixteen tiles of one tile row at a time, one
 // tile per vector lane. Each computes what its Go twin in purego.go
@@ -355,7 +356,7 @@ out_next:
 //	R14 w, CX tiles of the row done, R11, R12, R10 scratch
 //	K1 the group's tiles, K2, K3 the valid columns of its two loads
 //	Z0, Z1 dY's first row (columns 0 and 1), Z2, Z3 its second
-//	Z4-Z11 A dY, Z26 the sign bit, Z30, Z31 the lane indexes
+//	A dY in Z0, Z1 (row 0) and Z6-Z11, Z26 the sign bit, Z30, Z31 the lane indexes
 TEXT ·outputGradAVX512(SB), NOSPLIT, $0-48
 	MOVQ         dst+0(FP), DI
 	MOVQ         dstStride+8(FP), R8
@@ -401,30 +402,23 @@ og_group:
 
 og_rows:
 	// A dY, column b = 0 (Z0, Z2) and 1 (Z1, Z3): r0 = e0, r1 = e0 + e1,
-	// r2 = e0 − e1, r3 = −e1, row i in Z4+2i (b = 0) and Z5+2i (b = 1).
-	VMOVAPS Z0, Z4
-	VMOVAPS Z1, Z5
-	VADDPS  Z2, Z0, Z6
-	VADDPS  Z3, Z1, Z7
-	VSUBPS  Z2, Z0, Z8
-	VSUBPS  Z3, Z1, Z9
-	VXORPS  Z26, Z2, Z10
-	VXORPS  Z26, Z3, Z11
+	// r2 = e0 − e1, r3 = −e1; row 0 stays in Z0, Z1, row i > 0 goes to
+	// Z4+2i (b = 0) and Z5+2i (b = 1).
+	AT2(Z0, Z2, Z6, Z8, Z10)
+	AT2(Z1, Z3, Z7, Z9, Z11)
 
 	// Each row (e0, e1) of A dY: e0, e0 + e1, e0 − e1, −e1 to ξ = 4i .. 4i+3.
 	LEAQ (DI)(CX*4), R12
 
 #define GRADROW(e0, e1) \
-	VADDPS  e1, e0, Z16      \
-	VSUBPS  e1, e0, Z17      \
-	VXORPS  Z26, e1, Z18     \
+	AT2(e0, e1, Z16, Z17, Z18) \
 	VMOVUPS e0, K1, (R12)    \
 	VMOVUPS Z16, K1, (R12)(R8*1) \
 	VMOVUPS Z17, K1, (R12)(R8*2) \
 	VMOVUPS Z18, K1, (R12)(R15*1) \
 	LEAQ    (R12)(R8*4), R12
 
-	GRADROW(Z4, Z5)
+	GRADROW(Z0, Z1)
 	GRADROW(Z6, Z7)
 	GRADROW(Z8, Z9)
 	GRADROW(Z10, Z11)

@@ -2,6 +2,7 @@
 
 #include "textflag.h"
 #include "f4_amd64.h"
+#include "f2_amd64.h"
 
 // The lane transforms of F(4×4, 3×3) (lanes.go) in AVX-512: sixteen
 // lanes at a time, each lane's tile read with VGATHERDPS (and its output
@@ -764,8 +765,8 @@ out2_group:
 //	DI the group's first lane in dst, R8 dstStride·4, R15 4·dstStride·4
 //	SI dy, R9 w, CX lanes left, R10 off, R11 valid, AX, R12-R14 scratch
 //	K2, K3 the group's columns 0 and 1, K1 scratch
-//	Z0-Z3 dY (row a, column b in Z2a+b), Z4-Z11 A dY (row i, column b
-//	in Z4+2i+b), Z16 offsets, Z17 the row's offsets, Z18 valid words,
+//	Z0-Z3 dY (row a, column b in Z2a+b), A dY (row i, column b in
+//	Z4+2i+b, but row 0 left in Z0, Z1), Z16 offsets, Z17 the row's offsets, Z18 valid words,
 //	Z20 index, Z24 w in every lane, Z27 1s, Z26 the sign bit
 TEXT ·outputGradLanes2AVX512(SB), NOSPLIT, $0-56
 	MOVQ         dst+0(FP), DI
@@ -792,28 +793,21 @@ og2_group:
 	GRADROW2L(0, Z0, Z1)
 	GRADROW2L(1, Z2, Z3)
 
-	// Columns (e0, e1) of dY: e0, e0 + e1, e0 − e1, −e1.
-	VMOVAPS Z0, Z4
-	VMOVAPS Z1, Z5
-	VADDPS  Z2, Z0, Z6
-	VADDPS  Z3, Z1, Z7
-	VSUBPS  Z2, Z0, Z8
-	VSUBPS  Z3, Z1, Z9
-	VXORPS  Z26, Z2, Z10
-	VXORPS  Z26, Z3, Z11
+	// Columns (e0, e1) of dY: e0 (row 0 stays in Z0, Z1), e0 + e1,
+	// e0 − e1, −e1.
+	AT2(Z0, Z2, Z6, Z8, Z10)
+	AT2(Z1, Z3, Z7, Z9, Z11)
 
 	// Rows (e0, e1) of A dY, the same, to ξ = 4i .. 4i+3.
 	LANEMASK
 	MOVQ DI, R12
 
 #define GRADROW2(e0, e1) \
-	VADDPS e1, e0, Z20     \
-	VSUBPS e1, e0, Z21     \
-	VXORPS Z26, e1, Z22    \
+	AT2(e0, e1, Z20, Z21, Z22) \
 	STORE4(e0, Z20, Z21, Z22, R8) \
 	ADDQ   R15, R12
 
-	GRADROW2(Z4, Z5)
+	GRADROW2(Z0, Z1)
 	GRADROW2(Z6, Z7)
 	GRADROW2(Z8, Z9)
 	GRADROW2(Z10, Z11)
