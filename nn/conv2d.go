@@ -231,7 +231,7 @@ func (c *Conv2D) plan(images int) error {
 		s.col = make([]float32, (k+1)*g.ld)
 		fill(s.col[k*g.ld:], 1) // the bias's input; im2col never writes this row
 		s.dWb = make([]float32, c.Out*(k+1))
-		if g.phases != nil {
+		if g.usesPhases() {
 			s.phases = make([]float32, g.c*g.phases.size)
 		}
 		if images > 1 {

@@ -112,6 +112,14 @@ func (g *convGeom) planPhases() {
 	g.phases = ph
 }
 
+// usesPhases reports whether im2col or col2im may split an image into
+// its phases, and so need the scratch for them: a strided convolution
+// that lacks one of its plans (picks, pickSums) or the masked loads that
+// run them.
+func (g *convGeom) usesPhases() bool {
+	return g.phases != nil && (g.picks == nil || g.pickSums == nil || !vec.GathersFast())
+}
+
 // split writes the phases of the image x ([C, H, W]) that some tap reads
 // into dst, channel after channel, ph.size floats each.
 func (ph *phaseGeom) split(g *convGeom, x, dst []float32) {
