@@ -759,8 +759,6 @@ func TestResidualNetworkAllocationFree(t *testing.T) {
 		}
 	}
 	last := m.Layers[8].(*Residual).Body.Layers[0].(*Conv2D)
-	if k := last.In * 9; !swapPays(last.Out, last.geom.oh*last.geom.ow, k) {
-		t.Errorf("the last block's first convolution (%d filters, %dx%d output) does not run transposed: the test misses that path",
-			last.Out, last.geom.oh, last.geom.ow)
-	}
+	requireTransposed(t, swapPays(last.Out, last.geom.oh*last.geom.ow, last.In*9),
+		"the last block's first convolution (%d filters, %dx%d output) does not run transposed", last.Out, last.geom.oh, last.geom.ow)
 }

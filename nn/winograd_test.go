@@ -150,9 +150,9 @@ func TestWinogradTransposedProduct(t *testing.T) {
 				env.Rand.FillUniform(conv.bias.Value.Data, 1)
 				forceWinograd(conv, c.alg)
 				conv.noSwap = noSwap
-				if g := &conv.wino.fwd; !winoSwapPays(c.out, g.th*g.tw) || !winoSwapPays(c.in, g.th*g.tw) {
-					t.Fatalf("%s: %d tiles an image would not be multiplied transposed: the case tests nothing", name, g.th*g.tw)
-				}
+				g := &conv.wino.fwd
+				requireTransposed(t, winoSwapPays(c.out, g.th*g.tw) && winoSwapPays(c.in, g.th*g.tw),
+					"%s: %d tiles an image would not be multiplied transposed", name, g.th*g.tw)
 				clone := func(s []float32) []float32 { return append([]float32(nil), s...) }
 				got[i][0] = clone(conv.Forward(x, true).Data)
 				got[i][1] = clone(conv.Backward(dy).Data)
