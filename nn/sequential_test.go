@@ -341,15 +341,18 @@ func TestBatchNormReLUFused(t *testing.T) {
 	}
 }
 
-// TestConvBNFusedInEvaluation checks that a convolution followed by a
-// batch norm (and a ReLU, and a max-pool) gives, in evaluation, where the batch norm is
-// folded into the convolution's filters and bias, the written order's
-// outputs within 1e-5 of the largest (the folded filters round
-// differently), and its input gradients bit for bit (the backward pass
-// runs the layers in turn): for every way a convolution runs (image by
-// image, several images a product, Winograd's, strided), on batches of
-// 5 and of 1, after a training step has moved the running statistics.
-func TestConvBNFusedInEvaluation(t *testing.T) {
+// TestConvBNFused checks a convolution followed by a batch norm (and a
+// ReLU, and a max-pool) against the layers in the written order, for
+// every way a convolution runs (image by image, several images a
+// product, Winograd's, strided). In training, where the batch norm
+// normalises with the ReLU fused (bnReLU) or each image's planes into
+// the cache for the pool (BatchNorm.forwardPooled): the output, the
+// input gradient and every parameter gradient bit for bit. In
+// evaluation, where the batch norm is folded into the convolution's
+// filters and bias, on batches of 5 and of 1: the outputs within 1e-5
+// of the largest (the folded filters round differently), and the input
+// gradients bit for bit (the backward pass runs the layers in turn).
+func TestConvBNFused(t *testing.T) {
 	convs := map[string]func() *Conv2D{
 		"per image":   func() *Conv2D { return &Conv2D{Out: 5, KH: 3, KW: 3, PadH: 1, PadW: 1} },
 		"in groups":   func() *Conv2D { return &Conv2D{Out: 5, KH: 2, KW: 2} },
@@ -398,7 +401,7 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 			rng.New(10).FillUniform(model.Layers[0].(*Conv2D).bias.Value.Data, 1)
 			x := tensor.New(append([]int{5}, in...)...)
 			rng.New(6).FillUniform(x.Data, 1)
-			model.Forward(x, true) // move the running statistics
+			trainingStepAsWritten(t, fmt.Sprintf("%s, ReLU %v, pool %v", name, relu, c.pool), model, x) // moves the running statistics
 			for _, n := range []int{5, 1} {
 				xn := &tensor.Tensor{Shape: append([]int{n}, in...), Data: x.Data[:n*tensor.Size(in)]}
 				got := append([]float32(nil), model.Forward(xn, false).Data...)
@@ -427,6 +430,56 @@ func TestConvBNFusedInEvaluation(t *testing.T) {
 			}
 			env.Close()
 		}
+	}
+}
+
+// trainingStepAsWritten runs a training step of model on x, and then of
+// its layers one at a time in the written order (which moves the batch
+// norms' running statistics a second time), and checks that the two
+// give the same output, input gradient and parameter gradients, bit for
+// bit.
+func trainingStepAsWritten(t *testing.T, name string, model *Sequential, x *tensor.Tensor) {
+	t.Helper()
+	y := model.Forward(x, true)
+	got := append([]float32(nil), y.Data...)
+	dy := tensor.New(y.Shape...)
+	rng.New(11).FillUniform(dy.Data, 1)
+	gotDX := append([]float32(nil), model.Backward(dy).Data...)
+	var gotGrads [][]float32
+	for _, p := range model.Params() {
+		if p.Grad != nil {
+			gotGrads = append(gotGrads, append([]float32(nil), p.Grad.Data...))
+		}
+	}
+	want := x
+	for _, l := range model.Layers {
+		want = l.Forward(want, true)
+	}
+	wantDX := dy
+	for i := len(model.Layers) - 1; i >= 0; i-- {
+		wantDX = model.Layers[i].Backward(wantDX)
+	}
+	for _, c := range []struct {
+		what      string
+		got, want []float32
+	}{{"output", got, want.Data}, {"input gradient", gotDX, wantDX.Data}} {
+		for i := range c.want {
+			if c.got[i] != c.want[i] {
+				t.Fatalf("%s, training: %s [%d] %v, written order gives %v", name, c.what, i, c.got[i], c.want[i])
+			}
+		}
+	}
+	k := 0
+	for _, p := range model.Params() {
+		if p.Grad == nil {
+			continue
+		}
+		for i, g := range p.Grad.Data {
+			if gotGrads[k][i] != g {
+				t.Fatalf("%s, training: %s gradient [%d] %v, written order gives %v", name, p.Name, i, gotGrads[k][i], g)
+			}
+		}
+		k++
 	}
 }
 
