@@ -41,40 +41,42 @@ func outputRows4AVX512(dst *float32, w int, src *float32, srcStride int, runs *o
 //go:noescape
 func outputGradLanes4AVX512(dst *float32, dstStride int, dy *float32, w int, off *int32, valid *uint16, lanes int)
 
-var avx512Lanes = laneKernels{
-	name: "avx512",
-	input: func(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
-		if p.M == 2 {
+var avx512Lanes = laneSet{
+	f2: laneKernels{
+		name: "avx512",
+		input: func(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
 			inputLanes2AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), p.W,
 				&p.inOff[lane0], &p.inValid[lane0], lanes)
-			return
-		}
-		inputLanes4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), p.W,
-			&p.inOff[lane0], &p.inValid[lane0], lanes)
-	},
-	output: func(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
-		if p.M == 2 {
+		},
+		output: func(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
 			outputLanes2AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
 				&p.outOff[lane0], &p.outValid[lane0], lanes, bias)
-			return
-		}
-		if p.outRuns != nil && lane0%16 == 0 {
-			// Groups that start where the plan's do: their runs are planned.
-			outputRows4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
-				&p.outRuns[p.outGroups[lane0/16]], lanes, bias)
-			return
-		}
-		outputLanes4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
-			&p.outOff[lane0], &p.outValid[lane0], lanes, bias)
-	},
-	outputGrad: func(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
-		if p.M == 2 {
+		},
+		outputGrad: func(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
 			outputGradLanes2AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(dy), p.OW,
 				&p.outOff[lane0], &p.outValid[lane0], lanes)
-			return
-		}
-		outputGradLanes4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(dy), p.OW,
-			&p.outOff[lane0], &p.outValid[lane0], lanes)
+		},
+	},
+	f4: laneKernels{
+		name: "avx512",
+		input: func(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
+			inputLanes4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(src), p.W,
+				&p.inOff[lane0], &p.inValid[lane0], lanes)
+		},
+		output: func(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
+			if p.outRuns != nil && lane0%16 == 0 {
+				// Groups that start where the plan's do: their runs are planned.
+				outputRows4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
+					&p.outRuns[p.outGroups[lane0/16]], lanes, bias)
+				return
+			}
+			outputLanes4AVX512(unsafe.SliceData(dst), p.OW, unsafe.SliceData(src), srcStride,
+				&p.outOff[lane0], &p.outValid[lane0], lanes, bias)
+		},
+		outputGrad: func(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
+			outputGradLanes4AVX512(unsafe.SliceData(dst), dstStride, unsafe.SliceData(dy), p.OW,
+				&p.outOff[lane0], &p.outValid[lane0], lanes)
+		},
 	},
 }
 

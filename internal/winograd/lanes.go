@@ -57,6 +57,8 @@ type LanePlan struct {
 	// them (see outRun).
 	outRuns   []outRun
 	outGroups []int32
+
+	kern *laneKernels // this machine's transforms of the plan's algorithm
 }
 
 // An outRun is lanes [L, L+N) of a group of sixteen, whose blocks lie
@@ -127,7 +129,7 @@ func (a *Algorithm) newLanePlan(h, w, padH, padW, images, inStride, outStride, i
 	}
 	p := &LanePlan{M: m, H: h, W: w, PadH: padH, PadW: padW, OH: oh, OW: ow,
 		TilesH: ip.TilesH, TilesW: ip.TilesW, Images: images, InStride: inStride, OutStride: outStride,
-		InChannels: in, OutChannels: out}
+		InChannels: in, OutChannels: out, kern: activeLanes.of(m)}
 	for img := range images {
 		for ty := range p.TilesH {
 			for tx := range p.TilesW {
@@ -187,7 +189,7 @@ func (p *LanePlan) Input(dst []float32, dstStride int, src []float32, lane0, lan
 	if dstStride < lanes || len(dst) < (p.points()-1)*dstStride+lanes {
 		panic(fmt.Sprintf("winograd: Input of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
 	}
-	activeLanes.input(dst, dstStride, src, p, lane0, lanes)
+	p.kern.input(dst, dstStride, src, p, lane0, lanes)
 }
 
 // Output transforms lanes [lane0, lane0+lanes) of src (lane k's values
@@ -201,7 +203,7 @@ func (p *LanePlan) Output(dst []float32, src []float32, srcStride, lane0, lanes 
 	if srcStride < lanes || len(src) < (p.points()-1)*srcStride+lanes {
 		panic(fmt.Sprintf("winograd: Output of %d lanes from %d values with stride %d", lanes, len(src), srcStride))
 	}
-	activeLanes.output(dst, src, srcStride, p, lane0, lanes, bias)
+	p.kern.output(dst, src, srcStride, p, lane0, lanes, bias)
 }
 
 // OutputGrad transforms the M×M blocks of dy (the first image's output
@@ -213,7 +215,7 @@ func (p *LanePlan) OutputGrad(dst []float32, dstStride int, dy []float32, lane0,
 	if dstStride < lanes || len(dst) < (p.points()-1)*dstStride+lanes {
 		panic(fmt.Sprintf("winograd: OutputGrad of %d lanes into %d values with stride %d", lanes, len(dst), dstStride))
 	}
-	activeLanes.outputGrad(dst, dstStride, dy, p, lane0, lanes)
+	p.kern.outputGrad(dst, dstStride, dy, p, lane0, lanes)
 }
 
 // check panics, with a message, when lanes [lane0, lane0+lanes) are not
@@ -229,7 +231,7 @@ func (p *LanePlan) check(fn string, lane0, lanes, all, chans, n, stride, size in
 	}
 }
 
-// laneKernels is one implementation of the lane transforms.
+// laneKernels is one implementation of one algorithm's lane transforms.
 type laneKernels struct {
 	name       string
 	input      func(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int)
@@ -237,21 +239,33 @@ type laneKernels struct {
 	outputGrad func(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int)
 }
 
-// activeLanes is this machine's implementation, chosen at start-up.
-var activeLanes laneKernels
+// A laneSet is one implementation of both algorithms' lane transforms; a
+// plan takes its algorithm's when it is made.
+type laneSet struct{ f2, f4 laneKernels }
 
-var goLanes = laneKernels{name: "purego", input: inputLanesGo, output: outputLanesGo, outputGrad: outputGradLanesGo}
+// of returns the transforms of the algorithm with m outputs a tile
+// across.
+func (s *laneSet) of(m int) *laneKernels {
+	if m == 2 {
+		return &s.f2
+	}
+	return &s.f4
+}
+
+// activeLanes is this machine's implementation, chosen at start-up.
+var activeLanes laneSet
+
+var goLanes = laneSet{
+	f2: laneKernels{name: "purego", input: inputLanesGo2, output: outputLanesGo2, outputGrad: outputGradLanesGo2},
+	f4: laneKernels{name: "purego", input: inputLanesGo4, output: outputLanesGo4, outputGrad: outputGradLanesGo4},
+}
 
 // LanesKernel reports which implementation of the lane transforms runs
 // on this machine: "avx512" or "purego".
-func LanesKernel() string { return activeLanes.name }
+func LanesKernel() string { return activeLanes.f4.name }
 
-// inputLanesGo is inputGo4 (or inputGo2) lane by lane.
-func inputLanesGo(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
-	if p.M == 2 {
-		inputLanesGo2(dst, dstStride, src, p, lane0, lanes)
-		return
-	}
+// inputLanesGo4 is inputGo4 lane by lane.
+func inputLanesGo4(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
 	for k := lane0; k < lane0+lanes; k++ {
 		off, valid := int(p.inOff[k]), p.inValid[k]
 		at := func(i, j int) float32 {
@@ -273,12 +287,8 @@ func inputLanesGo(dst []float32, dstStride int, src []float32, p *LanePlan, lane
 	}
 }
 
-// outputLanesGo is outputGo4 (or outputGo2) lane by lane.
-func outputLanesGo(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
-	if p.M == 2 {
-		outputLanesGo2(dst, src, srcStride, p, lane0, lanes, bias)
-		return
-	}
+// outputLanesGo4 is outputGo4 lane by lane.
+func outputLanesGo4(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
 	for k := lane0; k < lane0+lanes; k++ {
 		off, valid := int(p.outOff[k]), p.outValid[k]
 		var q [6][4]float32 // m A
@@ -300,12 +310,8 @@ func outputLanesGo(dst []float32, src []float32, srcStride int, p *LanePlan, lan
 	}
 }
 
-// outputGradLanesGo is outputGradGo4 (or outputGradGo2) lane by lane.
-func outputGradLanesGo(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
-	if p.M == 2 {
-		outputGradLanesGo2(dst, dstStride, dy, p, lane0, lanes)
-		return
-	}
+// outputGradLanesGo4 is outputGradGo4 lane by lane.
+func outputGradLanesGo4(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
 	for k := lane0; k < lane0+lanes; k++ {
 		off, valid := int(p.outOff[k]), p.outValid[k]
 		at := func(a, b int) float32 {

@@ -7,9 +7,9 @@ import (
 )
 
 // laneImpls lists the lane transforms this machine can run.
-func laneImpls() []laneKernels {
-	impls := []laneKernels{goLanes}
-	if activeLanes.name != goLanes.name {
+func laneImpls() []laneSet {
+	impls := []laneSet{goLanes}
+	if LanesKernel() != goLanes.f4.name {
 		impls = append(impls, activeLanes)
 	}
 	return impls
@@ -22,7 +22,7 @@ func laneImpls() []laneKernels {
 // writes nothing outside the tiles of its lanes.
 func TestLanesMatchPlanes(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for _, k := range laneImpls() {
+	for _, set := range laneImpls() {
 		for trial := range 240 {
 			alg := F4
 			if trial%2 == 1 {
@@ -39,6 +39,7 @@ func TestLanesMatchPlanes(t *testing.T) {
 			if err != nil {
 				continue // no output
 			}
+			k := set.of(alg.m)
 			name := fmt.Sprintf("%s %s, %d images %dx%d padded by %d", k.name, alg, images, h, w, pad)
 			tiles := p.TilesH * p.TilesW
 			lane0 := r.IntN(p.Lanes())
@@ -150,13 +151,14 @@ func TestLaneChecks(t *testing.T) {
 // outputs for F(4×4, 3×3), 4 for F(2×2, 3×3)); BenchmarkTransforms
 // times the plane transforms on the same sizes.
 func BenchmarkLanes(b *testing.B) {
-	for _, k := range laneImpls() {
+	for _, set := range laneImpls() {
 		for _, alg := range []*Algorithm{F4, F2} {
 			for _, size := range []int{24, 12, 6, 3} {
 				p, err := alg.NewLanePlan(size, size, 1, 1, 16, size*size, size*size)
 				if err != nil {
 					b.Fatal(err)
 				}
+				k := set.of(alg.m)
 				n := p.Lanes()
 				src := make([]float32, 16*size*size)
 				v := make([]float32, alg.Points()*n)
@@ -187,7 +189,7 @@ func BenchmarkLanes(b *testing.B) {
 // blocks where the tile plan does.
 func TestChannelLanes(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for _, k := range laneImpls() {
+	for _, set := range laneImpls() {
 		for trial := range 120 {
 			alg := F4
 			if trial%2 == 1 {
@@ -200,6 +202,7 @@ func TestChannelLanes(t *testing.T) {
 			if err != nil {
 				continue
 			}
+			k := set.of(alg.m)
 			name := fmt.Sprintf("%s %s, %d images %dx%dx%d → %d padded by %d, trial %d", k.name, alg, images, in, h, w, out, pad, trial)
 			tp, err := alg.NewLanePlan(h, w, pad, pad, images, in*h*w, out*cp.OH*cp.OW)
 			if err != nil {
