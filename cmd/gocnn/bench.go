@@ -16,7 +16,7 @@ import (
 	"github.com/gocnn/gocnn/train"
 )
 
-func runBench(args []string, stdout, stderr io.Writer) error {
+func runBench(args []string, stdout, stderr io.Writer) (retErr error) {
 	fs := newFlagSet("bench", "bench [flags]", stderr)
 	models := fs.String("models", strings.Join(model.PresetNames(), ","),
 		"comma-separated models to time: presets ("+strings.Join(model.PresetNames(), ", ")+") and spec files (.txt or .json)")
@@ -31,6 +31,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&s.Threads, "threads", 0, "worker threads, for every figure including batch-1 latency (0: one per core)")
 	measure := fs.String("measure", "train,infer,latency", "what to time: a comma-separated list of train, infer (at -batch), latency (batch 1) and steps (each layer of a training step, and the optimiser)")
 	asJSON := fs.Bool("json", false, "print one JSON object per model")
+	cpuProfile := fs.String("cpuprofile", "", cpuProfileUsage)
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
@@ -71,6 +72,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfile(); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
 
 	width := 10
 	for _, n := range names {

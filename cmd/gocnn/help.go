@@ -73,6 +73,7 @@ by layer. Its -json lines are what bench/compare_pytorch.py reads.`,
 				"gocnn bench -models lenet5,specs/mnist-bn.txt -threads 1",
 				"gocnn bench -models specs/ham-resnet.txt -input 3x48x48 -optimizer adamw -lr 0.002",
 				"gocnn bench -models specs/mnist-bn.txt -measure train,steps",
+				"gocnn bench -models specs/ham-resnet.txt -input 3x48x48 -measure train -cpuprofile cpu.prof",
 			},
 		},
 		"serve": {

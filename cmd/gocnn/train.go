@@ -107,15 +107,25 @@ func (f *trainSettings) register(fs *flagSet) {
 	fs.StringVar(&f.Checkpoint, "checkpoint", "", "checkpoint written after every epoch (default the model file with .ckpt; \"none\" for none)")
 }
 
-func runTrain(args []string, stdout, stderr io.Writer) error {
+func runTrain(args []string, stdout, stderr io.Writer) (retErr error) {
 	fs := newFlagSet("train", "train [flags]", stderr)
 	var f trainSettings
 	f.register(fs)
 	resume := fs.String("resume", "", "carry on the run saved in this checkpoint, with its settings (-epochs may raise the total)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	cpuProfile := fs.String("cpuprofile", "", cpuProfileUsage)
 	if err := fs.parse(args, false); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfile(); err != nil && retErr == nil {
+			retErr = err
+		}
+	}()
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if err := checkGiven(given, &f, *resume != ""); err != nil {
@@ -126,7 +136,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		m    *model.Model
 		env  *nn.Env // m's
 		norm *data.Normalization
-		err  error
 	)
 	defer func() {
 		if env != nil {
