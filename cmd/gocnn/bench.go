@@ -77,11 +77,7 @@ func runBench(args []string, stdout, stderr io.Writer) (retErr error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := stopProfile(); err != nil && retErr == nil {
-			retErr = err
-		}
-	}()
+	defer stopProfile(&retErr)
 
 	width := 10
 	for _, n := range names {

@@ -11,10 +11,11 @@ const cpuProfileUsage = "write a CPU profile of the run to this file, for go too
 
 // startCPUProfile starts a CPU profile of the process into a new file at
 // path, or does nothing when path is "". The returned stop ends the
-// profile and closes the file, reporting a failure to write it.
-func startCPUProfile(path string) (stop func() error, err error) {
+// profile and closes the file; a failure to write it becomes *err unless
+// *err holds an error already, so that a command can defer stop(&err).
+func startCPUProfile(path string) (stop func(err *error), err error) {
 	if path == "" {
-		return func() error { return nil }, nil
+		return func(*error) {}, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -24,11 +25,10 @@ func startCPUProfile(path string) (stop func() error, err error) {
 		f.Close()
 		return nil, fmt.Errorf("-cpuprofile %s: %w", path, err)
 	}
-	return func() error {
+	return func(err *error) {
 		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("-cpuprofile: %w", err)
+		if cerr := f.Close(); cerr != nil && *err == nil {
+			*err = fmt.Errorf("-cpuprofile: %w", cerr)
 		}
-		return nil
 	}, nil
 }

@@ -121,11 +121,7 @@ func runTrain(args []string, stdout, stderr io.Writer) (retErr error) {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := stopProfile(); err != nil && retErr == nil {
-			retErr = err
-		}
-	}()
+	defer stopProfile(&retErr)
 	given := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	if err := checkGiven(given, &f, *resume != ""); err != nil {
