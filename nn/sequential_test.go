@@ -408,14 +408,7 @@ func TestConvBNFused(t *testing.T) {
 				dy := tensor.New(n, 3)
 				rng.New(7).FillUniform(dy.Data, 1)
 				gotDX := append([]float32(nil), model.Backward(dy).Data...)
-				y := xn
-				for _, l := range model.Layers {
-					y = l.Forward(y, false)
-				}
-				wantDX := dy
-				for i := len(model.Layers) - 1; i >= 0; i-- {
-					wantDX = model.Layers[i].Backward(wantDX)
-				}
+				y, wantDX := inTurn(model.Layers, xn, dy, false)
 				if model.run[0].(convBN).fold.conv == nil {
 					t.Fatalf("%s: evaluation did not fold the batch norm", name)
 				}
@@ -451,14 +444,7 @@ func trainingStepAsWritten(t *testing.T, name string, model *Sequential, x *tens
 			gotGrads = append(gotGrads, append([]float32(nil), p.Grad.Data...))
 		}
 	}
-	want := x
-	for _, l := range model.Layers {
-		want = l.Forward(want, true)
-	}
-	wantDX := dy
-	for i := len(model.Layers) - 1; i >= 0; i-- {
-		wantDX = model.Layers[i].Backward(wantDX)
-	}
+	want, wantDX := inTurn(model.Layers, x, dy, true)
 	for _, c := range []struct {
 		what      string
 		got, want []float32
@@ -481,6 +467,21 @@ func trainingStepAsWritten(t *testing.T, name string, model *Sequential, x *tens
 		}
 		k++
 	}
+}
+
+// inTurn runs layers forward on x and then backward from dy, one at a
+// time in the written order, and returns the output and the input
+// gradient.
+func inTurn(layers []Layer, x, dy *tensor.Tensor, train bool) (y, dx *tensor.Tensor) {
+	y = x
+	for _, l := range layers {
+		y = l.Forward(y, train)
+	}
+	dx = dy
+	for i := len(layers) - 1; i >= 0; i-- {
+		dx = layers[i].Backward(dx)
+	}
+	return y, dx
 }
 
 func TestResidualReLUFused(t *testing.T) {
