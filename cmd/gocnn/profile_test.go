@@ -28,6 +28,9 @@ func TestCPUProfile(t *testing.T) {
 		}
 		path := filepath.Join(dir, name+".prof")
 		code, stdout, stderr := runCLI(append(args, "-cpuprofile", path)...)
+		if code != 0 && strings.Contains(stderr, "already in use") {
+			t.Skip("the test binary itself is being profiled")
+		}
 		if code != 0 {
 			t.Fatalf("%s -cpuprofile: status %d\n%s\n%s", name, code, stdout, stderr)
 		}
