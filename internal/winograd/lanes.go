@@ -264,16 +264,39 @@ var goLanes = laneSet{
 // on this machine: "avx512" or "purego".
 func LanesKernel() string { return activeLanes.f4.name }
 
+// inValue returns value (i, j) of lane k's input tile, from src (as
+// Input takes it), or 0 where it lies outside the plane.
+func (p *LanePlan) inValue(src []float32, k, i, j int) float32 {
+	if v := p.inValid[k]; v&(1<<i) != 0 && v&(1<<(8+j)) != 0 {
+		return src[int(p.inOff[k])+i*p.W+j]
+	}
+	return 0
+}
+
+// outInside reports whether value (a, b) of lane k's output block lies
+// inside the plane.
+func (p *LanePlan) outInside(k, a, b int) bool {
+	v := p.outValid[k]
+	return v&(1<<a) != 0 && v&(1<<(8+b)) != 0
+}
+
+// outAt returns where value (a, b) of lane k's output block lies, from
+// the first image's output plane.
+func (p *LanePlan) outAt(k, a, b int) int { return int(p.outOff[k]) + a*p.OW + b }
+
+// outValue returns value (a, b) of lane k's output block, from dy (as
+// OutputGrad takes it), or 0 where it lies outside the plane.
+func (p *LanePlan) outValue(dy []float32, k, a, b int) float32 {
+	if p.outInside(k, a, b) {
+		return dy[p.outAt(k, a, b)]
+	}
+	return 0
+}
+
 // inputLanesGo4 is inputGo4 lane by lane.
 func inputLanesGo4(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
 	for k := lane0; k < lane0+lanes; k++ {
-		off, valid := int(p.inOff[k]), p.inValid[k]
-		at := func(i, j int) float32 {
-			if valid&(1<<i) != 0 && valid&(1<<(8+j)) != 0 {
-				return src[off+i*p.W+j]
-			}
-			return 0
-		}
+		at := func(i, j int) float32 { return p.inValue(src, k, i, j) }
 		var r [6][6]float32 // d B
 		for i := range 6 {
 			r[i] = b6([6]float32{at(i, 0), at(i, 1), at(i, 2), at(i, 3), at(i, 4), at(i, 5)})
@@ -290,7 +313,6 @@ func inputLanesGo4(dst []float32, dstStride int, src []float32, p *LanePlan, lan
 // outputLanesGo4 is outputGo4 lane by lane.
 func outputLanesGo4(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
 	for k := lane0; k < lane0+lanes; k++ {
-		off, valid := int(p.outOff[k]), p.outValid[k]
 		var q [6][4]float32 // m A
 		for i := range 6 {
 			var row [6]float32
@@ -302,8 +324,8 @@ func outputLanesGo4(dst []float32, src []float32, srcStride int, p *LanePlan, la
 		for b := range 4 {
 			y := a4([6]float32{q[0][b], q[1][b], q[2][b], q[3][b], q[4][b], q[5][b]})
 			for a := range 4 {
-				if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
-					dst[off+a*p.OW+b] = y[a] + bias
+				if p.outInside(k, a, b) {
+					dst[p.outAt(k, a, b)] = y[a] + bias
 				}
 			}
 		}
@@ -313,13 +335,7 @@ func outputLanesGo4(dst []float32, src []float32, srcStride int, p *LanePlan, la
 // outputGradLanesGo4 is outputGradGo4 lane by lane.
 func outputGradLanesGo4(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
 	for k := lane0; k < lane0+lanes; k++ {
-		off, valid := int(p.outOff[k]), p.outValid[k]
-		at := func(a, b int) float32 {
-			if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
-				return dy[off+a*p.OW+b]
-			}
-			return 0
-		}
+		at := func(a, b int) float32 { return p.outValue(dy, k, a, b) }
 		var r [4][6]float32 // column b of A dY in r[b]
 		for b := range 4 {
 			r[b] = at6([4]float32{at(0, b), at(1, b), at(2, b), at(3, b)})
@@ -336,24 +352,16 @@ func outputGradLanesGo4(dst []float32, dstStride int, dy []float32, p *LanePlan,
 // inputLanesGo2 is inputGo2 lane by lane.
 func inputLanesGo2(dst []float32, dstStride int, src []float32, p *LanePlan, lane0, lanes int) {
 	for k := lane0; k < lane0+lanes; k++ {
-		off, valid := int(p.inOff[k]), p.inValid[k]
-		at := func(i, j int) float32 {
-			if valid&(1<<i) != 0 && valid&(1<<(8+j)) != 0 {
-				return src[off+i*p.W+j]
-			}
-			return 0
-		}
+		at := func(i, j int) float32 { return p.inValue(src, k, i, j) }
 		var r [4][4]float32 // d B
 		for i := range 4 {
-			d0, d1, d2, d3 := at(i, 0), at(i, 1), at(i, 2), at(i, 3)
-			r[i] = [4]float32{d0 - d2, d1 + d2, d2 - d1, d1 - d3}
+			r[i] = b4([4]float32{at(i, 0), at(i, 1), at(i, 2), at(i, 3)})
 		}
 		for j := range 4 {
-			r0, r1, r2, r3 := r[0][j], r[1][j], r[2][j], r[3][j]
-			dst[j*dstStride+k-lane0] = r0 - r2
-			dst[(4+j)*dstStride+k-lane0] = r1 + r2
-			dst[(8+j)*dstStride+k-lane0] = r2 - r1
-			dst[(12+j)*dstStride+k-lane0] = r1 - r3
+			v := b4([4]float32{r[0][j], r[1][j], r[2][j], r[3][j]})
+			for i := range 4 {
+				dst[(4*i+j)*dstStride+k-lane0] = v[i]
+			}
 		}
 	}
 }
@@ -361,20 +369,16 @@ func inputLanesGo2(dst []float32, dstStride int, src []float32, p *LanePlan, lan
 // outputLanesGo2 is outputGo2 lane by lane.
 func outputLanesGo2(dst []float32, src []float32, srcStride int, p *LanePlan, lane0, lanes int, bias float32) {
 	for k := lane0; k < lane0+lanes; k++ {
-		off, valid := int(p.outOff[k]), p.outValid[k]
 		var q [4][2]float32 // m A
 		for i := range 4 {
-			m0 := src[(4*i)*srcStride+k-lane0]
-			m1 := src[(4*i+1)*srcStride+k-lane0]
-			m2 := src[(4*i+2)*srcStride+k-lane0]
-			m3 := src[(4*i+3)*srcStride+k-lane0]
-			q[i] = [2]float32{(m0 + m1) + m2, (m1 - m2) - m3}
+			q[i] = a2([4]float32{src[(4*i)*srcStride+k-lane0], src[(4*i+1)*srcStride+k-lane0],
+				src[(4*i+2)*srcStride+k-lane0], src[(4*i+3)*srcStride+k-lane0]})
 		}
 		for b := range 2 {
-			y := [2]float32{(q[0][b] + q[1][b]) + q[2][b], (q[1][b] - q[2][b]) - q[3][b]}
+			y := a2([4]float32{q[0][b], q[1][b], q[2][b], q[3][b]})
 			for a := range 2 {
-				if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
-					dst[off+a*p.OW+b] = y[a] + bias
+				if p.outInside(k, a, b) {
+					dst[p.outAt(k, a, b)] = y[a] + bias
 				}
 			}
 		}
@@ -384,24 +388,16 @@ func outputLanesGo2(dst []float32, src []float32, srcStride int, p *LanePlan, la
 // outputGradLanesGo2 is outputGradGo2 lane by lane.
 func outputGradLanesGo2(dst []float32, dstStride int, dy []float32, p *LanePlan, lane0, lanes int) {
 	for k := lane0; k < lane0+lanes; k++ {
-		off, valid := int(p.outOff[k]), p.outValid[k]
-		at := func(a, b int) float32 {
-			if valid&(1<<a) != 0 && valid&(1<<(8+b)) != 0 {
-				return dy[off+a*p.OW+b]
-			}
-			return 0
-		}
-		var r [4][2]float32 // A dY
+		at := func(a, b int) float32 { return p.outValue(dy, k, a, b) }
+		var r [2][4]float32 // column b of A dY in r[b]
 		for b := range 2 {
-			e0, e1 := at(0, b), at(1, b)
-			r[0][b], r[1][b], r[2][b], r[3][b] = e0, e0+e1, e0-e1, -e1
+			r[b] = at4([2]float32{at(0, b), at(1, b)})
 		}
 		for i := range 4 {
-			e0, e1 := r[i][0], r[i][1]
-			dst[(4*i+0)*dstStride+k-lane0] = e0
-			dst[(4*i+1)*dstStride+k-lane0] = e0 + e1
-			dst[(4*i+2)*dstStride+k-lane0] = e0 - e1
-			dst[(4*i+3)*dstStride+k-lane0] = -e1
+			v := at4([2]float32{r[0][i], r[1][i]})
+			for j := range 4 {
+				dst[(4*i+j)*dstStride+k-lane0] = v[j]
+			}
 		}
 	}
 }

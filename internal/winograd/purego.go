@@ -26,13 +26,30 @@ var (
 // on this machine: "avx512" or "purego". See Algorithm.Kernel.
 func Kernel() string { return active2.name }
 
-// inputGo2 computes V = Bᵀ d B for every tile, the row transform (d B)
-// first:
+// b4 is F(2×2, 3×3)'s 1-D input transform y = Bᵀx of four values:
 //
-//	r0 = d0 − d2   r1 = d1 + d2   r2 = d2 − d1   r3 = d1 − d3
+//	y0 = x0 − x2   y1 = x1 + x2   y2 = x2 − x1   y3 = x1 − x3
+func b4(x [4]float32) [4]float32 {
+	return [4]float32{x[0] - x[2], x[1] + x[2], x[2] - x[1], x[1] - x[3]}
+}
+
+// a2 is its 1-D output transform y = Aᵀx of four values:
 //
-// for each row (d0, d1, d2, d3) of d, then the same for each column of
-// the result.
+//	y0 = (x0 + x1) + x2   y1 = (x1 − x2) − x3
+func a2(x [4]float32) [2]float32 {
+	return [2]float32{(x[0] + x[1]) + x[2], (x[1] - x[2]) - x[3]}
+}
+
+// at4 is its 1-D transform y = A x of two values, for the output's
+// gradient:
+//
+//	y0 = x0   y1 = x0 + x1   y2 = x0 − x1   y3 = −x1
+func at4(x [2]float32) [4]float32 {
+	return [4]float32{x[0], x[0] + x[1], x[0] - x[1], -x[1]}
+}
+
+// inputGo2 computes V = Bᵀ d B for every tile, each row of d transformed
+// (d B, b4) first, then each column of the result.
 func inputGo2(dst []float32, dstStride int, src []float32, srcStride int, p *InputPlan, ty0, ty1 int) {
 	at := func(r, c int) float32 {
 		if r >= 0 && r < p.H && c >= 0 && c < p.W {
@@ -45,28 +62,22 @@ func inputGo2(dst []float32, dstStride int, src []float32, srcStride int, p *Inp
 			var r [4][4]float32 // d B
 			for i := range 4 {
 				y, x := 2*ty-p.PadH+i, 2*tx-p.PadW
-				d0, d1, d2, d3 := at(y, x), at(y, x+1), at(y, x+2), at(y, x+3)
-				r[i][0], r[i][1], r[i][2], r[i][3] = d0-d2, d1+d2, d2-d1, d1-d3
+				r[i] = b4([4]float32{at(y, x), at(y, x+1), at(y, x+2), at(y, x+3)})
 			}
 			t := (ty-ty0)*p.TilesW + tx
 			for j := range 4 {
-				r0, r1, r2, r3 := r[0][j], r[1][j], r[2][j], r[3][j]
-				dst[j*dstStride+t] = r0 - r2
-				dst[(4+j)*dstStride+t] = r1 + r2
-				dst[(8+j)*dstStride+t] = r2 - r1
-				dst[(12+j)*dstStride+t] = r1 - r3
+				v := b4([4]float32{r[0][j], r[1][j], r[2][j], r[3][j]})
+				for i := range 4 {
+					dst[(4*i+j)*dstStride+t] = v[i]
+				}
 			}
 		}
 	}
 }
 
-// outputGo2 computes Y = Aᵀ m A + bias for every tile, the row transform
-// (m A) first:
-//
-//	q0 = (m0 + m1) + m2   q1 = (m1 − m2) − m3
-//
-// for each row (m0, m1, m2, m3) of m, then the same for each column of
-// the result, and the bias added last.
+// outputGo2 computes Y = Aᵀ m A + bias for every tile, each row of m
+// transformed (m A, a2) first, then each column of the result, and the
+// bias added last.
 func outputGo2(dst []float32, dstStride, h, w int, src []float32, srcStride int, bias float32) {
 	tilesH, tilesW := F2.Tiles(h), F2.Tiles(w)
 	for ty := range tilesH {
@@ -74,41 +85,23 @@ func outputGo2(dst []float32, dstStride, h, w int, src []float32, srcStride int,
 			t := ty*tilesW + tx
 			var q [4][2]float32 // m A
 			for i := range 4 {
-				m0 := src[(4*i)*srcStride+t]
-				m1 := src[(4*i+1)*srcStride+t]
-				m2 := src[(4*i+2)*srcStride+t]
-				m3 := src[(4*i+3)*srcStride+t]
-				q[i][0], q[i][1] = (m0+m1)+m2, (m1-m2)-m3
+				q[i] = a2([4]float32{src[(4*i)*srcStride+t], src[(4*i+1)*srcStride+t],
+					src[(4*i+2)*srcStride+t], src[(4*i+3)*srcStride+t]})
 			}
-			for a := range 2 {
-				y := 2*ty + a
-				if y >= h {
-					break
-				}
-				row := dst[y*dstStride:]
-				for b := range 2 {
-					if 2*tx+b >= w {
-						break
+			for b := range 2 {
+				y := a2([4]float32{q[0][b], q[1][b], q[2][b], q[3][b]})
+				for a := range 2 {
+					if r, c := 2*ty+a, 2*tx+b; r < h && c < w {
+						dst[r*dstStride+c] = y[a] + bias
 					}
-					var v float32
-					if a == 0 {
-						v = (q[0][b] + q[1][b]) + q[2][b]
-					} else {
-						v = (q[1][b] - q[2][b]) - q[3][b]
-					}
-					row[2*tx+b] = v + bias
 				}
 			}
 		}
 	}
 }
 
-// outputGradGo2 computes A dY Aᵀ for every tile, the columns first:
-//
-//	r0 = e0   r1 = e0 + e1   r2 = e0 − e1   r3 = −e1
-//
-// for each column (e0, e1) of dY, then the same for each row of the
-// result.
+// outputGradGo2 computes A dY Aᵀ for every tile, each column of dY
+// transformed (A dY, at4) first, then each row of the result.
 func outputGradGo2(dst []float32, dstStride int, dy []float32, dyStride, h, w int) {
 	tilesH, tilesW := F2.Tiles(h), F2.Tiles(w)
 	at := func(y, x int) float32 {
@@ -119,18 +112,16 @@ func outputGradGo2(dst []float32, dstStride int, dy []float32, dyStride, h, w in
 	}
 	for ty := range tilesH {
 		for tx := range tilesW {
-			var r [4][2]float32 // A dY
+			var r [2][4]float32 // column b of A dY in r[b]
 			for b := range 2 {
-				e0, e1 := at(2*ty, 2*tx+b), at(2*ty+1, 2*tx+b)
-				r[0][b], r[1][b], r[2][b], r[3][b] = e0, e0+e1, e0-e1, -e1
+				r[b] = at4([2]float32{at(2*ty, 2*tx+b), at(2*ty+1, 2*tx+b)})
 			}
 			t := ty*tilesW + tx
 			for i := range 4 {
-				e0, e1 := r[i][0], r[i][1]
-				dst[(4*i+0)*dstStride+t] = e0
-				dst[(4*i+1)*dstStride+t] = e0 + e1
-				dst[(4*i+2)*dstStride+t] = e0 - e1
-				dst[(4*i+3)*dstStride+t] = -e1
+				v := at4([2]float32{r[0][i], r[1][i]})
+				for j := range 4 {
+					dst[(4*i+j)*dstStride+t] = v[j]
+				}
 			}
 		}
 	}
