@@ -699,10 +699,11 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 				beta, first = 0, false
 			}
 			x, dy := c.x.Data[k.img0*inSize:k.img1*inSize], dy[(k.img0-i0)*outSize:(k.img1-i0)*outSize]
-			if cl := f.channelLanes; cl != nil && wc.batchGrads {
+			if wc.batchGrads {
 				// The chunk's tiles into their place among the batch's,
-				// for batchFilterGrads.
-				at := (k.img0*f.th + k.ty0) * f.tw
+				// for batchFilterGrads (wantBatchGrads asks for channel
+				// lanes).
+				cl, at := f.channelLanes, (k.img0*f.th+k.ty0)*f.tw
 				cl.Input(wc.vAll[at*f.in:], wc.batchTiles*f.in, x, k.ty0*f.tw*f.in, tiles*f.in)
 				cl.OutputGrad(wc.dyAll[at*f.out:], wc.batchTiles*f.out, dy, k.ty0*f.tw*f.out, tiles*f.out)
 				continue
