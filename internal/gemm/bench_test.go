@@ -109,3 +109,43 @@ func BenchmarkKernels(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWinogradProducts times the products of one chunk of a
+// Winograd convolution in training (batch 64), U_ξ [In, Out] read
+// transposed: with Sgemm, reading U_ξ in place or copying it into
+// slivers as the driver decides ("inplace"), and with U_ξ packed once
+// beforehand ("packed"), as the layer does. Each shape is Out×tiles×In
+// with the number of ξ: specs/ham-resnet.txt at 48x48 (32 channels on
+// 24x24, 64 on 12x12, F(4×4); 128 on 6x6, F(2×2); 256 on 3x3, F(4×4)).
+//
+//	go test -run '^$' -bench WinogradProducts -cpu 1 ./internal/gemm
+func BenchmarkWinogradProducts(b *testing.B) {
+	for _, s := range []struct{ m, n, k, points int }{
+		{32, 216, 32, 36}, {64, 108, 64, 36}, {128, 126, 128, 16}, {256, 32, 256, 36},
+	} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		u := randomMatrix(rng, s.points*s.k, s.m)
+		v := randomMatrix(rng, s.points*s.k, s.n)
+		c := make([]float32, s.points*s.m*s.n)
+		packed := make([]PackedA, s.points)
+		for xi := range packed {
+			packed[xi].Pack(true, s.m, s.k, 1, u[xi*s.k*s.m:], s.m)
+		}
+		for _, how := range []string{"inplace", "packed"} {
+			b.Run(fmt.Sprintf("%dx%dx%dx%d/%s", s.m, s.n, s.k, s.points, how), func(b *testing.B) {
+				var ws Workspace
+				for b.Loop() {
+					for xi := range s.points {
+						vx, cx := v[xi*s.k*s.n:], c[xi*s.m*s.n:]
+						if how == "packed" {
+							ws.SgemmPacked(&packed[xi], false, s.n, vx, s.n, 0, cx, s.n)
+						} else {
+							ws.Sgemm(true, false, s.m, s.n, s.k, 1, u[xi*s.k*s.m:], s.m, vx, s.n, 0, cx, s.n)
+						}
+					}
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k*s.points)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

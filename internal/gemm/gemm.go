@@ -91,6 +91,13 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // sgemm is Sgemm with the micro-kernel as a parameter, so that tests can
 // run every kernel the CPU supports through the whole driver.
 func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	ws.product(kern, transA, transB, m, n, k, alpha, a, lda, nil, b, ldb, beta, c, ldc)
+}
+
+// product is the driver behind sgemm and SgemmPacked: A is either a
+// with lda and transA, or, when packed is not nil, already packed there
+// (alpha folded in, see PackedA).
+func (ws *Workspace) product(kern *microKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, packed []float32, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m <= 0 || n <= 0 {
 		return
 	}
@@ -108,8 +115,9 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 	mc := blockSize(m, kern.mc, kern.mr)
 	nc := blockSize(n, kern.nc, kern.nr)
 	direct := directB(kern, transB, m)
-	inPlaceA := directA(kern, transA, n, alpha)
+	inPlaceA := packed == nil && directA(kern, transA, n, alpha)
 	ws.reserve(kern, m, n, k)
+	packedRows := roundUp(m, kern.mr) // a k block's rows in packed
 
 	for jc := 0; jc < n; jc += nc {
 		ncb := min(nc, n-jc)
@@ -121,7 +129,10 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 			}
 			for ic := 0; ic < m; ic += mc {
 				mcb := min(mc, m-ic)
+				aPacked := ws.packA
 				switch {
+				case packed != nil:
+					aPacked = packed[packedRows*pc+ic*kcb:]
 				case !inPlaceA:
 					kern.packA(ws.packA, transA, a, lda, ic, pc, mcb, kcb, alpha)
 				case mcb%kern.mr != 0:
@@ -133,7 +144,7 @@ func (ws *Workspace) sgemm(kern *microKernel, transA, transB bool, m, n, k int, 
 				if inPlaceA {
 					aBlock = a[pc*lda+ic:]
 				}
-				ws.macroKernel(kern, mcb, ncb, kcb, aBlock, lda, b, ldb, pc, jc, direct, c[ic*ldc+jc:], ldc, accumulate)
+				ws.macroKernel(kern, mcb, ncb, kcb, aPacked, aBlock, lda, b, ldb, pc, jc, direct, c[ic*ldc+jc:], ldc, accumulate)
 			}
 		}
 	}
@@ -151,12 +162,12 @@ func (ws *Workspace) reserve(kern *microKernel, m, n, k int) {
 }
 
 // macroKernel runs the micro-kernel over an mcb×ncb block of C (c is its
-// top-left element) from either the packed A block in ws.packA or, when
+// top-left element) from either the packed A block in aPacked or, when
 // aBlock is not nil, transposed A itself (aBlock starts at the block's
-// first element; its ragged last sliver, if any, is packed in ws.packA),
-// and either the packed B block in ws.packB or, when direct, B itself at
-// (pc, jc).
-func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aBlock []float32, lda int, b []float32, ldb, pc, jc int, direct bool, c []float32, ldc int, accumulate bool) {
+// first element; its ragged last sliver, if any, is packed at the start
+// of aPacked), and either the packed B block in ws.packB or, when
+// direct, B itself at (pc, jc).
+func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aPacked, aBlock []float32, lda int, b []float32, ldb, pc, jc int, direct bool, c []float32, ldc int, accumulate bool) {
 	mr, nr := kern.mr, kern.nr
 	for jr := 0; jr < ncb; jr += nr {
 		cols := min(nr, ncb-jr)
@@ -175,13 +186,13 @@ func (ws *Workspace) macroKernel(kern *microKernel, mcb, ncb, kcb int, aBlock []
 		for ir := 0; ir < mcb; ir += mr {
 			rows := min(mr, mcb-ir)
 			run, height, width := kern.forTile(rows, cols)
-			aSliver, aStride := ws.packA[ir*kcb:], mr
+			aSliver, aStride := aPacked[ir*kcb:], mr
 			switch {
 			case aBlock == nil:
 			case rows == mr:
 				aSliver, aStride = aBlock[ir:], lda
 			default:
-				aSliver = ws.packA
+				aSliver = aPacked
 			}
 			cTile := c[ir*ldc+jr:]
 			if rows == height && cols == width {

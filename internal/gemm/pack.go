@@ -131,3 +131,44 @@ func packTransposeGo(dst []float32, dstStride, width int, src []float32, srcStri
 		clear(dst[q*dstStride+rows : q*dstStride+width])
 	}
 }
+
+// A PackedA is the left operand of products, alpha·op(A), packed once as
+// the driver would pack it for each product (slivers of mr rows, k split
+// into the same blocks), for a caller that multiplies the same A by many
+// B: each Workspace.SgemmPacked then reads it where it lies and copies
+// nothing. The values and their order are Sgemm's, so the products are
+// the same bits as Sgemm's with A itself.
+type PackedA struct {
+	m, k int
+	kern *microKernel // the kernel whose sliver height and k blocks it has
+	data []float32
+}
+
+// Pack packs alpha·op(A), an m×k matrix (see Sgemm), into p, reusing its
+// memory when it is large enough: after the first call for the largest
+// m×k, Pack does not allocate.
+func (p *PackedA) Pack(transA bool, m, k int, alpha float32, a []float32, lda int) {
+	p.pack(&kernel, transA, m, k, alpha, a, lda)
+}
+
+func (p *PackedA) pack(kern *microKernel, transA bool, m, k int, alpha float32, a []float32, lda int) {
+	p.m, p.k, p.kern = m, k, kern
+	rows := roundUp(m, kern.mr)
+	p.data = alignedBuffer(p.data, rows*k)
+	if m <= 0 || k <= 0 {
+		return
+	}
+	kc := blockSize(k, kern.kc, 4)
+	for pc := 0; pc < k; pc += kc {
+		kern.packA(p.data[rows*pc:], transA, a, lda, 0, pc, m, min(kc, k-pc), alpha)
+	}
+}
+
+// SgemmPacked computes C = A·op(B) + beta*C, where A is the m×k packed
+// operand a (its alpha already applied), on the calling goroutine.
+func (ws *Workspace) SgemmPacked(a *PackedA, transB bool, n int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if a.kern == nil {
+		panic("gemm: SgemmPacked with an operand never packed")
+	}
+	ws.product(a.kern, false, transB, a.m, n, a.k, 1, nil, 0, a.data, b, ldb, beta, c, ldc)
+}
