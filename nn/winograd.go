@@ -47,10 +47,16 @@ type winoConv struct {
 	// u holds U_ξ for each ξ as the transpose the products read, [In, Out]
 	// (element [ξ][c][o]); uBack the backward filters' [Out, In].
 	u, uBack []float32
-	uFrom    derived   // the filters u holds
-	k        []float32 // the algorithm's FilterMatrix, [points, 9]
-	kTurned  []float32 // its FilterMatrix for turned filters
-	uBackSet bool      // uBack matches the weights of the last Forward
+	// uPacked and uBackPacked hold the same U_ξ copied once into the
+	// multiply's slivers (gemm.PackedA), for the products of chunks
+	// whose tiles go across (the rest read u and uBack in place): the
+	// products then copy nothing of U_ξ, and read it in the order they
+	// use it rather than a row of Out or In values apart.
+	uPacked, uBackPacked []gemm.PackedA
+	uFrom                derived   // the filters u holds
+	k                    []float32 // the algorithm's FilterMatrix, [points, 9]
+	kTurned              []float32 // its FilterMatrix for turned filters
+	uBackSet             bool      // uBack matches the weights of the last Forward
 
 	always  bool    // computes every batch, however small (for tests)
 	images  int     // images per chunk, when several fit
@@ -211,6 +217,8 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	}
 	wc.u = make([]float32, wc.points*c.In*c.Out)
 	wc.uBack = make([]float32, wc.points*c.In*c.Out)
+	wc.uPacked = make([]gemm.PackedA, wc.points)
+	wc.uBackPacked = make([]gemm.PackedA, wc.points)
 	wc.k, wc.kTurned = alg.FilterMatrix(false), alg.FilterMatrix(true)
 	wc.scratch = make([]winoScratch, c.env.Workers())
 	perWorker := (wc.points + c.env.Workers() - 1) / c.env.Workers()
@@ -348,7 +356,9 @@ func (wc *winoConv) transformFilterRange(worker, lo, hi int) {
 	wc.scratch[worker].ws.Sgemm(false, true, hi-lo, out*in, 9, 1, wc.k[lo*9:], 9,
 		wc.c.weight.Value.Data, 9, 0, tmp, out*in)
 	for xi := lo; xi < hi; xi++ {
-		gemm.Transpose(wc.u[xi*in*out:(xi+1)*in*out], tmp[(xi-lo)*in*out:], out, in)
+		u := wc.u[xi*in*out : (xi+1)*in*out]
+		gemm.Transpose(u, tmp[(xi-lo)*in*out:], out, in)
+		wc.uPacked[xi].Pack(true, out, in, 1, u, out) // U_ξ as multiply reads it
 	}
 }
 
@@ -368,6 +378,9 @@ func (wc *winoConv) transformTurnedRange(worker, lo, hi int) {
 	in, out := wc.c.In, wc.c.Out
 	wc.scratch[worker].ws.Sgemm(false, true, hi-lo, out*in, 9, 1, wc.kTurned[lo*9:], 9,
 		wc.c.weight.Value.Data, 9, 0, wc.uBack[lo*in*out:], out*in)
+	for xi := lo; xi < hi; xi++ {
+		wc.uBackPacked[xi].Pack(true, in, out, 1, wc.uBack[xi*in*out:(xi+1)*in*out], in)
+	}
 }
 
 // forward computes the convolution of the batch c.x into c.y.
@@ -426,7 +439,7 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 	c := wc.c
 	inSize, outSize := g.in*g.h*g.w, g.out*g.oh*g.ow
 	for _, k := range wc.items[lo:hi] {
-		wc.multiply(s, g, k, wc.u, c.x.Data[k.img0*inSize:k.img1*inSize])
+		wc.multiply(s, g, k, wc.u, wc.uPacked, c.x.Data[k.img0*inSize:k.img1*inSize])
 		wc.output(s, g, k, c.y.Data[k.img0*outSize:k.img1*outSize], c.bias.Value.Data)
 		if k.ty0 == 0 && k.ty1 == g.th {
 			// The chunk wrote its images whole: finish each as a direct
@@ -454,8 +467,8 @@ func (wc *winoConv) forwardChunks(worker, lo, hi int) {
 
 // multiply transforms chunk k's tiles into s.v, from x, its images
 // ([in, h, w] each), and multiplies them by the transformed filters u
-// ([points][in][out]), into s.m.
-func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u, x []float32) {
+// ([points][in][out], and packed, each U_ξ as packed[ξ]), into s.m.
+func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u []float32, packed []gemm.PackedA, x []float32) {
 	tiles := g.tiles(k)
 	if !wc.c.noSwap && winoSwapPays(g.out, tiles) {
 		// Few tiles (a small image at batch 1): M_ξᵀ = V_ξᵀ·U_ξ, [tiles,
@@ -484,8 +497,7 @@ func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u, x []float3
 	}
 	wc.transformInput(s.v, g, k, x)
 	for xi := range wc.points {
-		s.ws.Sgemm(true, false, g.out, tiles, g.in, 1, u[xi*g.in*g.out:], g.out,
-			s.v[xi*g.in*tiles:], tiles, 0, s.m[xi*g.out*tiles:], tiles)
+		s.ws.SgemmPacked(&packed[xi], false, tiles, s.v[xi*g.in*tiles:], tiles, 0, s.m[xi*g.out*tiles:], tiles)
 	}
 }
 
@@ -733,7 +745,7 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		// ∂L/∂x: dy convolved with the turned filters.
 		s.chunks = b.chunks(s.chunks[:0], 0, i1-i0, wc.images)
 		for _, k := range s.chunks {
-			wc.multiply(s, b, k, wc.uBack, dy[k.img0*outSize:k.img1*outSize])
+			wc.multiply(s, b, k, wc.uBack, wc.uBackPacked, dy[k.img0*outSize:k.img1*outSize])
 			wc.output(s, b, k, c.dx.Data[(i0+k.img0)*inSize:(i0+k.img1)*inSize], nil)
 			if c.dxAddend == nil {
 				continue
