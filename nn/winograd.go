@@ -53,10 +53,14 @@ type winoConv struct {
 	// products then copy nothing of U_ξ, and read it in the order they
 	// use it rather than a row of Out or In values apart.
 	uPacked, uBackPacked []gemm.PackedA
-	uFrom                derived   // the filters u holds
-	k                    []float32 // the algorithm's FilterMatrix, [points, 9]
-	kTurned              []float32 // its FilterMatrix for turned filters
-	uBackSet             bool      // uBack matches the weights of the last Forward
+	// uSet says whether u holds the filters uPacked holds: the forward
+	// pass makes u only for a batch with a chunk multiplied transposed
+	// (few tiles), which in training at batch 64 none is.
+	uSet     bool
+	uFrom    derived   // the filters u holds
+	k        []float32 // the algorithm's FilterMatrix, [points, 9]
+	kTurned  []float32 // its FilterMatrix for turned filters
+	uBackSet bool      // uBack matches the weights of the last Forward
 
 	always  bool    // computes every batch, however small (for tests)
 	images  int     // images per chunk, when several fit
@@ -339,12 +343,13 @@ func (wc *winoConv) reserve(w, n int, training bool) {
 	}
 }
 
-// transformFilters computes U from the filters, for filter o of input
-// channel c into u[ξ][c][o]: the product K·Wᵀ ([points, 9]·[9, Out·In],
-// with K the algorithm's FilterMatrix), which gives U as [ξ][o][c], then
-// each U_ξ transposed into place. The ξ are shared out among the
-// workers.
-func (wc *winoConv) transformFilters() {
+// transformFilters computes U from the filters: the product K·Wᵀ
+// ([points, 9]·[9, Out·In], with K the algorithm's FilterMatrix), which
+// gives U as [ξ][o][c], each U_ξ then packed for the products
+// (uPacked) and, when inPlace is true, transposed into u[ξ][c][o] too.
+// The ξ are shared out among the workers.
+func (wc *winoConv) transformFilters(inPlace bool) {
+	wc.uSet = inPlace
 	wc.c.env.For(wc.points, wc.uFn)
 	wc.uBackSet = false
 }
@@ -356,9 +361,12 @@ func (wc *winoConv) transformFilterRange(worker, lo, hi int) {
 	wc.scratch[worker].ws.Sgemm(false, true, hi-lo, out*in, 9, 1, wc.k[lo*9:], 9,
 		wc.c.weight.Value.Data, 9, 0, tmp, out*in)
 	for xi := lo; xi < hi; xi++ {
-		u := wc.u[xi*in*out : (xi+1)*in*out]
-		gemm.Transpose(u, tmp[(xi-lo)*in*out:], out, in)
-		wc.uPacked[xi].Pack(true, out, in, 1, u, out) // U_ξ as multiply reads it
+		// U_ξᵀ, [o][c], is the left operand of multiply's products.
+		uT := tmp[(xi-lo)*in*out : (xi-lo+1)*in*out]
+		wc.uPacked[xi].Pack(false, out, in, 1, uT, in)
+		if wc.uSet {
+			gemm.Transpose(wc.u[xi*in*out:(xi+1)*in*out], uT, out, in)
+		}
 	}
 }
 
@@ -386,12 +394,13 @@ func (wc *winoConv) transformTurnedRange(worker, lo, hi int) {
 // forward computes the convolution of the batch c.x into c.y.
 func (wc *winoConv) forward(train bool) {
 	n := wc.c.x.Shape[0]
-	if wc.uFrom.stale(wc.c.env, train, wc.c.weight.Value.Data) {
-		wc.transformFilters()
-	}
 	if wc.itemsN != n || wc.items == nil {
 		wc.items = wc.batchChunks(wc.items[:0], n)
 		wc.itemsN = n
+	}
+	inPlace := wc.swaps(&wc.fwd, wc.items)
+	if wc.uFrom.stale(wc.c.env, train, wc.c.weight.Value.Data) || inPlace && !wc.uSet {
+		wc.transformFilters(inPlace)
 	}
 	for w := range wc.scratch {
 		wc.reserve(w, n, train)
@@ -499,6 +508,20 @@ func (wc *winoConv) multiply(s *winoScratch, g *winoGeom, k chunk, u []float32, 
 	for xi := range wc.points {
 		s.ws.SgemmPacked(&packed[xi], false, tiles, s.v[xi*g.in*tiles:], tiles, 0, s.m[xi*g.out*tiles:], tiles)
 	}
+}
+
+// swaps reports whether any of the chunks items of geometry g is
+// multiplied transposed (see multiply), reading U in place.
+func (wc *winoConv) swaps(g *winoGeom, items []chunk) bool {
+	if wc.c.noSwap {
+		return false
+	}
+	for _, k := range items {
+		if winoSwapPays(g.out, g.tiles(k)) {
+			return true
+		}
+	}
+	return false
 }
 
 // winoSwapPays reports whether a chunk's product M_ξ = U_ξ·V_ξ, [out,

@@ -172,6 +172,58 @@ func TestWinogradTransposedProduct(t *testing.T) {
 	}
 }
 
+// TestWinogradFiltersAcrossBatches checks that a layer evaluating one
+// batch whose chunks all go across (U read packed only) and then one
+// multiplied transposed (U read in place, made only then) gives each
+// the bits a layer that saw only that batch gives, frozen or not, and
+// again after going back.
+func TestWinogradFiltersAcrossBatches(t *testing.T) {
+	r := rng.New(22)
+	for _, alg := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
+		for _, frozen := range []bool{false, true} {
+			build := func() (*Conv2D, *Env) {
+				env := NewEnv(7, 2)
+				conv := &Conv2D{Out: 32, KH: 3, KW: 3, PadH: 1, PadW: 1}
+				if _, err := conv.Build([]int{32, 12, 12}, env); err != nil {
+					t.Fatal(err)
+				}
+				conv.InitWeights(HeNormal, env.Rand)
+				forceWinograd(conv, alg)
+				if frozen {
+					env.Freeze()
+				}
+				return conv, env
+			}
+			one, many := tensor.New(1, 32, 12, 12), tensor.New(16, 32, 12, 12)
+			r.FillUniform(one.Data, 1)
+			r.FillUniform(many.Data, 1)
+			conv, env := build()
+			requireTransposed(t, conv.wino.swaps(&conv.wino.fwd, conv.wino.batchChunks(nil, 1)) &&
+				!conv.wino.swaps(&conv.wino.fwd, conv.wino.batchChunks(nil, 16)),
+				"%s: batch 1 would not be multiplied transposed, or batch 16 would", alg)
+			want := func(x *tensor.Tensor) []float32 {
+				fresh, env := build()
+				defer env.Close()
+				return append([]float32(nil), fresh.Forward(x, false).Data...)
+			}
+			wantOne, wantMany := want(one), want(many)
+			for i, x := range []*tensor.Tensor{many, one, many, one} {
+				w := wantMany
+				if x == one {
+					w = wantOne
+				}
+				got := conv.Forward(x, false).Data
+				for j := range w {
+					if math.Float32bits(got[j]) != math.Float32bits(w[j]) {
+						t.Fatalf("%s, frozen %v, call %d (batch %d): y[%d] = %v, want %v", alg, frozen, i, x.Shape[0], j, got[j], w[j])
+					}
+				}
+			}
+			env.Close()
+		}
+	}
+}
+
 // TestWinogradPaysAtBatchOne checks pays' choices at batch 1 for the
 // three layers readCost was measured on: the two that ran faster direct
 // stay direct, the one that ran faster by Winograd's method takes it.
