@@ -126,6 +126,28 @@ func (p *testProduct) check(t *testing.T, sgemm func(transA, transB bool, m, n, 
 	}
 }
 
+// eachKernel runs test as a subtest named after the kernel for every
+// micro-kernel, skipping those this CPU cannot run.
+func eachKernel(t *testing.T, test func(t *testing.T, kern *microKernel)) {
+	for _, kc := range allKernels() {
+		t.Run(kc.kern.name, func(t *testing.T) {
+			if !kc.supported {
+				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
+			}
+			test(t, kc.kern)
+		})
+	}
+}
+
+// tinyBlocks returns kern with tiny block sizes (k blocks of 8, two
+// tiles of rows and of columns a block), which make small products cross
+// k, m and n blocks and pack B.
+func tinyBlocks(kern *microKernel) *microKernel {
+	tiny := *kern
+	tiny.kc, tiny.mc, tiny.nc = 8, 2*tiny.mr, 2*tiny.nr
+	return &tiny
+}
+
 // kernelSgemm returns ws.sgemm bound to one micro-kernel.
 func kernelSgemm(ws *Workspace, kern *microKernel) func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	return func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
@@ -146,28 +168,21 @@ var (
 // place whenever it is not transposed) and with tiny ones, which make
 // these small products cross k, m and n blocks and pack B.
 func TestSgemmSmall(t *testing.T) {
-	for _, kc := range allKernels() {
-		t.Run(kc.kern.name, func(t *testing.T) {
-			if !kc.supported {
-				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
-			}
-			tiny := *kc.kern
-			tiny.kc, tiny.mc, tiny.nc = 8, 2*tiny.mr, 2*tiny.nr
-			rng := rand.New(rand.NewPCG(1, 2))
-			var ws Workspace
-			sgemm, sgemmTiny := kernelSgemm(&ws, kc.kern), kernelSgemm(&ws, &tiny)
-			for i := 0; i < 3*67*3; i++ {
-				dims := [3]int{1 + rng.IntN(67), 1 + rng.IntN(67), 1 + rng.IntN(67)}
-				dims[i%3] = 1 + i/3%67
-				combo := i % 36
-				transA, transB := combo&1 != 0, combo&2 != 0
-				alpha, beta := alphas[combo/4%3], betas[combo/12]
-				p := newProduct(rng, transA, transB, dims[0], dims[1], dims[2], alpha, beta)
-				p.check(t, sgemm)
-				p.check(t, sgemmTiny)
-			}
-		})
-	}
+	eachKernel(t, func(t *testing.T, kern *microKernel) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		var ws Workspace
+		sgemm, sgemmTiny := kernelSgemm(&ws, kern), kernelSgemm(&ws, tinyBlocks(kern))
+		for i := 0; i < 3*67*3; i++ {
+			dims := [3]int{1 + rng.IntN(67), 1 + rng.IntN(67), 1 + rng.IntN(67)}
+			dims[i%3] = 1 + i/3%67
+			combo := i % 36
+			transA, transB := combo&1 != 0, combo&2 != 0
+			alpha, beta := alphas[combo/4%3], betas[combo/12]
+			p := newProduct(rng, transA, transB, dims[0], dims[1], dims[2], alpha, beta)
+			p.check(t, sgemm)
+			p.check(t, sgemmTiny)
+		}
+	})
 }
 
 // TestSgemmBlocks uses sizes that cross the kernels' k, m and n block
@@ -183,22 +198,17 @@ func TestSgemmBlocks(t *testing.T) {
 		{6, 40, 256},    // a k block of exactly 256 (BZHI reads 8 bits of its index)
 		{20, 33, 512},   // two such blocks
 	}
-	for _, kc := range allKernels() {
-		t.Run(kc.kern.name, func(t *testing.T) {
-			if !kc.supported {
-				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
+	eachKernel(t, func(t *testing.T, kern *microKernel) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		var ws Workspace
+		sgemm := kernelSgemm(&ws, kern)
+		for i, s := range shapes {
+			for combo := 0; combo < 4; combo++ {
+				p := newProduct(rng, combo&1 != 0, combo&2 != 0, s[0], s[1], s[2], alphas[(i+combo)%3], betas[(i+combo)%3])
+				p.check(t, sgemm)
 			}
-			rng := rand.New(rand.NewPCG(3, 4))
-			var ws Workspace
-			sgemm := kernelSgemm(&ws, kc.kern)
-			for i, s := range shapes {
-				for combo := 0; combo < 4; combo++ {
-					p := newProduct(rng, combo&1 != 0, combo&2 != 0, s[0], s[1], s[2], alphas[(i+combo)%3], betas[(i+combo)%3])
-					p.check(t, sgemm)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestSgemmDegenerate covers the products that multiply nothing: k = 0
@@ -218,21 +228,15 @@ func TestSgemmDegenerate(t *testing.T) {
 // and in place (a larger stride), storing and accumulating, for every k
 // from 1 to 67 and a few around the k block size.
 func TestKernels(t *testing.T) {
-	for _, kc := range allKernels() {
-		t.Run(kc.kern.name, func(t *testing.T) {
-			if !kc.supported {
-				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
-			}
-			kern := kc.kern
-			variants := append([]shortKernel{{kern.mr, kern.run}}, kern.short...)
-			for _, v := range variants {
-				testKernel(t, kern, v.rows, kern.nr, v.run)
-			}
-			for _, v := range kern.narrow {
-				testKernel(t, kern, v.rows, kern.narrowCols, v.run)
-			}
-		})
-	}
+	eachKernel(t, func(t *testing.T, kern *microKernel) {
+		variants := append([]shortKernel{{kern.mr, kern.run}}, kern.short...)
+		for _, v := range variants {
+			testKernel(t, kern, v.rows, kern.nr, v.run)
+		}
+		for _, v := range kern.narrow {
+			testKernel(t, kern, v.rows, kern.narrowCols, v.run)
+		}
+	})
 }
 
 func testKernel(t *testing.T, kern *microKernel, rows, cols int, run kernelFunc) {
@@ -274,53 +278,47 @@ func testKernel(t *testing.T, kern *microKernel, rows, cols int, run kernelFunc)
 // ones, which are simple enough to check by reading: the results must be
 // identical, including which elements of dst are left alone.
 func TestPackers(t *testing.T) {
-	for _, kc := range allKernels() {
-		t.Run(kc.kern.name, func(t *testing.T) {
-			if !kc.supported {
-				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
+	eachKernel(t, func(t *testing.T, kern *microKernel) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		const srcStride, dstLen = 70, 70 * 40
+		src := randomMatrix(rng, 20, srcStride)
+		got, want := make([]float32, dstLen), make([]float32, dstLen)
+		reset := func() {
+			for i := range got {
+				got[i] = float32(i) // anything that is not a result
+				want[i] = float32(i)
 			}
-			kern := kc.kern
-			rng := rand.New(rand.NewPCG(13, 14))
-			const srcStride, dstLen = 70, 70 * 40
-			src := randomMatrix(rng, 20, srcStride)
-			got, want := make([]float32, dstLen), make([]float32, dstLen)
-			reset := func() {
-				for i := range got {
-					got[i] = float32(i) // anything that is not a result
-					want[i] = float32(i)
+		}
+		compare := func(what string) {
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: dst[%d] = %g, want %g", what, i, got[i], want[i])
 				}
 			}
-			compare := func(what string) {
-				for i := range got {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("%s: dst[%d] = %g, want %g", what, i, got[i], want[i])
-					}
+		}
+		for width := 1; width <= maxCopyWidth; width++ {
+			for cols := 1; cols <= width; cols++ {
+				for _, rows := range []int{1, 2, 7, 16} {
+					reset()
+					alpha := alphas[(width+cols)%3]
+					kern.copyPanel(got[3:], width, src[5:], srcStride, rows, cols, alpha)
+					packCopyGo(want[3:], width, src[5:], srcStride, rows, cols, alpha)
+					compare(fmt.Sprintf("packCopy width=%d rows=%d cols=%d", width, rows, cols))
 				}
 			}
-			for width := 1; width <= maxCopyWidth; width++ {
-				for cols := 1; cols <= width; cols++ {
-					for _, rows := range []int{1, 2, 7, 16} {
-						reset()
-						alpha := alphas[(width+cols)%3]
-						kern.copyPanel(got[3:], width, src[5:], srcStride, rows, cols, alpha)
-						packCopyGo(want[3:], width, src[5:], srcStride, rows, cols, alpha)
-						compare(fmt.Sprintf("packCopy width=%d rows=%d cols=%d", width, rows, cols))
-					}
+		}
+		for width := 1; width <= maxTransposeWidth; width++ {
+			for rows := 0; rows <= width; rows++ {
+				for _, cols := range []int{1, 2, 5, 15, 16, 17, 31, 32, 33, 40} {
+					reset()
+					alpha := alphas[(rows+cols)%3]
+					kern.transposePanel(got[3:], width+2, width, src[5:], srcStride, rows, cols, alpha)
+					packTransposeGo(want[3:], width+2, width, src[5:], srcStride, rows, cols, alpha)
+					compare(fmt.Sprintf("packTranspose width=%d rows=%d cols=%d", width, rows, cols))
 				}
 			}
-			for width := 1; width <= maxTransposeWidth; width++ {
-				for rows := 0; rows <= width; rows++ {
-					for _, cols := range []int{1, 2, 5, 15, 16, 17, 31, 32, 33, 40} {
-						reset()
-						alpha := alphas[(rows+cols)%3]
-						kern.transposePanel(got[3:], width+2, width, src[5:], srcStride, rows, cols, alpha)
-						packTransposeGo(want[3:], width+2, width, src[5:], srcStride, rows, cols, alpha)
-						compare(fmt.Sprintf("packTranspose width=%d rows=%d cols=%d", width, rows, cols))
-					}
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestEngineDeterministic checks that Engine.Sgemm gives bit-for-bit the

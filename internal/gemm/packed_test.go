@@ -14,39 +14,32 @@ import (
 // One packed A then serves a second B, as the callers use it.
 func TestSgemmPacked(t *testing.T) {
 	shapes := [][3]int{{1, 1, 1}, {14, 32, 32}, {37, 20, 45}, {128, 126, 128}, {45, 90, 600}, {300, 200, 70}, {9, 256, 300}}
-	for _, kc := range allKernels() {
-		t.Run(kc.kern.name, func(t *testing.T) {
-			if !kc.supported {
-				t.Skipf("this CPU cannot run the %s kernel", kc.kern.name)
-			}
-			tiny := *kc.kern
-			tiny.kc, tiny.mc, tiny.nc = 8, 2*tiny.mr, 2*tiny.nr
-			rng := rand.New(rand.NewPCG(13, 14))
-			var ws Workspace
-			var packed PackedA
-			for _, kern := range []*microKernel{kc.kern, &tiny} {
-				for i, s := range shapes {
-					for combo := range 12 {
-						transA, transB := combo&1 != 0, combo&2 != 0
-						alpha, beta := alphas[(i+combo)%3], betas[combo/4]
-						p := newProduct(rng, transA, transB, s[0], s[1], s[2], alpha, beta)
-						packed.pack(kern, transA, p.m, p.k, alpha, p.a, p.lda)
-						for _, b := range [][]float32{p.b, randomMatrix(rng, len(p.b)/p.ldb, p.ldb)} {
-							want := append([]float32(nil), p.c...)
-							ws.sgemm(kern, transA, transB, p.m, p.n, p.k, alpha, p.a, p.lda, b, p.ldb, beta, want, p.ldc)
-							got := append([]float32(nil), p.c...)
-							ws.SgemmPacked(&packed, transB, p.n, b, p.ldb, beta, got, p.ldc)
-							for j := range want {
-								if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
-									t.Fatalf("%s, %v: c[%d] = %g packed, %g from A itself", kern.name, p, j, got[j], want[j])
-								}
+	eachKernel(t, func(t *testing.T, own *microKernel) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		var ws Workspace
+		var packed PackedA
+		for _, kern := range []*microKernel{own, tinyBlocks(own)} {
+			for i, s := range shapes {
+				for combo := range 12 {
+					transA, transB := combo&1 != 0, combo&2 != 0
+					alpha, beta := alphas[(i+combo)%3], betas[combo/4]
+					p := newProduct(rng, transA, transB, s[0], s[1], s[2], alpha, beta)
+					packed.pack(kern, transA, p.m, p.k, alpha, p.a, p.lda)
+					for _, b := range [][]float32{p.b, randomMatrix(rng, len(p.b)/p.ldb, p.ldb)} {
+						want := append([]float32(nil), p.c...)
+						ws.sgemm(kern, transA, transB, p.m, p.n, p.k, alpha, p.a, p.lda, b, p.ldb, beta, want, p.ldc)
+						got := append([]float32(nil), p.c...)
+						ws.SgemmPacked(&packed, transB, p.n, b, p.ldb, beta, got, p.ldc)
+						for j := range want {
+							if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+								t.Fatalf("%s, %v: c[%d] = %g packed, %g from A itself", kern.name, p, j, got[j], want[j])
 							}
 						}
 					}
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestSgemmPackedUnpacked checks that SgemmPacked refuses an operand
