@@ -44,8 +44,9 @@ type winoConv struct {
 	points   int      // alg.Points(): the products of each chunk
 	fwd, bwd winoGeom // the forward convolution, and the one giving ∂L/∂x
 
-	// u holds U_ξ for each ξ as the transpose the products read, [In, Out]
-	// (element [ξ][c][o]); uBack the backward filters' [Out, In].
+	// u holds U_ξ for each ξ as the products of chunks multiplied
+	// transposed read it, [In, Out] (element [ξ][c][o]); uBack the
+	// backward filters' [Out, In].
 	u, uBack []float32
 	// uPacked and uBackPacked hold the same U_ξ copied once into the
 	// multiply's slivers (gemm.PackedA), for the products of chunks
@@ -115,7 +116,7 @@ type winoScratch struct {
 	db     []float32 // [Out]: the worker's sum of ∂L/∂b
 	dy     []float32 // the chunk's dy, taken back through a fused layer
 	chunks []chunk   // the backward pass's chunks of one group of images
-	uT     []float32 // U_ξ as [o][c], before it is transposed into u
+	uT     []float32 // U_ξ as [o][c], the filter transform's product, packed into uPacked
 	ws     *gemm.Workspace
 }
 
