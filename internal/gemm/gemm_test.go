@@ -126,9 +126,9 @@ func (p *testProduct) check(t *testing.T, sgemm func(transA, transB bool, m, n, 
 	}
 }
 
-// eachKernel runs test as a subtest named after the kernel for every
+// forEachKernel runs test as a subtest named after the kernel for every
 // micro-kernel, skipping those this CPU cannot run.
-func eachKernel(t *testing.T, test func(t *testing.T, kern *microKernel)) {
+func forEachKernel(t *testing.T, test func(t *testing.T, kern *microKernel)) {
 	for _, kc := range allKernels() {
 		t.Run(kc.kern.name, func(t *testing.T) {
 			if !kc.supported {
@@ -168,7 +168,7 @@ var (
 // place whenever it is not transposed) and with tiny ones, which make
 // these small products cross k, m and n blocks and pack B.
 func TestSgemmSmall(t *testing.T) {
-	eachKernel(t, func(t *testing.T, kern *microKernel) {
+	forEachKernel(t, func(t *testing.T, kern *microKernel) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		var ws Workspace
 		sgemm, sgemmTiny := kernelSgemm(&ws, kern), kernelSgemm(&ws, tinyBlocks(kern))
@@ -198,7 +198,7 @@ func TestSgemmBlocks(t *testing.T) {
 		{6, 40, 256},    // a k block of exactly 256 (BZHI reads 8 bits of its index)
 		{20, 33, 512},   // two such blocks
 	}
-	eachKernel(t, func(t *testing.T, kern *microKernel) {
+	forEachKernel(t, func(t *testing.T, kern *microKernel) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		var ws Workspace
 		sgemm := kernelSgemm(&ws, kern)
@@ -228,7 +228,7 @@ func TestSgemmDegenerate(t *testing.T) {
 // and in place (a larger stride), storing and accumulating, for every k
 // from 1 to 67 and a few around the k block size.
 func TestKernels(t *testing.T) {
-	eachKernel(t, func(t *testing.T, kern *microKernel) {
+	forEachKernel(t, func(t *testing.T, kern *microKernel) {
 		variants := append([]shortKernel{{kern.mr, kern.run}}, kern.short...)
 		for _, v := range variants {
 			testKernel(t, kern, v.rows, kern.nr, v.run)
@@ -278,7 +278,7 @@ func testKernel(t *testing.T, kern *microKernel, rows, cols int, run kernelFunc)
 // ones, which are simple enough to check by reading: the results must be
 // identical, including which elements of dst are left alone.
 func TestPackers(t *testing.T) {
-	eachKernel(t, func(t *testing.T, kern *microKernel) {
+	forEachKernel(t, func(t *testing.T, kern *microKernel) {
 		rng := rand.New(rand.NewPCG(13, 14))
 		const srcStride, dstLen = 70, 70 * 40
 		src := randomMatrix(rng, 20, srcStride)

@@ -14,7 +14,7 @@ import (
 // One packed A then serves a second B, as the callers use it.
 func TestSgemmPacked(t *testing.T) {
 	shapes := [][3]int{{1, 1, 1}, {14, 32, 32}, {37, 20, 45}, {128, 126, 128}, {45, 90, 600}, {300, 200, 70}, {9, 256, 300}}
-	eachKernel(t, func(t *testing.T, own *microKernel) {
+	forEachKernel(t, func(t *testing.T, own *microKernel) {
 		rng := rand.New(rand.NewPCG(13, 14))
 		var ws Workspace
 		var packed PackedA
