@@ -57,9 +57,10 @@ type BatchNorm struct {
 	relu     bool // whether the last Forward applied a ReLU (see bnReLU)
 	x, dy    *tensor.Tensor
 	y, dx    tensor.Tensor
-	mean     []float32 // the batch's μ per channel, of the last forward
-	invStd   []float32 // 1/√(σ² + ε) per channel, of the last forward
-	scale    []float32 // the last Forward's y = scale·x + shift, per channel
+	dxTo     *tensor.Tensor // where backwardChannels writes ∂L/∂x: dx, or dy itself
+	mean     []float32      // the batch's μ per channel, of the last forward
+	invStd   []float32      // 1/√(σ² + ε) per channel, of the last forward
+	scale    []float32      // the last Forward's y = scale·x + shift, per channel
 	shift    []float32
 	fwd, bwd func(worker, lo, hi int)
 
@@ -243,10 +244,23 @@ func (b *BatchNorm) runs(n int) vec.Runs {
 
 // Backward sets ∂L/∂γ and ∂L/∂β and returns ∂L/∂x.
 func (b *BatchNorm) Backward(dy *tensor.Tensor) *tensor.Tensor {
-	b.dy = dy
 	b.dx.Resize(dy.Shape[0], b.shape)
+	return b.backwardInto(dy, &b.dx)
+}
+
+// backwardInPlace is Backward writing ∂L/∂x over dy, for a dy that
+// nothing reads again (see gradOverwriter).
+func (b *BatchNorm) backwardInPlace(dy *tensor.Tensor) *tensor.Tensor {
+	return b.backwardInto(dy, dy)
+}
+
+// backwardInto is Backward with ∂L/∂x written into dx, which may be dy:
+// each channel's sums are taken from dy before its ∂L/∂x is written.
+func (b *BatchNorm) backwardInto(dy, dx *tensor.Tensor) *tensor.Tensor {
+	b.dy, b.dxTo = dy, dx
 	b.env.For(b.channels, b.bwd)
-	return &b.dx
+	b.dxTo = nil
+	return dx
 }
 
 func (b *BatchNorm) backwardChannels(_, lo, hi int) {
@@ -276,7 +290,7 @@ func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 			bx = -inv * inv * meanGX
 			cst = -inv*meanG + inv*inv*meanGX*mean
 		}
-		vec.NormGrad(b.channel(b.dx.Data, c), b.channel(b.dy.Data, c), b.channel(b.x.Data, c), b.runs(n),
+		vec.NormGrad(b.channel(b.dxTo.Data, c), b.channel(b.dy.Data, c), b.channel(b.x.Data, c), b.runs(n),
 			mask, float32(a), float32(bx), float32(cst))
 	}
 }

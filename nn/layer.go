@@ -55,7 +55,10 @@ type Layer interface {
 	// Backward takes dy, the gradient of the loss with respect to the last
 	// Forward's output, sets the gradients of the layer's parameters, and
 	// returns the gradient with respect to that Forward's input. The
-	// parameter gradients are overwritten, not added to.
+	// parameter gradients are overwritten, not added to. The gradient it
+	// returns is its own memory, which it does not read again, or dy
+	// itself, whole, perhaps viewed in another shape: a Sequential lets
+	// the layer before write over the first kind (see gradOverwriter).
 	Backward(dy *tensor.Tensor) *tensor.Tensor
 
 	// Params lists the layer's parameters, named as PyTorch names them

@@ -317,13 +317,25 @@ func (l convBN) unfolded(x *tensor.Tensor, train bool) *tensor.Tensor {
 // convolution, it first runs the two layers in turn on that input, so
 // that each has what its backward pass needs and the gradients are the
 // layers' own.
-func (l convBN) Backward(dy *tensor.Tensor) *tensor.Tensor {
+func (l convBN) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.backward(dy, false) }
+
+// backwardOver is Backward with the batch norm's input gradient written
+// over dy (see gradOverwriter).
+func (l convBN) backwardOver(dy *tensor.Tensor) *tensor.Tensor { return l.backward(dy, true) }
+
+// backward is Backward, writing the batch norm's input gradient over the
+// gradient it takes back when over is true, or when that is the pool's,
+// this layer's own.
+func (l convBN) backward(dy *tensor.Tensor, over bool) *tensor.Tensor {
 	if l.fold.folded {
 		l.unfolded(l.fold.x, false)
 		l.fold.folded = false
 	}
 	if l.pool != nil {
-		dy = l.pool.Backward(dy)
+		dy, over = l.pool.Backward(dy), true
+	}
+	if over {
+		return l.conv.Backward(l.bn.backwardInPlace(dy))
 	}
 	return l.conv.Backward(l.bn.Backward(dy))
 }
@@ -404,10 +416,37 @@ func (s *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // parameter gradients, and returns the gradient with respect to the input
 // (nil when the model was built as the first layer of a larger one).
 func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
+	given := dy
 	for i := len(s.run) - 1; i >= 0 && dy != nil; i-- {
+		// Every dy but the caller's is the input gradient that the layer
+		// after returned: its own memory, which nothing reads again, and
+		// which a gradOverwriter may write over. The caller's may be read
+		// again (a residual block gives its shortcut the same one), and
+		// so may what a layer returns unchanged from it (Flatten, and
+		// Dropout in evaluation, return the dy they were given).
+		if o, ok := s.run[i].(gradOverwriter); ok && !sameData(dy, given) {
+			dy = o.backwardOver(dy)
+			continue
+		}
 		dy = s.run[i].Backward(dy)
 	}
 	return dy
+}
+
+// A gradOverwriter is a layer that can write its input gradient, or a
+// gradient on the way to it, over the gradient it is given, when nothing
+// else reads that again (see Sequential.Backward): one buffer of the
+// batch's size fewer, and no fresh memory written each step. The numbers
+// are Backward's.
+type gradOverwriter interface {
+	backwardOver(dy *tensor.Tensor) *tensor.Tensor
+}
+
+// sameData reports whether a and b hold the same values from the same
+// first element: a tensor a layer returned unchanged, or viewed in
+// another shape.
+func sameData(a, b *tensor.Tensor) bool {
+	return len(a.Data) > 0 && len(b.Data) > 0 && &a.Data[0] == &b.Data[0]
 }
 
 // MultiplyAdds counts the multiply-adds of one example through the

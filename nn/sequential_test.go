@@ -816,3 +816,96 @@ func TestResidualNetworkAllocationFree(t *testing.T) {
 	requireTransposed(t, swapPays(last.Out, last.geom.oh*last.geom.ow, last.In*9),
 		"the last block's first convolution (%d filters, %dx%d output) does not run transposed", last.Out, last.geom.oh, last.geom.ow)
 }
+
+// TestBackwardOverwritesOnlyItsOwn checks the batch norms that write
+// their input gradient over the gradient they are given (gradOverwriter):
+// only where that gradient is a layer's own, never the caller's dy, nor
+// the caller's dy passed on by a Flatten, nor the gradient a residual
+// block hands both its body and its shortcut. A training step on a batch
+// of 5 must leave the caller's dy as it was and give the input gradient
+// of the layers run one at a time in the written order, bit for bit; and
+// where a convBN is given the next convolution's gradient, its batch norm
+// must have written over that, leaving its own buffer unmade.
+func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
+	conv := func() *Conv2D { return &Conv2D{Out: 4, KH: 3, KW: 3, PadH: 1, PadW: 1} }
+	in := []int{3, 6, 5}
+	for _, c := range []struct {
+		name   string
+		layers func() []Layer
+		over   int // the index of a batch norm that must write over its dy, or -1
+	}{
+		{"a convBN last", func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU()} }, -1},
+		{"before a Flatten", func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU(), NewFlatten()} }, -1},
+		{"two convBNs", func() []Layer {
+			return []Layer{conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm(), NewReLU()}
+		}, 1},
+		{"a pooled convBN last", func() []Layer {
+			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewMaxPool2D(2)}
+		}, 1},
+	} {
+		model, ref := twins(t, c.layers, in)
+		x := tensor.New(append([]int{5}, in...)...)
+		rng.New(3).FillUniform(x.Data, 1)
+		y := model.Forward(x, true)
+		dy := tensor.New(y.Shape...)
+		rng.New(4).FillUniform(dy.Data, 1)
+		given := append([]float32(nil), dy.Data...)
+		dx := model.Backward(dy)
+		for i := range given {
+			if dy.Data[i] != given[i] {
+				t.Fatalf("%s: Backward changed the caller's dy [%d] from %v to %v", c.name, i, given[i], dy.Data[i])
+			}
+		}
+		_, wantDX := inTurn(ref, x, dy, true)
+		for i := range wantDX.Data {
+			if dx.Data[i] != wantDX.Data[i] {
+				t.Fatalf("%s: input gradient [%d] %v, written order gives %v", c.name, i, dx.Data[i], wantDX.Data[i])
+			}
+		}
+		if c.over >= 0 {
+			if bn := model.Layers[c.over].(*BatchNorm); len(bn.dx.Data) != 0 {
+				t.Errorf("%s: batch norm %d made a gradient buffer of its own (%d values) where it could write over its dy", c.name, c.over, len(bn.dx.Data))
+			}
+		}
+	}
+
+	// A residual block with an identity shortcut, its body ending in a
+	// convBN: the block's gradient goes to the body and, unchanged, to
+	// the block's input gradient. The reference runs the body's layers
+	// one at a time and adds the two paths itself.
+	body := func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm()} }
+	in = []int{4, 6, 5}
+	env := NewEnv(8, 2)
+	defer env.Close()
+	env.NeedInputGrad = true
+	model := NewSequential(NewResidual(body()...))
+	if _, err := model.Build(in, env); err != nil {
+		t.Fatal(err)
+	}
+	ref, shape := body(), in
+	for i, l := range ref {
+		var err error
+		if shape, err = l.Build(shape, env); err != nil {
+			t.Fatal(err)
+		}
+		for j, p := range l.Params() {
+			copy(p.Value.Data, model.Layers[0].(*Residual).Body.Layers[i].Params()[j].Value.Data)
+		}
+	}
+	x := tensor.New(append([]int{5}, in...)...)
+	rng.New(5).FillUniform(x.Data, 1)
+	y := model.Forward(x, true)
+	dy := tensor.New(y.Shape...)
+	rng.New(6).FillUniform(dy.Data, 1)
+	given := append([]float32(nil), dy.Data...)
+	dx := model.Backward(dy)
+	_, bodyDX := inTurn(ref, x, dy, true)
+	for i := range given {
+		if dy.Data[i] != given[i] {
+			t.Fatalf("residual block: Backward changed the caller's dy [%d] from %v to %v", i, given[i], dy.Data[i])
+		}
+		if want := bodyDX.Data[i] + given[i]; dx.Data[i] != want {
+			t.Fatalf("residual block: input gradient [%d] %v, the body's in turn plus the shortcut's gives %v", i, dx.Data[i], want)
+		}
+	}
+}

@@ -112,3 +112,16 @@ func (s timedStep) Backward(dy *tensor.Tensor) *tensor.Tensor {
 	s.t.Backward += time.Since(start)
 	return dx
 }
+
+// backwardOver times the step's backwardOver, or its Backward when it
+// has none, so that the timed network runs as the untimed one does.
+func (s timedStep) backwardOver(dy *tensor.Tensor) *tensor.Tensor {
+	o, ok := s.Layer.(gradOverwriter)
+	if !ok {
+		return s.Backward(dy)
+	}
+	start := time.Now()
+	dx := o.backwardOver(dy)
+	s.t.Backward += time.Since(start)
+	return dx
+}
