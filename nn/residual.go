@@ -65,6 +65,7 @@ type Residual struct {
 
 	y, dx, g     tensor.Tensor
 	a, b, dy     *tensor.Tensor // what the workers add (or take back through the ReLU)
+	gTo          *tensor.Tensor // where the ReLU's gradient goes: g, or dy itself
 	addFn, relFn func(worker, lo, hi int)
 }
 
@@ -192,20 +193,31 @@ func (r *Residual) addImages(_, lo, hi int) {
 }
 
 // reluGradImages takes dy back through the fused ReLU for images [lo,
-// hi), into r.g.
+// hi), into r.gTo.
 func (r *Residual) reluGradImages(_, lo, hi int) {
 	size := len(r.out.Data) / r.out.Shape[0]
-	vec.ReluBackward(r.g.Data[lo*size:hi*size], r.dy.Data[lo*size:hi*size], r.out.Data[lo*size:hi*size])
+	vec.ReluBackward(r.gTo.Data[lo*size:hi*size], r.dy.Data[lo*size:hi*size], r.out.Data[lo*size:hi*size])
 }
 
 // Backward sends dy down both paths and adds the input gradients.
-func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor {
+func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor { return r.backward(dy, false) }
+
+// backwardOver is Backward with the gradient taken back through the
+// fused ReLU, if any, written over dy (see gradOverwriter).
+func (r *Residual) backwardOver(dy *tensor.Tensor) *tensor.Tensor { return r.backward(dy, true) }
+
+// backward is Backward, taking dy back through the fused ReLU into dy
+// itself when over is true, or into r.g.
+func (r *Residual) backward(dy *tensor.Tensor, over bool) *tensor.Tensor {
 	n := dy.Shape[0]
 	if r.relu {
-		r.g.Resize(n, r.shape)
-		r.dy = dy
+		r.dy, r.gTo = dy, dy
+		if !over {
+			r.g.Resize(n, r.shape)
+			r.gTo = &r.g
+		}
 		r.env.For(n, r.relFn)
-		dy = &r.g
+		dy, r.gTo = r.gTo, nil
 	}
 	dShort := dy
 	if r.Shortcut != nil {

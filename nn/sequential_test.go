@@ -817,34 +817,45 @@ func TestResidualNetworkAllocationFree(t *testing.T) {
 		"the last block's first convolution (%d filters, %dx%d output) does not run transposed", last.Out, last.geom.oh, last.geom.ow)
 }
 
-// TestBackwardOverwritesOnlyItsOwn checks the batch norms that write
-// their input gradient over the gradient they are given (gradOverwriter):
-// only where that gradient is a layer's own, never the caller's dy, nor
-// the caller's dy passed on by a Flatten, nor the gradient a residual
-// block hands both its body and its shortcut. A training step on a batch
-// of 5 must leave the caller's dy as it was and give the input gradient
-// of the layers run one at a time in the written order, bit for bit; and
-// where a convBN is given the next convolution's gradient, its batch norm
-// must have written over that, leaving its own buffer unmade.
+// TestBackwardOverwritesOnlyItsOwn checks the layers that write a
+// gradient over the one they are given (gradOverwriter: a convBN's batch
+// norm, a residual block's ReLU): only where that gradient is a layer's
+// own, never the caller's dy, nor the caller's dy passed on by a Flatten,
+// nor the gradient a residual block hands both its body and its
+// shortcut. A training step on a batch of 5 must leave the caller's dy as
+// it was and give the input gradient of the layers run one at a time in
+// the written order, bit for bit; and where a layer is given another's
+// gradient, it must have written over that, leaving its own buffer
+// unmade.
 func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 	conv := func() *Conv2D { return &Conv2D{Out: 4, KH: 3, KW: 3, PadH: 1, PadW: 1} }
-	in := []int{3, 6, 5}
+	block := func() Layer { return NewResidual(conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm()) }
+	bnBuffer := func(i int) func(*Sequential) []float32 {
+		return func(m *Sequential) []float32 { return m.Layers[i].(*BatchNorm).dx.Data }
+	}
 	for _, c := range []struct {
 		name   string
+		in     []int
 		layers func() []Layer
-		over   int // the index of a batch norm that must write over its dy, or -1
+		unmade func(*Sequential) []float32 // a buffer the step must not make, or nil
 	}{
-		{"a convBN last", func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU()} }, -1},
-		{"before a Flatten", func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU(), NewFlatten()} }, -1},
-		{"two convBNs", func() []Layer {
+		{"a convBN last", []int{3, 6, 5}, func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU()} }, nil},
+		{"before a Flatten", []int{3, 6, 5}, func() []Layer {
+			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewFlatten()}
+		}, nil},
+		{"two convBNs", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm(), NewReLU()}
-		}, 1},
-		{"a pooled convBN last", func() []Layer {
+		}, bnBuffer(1)},
+		{"a pooled convBN last", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewMaxPool2D(2)}
-		}, 1},
+		}, bnBuffer(1)},
+		{"a residual block and its ReLU last", []int{4, 6, 5}, func() []Layer { return []Layer{block(), NewReLU()} }, nil},
+		{"two residual blocks and their ReLUs", []int{4, 6, 5}, func() []Layer {
+			return []Layer{block(), NewReLU(), block(), NewReLU()}
+		}, func(m *Sequential) []float32 { return m.Layers[0].(*Residual).g.Data }},
 	} {
-		model, ref := twins(t, c.layers, in)
-		x := tensor.New(append([]int{5}, in...)...)
+		model, ref := twins(t, c.layers, c.in)
+		x := tensor.New(append([]int{5}, c.in...)...)
 		rng.New(3).FillUniform(x.Data, 1)
 		y := model.Forward(x, true)
 		dy := tensor.New(y.Shape...)
@@ -862,9 +873,9 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 				t.Fatalf("%s: input gradient [%d] %v, written order gives %v", c.name, i, dx.Data[i], wantDX.Data[i])
 			}
 		}
-		if c.over >= 0 {
-			if bn := model.Layers[c.over].(*BatchNorm); len(bn.dx.Data) != 0 {
-				t.Errorf("%s: batch norm %d made a gradient buffer of its own (%d values) where it could write over its dy", c.name, c.over, len(bn.dx.Data))
+		if c.unmade != nil {
+			if buf := c.unmade(model); len(buf) != 0 {
+				t.Errorf("%s: a gradient buffer of %d values was made where the layer could write over its dy", c.name, len(buf))
 			}
 		}
 	}
@@ -874,7 +885,7 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 	// the block's input gradient. The reference runs the body's layers
 	// one at a time and adds the two paths itself.
 	body := func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm()} }
-	in = []int{4, 6, 5}
+	in := []int{4, 6, 5}
 	env := NewEnv(8, 2)
 	defer env.Close()
 	env.NeedInputGrad = true
