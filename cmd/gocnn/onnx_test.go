@@ -154,7 +154,7 @@ func TestImportStateDict(t *testing.T) {
 // starts a new run from the ONNX file with a learning rate too small to
 // move the weights: the new run's model must hold the first one's weights,
 // and its normalisation. -init-from is refused beside -model, and for
-// data of another shape.
+// data with another number of classes (MNIST's digits 0 and 1 alone).
 func TestTrainInitFrom(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains on real MNIST")
@@ -197,7 +197,7 @@ func TestTrainInitFrom(t *testing.T) {
 	if code, _, stderr := runCLI("train", "-init-from", "first.onnx", "-model", "lenet5", "-quiet"); code != 2 || !strings.Contains(stderr, "leave out -model") {
 		t.Errorf("-init-from with -model: status %d, stderr %q", code, stderr)
 	}
-	if code, _, stderr := runCLI("train", "-init-from", "first.onnx", "-data", "fashion-mnist", "-classes", "0,1", "-train-limit", "50", "-test-limit", "50", "-quiet"); code != 1 || !strings.Contains(stderr, "the model has 10 classes, the data 2") {
+	if code, _, stderr := runCLI("train", "-init-from", "first.onnx", "-classes", "0,1", "-train-limit", "50", "-test-limit", "50", "-quiet"); code != 1 || !strings.Contains(stderr, "the model has 10 classes, the data 2") {
 		t.Errorf("-init-from with two classes: status %d, stderr %q", code, stderr)
 	}
 }
