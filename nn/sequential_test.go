@@ -857,16 +857,7 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 		model, ref := twins(t, c.layers, c.in)
 		x := tensor.New(append([]int{5}, c.in...)...)
 		rng.New(3).FillUniform(x.Data, 1)
-		y := model.Forward(x, true)
-		dy := tensor.New(y.Shape...)
-		rng.New(4).FillUniform(dy.Data, 1)
-		given := append([]float32(nil), dy.Data...)
-		dx := model.Backward(dy)
-		for i := range given {
-			if dy.Data[i] != given[i] {
-				t.Fatalf("%s: Backward changed the caller's dy [%d] from %v to %v", c.name, i, given[i], dy.Data[i])
-			}
-		}
+		dy, dx := backwardLeavesDY(t, c.name, model, x, 4)
 		_, wantDX := inTurn(ref, x, dy, true)
 		for i := range wantDX.Data {
 			if dx.Data[i] != wantDX.Data[i] {
@@ -905,18 +896,29 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 	}
 	x := tensor.New(append([]int{5}, in...)...)
 	rng.New(5).FillUniform(x.Data, 1)
-	y := model.Forward(x, true)
-	dy := tensor.New(y.Shape...)
-	rng.New(6).FillUniform(dy.Data, 1)
-	given := append([]float32(nil), dy.Data...)
-	dx := model.Backward(dy)
+	dy, dx := backwardLeavesDY(t, "residual block", model, x, 6)
 	_, bodyDX := inTurn(ref, x, dy, true)
-	for i := range given {
-		if dy.Data[i] != given[i] {
-			t.Fatalf("residual block: Backward changed the caller's dy [%d] from %v to %v", i, given[i], dy.Data[i])
-		}
-		if want := bodyDX.Data[i] + given[i]; dx.Data[i] != want {
+	for i := range dy.Data {
+		if want := bodyDX.Data[i] + dy.Data[i]; dx.Data[i] != want {
 			t.Fatalf("residual block: input gradient [%d] %v, the body's in turn plus the shortcut's gives %v", i, dx.Data[i], want)
 		}
 	}
+}
+
+// backwardLeavesDY runs a training step of model on x, back from a
+// random dy drawn from seed, checks that Backward left that dy as it
+// was, and returns it and the input gradient.
+func backwardLeavesDY(t *testing.T, name string, model *Sequential, x *tensor.Tensor, seed uint64) (dy, dx *tensor.Tensor) {
+	t.Helper()
+	y := model.Forward(x, true)
+	dy = tensor.New(y.Shape...)
+	rng.New(seed).FillUniform(dy.Data, 1)
+	given := append([]float32(nil), dy.Data...)
+	dx = model.Backward(dy)
+	for i := range given {
+		if dy.Data[i] != given[i] {
+			t.Fatalf("%s: Backward changed the caller's dy [%d] from %v to %v", name, i, given[i], dy.Data[i])
+		}
+	}
+	return dy, dx
 }
