@@ -223,13 +223,17 @@ func (r *Residual) backward(dy *tensor.Tensor, over bool) *tensor.Tensor {
 	if r.Shortcut != nil {
 		dShort = r.Shortcut.Backward(dy)
 	}
+	// A convolution shortcut has read dy through: the body is its last
+	// reader, and may write over it where it is the block's own (through
+	// the ReLU) or was offered to the block (over).
+	owned := r.Shortcut != nil && (r.relu || over)
 	if r.start != nil && r.needDX {
 		r.start.dxAddend = dShort
-		dx := r.Body.Backward(dy)
+		dx := r.Body.backward(dy, owned)
 		r.start.dxAddend = nil
 		return dx
 	}
-	dBody := r.Body.Backward(dy)
+	dBody := r.Body.backward(dy, owned)
 	if !r.needDX {
 		return nil
 	}

@@ -415,16 +415,21 @@ func (s *Sequential) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 // Backward runs the gradient back through every layer, setting all
 // parameter gradients, and returns the gradient with respect to the input
 // (nil when the model was built as the first layer of a larger one).
-func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor {
+func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor { return s.backward(dy, false) }
+
+// backward is Backward; with owned set, nothing reads the caller's dy
+// again either, and the layers may write over it too.
+func (s *Sequential) backward(dy *tensor.Tensor, owned bool) *tensor.Tensor {
 	given := dy
 	for i := len(s.run) - 1; i >= 0 && dy != nil; i-- {
 		// Every dy but the caller's is the input gradient that the layer
 		// after returned: its own memory, which nothing reads again, and
 		// which a gradOverwriter may write over. The caller's may be read
-		// again (a residual block gives its shortcut the same one), and
-		// so may what a layer returns unchanged from it (Flatten, and
-		// Dropout in evaluation, return the dy they were given).
-		if o, ok := s.run[i].(gradOverwriter); ok && !sameData(dy, given) {
+		// again (a residual block gives its identity shortcut the same
+		// one), and so may what a layer returns unchanged from it
+		// (Flatten, and Dropout in evaluation, return the dy they were
+		// given).
+		if o, ok := s.run[i].(gradOverwriter); ok && (owned || !sameData(dy, given)) {
 			dy = o.backwardOver(dy)
 			continue
 		}

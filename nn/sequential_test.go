@@ -821,8 +821,9 @@ func TestResidualNetworkAllocationFree(t *testing.T) {
 // gradient over the one they are given (gradOverwriter: a convBN's batch
 // norm, a residual block's ReLU): only where that gradient is a layer's
 // own, never the caller's dy, nor the caller's dy passed on by a Flatten,
-// nor the gradient a residual block hands both its body and its
-// shortcut. A training step on a batch of 5 must leave the caller's dy as
+// nor the gradient a residual block hands both its body and its identity
+// shortcut (a convolution shortcut reads it first, and the body's last
+// batch norm may then write over it). A training step on a batch of 5 must leave the caller's dy as
 // it was and give the input gradient of the layers run one at a time in
 // the written order, bit for bit; and where a layer is given another's
 // gradient, it must have written over that, leaving its own buffer
@@ -853,6 +854,10 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 		{"two residual blocks and their ReLUs", []int{4, 6, 5}, func() []Layer {
 			return []Layer{block(), NewReLU(), block(), NewReLU()}
 		}, func(m *Sequential) []float32 { return m.Layers[0].(*Residual).g.Data }},
+		{"a block with a convolution for its shortcut", []int{4, 6, 5}, func() []Layer {
+			widen := func() *Conv2D { return &Conv2D{Out: 6, KH: 3, KW: 3, PadH: 1, PadW: 1} }
+			return []Layer{NewResidual(widen(), NewBatchNorm(), NewReLU(), widen(), NewBatchNorm()), NewReLU()}
+		}, func(m *Sequential) []float32 { return m.Layers[0].(*Residual).Body.Layers[4].(*BatchNorm).dx.Data }},
 	} {
 		model, ref := twins(t, c.layers, c.in)
 		x := tensor.New(append([]int{5}, c.in...)...)
