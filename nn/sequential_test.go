@@ -823,11 +823,11 @@ func TestResidualNetworkAllocationFree(t *testing.T) {
 // own, never the caller's dy, nor the caller's dy passed on by a Flatten,
 // nor the gradient a residual block hands both its body and its identity
 // shortcut (a convolution shortcut reads it first, and the body's last
-// batch norm may then write over it). A training step on a batch of 5 must leave the caller's dy as
-// it was and give the input gradient of the layers run one at a time in
-// the written order, bit for bit; and where a layer is given another's
-// gradient, it must have written over that, leaving its own buffer
-// unmade.
+// batch norm may then write over it). A training step on a batch of 5
+// must leave the caller's dy as it was and give the input gradient of
+// the layers run one at a time in the written order, bit for bit; and
+// where a layer is given another's gradient, it must have written over
+// that, leaving its own buffer unmade.
 func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 	conv := func() *Conv2D { return &Conv2D{Out: 4, KH: 3, KW: 3, PadH: 1, PadW: 1} }
 	block := func() Layer { return NewResidual(conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm()) }
