@@ -64,6 +64,7 @@ type Conv2D struct {
 	x     *tensor.Tensor // the last input, kept for the backward pass
 	y, dx tensor.Tensor
 	dy    *tensor.Tensor // the gradient Backward is working on
+	dxTo  *tensor.Tensor // where Backward writes ∂L/∂x: dx, or x itself
 
 	wb      []float32     // [Out, K+1]: the filters with the bias as last column
 	wbT     []float32     // [K+1, Out]: Wb transposed, for the forward product
@@ -465,25 +466,32 @@ func swapPays(m, n, k int) bool {
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
-func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor {
+func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor { return c.backward(dy, false) }
+
+// backward is Backward, writing ∂L/∂x over the last Forward's input when
+// overInput is true, for an input that nothing reads again (see
+// Sequential.backward). Each image's input is read whole for ∂L/∂W
+// before its input gradient is written, by the same worker: the products
+// of a group of images (a chunk's, or one image's) read their windows
+// before the input gradients of that group are made.
+func (c *Conv2D) backward(dy *tensor.Tensor, overInput bool) *tensor.Tensor {
 	n := dy.Shape[0]
 	c.dy = dy
+	c.dxTo = nil
 	if c.needDX {
-		c.dx.Resize(n, c.x.Shape[1:])
+		c.dxTo = c.x
+		if !overInput {
+			c.dx.Resize(n, c.x.Shape[1:])
+			c.dxTo = &c.dx
+		}
 	}
 	if c.winoUsed {
 		c.wino.backward()
-		if !c.needDX {
-			return nil
-		}
-		return &c.dx
+	} else {
+		c.env.For(n, c.backwardFn)
+		c.env.For(c.Out, c.reduceFn)
 	}
-	c.env.For(n, c.backwardFn)
-	c.env.For(c.Out, c.reduceFn)
-	if !c.needDX {
-		return nil
-	}
-	return &c.dx
+	return c.dxTo
 }
 
 // reduceFilters adds up the workers' partial gradients for filters [lo,
@@ -604,7 +612,7 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 			}
 		}
 		if c.needDX {
-			c.inputGrad(dy, c.dx.Data[n*in:(n+1)*in], s, mul)
+			c.inputGrad(dy, c.dxTo.Data[n*in:(n+1)*in], s, mul)
 			c.addToInputGrad(n*in, (n+1)*in)
 		}
 	}
@@ -614,7 +622,7 @@ func (c *Conv2D) backwardImages(worker, lo, hi int) {
 // [lo, hi), which Backward has just written.
 func (c *Conv2D) addToInputGrad(lo, hi int) {
 	if c.dxAddend != nil {
-		vec.Add(c.dx.Data[lo:hi], c.dxAddend.Data[lo:hi])
+		vec.Add(c.dxTo.Data[lo:hi], c.dxAddend.Data[lo:hi])
 	}
 }
 
@@ -718,7 +726,7 @@ func (c *Conv2D) backwardGroups(worker, lo, hi int) {
 		}
 		mul.Sgemm(true, false, k, cols, c.Out, 1, c.wb, k+1, s.group, ld, 0, s.col, ld)
 		for i := i0; i < i1; i++ {
-			c.geom.col2im(s.col[(i-i0)*p:], c.dx.Data[i*in:(i+1)*in], s.phases)
+			c.geom.col2im(s.col[(i-i0)*p:], c.dxTo.Data[i*in:(i+1)*in], s.phases)
 			c.addToInputGrad(i*in, (i+1)*in)
 		}
 	}

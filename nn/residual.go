@@ -203,8 +203,12 @@ func (r *Residual) reluGradImages(_, lo, hi int) {
 func (r *Residual) Backward(dy *tensor.Tensor) *tensor.Tensor { return r.backward(dy, false) }
 
 // backwardOver is Backward with the gradient taken back through the
-// fused ReLU, if any, written over dy (see gradOverwriter).
-func (r *Residual) backwardOver(dy *tensor.Tensor) *tensor.Tensor { return r.backward(dy, true) }
+// fused ReLU, if any, written over dy when w.dy allows (see
+// gradOverwriter); the block's input is read by its body's first layer
+// and by a convolution shortcut, and never written over.
+func (r *Residual) backwardOver(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
+	return r.backward(dy, w.dy)
+}
 
 // backward is Backward, taking dy back through the fused ReLU into dy
 // itself when over is true, or into r.g.

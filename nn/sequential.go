@@ -317,28 +317,37 @@ func (l convBN) unfolded(x *tensor.Tensor, train bool) *tensor.Tensor {
 // convolution, it first runs the two layers in turn on that input, so
 // that each has what its backward pass needs and the gradients are the
 // layers' own.
-func (l convBN) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.backward(dy, false) }
+func (l convBN) Backward(dy *tensor.Tensor) *tensor.Tensor { return l.backward(dy, overwrite{}) }
 
-// backwardOver is Backward with the batch norm's input gradient written
-// over dy (see gradOverwriter).
-func (l convBN) backwardOver(dy *tensor.Tensor) *tensor.Tensor { return l.backward(dy, true) }
+// backwardOver is Backward writing over what w allows (see
+// gradOverwriter): the batch norm's input gradient over dy, and the
+// convolution's over its input.
+func (l convBN) backwardOver(dy *tensor.Tensor, w overwrite) *tensor.Tensor { return l.backward(dy, w) }
 
 // backward is Backward, writing the batch norm's input gradient over the
-// gradient it takes back when over is true, or when that is the pool's,
-// this layer's own.
-func (l convBN) backward(dy *tensor.Tensor, over bool) *tensor.Tensor {
+// gradient it takes back when w.dy is true, or when that is the pool's,
+// this layer's own, and the convolution's over its input when w.input is
+// true.
+func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 	if l.fold.folded {
 		l.unfolded(l.fold.x, false)
 		l.fold.folded = false
 	}
 	if l.pool != nil {
-		dy, over = l.pool.Backward(dy), true
+		dy, w.dy = l.pool.Backward(dy), true
 	}
-	if over {
-		return l.conv.Backward(l.bn.backwardInPlace(dy))
+	if w.dy {
+		return l.conv.backward(l.bn.backwardInPlace(dy), w.input)
 	}
-	return l.conv.Backward(l.bn.Backward(dy))
+	return l.conv.backward(l.bn.Backward(dy), w.input)
 }
+
+// outputUnread reports whether the layer's output is free once the layer
+// after it has taken its gradient back: the batch norm's backward pass
+// reads its input and the gradient, never its output, but a pool's reads
+// its own output (for the ReLU after it), and a residual sum made here is
+// the block's output, which the block's ReLU reads.
+func (l convBN) outputUnread() bool { return l.pool == nil && l.add == nil }
 
 // prepare returns the folded convolution for c and b, building it the
 // first time and folding the parameters again when they have changed.
@@ -422,29 +431,48 @@ func (s *Sequential) Backward(dy *tensor.Tensor) *tensor.Tensor { return s.backw
 func (s *Sequential) backward(dy *tensor.Tensor, owned bool) *tensor.Tensor {
 	given := dy
 	for i := len(s.run) - 1; i >= 0 && dy != nil; i-- {
+		o, ok := s.run[i].(gradOverwriter)
+		if !ok {
+			dy = s.run[i].Backward(dy)
+			continue
+		}
 		// Every dy but the caller's is the input gradient that the layer
 		// after returned: its own memory, which nothing reads again, and
 		// which a gradOverwriter may write over. The caller's may be read
 		// again (a residual block gives its identity shortcut the same
 		// one), and so may what a layer returns unchanged from it
 		// (Flatten, and Dropout in evaluation, return the dy they were
-		// given).
-		if o, ok := s.run[i].(gradOverwriter); ok && (owned || !sameData(dy, given)) {
-			dy = o.backwardOver(dy)
-			continue
+		// given). A layer's input is the output of the layer before,
+		// which that layer's backward pass may not read (outputUnread).
+		w := overwrite{dy: owned || !sameData(dy, given)}
+		if i > 0 {
+			if u, ok := s.run[i-1].(outputUnreader); ok {
+				w.input = u.outputUnread()
+			}
 		}
-		dy = s.run[i].Backward(dy)
+		dy = o.backwardOver(dy, w)
 	}
 	return dy
 }
 
 // A gradOverwriter is a layer that can write its input gradient, or a
-// gradient on the way to it, over the gradient it is given, when nothing
-// else reads that again (see Sequential.Backward): one buffer of the
-// batch's size fewer, and no fresh memory written each step. The numbers
-// are Backward's.
+// gradient on the way to it, over memory that nothing reads again (see
+// Sequential.backward): over the gradient it is given, and, for some,
+// over its input. One buffer of the batch's size fewer, and no fresh
+// memory written each step. The numbers are Backward's.
 type gradOverwriter interface {
-	backwardOver(dy *tensor.Tensor) *tensor.Tensor
+	backwardOver(dy *tensor.Tensor, w overwrite) *tensor.Tensor
+}
+
+// overwrite says what a gradOverwriter may write over: dy, the gradient
+// it is given, and input, its last Forward's input.
+type overwrite struct{ dy, input bool }
+
+// An outputUnreader is a layer whose backward pass does not read its own
+// output, and which holds no other use for it: once the layer after it
+// has taken its gradient back, that output is free memory.
+type outputUnreader interface {
+	outputUnread() bool
 }
 
 // sameData reports whether a and b hold the same values from the same

@@ -818,27 +818,40 @@ func TestResidualNetworkAllocationFree(t *testing.T) {
 }
 
 // TestBackwardOverwritesOnlyItsOwn checks the layers that write a
-// gradient over the one they are given (gradOverwriter: a convBN's batch
-// norm, a residual block's ReLU): only where that gradient is a layer's
-// own, never the caller's dy, nor the caller's dy passed on by a Flatten,
-// nor the gradient a residual block hands both its body and its identity
+// gradient over memory that nothing reads again (gradOverwriter): a
+// convBN's batch norm and a residual block's ReLU over the gradient they
+// are given, only where that gradient is a layer's own, never the
+// caller's dy, nor the caller's dy passed on by a Flatten, nor the
+// gradient a residual block hands both its body and its identity
 // shortcut (a convolution shortcut reads it first, and the body's last
-// batch norm may then write over it). A training step on a batch of 5
-// must leave the caller's dy as it was and give the input gradient of
-// the layers run one at a time in the written order, bit for bit; and
-// where a layer is given another's gradient, it must have written over
-// that, leaving its own buffer unmade.
+// batch norm may then write over it); and a convBN's convolution over its
+// input, only where that is a convBN's output with neither pool nor
+// residual sum after it (whose backward passes read it). A training step
+// on a batch of 5 must leave the caller's dy as it was and give the
+// input gradient and the parameter gradients of the layers run one at a
+// time in the written order, bit for bit; and where a layer may write
+// over another's memory, it must have, leaving its own buffer unmade.
 func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
-	conv := func() *Conv2D { return &Conv2D{Out: 4, KH: 3, KW: 3, PadH: 1, PadW: 1} }
+	convOf := func(out int) func() *Conv2D {
+		return func() *Conv2D { return &Conv2D{Out: out, KH: 3, KW: 3, PadH: 1, PadW: 1} }
+	}
+	conv, wide := convOf(4), convOf(8) // 8 channels on 8x8 or more go by Winograd's method
 	block := func() Layer { return NewResidual(conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm()) }
 	bnBuffer := func(i int) func(*Sequential) []float32 {
 		return func(m *Sequential) []float32 { return m.Layers[i].(*BatchNorm).dx.Data }
 	}
+	convBuffer := func(i int) func(*Sequential) []float32 {
+		return func(m *Sequential) []float32 { return m.Layers[i].(*Conv2D).dx.Data }
+	}
+	bodyConvBuffer := func(m *Sequential) []float32 {
+		return m.Layers[0].(*Residual).Body.Layers[3].(*Conv2D).dx.Data
+	}
+	type unmade = func(*Sequential) []float32 // a buffer the step must not make
 	for _, c := range []struct {
 		name   string
 		in     []int
 		layers func() []Layer
-		unmade func(*Sequential) []float32 // a buffer the step must not make, or nil
+		unmade []unmade
 	}{
 		{"a convBN last", []int{3, 6, 5}, func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU()} }, nil},
 		{"before a Flatten", []int{3, 6, 5}, func() []Layer {
@@ -846,18 +859,30 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 		}, nil},
 		{"two convBNs", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm(), NewReLU()}
-		}, bnBuffer(1)},
+		}, []unmade{bnBuffer(1), convBuffer(3)}},
+		{"two convBNs by Winograd's method", []int{8, 8, 8}, func() []Layer {
+			return []Layer{wide(), NewBatchNorm(), NewReLU(), wide(), NewBatchNorm(), NewReLU()}
+		}, []unmade{bnBuffer(1), convBuffer(3)}},
+		{"a convBN after a pooled one", []int{3, 6, 6}, func() []Layer {
+			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewMaxPool2D(2), conv(), NewBatchNorm()}
+		}, []unmade{bnBuffer(1)}},
 		{"a pooled convBN last", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewMaxPool2D(2)}
-		}, bnBuffer(1)},
-		{"a residual block and its ReLU last", []int{4, 6, 5}, func() []Layer { return []Layer{block(), NewReLU()} }, nil},
+		}, []unmade{bnBuffer(1)}},
+		{"a residual block and its ReLU last", []int{4, 6, 5}, func() []Layer { return []Layer{block(), NewReLU()} },
+			[]unmade{bodyConvBuffer}},
 		{"two residual blocks and their ReLUs", []int{4, 6, 5}, func() []Layer {
 			return []Layer{block(), NewReLU(), block(), NewReLU()}
-		}, func(m *Sequential) []float32 { return m.Layers[0].(*Residual).g.Data }},
+		}, []unmade{func(m *Sequential) []float32 { return m.Layers[0].(*Residual).g.Data }, bodyConvBuffer}},
+		{"two blocks adding at their bodies' ends", []int{8, 8, 16}, func() []Layer {
+			b := func() Layer { return NewResidual(wide(), NewBatchNorm(), NewReLU(), wide(), NewBatchNorm()) }
+			return []Layer{b(), NewReLU(), b(), NewReLU()}
+		}, []unmade{bodyConvBuffer}},
 		{"a block with a convolution for its shortcut", []int{4, 6, 5}, func() []Layer {
 			widen := func() *Conv2D { return &Conv2D{Out: 6, KH: 3, KW: 3, PadH: 1, PadW: 1} }
 			return []Layer{NewResidual(widen(), NewBatchNorm(), NewReLU(), widen(), NewBatchNorm()), NewReLU()}
-		}, func(m *Sequential) []float32 { return m.Layers[0].(*Residual).Body.Layers[4].(*BatchNorm).dx.Data }},
+		}, []unmade{func(m *Sequential) []float32 { return m.Layers[0].(*Residual).Body.Layers[4].(*BatchNorm).dx.Data },
+			bodyConvBuffer}},
 	} {
 		model, ref := twins(t, c.layers, c.in)
 		x := tensor.New(append([]int{5}, c.in...)...)
@@ -869,9 +894,23 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 				t.Fatalf("%s: input gradient [%d] %v, written order gives %v", c.name, i, dx.Data[i], wantDX.Data[i])
 			}
 		}
-		if c.unmade != nil {
-			if buf := c.unmade(model); len(buf) != 0 {
-				t.Errorf("%s: a gradient buffer of %d values was made where the layer could write over its dy", c.name, len(buf))
+		var refParams []*Param
+		for _, l := range ref {
+			refParams = append(refParams, l.Params()...)
+		}
+		for i, p := range model.Params() {
+			if p.Grad == nil {
+				continue
+			}
+			for j, g := range p.Grad.Data {
+				if want := refParams[i].Grad.Data[j]; g != want {
+					t.Fatalf("%s: %s's gradient [%d] %v, written order gives %v", c.name, p.Name, j, g, want)
+				}
+			}
+		}
+		for _, buffer := range c.unmade {
+			if buf := buffer(model); len(buf) != 0 {
+				t.Errorf("%s: a gradient buffer of %d values was made where the layer could write over memory nothing reads again", c.name, len(buf))
 			}
 		}
 	}

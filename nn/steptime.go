@@ -115,13 +115,19 @@ func (s timedStep) Backward(dy *tensor.Tensor) *tensor.Tensor {
 
 // backwardOver times the step's backwardOver, or its Backward when it
 // has none, so that the timed network runs as the untimed one does.
-func (s timedStep) backwardOver(dy *tensor.Tensor) *tensor.Tensor {
+func (s timedStep) backwardOver(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 	o, ok := s.Layer.(gradOverwriter)
 	if !ok {
 		return s.Backward(dy)
 	}
 	start := time.Now()
-	dx := o.backwardOver(dy)
+	dx := o.backwardOver(dy, w)
 	s.t.Backward += time.Since(start)
 	return dx
+}
+
+// outputUnread is the step's own answer, or false when it has none.
+func (s timedStep) outputUnread() bool {
+	u, ok := s.Layer.(outputUnreader)
+	return ok && u.outputUnread()
 }

@@ -770,7 +770,7 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		s.chunks = b.chunks(s.chunks[:0], 0, i1-i0, wc.images)
 		for _, k := range s.chunks {
 			wc.multiply(s, b, k, wc.uBack, wc.uBackPacked, dy[k.img0*outSize:k.img1*outSize])
-			wc.output(s, b, k, c.dx.Data[(i0+k.img0)*inSize:(i0+k.img1)*inSize], nil)
+			wc.output(s, b, k, c.dxTo.Data[(i0+k.img0)*inSize:(i0+k.img1)*inSize], nil)
 			if c.dxAddend == nil {
 				continue
 			}
