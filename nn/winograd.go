@@ -48,20 +48,29 @@ type winoConv struct {
 	// transposed read it, [In, Out] (element [ξ][c][o]); uBack the
 	// backward filters' [Out, In].
 	u, uBack []float32
-	// uPacked and uBackPacked hold the same U_ξ copied once into the
-	// multiply's slivers (gemm.PackedA), for the products of chunks
+	// uPacked and uBackPacked hold the same U_ξ once in the multiply's
+	// slivers (gemm.PackedA), for the products of chunks
 	// whose tiles go across (the rest read u and uBack in place): the
 	// products then copy nothing of U_ξ, and read it in the order they
 	// use it rather than a row of Out or In values apart.
 	uPacked, uBackPacked []gemm.PackedA
 	// uSet says whether u holds the filters uPacked holds: the forward
 	// pass makes u only for a batch with a chunk multiplied transposed
-	// (few tiles), which in training at batch 64 none is.
-	uSet     bool
-	uFrom    derived   // the filters u holds
-	k        []float32 // the algorithm's FilterMatrix, [points, 9]
-	kTurned  []float32 // its FilterMatrix for turned filters
-	uBackSet bool      // uBack matches the weights of the last Forward
+	// (few tiles), which in training at batch 64 none is; uBackIn says
+	// the same of uBack, which the backward pass makes only for such a
+	// batch too.
+	uSet  bool
+	uFrom derived // the filters u holds
+	// packedFwd and packedBack are where the filter transforms write
+	// uPacked's and uBackPacked's values straight into their slivers
+	// (see transformFilters), when nothing reads u or uBack in place;
+	// wT is the filters gathered into the slivers' order for that.
+	packedFwd, packedBack packedFilters
+	wT                    []float32
+	k                     []float32 // the algorithm's FilterMatrix, [points, 9]
+	kTurned               []float32 // its FilterMatrix for turned filters
+	uBackSet              bool      // uBackPacked matches the weights of the last Forward
+	uBackIn               bool      // and so does uBack
 
 	always  bool    // computes every batch, however small (for tests)
 	images  int     // images per chunk, when several fit
@@ -74,6 +83,12 @@ type winoConv struct {
 	gradFn  func(worker, lo, hi int)
 	uFn     func(worker, lo, hi int)
 	uBackFn func(worker, lo, hi int)
+	// packing says which set of packed filters gatherFn and packedFn
+	// make, and with which filter matrix.
+	packing  *packedFilters
+	packingK []float32
+	gatherFn func(worker, lo, hi int)
+	packedFn func(worker, lo, hi int)
 
 	// With batchGrads set for the last backward pass, vAll and dyAll hold
 	// the batch's transformed input and dy tiles, [points][tiles][In]
@@ -234,7 +249,52 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 	wc.fwdFn, wc.bwdFn, wc.poolFn = wc.forwardChunks, wc.backwardImages, wc.poolImages
 	wc.gradFn, wc.uFn, wc.uBackFn = wc.filterGrads, wc.transformFilterRange, wc.transformTurnedRange
 	wc.batchGradFn = wc.batchFilterGrads
+	wc.gatherFn, wc.packedFn = wc.gatherFilters, wc.transformPackedRange
+	wc.packedFwd = newPackedFilters(wc.uPacked, c.Out, c.In, false)
+	wc.packedBack = newPackedFilters(wc.uBackPacked, c.In, c.Out, true)
 	return wc
+}
+
+// packedFilters is a set of transformed filters U_ξ, one m×k matrix for
+// each ξ ([Out, In] forward; [In, Out] for the turned filters of the
+// backward pass, U_ξ of filter o and channel c at (c, o)), held in the
+// multiply's slivers (gemm.PackedA) in one array, stride values apart:
+// the filter transform computes them there, rather than into a matrix
+// that is then copied into slivers.
+type packedFilters struct {
+	m, k   int
+	size   int       // the values of one packed U_ξ (gemm.PackedLayout)
+	stride int       // the values from one U_ξ to the next
+	from   []int32   // from[i]: the filter pair (o·In + c) of packed place i, or -1 for padding
+	data   []float32 // [points][stride]
+}
+
+// newPackedFilters lays out the packed filters that packed adopts: m×k
+// matrices, turned ones when turned is true.
+func newPackedFilters(packed []gemm.PackedA, m, k int, turned bool) packedFilters {
+	size, place := gemm.PackedLayout(m, k)
+	// A stride of a whole number of 64-byte lines, one more than size
+	// needs: sizes are often powers of two, whose multiples would put
+	// the ξ (and the 9 taps of wT) in the same sets of the caches.
+	f := packedFilters{m: m, k: k, size: size, stride: (size+15)/16*16 + 16}
+	f.from = make([]int32, size)
+	for i := range f.from {
+		f.from[i] = -1
+	}
+	for i := range m {
+		for j := range k {
+			pair := i*k + j // filter i, channel j
+			if turned {
+				pair = j*m + i // filter j, channel i
+			}
+			f.from[place[i*k+j]] = int32(pair)
+		}
+	}
+	f.data = make([]float32, len(packed)*f.stride)
+	for xi := range packed {
+		packed[xi].Adopt(m, k, f.data[xi*f.stride:xi*f.stride+size:xi*f.stride+size])
+	}
+	return f
 }
 
 // laneTilesW is how many tiles across, at most, an image may have for
@@ -346,16 +406,69 @@ func (wc *winoConv) reserve(w, n int, training bool) {
 
 // transformFilters computes U from the filters: the product K·Wᵀ
 // ([points, 9]·[9, Out·In], with K the algorithm's FilterMatrix), which
-// gives U as [ξ][o][c], each U_ξ then packed for the products
-// (uPacked) and, when inPlace is true, transposed into u[ξ][c][o] too.
-// The ξ are shared out among the workers.
+// gives U as [ξ][o][c], each U_ξ packed for the products (uPacked) and,
+// when inPlace is true, transposed into u[ξ][c][o] too: computed as a
+// matrix and copied into place. Without inPlace the product is computed
+// with its columns in the slivers' order (the filters gathered in that
+// order first, 9 values for each pair instead of points), so that it
+// writes uPacked's values where they lie. The ξ are shared out among
+// the workers.
 func (wc *winoConv) transformFilters(inPlace bool) {
 	wc.uSet = inPlace
-	wc.c.env.For(wc.points, wc.uFn)
-	wc.uBackSet = false
+	if inPlace {
+		wc.c.env.For(wc.points, wc.uFn)
+	} else {
+		wc.transformPacked(&wc.packedFwd, wc.k)
+	}
+	wc.uBackSet, wc.uBackIn = false, false
 }
 
-// transformFilterRange computes U_ξ for ξ in [lo, hi).
+// transformPacked computes f's packed filters with filter matrix k: the
+// filters gathered into the slivers' order, then each U_ξ the product
+// of k's row ξ and that.
+func (wc *winoConv) transformPacked(f *packedFilters, k []float32) {
+	wc.packing, wc.packingK = f, k
+	wc.wT = grow(wc.wT, 9*f.stride)
+	wc.c.env.For(f.size, wc.gatherFn)
+	wc.c.env.For(wc.points, wc.packedFn)
+	wc.packing, wc.packingK = nil, nil
+}
+
+// gatherFilters writes the filters of packed places [lo, hi) into wT,
+// [9][stride]: place i's filter pair's 9 weights at wT[t·stride + i],
+// zeros for the slivers' padding.
+func (wc *winoConv) gatherFilters(_, lo, hi int) {
+	f, w := wc.packing, wc.c.weight.Value.Data
+	var taps [9][]float32 // tap t of each place, from lo
+	for t := range taps {
+		taps[t] = wc.wT[t*f.stride+lo : t*f.stride+hi]
+	}
+	for i, at := range f.from[lo:hi] {
+		if at < 0 {
+			for t := range taps {
+				taps[t][i] = 0
+			}
+			continue
+		}
+		g := w[at*9 : at*9+9]
+		taps[0][i], taps[1][i], taps[2][i] = g[0], g[1], g[2]
+		taps[3][i], taps[4][i], taps[5][i] = g[3], g[4], g[5]
+		taps[6][i], taps[7][i], taps[8][i] = g[6], g[7], g[8]
+	}
+}
+
+// transformPackedRange computes the packed U_ξ for ξ in [lo, hi): the
+// rows [lo, hi) of the filter matrix times wT, each written where the
+// multiply reads it. Each value is the sum over the 9 taps that
+// transformFilterRange's product computes, in the same order.
+func (wc *winoConv) transformPackedRange(worker, lo, hi int) {
+	f := wc.packing
+	wc.scratch[worker].ws.Sgemm(false, false, hi-lo, f.size, 9, 1, wc.packingK[lo*9:], 9,
+		wc.wT, f.stride, 0, f.data[lo*f.stride:], f.stride)
+}
+
+// transformFilterRange computes U_ξ for ξ in [lo, hi) as a matrix, packs
+// it and transposes it into u.
 func (wc *winoConv) transformFilterRange(worker, lo, hi int) {
 	in, out := wc.c.In, wc.c.Out
 	tmp := wc.scratch[worker].uT
@@ -365,24 +478,28 @@ func (wc *winoConv) transformFilterRange(worker, lo, hi int) {
 		// U_ξᵀ, [o][c], is the left operand of multiply's products.
 		uT := tmp[(xi-lo)*in*out : (xi-lo+1)*in*out]
 		wc.uPacked[xi].Pack(false, out, in, 1, uT, in)
-		if wc.uSet {
-			gemm.Transpose(wc.u[xi*in*out:(xi+1)*in*out], uT, out, in)
-		}
+		gemm.Transpose(wc.u[xi*in*out:(xi+1)*in*out], uT, out, in)
 	}
 }
 
 // transformBackFilters computes the backward filters' U, for filter o of
 // input channel c turned half a turn (as filter c of input channel o),
-// into uBack[ξ][o][c]: the product K'·Wᵀ with K' the FilterMatrix of
-// turned filters, which is U in the layout wanted. The ξ are shared out
-// among the workers.
-func (wc *winoConv) transformBackFilters() {
-	wc.c.env.For(wc.points, wc.uBackFn)
-	wc.uBackSet = true
+// packed (uBackPacked) and, when inPlace is true, into uBack[ξ][o][c]
+// too: the product K'·Wᵀ with K' the FilterMatrix of turned filters,
+// which is U in the layout wanted, then packed. Without inPlace it is
+// computed in the slivers' order, as transformFilters does. The ξ are
+// shared out among the workers.
+func (wc *winoConv) transformBackFilters(inPlace bool) {
+	if inPlace {
+		wc.c.env.For(wc.points, wc.uBackFn)
+	} else {
+		wc.transformPacked(&wc.packedBack, wc.kTurned)
+	}
+	wc.uBackSet, wc.uBackIn = true, inPlace
 }
 
 // transformTurnedRange computes the backward filters' U_ξ for ξ in [lo,
-// hi).
+// hi) into uBack, and packs it.
 func (wc *winoConv) transformTurnedRange(worker, lo, hi int) {
 	in, out := wc.c.In, wc.c.Out
 	wc.scratch[worker].ws.Sgemm(false, true, hi-lo, out*in, 9, 1, wc.kTurned[lo*9:], 9,
@@ -390,6 +507,30 @@ func (wc *winoConv) transformTurnedRange(worker, lo, hi int) {
 	for xi := lo; xi < hi; xi++ {
 		wc.uBackPacked[xi].Pack(true, in, out, 1, wc.uBack[xi*in*out:(xi+1)*in*out], in)
 	}
+}
+
+// backwardSwaps reports whether any chunk of a backward pass over n
+// images computes its input gradient transposed (see multiply), reading
+// uBack in place: the chunks backwardImages makes of each worker's
+// images (parallel.Range, as Env.For shares them out).
+func (wc *winoConv) backwardSwaps(n int) bool {
+	if wc.c.noSwap {
+		return false
+	}
+	workers := wc.c.env.Workers()
+	s := &wc.scratch[0]
+	for w := range workers {
+		lo, hi := parallel.Range(n, workers, w)
+		for i0 := lo; i0 < hi; i0 += wc.images {
+			s.chunks = wc.bwd.chunks(s.chunks[:0], 0, min(i0+wc.images, hi)-i0, wc.images)
+			for _, k := range s.chunks {
+				if winoSwapPays(wc.bwd.out, wc.bwd.tiles(k)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // forward computes the convolution of the batch c.x into c.y.
@@ -616,8 +757,10 @@ func (wc *winoConv) outputGrad(s *winoScratch, g *winoGeom, k chunk, dy []float3
 func (wc *winoConv) backward() {
 	c := wc.c
 	n := c.dy.Shape[0]
-	if !wc.uBackSet && c.needDX {
-		wc.transformBackFilters()
+	if c.needDX {
+		if inPlace := wc.backwardSwaps(n); !wc.uBackSet || inPlace && !wc.uBackIn {
+			wc.transformBackFilters(inPlace)
+		}
 	}
 	for w := range wc.scratch {
 		wc.reserve(w, n, true)

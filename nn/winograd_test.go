@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gocnn/gocnn/internal/gemm"
 	"github.com/gocnn/gocnn/internal/winograd"
 	"github.com/gocnn/gocnn/rng"
 	"github.com/gocnn/gocnn/tensor"
@@ -220,6 +221,119 @@ func TestWinogradFiltersAcrossBatches(t *testing.T) {
 				}
 			}
 			env.Close()
+		}
+	}
+}
+
+// TestWinogradPackedFilters checks the filter transforms that write the
+// packed U_ξ straight into the multiply's slivers (transformPacked)
+// against the ones that compute each U_ξ as a matrix and pack it, forward
+// and for the turned filters: each packed U_ξ, multiplied by the same
+// matrix, gives the same bits. The shapes have slivers with padding rows
+// (20 and 12 rows are not whole slivers) and more channels than one
+// block of the multiply holds.
+func TestWinogradPackedFilters(t *testing.T) {
+	r := rng.New(23)
+	for _, alg := range []*winograd.Algorithm{winograd.F2, winograd.F4} {
+		for _, shape := range [][2]int{{12, 20}, {40, 24}, {8, 600}} {
+			in, out := shape[0], shape[1]
+			env := NewEnv(7, 2)
+			conv := &Conv2D{Out: out, KH: 3, KW: 3, PadH: 1, PadW: 1}
+			if _, err := conv.Build([]int{in, 8, 8}, env); err != nil {
+				t.Fatal(err)
+			}
+			r.FillUniform(conv.weight.Value.Data, 1)
+			forceWinograd(conv, alg)
+			wc := conv.wino
+			ws := env.gemm.Workspace(0)
+			products := func(packed []gemm.PackedA, m, k int) []float32 {
+				b := make([]float32, k*5)
+				rng.New(24).FillUniform(b, 1)
+				c := make([]float32, len(packed)*m*5)
+				for xi := range packed {
+					ws.SgemmPacked(&packed[xi], false, 5, b, 5, 0, c[xi*m*5:], 5)
+				}
+				return c
+			}
+			name := fmt.Sprintf("%s, %d to %d channels", alg, in, out)
+			wc.transformFilters(false)
+			direct := products(wc.uPacked, out, in)
+			wc.transformFilters(true)
+			equalBits(t, name+", forward", products(wc.uPacked, out, in), direct)
+			wc.transformBackFilters(false)
+			direct = products(wc.uBackPacked, in, out)
+			wc.transformBackFilters(true)
+			equalBits(t, name+", turned", products(wc.uBackPacked, in, out), direct)
+			env.Close()
+		}
+	}
+}
+
+// TestWinogradBackFiltersAcrossBatches checks the turned filters across
+// backward passes after evaluation, where the filters are transformed
+// once for as long as they stay put: one batch whose input gradients
+// are all multiplied across (uBack read packed only) and one where some
+// are multiplied transposed (uBack read in place, made only then, though
+// its forward products all go across and make nothing anew) give each
+// the gradients of a layer that saw only that batch, bit for bit.
+func TestWinogradBackFiltersAcrossBatches(t *testing.T) {
+	r := rng.New(25)
+	for _, c := range []struct {
+		alg        *winograd.Algorithm
+		in, out, h int
+	}{
+		{winograd.F4, 16, 8, 12}, // at batch 1, 9 tiles of 8 filters forward, of 16 backward
+	} {
+		build := func() (*Conv2D, *Env) {
+			env := NewEnv(7, 2)
+			env.NeedInputGrad = true
+			conv := &Conv2D{Out: c.out, KH: 3, KW: 3, PadH: 1, PadW: 1}
+			if _, err := conv.Build([]int{c.in, c.h, c.h}, env); err != nil {
+				t.Fatal(err)
+			}
+			conv.InitWeights(HeNormal, env.Rand)
+			forceWinograd(conv, c.alg)
+			return conv, env
+		}
+		batch := func(n, channels int) *tensor.Tensor {
+			x := tensor.New(n, channels, c.h, c.h)
+			r.FillUniform(x.Data, 1)
+			return x
+		}
+		one, many := batch(1, c.in), batch(16, c.in)
+		dyOne, dyMany := batch(1, c.out), batch(16, c.out)
+		conv, env := build()
+		wc := conv.wino
+		requireTransposed(t, wc.backwardSwaps(1) && !wc.backwardSwaps(16) && !wc.swaps(&wc.fwd, wc.batchChunks(nil, 1)),
+			"%s: batch 1's input gradient would not be multiplied transposed, or batch 16's would, or batch 1's output", c.alg)
+		step := func(conv *Conv2D, x, dy *tensor.Tensor) []float32 {
+			conv.Forward(x, false)
+			dx := conv.Backward(dy)
+			return append(append([]float32(nil), dx.Data...), conv.weight.Grad.Data...)
+		}
+		want := func(x, dy *tensor.Tensor) []float32 {
+			fresh, env := build()
+			defer env.Close()
+			return step(fresh, x, dy)
+		}
+		wantOne, wantMany := want(one, dyOne), want(many, dyMany)
+		for i, x := range []*tensor.Tensor{many, one, many, one} {
+			w, dy := wantMany, dyMany
+			if x == one {
+				w, dy = wantOne, dyOne
+			}
+			equalBits(t, fmt.Sprintf("%s, pass %d (batch %d)", c.alg, i, x.Shape[0]), step(conv, x, dy), w)
+		}
+		env.Close()
+	}
+}
+
+// equalBits fails t unless got and want hold the same bits.
+func equalBits(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s: [%d] = %v, want %v", name, i, got[i], want[i])
 		}
 	}
 }

@@ -164,6 +164,46 @@ func (p *PackedA) pack(kern *microKernel, transA bool, m, k int, alpha float32, 
 	}
 }
 
+// PackedLayout returns the layout in which Pack puts an m×k operand op(A):
+// its packed form holds size values, element (i, j) of op(A) at
+// index[i·k+j], and zeros at the rest (the last sliver's rows past m).
+// Neither transA nor alpha changes where a value goes. A caller that
+// computes the operand's values itself can write them in place (Adopt)
+// rather than into a matrix that Pack then copies.
+func PackedLayout(m, k int) (size int, index []int32) { return kernel.packedLayout(m, k) }
+
+func (kern *microKernel) packedLayout(m, k int) (size int, index []int32) {
+	rows := roundUp(m, kern.mr)
+	index = make([]int32, m*k)
+	if m == 0 || k == 0 {
+		return rows * k, index
+	}
+	kc := blockSize(k, kern.kc, 4)
+	for pc := 0; pc < k; pc += kc {
+		width := min(kc, k-pc) // as pack's blocks
+		for i := range m {
+			s, r := i/kern.mr, i%kern.mr
+			for p := range width {
+				index[i*k+pc+p] = int32(rows*pc + s*width*kern.mr + p*kern.mr + r)
+			}
+		}
+	}
+	return rows * k, index
+}
+
+// Adopt makes p the packed m×k operand whose values data holds, in the
+// order PackedLayout(m, k) gives, as if Pack had written them there: p
+// reads data in place from then on, until the next Pack or Adopt, which
+// writes into data when it is long enough.
+func (p *PackedA) Adopt(m, k int, data []float32) { p.adopt(&kernel, m, k, data) }
+
+func (p *PackedA) adopt(kern *microKernel, m, k int, data []float32) {
+	if m < 0 || k < 0 || len(data) < roundUp(m, kern.mr)*k {
+		panic("gemm: Adopt: data shorter than the packed operand")
+	}
+	p.m, p.k, p.kern, p.data = m, k, kern, data[:roundUp(m, kern.mr)*k]
+}
+
 // SgemmPacked computes C = A·op(B) + beta*C, where A is the m×k packed
 // operand a (its alpha already applied), on the calling goroutine.
 func (ws *Workspace) SgemmPacked(a *PackedA, transB bool, n int, b []float32, ldb int, beta float32, c []float32, ldc int) {

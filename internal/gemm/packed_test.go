@@ -42,6 +42,57 @@ func TestSgemmPacked(t *testing.T) {
 	})
 }
 
+// TestPackedLayout checks that PackedLayout says where Pack puts each
+// value, for every kernel the CPU has, with its own block sizes and with
+// tiny ones (several k blocks), either transpose and ragged slivers: the
+// values written there, with zeros elsewhere, are Pack's bits, and an
+// operand adopted from them multiplies as the packed one does.
+func TestPackedLayout(t *testing.T) {
+	shapes := [][2]int{{1, 1}, {14, 32}, {37, 45}, {128, 128}, {45, 600}, {9, 300}}
+	forEachKernel(t, func(t *testing.T, own *microKernel) {
+		rng := rand.New(rand.NewPCG(15, 16))
+		var ws Workspace
+		for _, kern := range []*microKernel{own, tinyBlocks(own)} {
+			for _, s := range shapes {
+				for _, transA := range []bool{false, true} {
+					m, k := s[0], s[1]
+					p := newProduct(rng, transA, false, m, 7, k, 0.5, 0)
+					var packed, adopted PackedA
+					packed.pack(kern, transA, m, k, 0.5, p.a, p.lda)
+					size, index := kern.packedLayout(m, k)
+					data := make([]float32, size)
+					for i := range m {
+						for j := range k {
+							v := p.a[i*p.lda+j]
+							if transA {
+								v = p.a[j*p.lda+i]
+							}
+							data[index[i*k+j]] = 0.5 * v
+						}
+					}
+					if len(packed.data) != size {
+						t.Fatalf("%s, %dx%d: Pack wrote %d values, PackedLayout says %d", kern.name, m, k, len(packed.data), size)
+					}
+					for i := range data {
+						if math.Float32bits(data[i]) != math.Float32bits(packed.data[i]) {
+							t.Fatalf("%s, %dx%d, transA %v: packed value %d is %g, PackedLayout puts %g there", kern.name, m, k, transA, i, packed.data[i], data[i])
+						}
+					}
+					adopted.adopt(kern, m, k, data)
+					want, got := append([]float32(nil), p.c...), append([]float32(nil), p.c...)
+					ws.SgemmPacked(&packed, false, p.n, p.b, p.ldb, 0, want, p.ldc)
+					ws.SgemmPacked(&adopted, false, p.n, p.b, p.ldb, 0, got, p.ldc)
+					for j := range want {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("%s, %dx%d: c[%d] = %g adopted, %g packed", kern.name, m, k, j, got[j], want[j])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestSgemmPackedUnpacked checks that SgemmPacked refuses an operand
 // that was never packed rather than multiply by nothing.
 func TestSgemmPackedUnpacked(t *testing.T) {
