@@ -64,7 +64,8 @@ type winoConv struct {
 	// packedFwd and packedBack are where the filter transforms write
 	// uPacked's and uBackPacked's values straight into their slivers
 	// (see transformFilters), when nothing reads u or uBack in place;
-	// wT is the filters gathered into the slivers' order for that.
+	// wT is the filters gathered into the slivers' order for that,
+	// [9][stride].
 	packedFwd, packedBack packedFilters
 	wT                    []float32
 	k                     []float32 // the algorithm's FilterMatrix, [points, 9]
@@ -263,11 +264,20 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 // that is then copied into slivers.
 type packedFilters struct {
 	m, k   int
-	size   int       // the values of one packed U_ξ (gemm.PackedLayout)
-	stride int       // the values from one U_ξ to the next
-	from   []int32   // from[i]: the filter pair (o·In + c) of packed place i, or -1 for padding
-	data   []float32 // [points][stride]
+	size   int // the values of one packed U_ξ (gemm.PackedLayout)
+	stride int // the values from one U_ξ to the next
+	// runs are the packed places in runs of a sliver's rows, whose
+	// filter pairs lie step pairs apart (k forward, one pair turned);
+	// pads the places of the slivers' padding.
+	runs []filterRun
+	step int
+	pads []int32
+	data []float32 // [points][stride]
 }
+
+// filterRun is n packed places from at on, holding filter pairs pair,
+// pair + step, ... (a pair o·In + c is filter o on channel c).
+type filterRun struct{ at, n, pair int32 }
 
 // newPackedFilters lays out the packed filters that packed adopts: m×k
 // matrices, turned ones when turned is true.
@@ -277,9 +287,13 @@ func newPackedFilters(packed []gemm.PackedA, m, k int, turned bool) packedFilter
 	// needs: sizes are often powers of two, whose multiples would put
 	// the ξ (and the 9 taps of wT) in the same sets of the caches.
 	f := packedFilters{m: m, k: k, size: size, stride: (size+15)/16*16 + 16}
-	f.from = make([]int32, size)
-	for i := range f.from {
-		f.from[i] = -1
+	from := make([]int32, size) // the pair of each place, -1 for padding
+	for i := range from {
+		from[i] = -1
+	}
+	f.step = k
+	if turned {
+		f.step = 1
 	}
 	for i := range m {
 		for j := range k {
@@ -287,8 +301,21 @@ func newPackedFilters(packed []gemm.PackedA, m, k int, turned bool) packedFilter
 			if turned {
 				pair = j*m + i // filter j, channel i
 			}
-			f.from[place[i*k+j]] = int32(pair)
+			from[place[i*k+j]] = int32(pair)
 		}
+	}
+	for i := 0; i < size; {
+		if from[i] < 0 {
+			f.pads = append(f.pads, int32(i))
+			i++
+			continue
+		}
+		n := 1
+		for i+n < size && from[i+n] == from[i]+int32(n*f.step) {
+			n++
+		}
+		f.runs = append(f.runs, filterRun{at: int32(i), n: int32(n), pair: from[i]})
+		i += n
 	}
 	f.data = make([]float32, len(packed)*f.stride)
 	for xi := range packed {
@@ -429,31 +456,23 @@ func (wc *winoConv) transformFilters(inPlace bool) {
 func (wc *winoConv) transformPacked(f *packedFilters, k []float32) {
 	wc.packing, wc.packingK = f, k
 	wc.wT = grow(wc.wT, 9*f.stride)
-	wc.c.env.For(f.size, wc.gatherFn)
+	for _, i := range f.pads {
+		for t := range 9 {
+			wc.wT[t*f.stride+int(i)] = 0
+		}
+	}
+	wc.c.env.For(len(f.runs), wc.gatherFn)
 	wc.c.env.For(wc.points, wc.packedFn)
 	wc.packing, wc.packingK = nil, nil
 }
 
-// gatherFilters writes the filters of packed places [lo, hi) into wT,
-// [9][stride]: place i's filter pair's 9 weights at wT[t·stride + i],
-// zeros for the slivers' padding.
+// gatherFilters writes the filters of runs [lo, hi) into wT, [9][stride]:
+// a place's filter's 9 weights at wT[t·stride + place], each run one
+// transpose of its filters' rows (9 weights each, step filters apart).
 func (wc *winoConv) gatherFilters(_, lo, hi int) {
 	f, w := wc.packing, wc.c.weight.Value.Data
-	var taps [9][]float32 // tap t of each place, from lo
-	for t := range taps {
-		taps[t] = wc.wT[t*f.stride+lo : t*f.stride+hi]
-	}
-	for i, at := range f.from[lo:hi] {
-		if at < 0 {
-			for t := range taps {
-				taps[t][i] = 0
-			}
-			continue
-		}
-		g := w[at*9 : at*9+9]
-		taps[0][i], taps[1][i], taps[2][i] = g[0], g[1], g[2]
-		taps[3][i], taps[4][i], taps[5][i] = g[3], g[4], g[5]
-		taps[6][i], taps[7][i], taps[8][i] = g[6], g[7], g[8]
+	for _, r := range f.runs[lo:hi] {
+		gemm.TransposeStrided(wc.wT[r.at:], f.stride, w[int(r.pair)*9:], f.step*9, int(r.n), 9)
 	}
 }
 
