@@ -71,6 +71,12 @@ type BatchNorm struct {
 	statsOnly bool
 	planes    [][]float32
 	poolFn    func(worker, lo, hi int)
+	// planeSums, when given to forwardPooled, holds each image plane's
+	// Σx and Σx² ([N][C][2], vec.Moments of the plane), made by the
+	// convolution before as it wrote x (see Conv2D.planeSums): the
+	// statistics are then their sums, image by image, and x is read
+	// once, by the pool, instead of twice. planeBuf is memory for them.
+	planeSums, planeBuf []float64
 
 	// addend, during forwardAdd, is added to each normalised channel,
 	// and addReLU says whether a ReLU follows the sum.
@@ -162,12 +168,17 @@ func (b *BatchNorm) forwardAdd(x, short *tensor.Tensor, train, relu bool) *tenso
 // there. It returns the pool's output, the same bits as the layers' in
 // turn. The pool's Backward then gives the gradient of the batch norm's
 // output, for Backward.
-func (b *BatchNorm) forwardPooled(x *tensor.Tensor, train bool, pool *MaxPool2D, relu bool) *tensor.Tensor {
+//
+// planeSums, when not nil, holds the planes' sums of x (see
+// BatchNorm.planeSums), which training then takes the statistics from.
+func (b *BatchNorm) forwardPooled(x *tensor.Tensor, train bool, pool *MaxPool2D, relu bool, planeSums []float64) *tensor.Tensor {
 	b.x, b.train, b.relu, b.statsOnly = x, train, false, true
 	if train {
 		b.batches.Value.Data[0]++
 	}
+	b.planeSums = planeSums
 	b.env.For(b.channels, b.fwd)
+	b.planeSums = nil
 	if len(b.planes) != b.env.Workers() {
 		b.planes = make([][]float32, b.env.Workers())
 		for w := range b.planes {
@@ -204,7 +215,7 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			// The batch's mean and variance in one pass, accumulated in
 			// float64: Var x = E[x²] − (E x)², accurate unless the mean is
 			// some ten million times the spread.
-			sum, sumSq := vec.Moments(b.channel(b.x.Data, c), b.runs(n))
+			sum, sumSq := b.moments(c, n)
 			mean := sum / m
 			variance := max(sumSq/m-mean*mean, 0)
 			inv := 1 / math.Sqrt(variance+b.Eps)
@@ -230,6 +241,30 @@ func (b *BatchNorm) forwardChannels(_, lo, hi int) {
 			}
 		}
 	}
+}
+
+// planeBuffer returns memory for the plane sums of a batch of n images
+// (see planeSums).
+func (b *BatchNorm) planeBuffer(n int) []float64 {
+	if need := 2 * n * b.channels; cap(b.planeBuf) < need {
+		b.planeBuf = make([]float64, need)
+	}
+	return b.planeBuf[:2*n*b.channels]
+}
+
+// moments returns channel c's Σx and Σx² over a batch of n: vec.Moments
+// over its planes, or the sums of the planes' own (planeSums), added in
+// the same order, image by image, so the same bits.
+func (b *BatchNorm) moments(c, n int) (sum, sumSq float64) {
+	if b.planeSums == nil {
+		return vec.Moments(b.channel(b.x.Data, c), b.runs(n))
+	}
+	for i := range n {
+		at := 2 * (i*b.channels + c)
+		sum += b.planeSums[at]
+		sumSq += b.planeSums[at+1]
+	}
+	return sum, sumSq
 }
 
 // channel returns s from the first value of channel c, where b.runs

@@ -139,7 +139,7 @@ func BenchmarkBatchNormPool(b *testing.B) {
 		}
 		b.Run(name+"/fused", func(b *testing.B) {
 			for range b.N {
-				bn.forwardPooled(x, true, pool, true)
+				bn.forwardPooled(x, true, pool, true, nil)
 			}
 		})
 		b.Run(name+"/apart", func(b *testing.B) {

@@ -94,6 +94,12 @@ type Conv2D struct {
 	// as the output is made: a residual block's shortcut, in evaluation
 	// (see forwardAdd).
 	addend *tensor.Tensor
+	// planeSums, when set for a Forward, receives each output plane's Σy
+	// and Σy² ([N][Out][2], vec.Moments of the plane) as the image is
+	// made, for the batch norm after it (see BatchNorm.planeSums), and
+	// planesSummed then says whether every image's were.
+	planeSums    []float64
+	planesSummed bool
 	// dxAddend, when set, is added to each image's input gradient as
 	// Backward makes it: a residual block's shortcut gradient, when the
 	// convolution starts the block's body (see Residual.start).
@@ -304,6 +310,9 @@ func (c *Conv2D) forwardWith(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 		out = &pool.y
 	}
 	c.winoUsed = c.wino != nil && c.wino.pays(x.Shape[0])
+	// Every image's output is finished whole (finishImage) but by a
+	// Winograd convolution that makes an image in parts.
+	c.planesSummed = c.planeSums != nil && (!c.winoUsed || c.wino.fwd.rows >= c.wino.fwd.th)
 	if pool == nil || c.winoUsed {
 		c.y.Resize(x.Shape[0], c.outShape)
 	}
@@ -381,6 +390,13 @@ func (c *Conv2D) outputFor(worker, n int) []float32 {
 // finishImage applies the fused layer, if any, to image n's output y,
 // while it is still in the cache.
 func (c *Conv2D) finishImage(n int, y []float32) {
+	if c.planesSummed {
+		p := c.geom.oh * c.geom.ow
+		for o := range c.Out {
+			at := 2 * (n*c.Out + o)
+			c.planeSums[at], c.planeSums[at+1] = vec.Moments(y[o*p:(o+1)*p], vec.Runs{N: p, Stride: p, Count: 1})
+		}
+	}
 	switch {
 	case c.addend != nil:
 		vec.AddTo(y, y, c.addend.Data[n*len(y):(n+1)*len(y)], c.withReLU)

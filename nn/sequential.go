@@ -303,13 +303,23 @@ func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return f.forward(x, false, l.relu, nil)
 }
 
-// unfolded runs the layers one after the other.
+// unfolded runs the layers one after the other. In training with a
+// pool, the convolution sums each output plane as it makes it, for the
+// batch norm's statistics (see BatchNorm.planeSums).
 func (l convBN) unfolded(x *tensor.Tensor, train bool) *tensor.Tensor {
-	y := l.conv.forward(x, train, false, nil)
-	if l.pool != nil {
-		return l.bn.forwardPooled(y, train, l.pool, l.relu)
+	if l.pool == nil {
+		return l.bn.forward(l.conv.forward(x, train, false, nil), train, l.relu)
 	}
-	return l.bn.forward(y, train, l.relu)
+	if train {
+		l.conv.planeSums = l.bn.planeBuffer(x.Shape[0])
+	}
+	y := l.conv.forward(x, train, false, nil)
+	var sums []float64
+	if l.conv.planesSummed {
+		sums = l.conv.planeSums
+	}
+	l.conv.planeSums, l.conv.planesSummed = nil, false
+	return l.bn.forwardPooled(y, train, l.pool, l.relu, sums)
 }
 
 // Backward takes dy back through the batch norm (and the ReLU) and the

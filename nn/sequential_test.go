@@ -359,6 +359,9 @@ func TestConvBNFused(t *testing.T) {
 		"winograd":    func() *Conv2D { return &Conv2D{Out: 8, KH: 3, KW: 3, PadH: 1, PadW: 1} },
 		"stride 2":    func() *Conv2D { return &Conv2D{Out: 5, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1} },
 		"winograd ×2": func() *Conv2D { return &Conv2D{Out: 9, KH: 3, KW: 3} },
+		// An image of more tiles than a chunk holds, made in parts: the
+		// batch norm sums its planes itself.
+		"winograd in parts": func() *Conv2D { return &Conv2D{Out: 8, KH: 3, KW: 3, PadH: 1, PadW: 1} },
 	}
 	for name, conv := range convs {
 		for _, c := range []struct{ relu, pool bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
@@ -374,8 +377,11 @@ func TestConvBNFused(t *testing.T) {
 				return append(ls, NewFlatten(), NewDense(3))
 			}
 			in := []int{8, 5, 6}
-			if name == "in groups" {
+			switch name {
+			case "in groups":
 				in = []int{3, 3, 3}
+			case "winograd in parts":
+				in = []int{8, 40, 40}
 			}
 			env := NewEnv(5, 2)
 			env.NeedInputGrad = true
@@ -389,6 +395,9 @@ func TestConvBNFused(t *testing.T) {
 					alg = winograd.F4
 				}
 				forceWinograd(c, alg)
+				if parts := c.wino.fwd.rows < c.wino.fwd.th; parts != (name == "winograd in parts") {
+					t.Fatalf("%s: an image in parts is %v", name, parts)
+				}
 			}
 			if l, ok := model.run[0].(convBN); !ok || l.relu != relu || (l.pool != nil) != c.pool {
 				t.Fatalf("%s: run step 0 is %#v, want a convBN with ReLU %v and pool %v", name, model.run[0], relu, c.pool)

@@ -59,6 +59,9 @@ func (r Runs) covers(name, arg string, n int) {
 }
 
 // Moments returns Σ x[i] and Σ x[i]², in float64, over the runs r of x.
+// Each run is summed on its own and the runs' sums are added in turn to
+// +0, so a caller that sums the runs one call at a time and adds the
+// results in the same order gets the same bits.
 func Moments(x []float32, r Runs) (sum, squares float64) {
 	r.covers("Moments", "x", len(x))
 	return active.moments(x, r)
