@@ -41,7 +41,10 @@ import (
 // the backward pass the gradient taken back through it as each value is
 // read. A batch norm followed by a max-pool (after a convolution: see
 // convBN) normalises each image's plane into the cache and pools it from
-// there (forwardPooled), so its full-size output never goes to memory.
+// there (forwardPooled), so its full-size output never goes to memory;
+// in training its backward pass makes each plane's gradient in the cache
+// the same way, as the convolution before it asks for each image's
+// (pooledBackward), so neither full-size gradient does either.
 type BatchNorm struct {
 	Momentum float64 // 0 means 0.1
 	Eps      float64 // 0 means 1e-5
@@ -77,6 +80,15 @@ type BatchNorm struct {
 	// statistics are then their sums, image by image, and x is read
 	// once, by the pool, instead of twice. planeBuf is memory for them.
 	planeSums, planeBuf []float64
+
+	// During pooledBackward: gradSums holds each image plane's Σdy and
+	// Σdy·x, [N][C][2], and termA, termB, termC each channel's terms of
+	// ∂L/∂x = A·dy + B·x + C; gradShape is the shape it returns.
+	gradSums                []float64
+	termA, termB, termC     []float32
+	gradShape               tensor.Tensor
+	gradSumsFn, gradTermsFn func(worker, lo, hi int)
+	pooledGradFn            func(n int, dst []float32)
 
 	// addend, during forwardAdd, is added to each normalised channel,
 	// and addReLU says whether a ReLU follows the sum.
@@ -121,6 +133,8 @@ func (b *BatchNorm) Build(in []int, env *Env) ([]int, error) {
 	b.mean, b.invStd = make([]float32, c), make([]float32, c)
 	b.scale, b.shift = make([]float32, c), make([]float32, c)
 	b.fwd, b.bwd, b.poolFn = b.forwardChannels, b.backwardChannels, b.poolPlanes
+	b.termA, b.termB, b.termC = make([]float32, c), make([]float32, c), make([]float32, c)
+	b.gradSumsFn, b.gradTermsFn, b.pooledGradFn = b.pooledSums, b.pooledTerms, b.pooledGrad
 	return in, nil
 }
 
@@ -300,35 +314,112 @@ func (b *BatchNorm) backwardInto(dy, dx *tensor.Tensor) *tensor.Tensor {
 
 func (b *BatchNorm) backwardChannels(_, lo, hi int) {
 	n := b.dy.Shape[0]
-	m := float64(n * b.spatial)
 	for c := lo; c < hi; c++ {
-		gamma := float64(b.weight.Value.Data[c])
-		mean, inv := float64(b.mean[c]), float64(b.invStd[c])
-		if !b.train {
-			mean = float64(b.runMean.Value.Data[c])
-			inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
-		}
-		// Σdy and Σdy·x̂, where x̂ = (x − μ)·inv, so Σdy·x̂ = inv·(Σdy·x − μ·Σdy),
-		// with dy taken back through the fused ReLU first, if any, which
-		// let through the values whose normalisation was positive.
-		mask := vec.ReLUMask{On: b.relu, A: b.scale[c], B: b.shift[c]}
+		// Σdy and Σdy·x, with dy taken back through the fused ReLU first,
+		// if any, which let through the values whose normalisation was
+		// positive.
+		mask := b.reluMask(c)
 		sumDy, sumDyX := vec.NormGradSums(b.channel(b.dy.Data, c), b.channel(b.x.Data, c), b.runs(n), mask)
-		sumDyXhat := inv * (sumDyX - mean*sumDy)
-		b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(sumDyXhat), float32(sumDy)
-		// In training, dx = inv·(γ·dy − mean(γ·dy) − x̂·mean(γ·dy·x̂)); with
-		// x̂ written out that is A·dy + B·x + C. In evaluation the
-		// statistics are constants and dx = γ·inv·dy.
-		a := gamma * inv
-		var bx, cst float64
-		if b.train {
-			meanG, meanGX := gamma*sumDy/m, gamma*sumDyXhat/m
-			bx = -inv * inv * meanGX
-			cst = -inv*meanG + inv*inv*meanGX*mean
-		}
+		a, bx, cst := b.gradTerms(c, n, sumDy, sumDyX)
 		vec.NormGrad(b.channel(b.dxTo.Data, c), b.channel(b.dy.Data, c), b.channel(b.x.Data, c), b.runs(n),
-			mask, float32(a), float32(bx), float32(cst))
+			mask, a, bx, cst)
 	}
 }
+
+// reluMask is the fused ReLU of channel c, if any (see vec.ReLUMask).
+func (b *BatchNorm) reluMask(c int) vec.ReLUMask {
+	return vec.ReLUMask{On: b.relu, A: b.scale[c], B: b.shift[c]}
+}
+
+// gradTerms sets channel c's ∂L/∂γ and ∂L/∂β from Σdy and Σdy·x over a
+// batch of n, and returns the terms of its ∂L/∂x = a·dy + b·x + c.
+func (b *BatchNorm) gradTerms(c, n int, sumDy, sumDyX float64) (a, bx, cst float32) {
+	m := float64(n * b.spatial)
+	gamma := float64(b.weight.Value.Data[c])
+	mean, inv := float64(b.mean[c]), float64(b.invStd[c])
+	if !b.train {
+		mean = float64(b.runMean.Value.Data[c])
+		inv = 1 / math.Sqrt(float64(b.runVar.Value.Data[c])+b.Eps)
+	}
+	// Σdy·x̂, where x̂ = (x − μ)·inv, is inv·(Σdy·x − μ·Σdy).
+	sumDyXhat := inv * (sumDyX - mean*sumDy)
+	b.weight.Grad.Data[c], b.bias.Grad.Data[c] = float32(sumDyXhat), float32(sumDy)
+	// In training, dx = inv·(γ·dy − mean(γ·dy) − x̂·mean(γ·dy·x̂)); with
+	// x̂ written out that is A·dy + B·x + C. In evaluation the
+	// statistics are constants and dx = γ·inv·dy.
+	var b64, c64 float64
+	if b.train {
+		meanG, meanGX := gamma*sumDy/m, gamma*sumDyXhat/m
+		b64 = -inv * inv * meanGX
+		c64 = -inv*meanG + inv*inv*meanGX*mean
+	}
+	return float32(gamma * inv), float32(b64), float32(c64)
+}
+
+// pooledBackward is the backward pass of a batch norm whose output went
+// to pool in training (forwardPooled), from dy, the pool's output
+// gradient, made plane by plane as forwardPooled made the output: each
+// image plane's gradient is taken back through the pool into the
+// worker's scratch memory, and its sums added to the channel's
+// (pooledSums); then each image's input gradient is made as the
+// convolution before asks for it (pooledGrad, its gradOf), taken back
+// through the pool into the convolution's memory again and through the
+// batch norm there. So neither the pool's input gradient nor the batch
+// norm's is written to memory of the batch's size, nor read back. The
+// numbers are the pool's Backward followed by Backward: each plane's
+// sums are one run's of vec.NormGradSums, added image by image as it
+// adds its runs. It returns a tensor of the input gradient's shape, with
+// no values, for the convolution's Backward.
+func (b *BatchNorm) pooledBackward(dy *tensor.Tensor, pool *MaxPool2D) *tensor.Tensor {
+	n := dy.Shape[0]
+	pool.dy, b.pool = dy, pool
+	b.gradSums = b.planeBuffer(n)
+	b.env.For(n*b.channels, b.gradSumsFn)
+	b.env.For(b.channels, b.gradTermsFn)
+	b.gradShape = tensor.Tensor{Shape: b.x.Shape}
+	return &b.gradShape
+}
+
+// pooledSums takes the gradient of image planes [lo, hi) back through
+// the pool into the worker's scratch and sums each, with the plane's x.
+func (b *BatchNorm) pooledSums(worker, lo, hi int) {
+	plane := b.planes[worker]
+	for pl := lo; pl < hi; pl++ {
+		b.pool.unpoolPlane(plane, pl)
+		x := b.x.Data[pl*b.spatial : (pl+1)*b.spatial]
+		b.gradSums[2*pl], b.gradSums[2*pl+1] = vec.NormGradSums(plane, x, b.plane(), b.reluMask(pl%b.channels))
+	}
+}
+
+// pooledTerms adds up the planes' sums of channels [lo, hi), image by
+// image, into their gradient terms.
+func (b *BatchNorm) pooledTerms(_, lo, hi int) {
+	n := b.x.Shape[0]
+	for c := lo; c < hi; c++ {
+		var sumDy, sumDyX float64
+		for i := range n {
+			at := 2 * (i*b.channels + c)
+			sumDy += b.gradSums[at]
+			sumDyX += b.gradSums[at+1]
+		}
+		b.termA[c], b.termB[c], b.termC[c] = b.gradTerms(c, n, sumDy, sumDyX)
+	}
+}
+
+// pooledGrad writes image n's input gradient into dst ([C, H, W]) after
+// pooledBackward: each plane's gradient taken back through the pool, and
+// then through the batch norm in place.
+func (b *BatchNorm) pooledGrad(n int, dst []float32) {
+	for c := range b.channels {
+		pl := n*b.channels + c
+		d := dst[c*b.spatial : (c+1)*b.spatial]
+		b.pool.unpoolPlane(d, pl)
+		vec.NormGrad(d, d, b.x.Data[pl*b.spatial:(pl+1)*b.spatial], b.plane(), b.reluMask(c), b.termA[c], b.termB[c], b.termC[c])
+	}
+}
+
+// plane is one image plane as vec.Runs.
+func (b *BatchNorm) plane() vec.Runs { return vec.Runs{N: b.spatial, Stride: b.spatial, Count: 1} }
 
 // affine returns channel c's normalisation by mean μ and inv = 1/√(σ² +
 // ε): y = γ·(x − μ)·inv + β is one multiply-add per value, scale·x +

@@ -100,6 +100,11 @@ type Conv2D struct {
 	// planesSummed then says whether every image's were.
 	planeSums    []float64
 	planesSummed bool
+	// gradOf, when set for a Backward, writes image n's output gradient
+	// into dst, in place of reading it from dy, which then gives only
+	// the batch's shape: a pooled batch norm's backward pass made image
+	// by image (see BatchNorm.pooledGrad).
+	gradOf func(n int, dst []float32)
 	// dxAddend, when set, is added to each image's input gradient as
 	// Backward makes it: a residual block's shortcut gradient, when the
 	// convolution starts the block's body (see Residual.start).
@@ -410,7 +415,7 @@ func (c *Conv2D) finishImage(n int, y []float32) {
 // gradientFor returns image n's dy, taken back through the fused layer,
 // if any, into the worker's scratch.
 func (c *Conv2D) gradientFor(worker, n int) []float32 {
-	if !c.withReLU && c.pool == nil {
+	if !c.gradMade() {
 		out := c.Out * c.geom.oh * c.geom.ow
 		return c.dy.Data[n*out : (n+1)*out]
 	}
@@ -419,10 +424,18 @@ func (c *Conv2D) gradientFor(worker, n int) []float32 {
 	return s.img
 }
 
+// gradMade reports whether Backward makes each image's dy (imageGrad)
+// rather than reading it from the dy it is given.
+func (c *Conv2D) gradMade() bool { return c.withReLU || c.pool != nil || c.gradOf != nil }
+
 // imageGrad writes image n's dy, taken back through the fused ReLU or
-// pool, into dst.
+// pool, or made by gradOf, into dst.
 func (c *Conv2D) imageGrad(n int, dst []float32) {
 	out := c.Out * c.geom.oh * c.geom.ow
+	if c.gradOf != nil {
+		c.gradOf(n, dst)
+		return
+	}
 	if c.withReLU {
 		vec.ReluBackward(dst, c.dy.Data[n*out:(n+1)*out], c.y.Data[n*out:(n+1)*out])
 		return
@@ -493,6 +506,11 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor { return c.backward(
 func (c *Conv2D) backward(dy *tensor.Tensor, overInput bool) *tensor.Tensor {
 	n := dy.Shape[0]
 	c.dy = dy
+	if c.gradOf != nil && c.scratch[0].img == nil {
+		for w := range c.scratch {
+			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
+		}
+	}
 	c.dxTo = nil
 	if c.needDX {
 		c.dxTo = c.x

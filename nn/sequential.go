@@ -343,6 +343,14 @@ func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 		l.unfolded(l.fold.x, false)
 		l.fold.folded = false
 	}
+	if l.pool != nil && l.bn.train {
+		// The batch norm's and the pool's backward passes made image by
+		// image, as the convolution asks for each image's gradient.
+		l.conv.gradOf = l.bn.pooledGradFn
+		dx := l.conv.backward(l.bn.pooledBackward(dy, l.pool), w.input)
+		l.conv.gradOf = nil
+		return dx
+	}
 	if l.pool != nil {
 		dy, w.dy = l.pool.Backward(dy), true
 	}

@@ -426,7 +426,7 @@ func (wc *winoConv) reserve(w, n int, training bool) {
 		s.du = grow(s.du, wc.points*f.out*f.in)
 	}
 	s.db = grow(s.db, f.out)
-	if wc.c.withReLU || wc.c.pool != nil {
+	if wc.c.gradMade() {
 		s.dy = grow(s.dy, wc.images*f.out*f.oh*f.ow)
 	}
 }
@@ -867,9 +867,10 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 	first := true
 	for i0 := lo; i0 < hi; i0 += wc.images {
 		i1 := min(i0+wc.images, hi)
-		// This chunk's dy, taken back through a fused ReLU or pool.
+		// This chunk's dy, taken back through a fused ReLU or pool, or
+		// made by gradOf.
 		var dy []float32
-		if !c.withReLU && c.pool == nil {
+		if !c.gradMade() {
 			dy = c.dy.Data[i0*outSize : i1*outSize]
 		} else {
 			dy = s.dy[:(i1-i0)*outSize]
