@@ -74,11 +74,11 @@ type BatchNorm struct {
 	statsOnly bool
 	planes    [][]float32
 	poolFn    func(worker, lo, hi int)
-	// planeSums, when given to forwardPooled, holds each image plane's
-	// Σx and Σx² ([N][C][2], vec.Moments of the plane), made by the
-	// convolution before as it wrote x (see Conv2D.planeSums): the
-	// statistics are then their sums, image by image, and x is read
-	// once, by the pool, instead of twice. planeBuf is memory for them.
+	// planeSums, when set for the next Forward in training, holds each
+	// image plane's Σx and Σx² ([N][C][2], vec.Moments of the plane),
+	// made by the convolution before as it wrote x (see convBN.convolve):
+	// the statistics are then their sums, image by image, with no pass
+	// over x of their own. planeBuf is memory for them.
 	planeSums, planeBuf []float64
 
 	// During pooledBackward: gradSums holds each image plane's Σdy and
@@ -158,6 +158,7 @@ func (b *BatchNorm) forward(x *tensor.Tensor, train, relu bool) *tensor.Tensor {
 		b.batches.Value.Data[0]++
 	}
 	b.env.For(b.channels, b.fwd)
+	b.planeSums = nil
 	return &b.y
 }
 
@@ -182,15 +183,11 @@ func (b *BatchNorm) forwardAdd(x, short *tensor.Tensor, train, relu bool) *tenso
 // there. It returns the pool's output, the same bits as the layers' in
 // turn. The pool's Backward then gives the gradient of the batch norm's
 // output, for Backward.
-//
-// planeSums, when not nil, holds the planes' sums of x (see
-// BatchNorm.planeSums), which training then takes the statistics from.
-func (b *BatchNorm) forwardPooled(x *tensor.Tensor, train bool, pool *MaxPool2D, relu bool, planeSums []float64) *tensor.Tensor {
+func (b *BatchNorm) forwardPooled(x *tensor.Tensor, train bool, pool *MaxPool2D, relu bool) *tensor.Tensor {
 	b.x, b.train, b.relu, b.statsOnly = x, train, false, true
 	if train {
 		b.batches.Value.Data[0]++
 	}
-	b.planeSums = planeSums
 	b.env.For(b.channels, b.fwd)
 	b.planeSums = nil
 	if len(b.planes) != b.env.Workers() {

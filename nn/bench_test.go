@@ -139,7 +139,7 @@ func BenchmarkBatchNormPool(b *testing.B) {
 		}
 		b.Run(name+"/fused", func(b *testing.B) {
 			for range b.N {
-				bn.forwardPooled(x, true, pool, true, nil)
+				bn.forwardPooled(x, true, pool, true)
 			}
 		})
 		b.Run(name+"/apart", func(b *testing.B) {

@@ -286,8 +286,7 @@ func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	adding := l.add != nil && l.add.short != nil
 	if train {
 		if adding {
-			y := l.conv.forward(x, true, false, nil)
-			return l.bn.forwardAdd(y, l.add.short, true, l.add.relu)
+			return l.bn.forwardAdd(l.convolve(x, true), l.add.short, true, l.add.relu)
 		}
 		return l.unfolded(x, true)
 	}
@@ -303,23 +302,30 @@ func (l convBN) Forward(x *tensor.Tensor, train bool) *tensor.Tensor {
 	return f.forward(x, false, l.relu, nil)
 }
 
-// unfolded runs the layers one after the other. In training with a
-// pool, the convolution sums each output plane as it makes it, for the
-// batch norm's statistics (see BatchNorm.planeSums).
+// unfolded runs the layers one after the other.
 func (l convBN) unfolded(x *tensor.Tensor, train bool) *tensor.Tensor {
-	if l.pool == nil {
-		return l.bn.forward(l.conv.forward(x, train, false, nil), train, l.relu)
+	y := l.convolve(x, train)
+	if l.pool != nil {
+		return l.bn.forwardPooled(y, train, l.pool, l.relu)
 	}
+	return l.bn.forward(y, train, l.relu)
+}
+
+// convolve runs the convolution on x. In training the convolution sums
+// each output plane as it makes it, while the plane is in the cache, and
+// hands the sums to the batch norm for its statistics (see
+// BatchNorm.planeSums), which then need no pass over the output of
+// their own.
+func (l convBN) convolve(x *tensor.Tensor, train bool) *tensor.Tensor {
 	if train {
 		l.conv.planeSums = l.bn.planeBuffer(x.Shape[0])
 	}
 	y := l.conv.forward(x, train, false, nil)
-	var sums []float64
 	if l.conv.planesSummed {
-		sums = l.conv.planeSums
+		l.bn.planeSums = l.conv.planeSums
 	}
 	l.conv.planeSums, l.conv.planesSummed = nil, false
-	return l.bn.forwardPooled(y, train, l.pool, l.relu, sums)
+	return y
 }
 
 // Backward takes dy back through the batch norm (and the ReLU) and the
