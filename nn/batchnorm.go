@@ -270,12 +270,20 @@ func (b *BatchNorm) moments(c, n int) (sum, sumSq float64) {
 	if b.planeSums == nil {
 		return vec.Moments(b.channel(b.x.Data, c), b.runs(n))
 	}
+	return b.channelSums(b.planeSums, c, n)
+}
+
+// channelSums adds up channel c's pairs of plane sums over a batch of n
+// (sums is [N][C][2]), image by image, as vec.Moments and
+// vec.NormGradSums add their runs' sums: the same bits as one call of
+// theirs over the channel's planes.
+func (b *BatchNorm) channelSums(sums []float64, c, n int) (first, second float64) {
 	for i := range n {
 		at := 2 * (i*b.channels + c)
-		sum += b.planeSums[at]
-		sumSq += b.planeSums[at+1]
+		first += sums[at]
+		second += sums[at+1]
 	}
-	return sum, sumSq
+	return first, second
 }
 
 // channel returns s from the first value of channel c, where b.runs
@@ -393,12 +401,7 @@ func (b *BatchNorm) pooledSums(worker, lo, hi int) {
 func (b *BatchNorm) pooledTerms(_, lo, hi int) {
 	n := b.x.Shape[0]
 	for c := lo; c < hi; c++ {
-		var sumDy, sumDyX float64
-		for i := range n {
-			at := 2 * (i*b.channels + c)
-			sumDy += b.gradSums[at]
-			sumDyX += b.gradSums[at+1]
-		}
+		sumDy, sumDyX := b.channelSums(b.gradSums, c, n)
 		b.termA[c], b.termB[c], b.termC[c] = b.gradTerms(c, n, sumDy, sumDyX)
 	}
 }

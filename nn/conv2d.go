@@ -506,7 +506,7 @@ func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor { return c.backward(
 func (c *Conv2D) backward(dy *tensor.Tensor, overInput bool) *tensor.Tensor {
 	n := dy.Shape[0]
 	c.dy = dy
-	if c.gradOf != nil && c.scratch[0].img == nil {
+	if c.gradOf != nil && !c.winoUsed && c.scratch[0].img == nil { // a Winograd pass has its own
 		for w := range c.scratch {
 			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
 		}
