@@ -96,14 +96,47 @@ type Env struct {
 	// gradient of a whole model (to see which pixels matter, say).
 	NeedInputGrad bool
 
-	gemm   *gemm.Engine
-	frozen bool
+	gemm    *gemm.Engine
+	frozen  bool
+	scratch [][]float32 // per worker: see workerScratch
 }
 
 // NewEnv returns an environment drawing from seed and running on the given
 // number of workers (0 means one per core). Close releases its workers.
 func NewEnv(seed uint64, workers int) *Env {
 	return &Env{Rand: rng.New(seed), gemm: gemm.NewEngine(parallel.New(workers))}
+}
+
+// workerScratch returns n values of worker w's scratch memory: one block
+// per worker, shared by every layer built on e, grown to the largest
+// asked for. Layers run one at a time, and what a layer keeps in the
+// block lasts one pass of that layer (a chunk's transformed tiles, a
+// worker's partial sums), so one block serves them all; and the layers
+// then find it in the cache, where memory of their own, a few megabytes
+// a layer, would be fetched for each pass and would push out the
+// activations the next layers read. Called between passes, never by a
+// worker in one. The values are whatever the last pass left.
+func (e *Env) workerScratch(w, n int) []float32 {
+	if e.scratch == nil {
+		e.scratch = make([][]float32, e.Workers())
+	}
+	if len(e.scratch[w]) < n {
+		e.scratch[w] = make([]float32, n)
+	}
+	return e.scratch[w][:n]
+}
+
+// carve shares out worker w's scratch (Env.workerScratch) among the
+// parts dst, of the given sizes, each starting on a 64-byte line.
+func (e *Env) carve(w int, sizes []int, dst [][]float32) {
+	total := 0
+	for _, n := range sizes {
+		total += (n + 15) &^ 15
+	}
+	block := e.workerScratch(w, total)
+	for i, n := range sizes {
+		dst[i], block = block[:n:n], block[(n+15)&^15:]
+	}
 }
 
 // Freeze promises that the parameters of the layers built on e will not

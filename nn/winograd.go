@@ -123,7 +123,9 @@ type winoGeom struct {
 // [img0, img1).
 type chunk struct{ img0, img1, ty0, ty1 int }
 
-// winoScratch is one worker's memory.
+// winoScratch is one worker's memory. Its slices but uT point into the
+// worker's scratch that all layers share, set again before each pass
+// (reserve).
 type winoScratch struct {
 	v, m   []float32 // [points][channels][tiles]
 	mT     []float32 // one M_ξ computed transposed, [tiles][channels]
@@ -410,25 +412,31 @@ func grow(buf []float32, n int) []float32 {
 	return buf
 }
 
-// reserve grows worker w's scratch for a batch of n images.
+// reserve points worker w's scratch at memory for a batch of n images:
+// the worker's part of the memory every layer of the network shares
+// (Env.workerScratch), since nothing in it outlives one pass of one
+// layer. Called before each pass.
 func (wc *winoConv) reserve(w, n int, training bool) {
 	s := &wc.scratch[w]
 	f, b := &wc.fwd, &wc.bwd
 	tiles := max(f.rows*f.tw, b.rows*b.tw, wc.images*max(f.th*f.tw, b.th*b.tw))
-	s.v = grow(s.v, wc.points*max(f.in, b.in)*tiles)
-	s.m = grow(s.m, wc.points*max(f.out, b.out)*tiles)
-	s.mT = grow(s.mT, max(f.out, b.out)*tiles)
-	if !training {
-		return
+	var sizes [7]int // v, m, mT, dyT, du, db, dy
+	sizes[0] = wc.points * max(f.in, b.in) * tiles
+	sizes[1] = wc.points * max(f.out, b.out) * tiles
+	sizes[2] = max(f.out, b.out) * tiles
+	if training {
+		sizes[3] = wc.points * f.out * tiles
+		if !wc.wantBatchGrads(n * f.th * f.tw) {
+			sizes[4] = wc.points * f.out * f.in
+		}
+		sizes[5] = f.out
+		if wc.c.gradMade() {
+			sizes[6] = wc.images * f.out * f.oh * f.ow
+		}
 	}
-	s.dyT = grow(s.dyT, wc.points*f.out*tiles)
-	if !wc.wantBatchGrads(n * f.th * f.tw) {
-		s.du = grow(s.du, wc.points*f.out*f.in)
-	}
-	s.db = grow(s.db, f.out)
-	if wc.c.gradMade() {
-		s.dy = grow(s.dy, wc.images*f.out*f.oh*f.ow)
-	}
+	var parts [7][]float32
+	wc.c.env.carve(w, sizes[:], parts[:])
+	s.v, s.m, s.mT, s.dyT, s.du, s.db, s.dy = parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6]
 }
 
 // transformFilters computes U from the filters: the product K·Wᵀ

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gocnn/gocnn/internal/gemm"
@@ -364,5 +365,98 @@ func TestWinogradPaysAtBatchOne(t *testing.T) {
 			t.Errorf("%d filters on %dx%d by %s at batch 64: pays = false", c.out, c.h, c.h, c.alg)
 		}
 		env.Close()
+	}
+}
+
+// TestWinogradScratchHoldsNothing checks that no pass of a Winograd
+// convolution reads what an earlier pass left in the workers' scratch,
+// which every layer of a network shares (Env.workerScratch): a network
+// of such convolutions, with layers between them that fill the scratch
+// with NaN on the way forward and back, must give the bits it gives
+// without them. The convolutions cover F(2×2) on images in parts, a
+// fused pool, a residual body (the second convolution writing over its
+// input), and a layer of few tiles taking its weight gradient over the
+// batch (wantBatchGrads).
+func TestWinogradScratchHoldsNothing(t *testing.T) {
+	conv := func(out int) *Conv2D { return &Conv2D{Out: out, KH: 3, KW: 3, PadH: 1, PadW: 1} }
+	poison := &scratchPoison{}
+	algs := map[*Conv2D]*winograd.Algorithm{}
+	wino := func(c *Conv2D, alg *winograd.Algorithm) *Conv2D { algs[c] = alg; return c }
+	body := NewSequential(wino(conv(16), winograd.F4), NewBatchNorm(), NewReLU(), wino(conv(16), winograd.F4), NewBatchNorm())
+	model := NewSequential(
+		wino(conv(16), winograd.F2), NewBatchNorm(), NewReLU(), poison,
+		wino(conv(16), winograd.F4), NewBatchNorm(), NewReLU(), NewMaxPool2D(2), poison,
+		&Residual{Body: body}, NewReLU(), poison,
+		&Conv2D{Out: 32, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, NewBatchNorm(), NewReLU(), poison,
+		wino(conv(32), winograd.F4), NewBatchNorm(), NewReLU(), poison,
+		NewGlobalAvgPool2D(), NewFlatten(), NewDense(3))
+	env := NewEnv(3, 2)
+	defer env.Close()
+	env.NeedInputGrad = true
+	if _, err := model.Build([]int{3, 40, 40}, env); err != nil {
+		t.Fatal(err)
+	}
+	visitConvs(model.Layers, func(c *Conv2D) {
+		if alg := algs[c]; alg != nil {
+			forceWinograd(c, alg)
+		}
+	})
+	if c := model.Layers[0].(*Conv2D); c.wino.fwd.rows >= c.wino.fwd.th {
+		t.Fatal("the first convolution takes its images whole")
+	}
+	if c := model.Layers[16].(*Conv2D); !c.wino.wantBatchGrads(3 * c.wino.fwd.th * c.wino.fwd.tw) {
+		t.Fatal("the last convolution does not take its weight gradient over the batch")
+	}
+	x := tensor.New(3, 3, 40, 40)
+	rng.New(4).FillUniform(x.Data, 1)
+	dy := tensor.New(3, 3)
+	rng.New(5).FillUniform(dy.Data, 1)
+	step := func() [][]float32 {
+		got := [][]float32{slices.Clone(model.Forward(x, true).Data), slices.Clone(model.Backward(dy).Data)}
+		for _, p := range model.Params() {
+			if p.Grad != nil {
+				got = append(got, slices.Clone(p.Grad.Data))
+			}
+		}
+		return got
+	}
+	step() // the scratch made
+	want := step()
+	poison.on = true
+	got := step()
+	for i := range want {
+		if d := bitsDiffer(got[i], want[i]); d != "" {
+			t.Errorf("result %d (output, input gradient, parameter gradients in turn): %s", i, d)
+		}
+	}
+	if poison.fills == 0 {
+		t.Error("no scratch filled")
+	}
+}
+
+// scratchPoison is a layer that passes its input and gradient through
+// unchanged and, when on, fills every worker's scratch with NaN.
+type scratchPoison struct {
+	env   *Env
+	on    bool
+	fills int
+}
+
+func (p *scratchPoison) Kind() string { return "scratch poison" }
+func (p *scratchPoison) Build(in []int, env *Env) ([]int, error) {
+	p.env = env
+	return in, nil
+}
+func (p *scratchPoison) Forward(x *tensor.Tensor, _ bool) *tensor.Tensor { p.fill(); return x }
+func (p *scratchPoison) Backward(dy *tensor.Tensor) *tensor.Tensor       { p.fill(); return dy }
+func (p *scratchPoison) Params() []*Param                                { return nil }
+
+func (p *scratchPoison) fill() {
+	if !p.on {
+		return
+	}
+	for _, s := range p.env.scratch {
+		fill(s, float32(math.NaN()))
+		p.fills++
 	}
 }
