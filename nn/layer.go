@@ -99,6 +99,9 @@ type Env struct {
 	gemm    *gemm.Engine
 	frozen  bool
 	scratch [][]float32 // per worker: see workerScratch
+	// filters and filtersHeld: see filterBlock
+	filters     []float32
+	filtersHeld any
 }
 
 // NewEnv returns an environment drawing from seed and running on the given
@@ -124,6 +127,21 @@ func (e *Env) workerScratch(w, n int) []float32 {
 		e.scratch[w] = make([]float32, n)
 	}
 	return e.scratch[w][:n]
+}
+
+// filterBlock returns n values of the memory in which a layer keeps
+// what it derives from its weights for one training pass (a Winograd
+// convolution's transformed filters), shared by every layer built on e
+// and grown to the largest asked for, and records holder as the one
+// whose values it holds from now on. held says whether holder was the
+// last to ask, so that its values are still there.
+func (e *Env) filterBlock(n int, holder any) (block []float32, held bool) {
+	held = e.filtersHeld == holder
+	if len(e.filters) < n {
+		e.filters, held = make([]float32, n), false
+	}
+	e.filtersHeld = holder
+	return e.filters[:n], held
 }
 
 // carve shares out worker w's scratch (Env.workerScratch) among the

@@ -65,13 +65,15 @@ type winoConv struct {
 	// uPacked's and uBackPacked's values straight into their slivers
 	// (see transformFilters), when nothing reads u or uBack in place;
 	// wT is the filters gathered into the slivers' order for that,
-	// [9][stride].
+	// [9][stride]. In training they lie in memory every layer shares
+	// (see placeFilters).
 	packedFwd, packedBack packedFilters
 	wT                    []float32
 	k                     []float32 // the algorithm's FilterMatrix, [points, 9]
 	kTurned               []float32 // its FilterMatrix for turned filters
 	uBackSet              bool      // uBackPacked matches the weights of the last Forward
 	uBackIn               bool      // and so does uBack
+	training              bool      // the last Forward was a training pass
 
 	always  bool    // computes every batch, however small (for tests)
 	images  int     // images per chunk, when several fit
@@ -274,7 +276,11 @@ type packedFilters struct {
 	runs []filterRun
 	step int
 	pads []int32
-	data []float32 // [points][stride]
+	// packed are the operands the filters make; data is the memory they
+	// read, [points][stride]: own, the layer's, or the block a training
+	// pass uses (see winoConv.placeFilters).
+	packed    []gemm.PackedA
+	data, own []float32
 }
 
 // filterRun is n packed places from at on, holding filter pairs pair,
@@ -319,11 +325,40 @@ func newPackedFilters(packed []gemm.PackedA, m, k int, turned bool) packedFilter
 		f.runs = append(f.runs, filterRun{at: int32(i), n: int32(n), pair: from[i]})
 		i += n
 	}
-	f.data = make([]float32, len(packed)*f.stride)
-	for xi := range packed {
-		packed[xi].Adopt(m, k, f.data[xi*f.stride:xi*f.stride+size:xi*f.stride+size])
-	}
+	f.packed, f.own = packed, make([]float32, len(packed)*f.stride)
+	f.place(f.own)
 	return f
+}
+
+// place makes f's operands read their values from data.
+func (f *packedFilters) place(data []float32) {
+	f.data = data
+	for xi := range f.packed {
+		at := xi * f.stride
+		f.packed[xi].Adopt(f.m, f.k, data[at:at+f.size:at+f.size])
+	}
+}
+
+// placeFilters puts f's packed filters where a pass keeps them: in
+// training, in the block that the filters of every layer built on the
+// Env share (Env.filterBlock); in evaluation, in the layer's own memory.
+// A training step makes every layer's filters again, forward and back,
+// and reads them within that pass, so one block serves all the layers,
+// and each finds in the cache the block the one before it used, where
+// memory of their own (9.4 MB for each direction of specs/ham-resnet.txt's
+// last convolution) would be fetched for every pass and held through
+// the step. Evaluation keeps its filters from one batch to the next
+// (uFrom, and uBackSet for the input gradients of a model evaluated) in
+// memory no training pass writes. It reports whether the memory may
+// still hold f's filters: its own always, the block only when f was the
+// last to take it.
+func (wc *winoConv) placeFilters(f *packedFilters, train bool) (held bool) {
+	data, held := f.own, true
+	if train {
+		data, held = wc.c.env.filterBlock(len(f.own), f)
+	}
+	f.place(data)
+	return held
 }
 
 // laneTilesW is how many tiles across, at most, an image may have for
@@ -568,6 +603,8 @@ func (wc *winoConv) forward(train bool) {
 		wc.itemsN = n
 	}
 	inPlace := wc.swaps(&wc.fwd, wc.items)
+	wc.training = train
+	wc.placeFilters(&wc.packedFwd, train) // made again below in training (uFrom is stale)
 	if wc.uFrom.stale(wc.c.env, train, wc.c.weight.Value.Data) || inPlace && !wc.uSet {
 		wc.transformFilters(inPlace)
 	}
@@ -785,7 +822,8 @@ func (wc *winoConv) backward() {
 	c := wc.c
 	n := c.dy.Shape[0]
 	if c.needDX {
-		if inPlace := wc.backwardSwaps(n); !wc.uBackSet || inPlace && !wc.uBackIn {
+		held := wc.placeFilters(&wc.packedBack, wc.training)
+		if inPlace := wc.backwardSwaps(n); !held || !wc.uBackSet || inPlace && !wc.uBackIn {
 			wc.transformBackFilters(inPlace)
 		}
 	}

@@ -369,8 +369,9 @@ func TestWinogradPaysAtBatchOne(t *testing.T) {
 }
 
 // TestWinogradScratchHoldsNothing checks that no pass of a Winograd
-// convolution reads what an earlier pass left in the workers' scratch,
-// which every layer of a network shares (Env.workerScratch): a network
+// convolution reads what an earlier pass left in the workers' scratch
+// or the block of transformed filters, which every layer of a network
+// shares (Env.workerScratch, Env.filterBlock): a network
 // of such convolutions, with layers between them that fill the scratch
 // with NaN on the way forward and back, must give the bits it gives
 // without them. The convolutions cover F(2×2) on images in parts, a
@@ -434,8 +435,88 @@ func TestWinogradScratchHoldsNothing(t *testing.T) {
 	}
 }
 
+// TestWinogradSharedMemory checks the memory Winograd convolutions built
+// on one Env share (the workers' scratch, Env.workerScratch, and the
+// block holding transformed filters in training, Env.filterBlock): two
+// convolutions on one Env, each pass of one between the other's, must
+// give the bits that the same two give each on an Env of its own,
+// through training steps (the weights moved between them, as an
+// optimiser moves them), evaluation with the filters kept from one
+// batch to the next, input gradients after evaluation, training again,
+// and a second backward pass after one forward pass.
+func TestWinogradSharedMemory(t *testing.T) {
+	r := rng.New(31)
+	build := func(env *Env, in, out int, alg *winograd.Algorithm) *Conv2D {
+		c := &Conv2D{Out: out, KH: 3, KW: 3, PadH: 1, PadW: 1}
+		if _, err := c.Build([]int{in, 12, 12}, env); err != nil {
+			t.Fatal(err)
+		}
+		forceWinograd(c, alg)
+		return c
+	}
+	shared := NewEnv(1, 2)
+	defer shared.Close()
+	shared.NeedInputGrad = true
+	var alone [2]*Env
+	for i := range alone {
+		alone[i] = NewEnv(1, 2)
+		defer alone[i].Close()
+		alone[i].NeedInputGrad = true
+	}
+	a, b := build(shared, 16, 24, winograd.F4), build(shared, 24, 16, winograd.F2)
+	a2, b2 := build(alone[0], 16, 24, winograd.F4), build(alone[1], 24, 16, winograd.F2)
+	for _, c := range []*Conv2D{a, b} {
+		r.FillUniform(c.weight.Value.Data, 0.3)
+		r.FillUniform(c.bias.Value.Data, 0.3)
+	}
+	x := tensor.New(3, 16, 12, 12)
+	r.FillUniform(x.Data, 1)
+	dy := tensor.New(3, 16, 12, 12)
+	r.FillUniform(dy.Data, 1)
+	pass := func(a, b *Conv2D, train bool, backwards int) [][]float32 {
+		y := b.Forward(a.Forward(x, train), train)
+		got := [][]float32{slices.Clone(y.Data)}
+		for range backwards {
+			got = got[:1]
+			dx := a.Backward(b.Backward(dy))
+			got = append(got, slices.Clone(dx.Data))
+			for _, c := range []*Conv2D{a, b} {
+				got = append(got, slices.Clone(c.weight.Grad.Data), slices.Clone(c.bias.Grad.Data))
+			}
+		}
+		return got
+	}
+	for i, p := range []struct {
+		train     bool
+		backwards int
+		move      bool
+	}{
+		{true, 1, false}, {true, 1, true}, {false, 0, false}, {false, 0, false},
+		{false, 1, false}, {false, 1, false}, {true, 1, true}, {false, 1, true}, {true, 2, true},
+	} {
+		if p.move { // as an optimiser step would
+			for _, c := range []*Conv2D{a, b} {
+				for j := range c.weight.Value.Data {
+					c.weight.Value.Data[j] *= 0.9
+				}
+			}
+		}
+		for _, pair := range [][2]*Conv2D{{a, a2}, {b, b2}} {
+			copy(pair[1].weight.Value.Data, pair[0].weight.Value.Data)
+			copy(pair[1].bias.Value.Data, pair[0].bias.Value.Data)
+		}
+		got, want := pass(a, b, p.train, p.backwards), pass(a2, b2, p.train, p.backwards)
+		for k := range want {
+			if d := bitsDiffer(got[k], want[k]); d != "" {
+				t.Errorf("pass %d (training %v, %d backward): result %d (output, input gradient, parameter gradients): %s", i, p.train, p.backwards, k, d)
+			}
+		}
+	}
+}
+
 // scratchPoison is a layer that passes its input and gradient through
-// unchanged and, when on, fills every worker's scratch with NaN.
+// unchanged and, when on, fills every worker's scratch and the block of
+// transformed filters with NaN.
 type scratchPoison struct {
 	env   *Env
 	on    bool
@@ -455,7 +536,7 @@ func (p *scratchPoison) fill() {
 	if !p.on {
 		return
 	}
-	for _, s := range p.env.scratch {
+	for _, s := range append(p.env.scratch, p.env.filters) {
 		fill(s, float32(math.NaN()))
 		p.fills++
 	}
