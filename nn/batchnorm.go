@@ -308,6 +308,14 @@ func (b *BatchNorm) backwardInPlace(dy *tensor.Tensor) *tensor.Tensor {
 	return b.backwardInto(dy, dy)
 }
 
+// backwardOverInput is Backward writing ∂L/∂x over the last Forward's
+// input, for an input that nothing reads again (a convolution's output
+// in a convBN). Each channel's values are read for its sums before its
+// gradient is written, value for value in place.
+func (b *BatchNorm) backwardOverInput(dy *tensor.Tensor) *tensor.Tensor {
+	return b.backwardInto(dy, b.x)
+}
+
 // backwardInto is Backward with ∂L/∂x written into dx, which may be dy:
 // each channel's sums are taken from dy before its ∂L/∂x is written.
 func (b *BatchNorm) backwardInto(dy, dx *tensor.Tensor) *tensor.Tensor {

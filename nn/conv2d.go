@@ -64,7 +64,9 @@ type Conv2D struct {
 	x     *tensor.Tensor // the last input, kept for the backward pass
 	y, dx tensor.Tensor
 	dy    *tensor.Tensor // the gradient Backward is working on
-	dxTo  *tensor.Tensor // where Backward writes ∂L/∂x: dx, or x itself
+	dxTo  *tensor.Tensor // where Backward writes ∂L/∂x: dx, x itself, or dxOver
+	// dxOver is ∂L/∂x written over y (gradOverOutput).
+	dxOver tensor.Tensor
 
 	wb      []float32     // [Out, K+1]: the filters with the bias as last column
 	wbT     []float32     // [K+1, Out]: Wb transposed, for the forward product
@@ -498,15 +500,35 @@ func swapPays(m, n, k int) bool {
 }
 
 // Backward sets ∂L/∂W and ∂L/∂b and returns ∂L/∂x.
-func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor { return c.backward(dy, false) }
+func (c *Conv2D) Backward(dy *tensor.Tensor) *tensor.Tensor { return c.backward(dy, gradOwn) }
 
-// backward is Backward, writing ∂L/∂x over the last Forward's input when
-// overInput is true, for an input that nothing reads again (see
-// Sequential.backward). Each image's input is read whole for ∂L/∂W
-// before its input gradient is written, by the same worker: the products
-// of a group of images (a chunk's, or one image's) read their windows
-// before the input gradients of that group are made.
-func (c *Conv2D) backward(dy *tensor.Tensor, overInput bool) *tensor.Tensor {
+// gradTarget says where a convolution's backward pass writes ∂L/∂x: its
+// own memory, or memory of the last Forward's that nothing reads again.
+type gradTarget int
+
+const (
+	gradOwn        gradTarget = iota // dx
+	gradOverInput                    // the input
+	gradOverOutput                   // the output, when it has the input's shape
+)
+
+// gradTo is gradOverInput when overInput is true, else gradOwn.
+func gradTo(overInput bool) gradTarget {
+	if overInput {
+		return gradOverInput
+	}
+	return gradOwn
+}
+
+// backward is Backward, writing ∂L/∂x where to says (see
+// Sequential.backward and convBN.backward). Over the input: each image's
+// input is read whole for ∂L/∂W before its input gradient is written, by
+// the same worker, the products of a group of images (a chunk's, or one
+// image's) reading their windows before the input gradients of that
+// group are made. Over the output: the backward pass reads the output
+// only to take dy back through a fused ReLU or pool (gradMade), and
+// never then; without one it reads dy, its input and its filters.
+func (c *Conv2D) backward(dy *tensor.Tensor, to gradTarget) *tensor.Tensor {
 	n := dy.Shape[0]
 	c.dy = dy
 	if c.gradOf != nil && !c.winoUsed && c.scratch[0].img == nil { // a Winograd pass has its own
@@ -516,8 +538,17 @@ func (c *Conv2D) backward(dy *tensor.Tensor, overInput bool) *tensor.Tensor {
 	}
 	c.dxTo = nil
 	if c.needDX {
-		c.dxTo = c.x
-		if !overInput {
+		if to == gradOverOutput && (c.gradMade() || len(c.y.Data) != len(c.x.Data) || sameData(&c.y, dy)) {
+			to = gradOwn
+		}
+		switch to {
+		case gradOverInput:
+			c.dxTo = c.x
+		case gradOverOutput:
+			c.dxOver.Data = c.y.Data
+			c.dxOver.Resize(n, c.x.Shape[1:])
+			c.dxTo = &c.dxOver
+		default:
 			c.dx.Resize(n, c.x.Shape[1:])
 			c.dxTo = &c.dx
 		}

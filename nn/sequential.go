@@ -342,8 +342,12 @@ func (l convBN) backwardOver(dy *tensor.Tensor, w overwrite) *tensor.Tensor { re
 
 // backward is Backward, writing the batch norm's input gradient over the
 // gradient it takes back when w.dy is true, or when that is the pool's,
-// this layer's own, and the convolution's over its input when w.input is
-// true.
+// this layer's own, and else over its own input, the convolution's
+// output, which nothing reads once the batch norm has taken its gradient
+// back; and the convolution's over its input when w.input is true, or
+// else over its output when the batch norm's gradient is not there. So
+// a batch norm writes no memory of its own in training, nor a
+// convolution whose input and output have the same shape.
 func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 	if l.fold.folded {
 		l.unfolded(l.fold.x, false)
@@ -353,7 +357,7 @@ func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 		// The batch norm's and the pool's backward passes made image by
 		// image, as the convolution asks for each image's gradient.
 		l.conv.gradOf = l.bn.pooledGradFn
-		dx := l.conv.backward(l.bn.pooledBackward(dy, l.pool), w.input)
+		dx := l.conv.backward(l.bn.pooledBackward(dy, l.pool), gradTo(w.input))
 		l.conv.gradOf = nil
 		return dx
 	}
@@ -361,9 +365,13 @@ func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 		dy, w.dy = l.pool.Backward(dy), true
 	}
 	if w.dy {
-		return l.conv.backward(l.bn.backwardInPlace(dy), w.input)
+		to := gradOverOutput
+		if w.input {
+			to = gradOverInput
+		}
+		return l.conv.backward(l.bn.backwardInPlace(dy), to)
 	}
-	return l.conv.backward(l.bn.Backward(dy), w.input)
+	return l.conv.backward(l.bn.backwardOverInput(dy), gradTo(w.input))
 }
 
 // outputUnread reports whether the layer's output is free once the layer

@@ -855,6 +855,17 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 	bodyConvBuffer := func(m *Sequential) []float32 {
 		return m.Layers[0].(*Residual).Body.Layers[3].(*Conv2D).dx.Data
 	}
+	bodyBuffer := func(i int) func(*Sequential) []float32 { // the first block's body's layer i
+		return func(m *Sequential) []float32 {
+			switch l := m.Layers[0].(*Residual).Body.Layers[i].(type) {
+			case *Conv2D:
+				return l.dx.Data
+			case *BatchNorm:
+				return l.dx.Data
+			}
+			panic("no gradient buffer")
+		}
+	}
 	type unmade = func(*Sequential) []float32 // a buffer the step must not make
 	for _, c := range []struct {
 		name   string
@@ -862,31 +873,33 @@ func TestBackwardOverwritesOnlyItsOwn(t *testing.T) {
 		layers func() []Layer
 		unmade []unmade
 	}{
-		{"a convBN last", []int{3, 6, 5}, func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU()} }, nil},
+		{"a convBN last", []int{3, 6, 5}, func() []Layer { return []Layer{conv(), NewBatchNorm(), NewReLU()} },
+			[]unmade{bnBuffer(1)}},
 		{"before a Flatten", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewFlatten()}
-		}, nil},
+		}, []unmade{bnBuffer(1)}},
 		{"two convBNs", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), conv(), NewBatchNorm(), NewReLU()}
-		}, []unmade{bnBuffer(1), convBuffer(3)}},
+		}, []unmade{bnBuffer(1), convBuffer(3), bnBuffer(4)}},
 		{"two convBNs by Winograd's method", []int{8, 8, 8}, func() []Layer {
 			return []Layer{wide(), NewBatchNorm(), NewReLU(), wide(), NewBatchNorm(), NewReLU()}
-		}, []unmade{bnBuffer(1), convBuffer(3)}},
+		}, []unmade{convBuffer(0), bnBuffer(1), convBuffer(3), bnBuffer(4)}},
 		{"a convBN after a pooled one", []int{3, 6, 6}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewMaxPool2D(2), conv(), NewBatchNorm()}
-		}, []unmade{bnBuffer(1)}},
+		}, []unmade{bnBuffer(1), bnBuffer(5)}},
 		{"a pooled convBN last", []int{3, 6, 5}, func() []Layer {
 			return []Layer{conv(), NewBatchNorm(), NewReLU(), NewMaxPool2D(2)}
 		}, []unmade{bnBuffer(1)}},
 		{"a residual block and its ReLU last", []int{4, 6, 5}, func() []Layer { return []Layer{block(), NewReLU()} },
-			[]unmade{bodyConvBuffer}},
+			[]unmade{bodyBuffer(0), bodyBuffer(1), bodyConvBuffer, bodyBuffer(4)}},
 		{"two residual blocks and their ReLUs", []int{4, 6, 5}, func() []Layer {
 			return []Layer{block(), NewReLU(), block(), NewReLU()}
-		}, []unmade{func(m *Sequential) []float32 { return m.Layers[0].(*Residual).g.Data }, bodyConvBuffer}},
+		}, []unmade{func(m *Sequential) []float32 { return m.Layers[0].(*Residual).g.Data },
+			bodyBuffer(0), bodyBuffer(1), bodyConvBuffer, bodyBuffer(4)}},
 		{"two blocks adding at their bodies' ends", []int{8, 8, 16}, func() []Layer {
 			b := func() Layer { return NewResidual(wide(), NewBatchNorm(), NewReLU(), wide(), NewBatchNorm()) }
 			return []Layer{b(), NewReLU(), b(), NewReLU()}
-		}, []unmade{bodyConvBuffer}},
+		}, []unmade{bodyBuffer(0), bodyBuffer(1), bodyConvBuffer, bodyBuffer(4)}},
 		{"a block with a convolution for its shortcut", []int{4, 6, 5}, func() []Layer {
 			widen := func() *Conv2D { return &Conv2D{Out: 6, KH: 3, KW: 3, PadH: 1, PadW: 1} }
 			return []Layer{NewResidual(widen(), NewBatchNorm(), NewReLU(), widen(), NewBatchNorm()), NewReLU()}
