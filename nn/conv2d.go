@@ -72,6 +72,9 @@ type Conv2D struct {
 	wbT     []float32     // [K+1, Out]: Wb transposed, for the forward product
 	wbFrom  derived       // the parameters wb and wbT hold
 	scratch []convScratch // per worker
+	// swapsSome says whether some product of a group's images is
+	// computed transposed (swapPays), into a scratch yT.
+	swapsSome bool
 
 	// useRows says whether a backward pass that rebuilds the windows
 	// builds colᵀ (im2row) rather than col: when a window row (KW pixels
@@ -138,7 +141,7 @@ type Conv2D struct {
 }
 
 // convScratch is one worker's memory for a convolution.
-type convScratch struct {
+type convScratch struct { // see Conv2D.reserve
 	col   []float32 // im2col matrix [K+1, P] (rows geom.ld apart), last row all ones; reused for Wᵀ·dy
 	group []float32 // with images > 1: the product's output, or dy, [Out, images·P] (rows geom.ld apart)
 	dWb   []float32 // the worker's partial sum of ∂L/∂Wb (or of its transpose)
@@ -227,7 +230,8 @@ func (c *Conv2D) Build(in []int, env *Env) ([]int, error) {
 }
 
 // plan readies the direct products for images images per product: the
-// copying plans, the workers' memory and the order of the backward pass.
+// copying plans, the workers' memory (see reserve) and the order of the
+// backward pass.
 func (c *Conv2D) plan(images int) error {
 	g := &c.geom
 	c.images = images
@@ -243,23 +247,9 @@ func (c *Conv2D) plan(images int) error {
 	k := c.In * c.KH * c.KW
 	cols := g.oh * g.ow
 	c.scratch = make([]convScratch, c.env.Workers())
-	for w := range c.scratch {
-		s := &c.scratch[w]
-		s.col = make([]float32, (k+1)*g.ld)
-		fill(s.col[k*g.ld:], 1) // the bias's input; im2col never writes this row
-		s.dWb = make([]float32, c.Out*(k+1))
-		if g.usesPhases() {
-			s.phases = make([]float32, g.c*g.phases.size)
-		}
-		if images > 1 {
-			s.group = make([]float32, c.Out*g.ld)
-		}
-		for width := cols; width <= g.ld; width += cols { // a product's images·P
-			if swapPays(c.Out, width, k) {
-				s.yT = make([]float32, c.Out*g.ld)
-				break
-			}
-		}
+	c.swapsSome = false
+	for width := cols; width <= g.ld; width += cols { // a product's images·P
+		c.swapsSome = c.swapsSome || swapPays(c.Out, width, k)
 	}
 	// im2row copies a window row (KW pixels of C channels) in one piece:
 	// worth it when the row fills a vector register. The one case
@@ -269,11 +259,6 @@ func (c *Conv2D) plan(images int) error {
 	if c.useRows {
 		c.rowStride = (k + 1 + 15) / 16 * 16
 		c.rowOrder = g.rowOrder()
-		for w := range c.scratch {
-			s := &c.scratch[w]
-			s.hwc = make([]float32, g.c*g.h*g.w)
-			s.rows = make([]float32, cols*c.rowStride)
-		}
 	}
 	c.forwardFn, c.backwardFn, c.reduceFn = c.forwardImages, c.backwardImages, c.reduceFilters
 	if images > 1 {
@@ -281,6 +266,38 @@ func (c *Conv2D) plan(images int) error {
 	}
 	c.kept, c.keptOnes = nil, 0
 	return nil
+}
+
+// reserve points each worker's scratch (convScratch) at its part of the
+// memory every layer built on the Env shares (Env.workerScratch), for a
+// pass of the direct products, and writes col's last row, the bias's
+// input, all ones: im2col never writes it, but another layer's pass
+// may have. Called before each pass.
+func (c *Conv2D) reserve() {
+	g := &c.geom
+	k, cols := c.In*c.KH*c.KW, g.oh*g.ow
+	var sizes [8]int // col, dWb, phases, group, yT, hwc, rows, img
+	sizes[0], sizes[1], sizes[7] = (k+1)*g.ld, c.Out*(k+1), c.Out*cols
+	if g.usesPhases() {
+		sizes[2] = g.c * g.phases.size
+	}
+	if c.images > 1 {
+		sizes[3] = c.Out * g.ld
+	}
+	if c.swapsSome {
+		sizes[4] = c.Out * g.ld
+	}
+	if c.useRows {
+		sizes[5], sizes[6] = g.c*g.h*g.w, cols*c.rowStride
+	}
+	for w := range c.scratch {
+		var parts [8][]float32
+		c.env.carve(w, sizes[:], parts[:])
+		s := &c.scratch[w]
+		s.col, s.dWb, s.phases, s.group, s.yT, s.hwc, s.rows, s.img =
+			parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6], parts[7]
+		fill(s.col[k*g.ld:], 1)
+	}
 }
 
 // InitWeights draws the filters; the bias starts at zero.
@@ -308,11 +325,6 @@ func (c *Conv2D) forward(x *tensor.Tensor, train, relu bool, pool *MaxPool2D) *t
 // forwardWith is forward with, when addend is not nil, addend added to
 // each image's output before its ReLU (see forwardAdd).
 func (c *Conv2D) forwardWith(x *tensor.Tensor, train, relu bool, pool *MaxPool2D, addend *tensor.Tensor) *tensor.Tensor {
-	if (relu || pool != nil) && c.scratch[0].img == nil {
-		for w := range c.scratch {
-			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
-		}
-	}
 	c.x, c.withReLU, c.pool, c.addend = x, relu, pool, addend
 	out := &c.y
 	if pool != nil {
@@ -330,6 +342,7 @@ func (c *Conv2D) forwardWith(x *tensor.Tensor, train, relu bool, pool *MaxPool2D
 		c.wino.forward(train)
 		return out
 	}
+	c.reserve()
 	// Gather the filters and the bias into Wb, row by row.
 	k := c.In * c.KH * c.KW
 	if c.wbFrom.stale(c.env, train, c.weight.Value.Data, c.bias.Value.Data) {
@@ -531,11 +544,6 @@ func gradTo(overInput bool) gradTarget {
 func (c *Conv2D) backward(dy *tensor.Tensor, to gradTarget) *tensor.Tensor {
 	n := dy.Shape[0]
 	c.dy = dy
-	if c.gradOf != nil && !c.winoUsed && c.scratch[0].img == nil { // a Winograd pass has its own
-		for w := range c.scratch {
-			c.scratch[w].img = make([]float32, c.Out*c.geom.oh*c.geom.ow)
-		}
-	}
 	c.dxTo = nil
 	if c.needDX {
 		if to == gradOverOutput && (c.gradMade() || len(c.y.Data) != len(c.x.Data) || sameData(&c.y, dy)) {
@@ -556,6 +564,7 @@ func (c *Conv2D) backward(dy *tensor.Tensor, to gradTarget) *tensor.Tensor {
 	if c.winoUsed {
 		c.wino.backward()
 	} else {
+		c.reserve()
 		c.env.For(n, c.backwardFn)
 		c.env.For(c.Out, c.reduceFn)
 	}

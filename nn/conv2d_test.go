@@ -142,14 +142,9 @@ func TestConv2DBackwardPathsAgree(t *testing.T) {
 				t.Fatalf("%s: %v", name, err)
 			}
 			if path == 4 || path == 5 {
-				// Build allocates im2row's buffers only where it would use them.
+				// Build plans im2row only where it would use it.
 				conv.rowStride = conv.In*conv.KH*conv.KW + 1
 				conv.rowOrder = conv.geom.rowOrder()
-				for w := range conv.scratch {
-					s := &conv.scratch[w]
-					s.hwc = make([]float32, len(x.Data)/n)
-					s.rows = make([]float32, conv.geom.oh*conv.geom.ow*conv.rowStride)
-				}
 			}
 			setup(&conv)
 			y := conv.Forward(x, true)

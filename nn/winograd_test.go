@@ -368,16 +368,17 @@ func TestWinogradPaysAtBatchOne(t *testing.T) {
 	}
 }
 
-// TestWinogradScratchHoldsNothing checks that no pass of a Winograd
-// convolution reads what an earlier pass left in the workers' scratch
-// or the block of transformed filters, which every layer of a network
-// shares (Env.workerScratch, Env.filterBlock): a network
-// of such convolutions, with layers between them that fill the scratch
-// with NaN on the way forward and back, must give the bits it gives
-// without them. The convolutions cover F(2×2) on images in parts, a
-// fused pool, a residual body (the second convolution writing over its
-// input), and a layer of few tiles taking its weight gradient over the
-// batch (wantBatchGrads).
+// TestWinogradScratchHoldsNothing checks that no pass of a convolution
+// reads what an earlier pass left in the workers' scratch or the block
+// of transformed filters, which every layer of a network shares
+// (Env.workerScratch, Env.filterBlock): a network of Winograd
+// convolutions and a direct one, with layers between them that fill the
+// scratch with NaN on the way forward and back, must give the bits it
+// gives without them. The convolutions cover F(2×2) on images in parts,
+// a fused pool, a residual body (the second convolution writing over its
+// input), a strided direct convolution (im2row, col's row of ones), and
+// a layer of few tiles taking its weight gradient over the batch
+// (wantBatchGrads).
 func TestWinogradScratchHoldsNothing(t *testing.T) {
 	conv := func(out int) *Conv2D { return &Conv2D{Out: out, KH: 3, KW: 3, PadH: 1, PadW: 1} }
 	poison := &scratchPoison{}
