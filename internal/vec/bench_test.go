@@ -1,6 +1,7 @@
 package vec
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -215,4 +216,29 @@ func BenchmarkRMSProp(b *testing.B) {
 			k.rmsProp(w, g, sq, buf, s)
 		}
 	})
+}
+
+// BenchmarkSumBySize sums arrays from 1 MB to 512 MB, one 16 KB run at
+// a time: the rate at which one core reads memory the caches hold and
+// memory they do not, the line between them being how much of the last
+// level cache a process has on a shared machine. A training step whose
+// buffers add up to more than that reads most of them at the slower
+// rate, which is why the layers share their scratch memory (see
+// nn.Env).
+//
+//	go test -run '^$' -bench SumBySize -cpu 1 ./internal/vec
+func BenchmarkSumBySize(b *testing.B) {
+	for _, mb := range []int{1, 2, 4, 8, 16, 32, 64, 128, 256, 512} {
+		x := benchData(1, mb<<20/4)
+		var sink float32
+		b.Run(fmt.Sprintf("%dMB", mb), func(b *testing.B) {
+			b.SetBytes(int64(len(x) * 4))
+			for b.Loop() {
+				for i := 0; i < len(x); i += 4096 {
+					sink += Sum(x[i : i+4096])
+				}
+			}
+		})
+		_ = sink
+	}
 }
