@@ -125,9 +125,9 @@ type winoGeom struct {
 // [img0, img1).
 type chunk struct{ img0, img1, ty0, ty1 int }
 
-// winoScratch is one worker's memory. Its slices but uT point into the
-// worker's scratch that all layers share, set again before each pass
-// (reserve).
+// winoScratch is one worker's memory. Its float slices but uT point
+// into the worker's part of the scratch that all layers share
+// (Env.workerScratch), set again before each pass (reserve).
 type winoScratch struct {
 	v, m   []float32 // [points][channels][tiles]
 	mT     []float32 // one M_ξ computed transposed, [tiles][channels]
