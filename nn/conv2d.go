@@ -140,8 +140,9 @@ type Conv2D struct {
 	noSwap bool // never multiply by the transpose (swapPays, winoSwapPays); for tests
 }
 
-// convScratch is one worker's memory for a convolution.
-type convScratch struct { // see Conv2D.reserve
+// convScratch is one worker's memory for a convolution: its part of the
+// scratch all layers share, carved out before each pass (Conv2D.reserve).
+type convScratch struct {
 	col   []float32 // im2col matrix [K+1, P] (rows geom.ld apart), last row all ones; reused for Wᵀ·dy
 	group []float32 // with images > 1: the product's output, or dy, [Out, images·P] (rows geom.ld apart)
 	dWb   []float32 // the worker's partial sum of ∂L/∂Wb (or of its transpose)
