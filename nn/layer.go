@@ -81,8 +81,10 @@ func newParam(name string, shape ...int) *Param {
 }
 
 // Env is what a model gives its layers when it builds them: the random
-// source for initial weights and for dropout masks, and the worker pool
-// that spreads a batch over the cores.
+// source for initial weights and for dropout masks, the worker pool
+// that spreads a batch over the cores, and the memory the layers share
+// for what lasts one pass (workerScratch, filterBlock). The layers built
+// on one Env run one at a time.
 type Env struct {
 	// Rand draws initial weights; layers that draw at training time take
 	// their own stream from it with Split.
