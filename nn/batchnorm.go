@@ -209,7 +209,7 @@ func (b *BatchNorm) poolPlanes(worker, lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
 		c := pl % b.channels
 		x := b.x.Data[pl*b.spatial : (pl+1)*b.spatial]
-		vec.Normalize(plane, x, vec.Runs{N: b.spatial, Stride: b.spatial, Count: 1}, b.scale[c], b.shift[c], false)
+		vec.Normalize(plane, x, vec.Run(b.spatial), b.scale[c], b.shift[c], false)
 		y, arg := b.pool.outPlane(pl)
 		b.pool.poolPlane(plane, y, arg)
 	}
@@ -400,7 +400,7 @@ func (b *BatchNorm) pooledSums(worker, lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
 		b.pool.unpoolPlane(plane, pl)
 		x := b.x.Data[pl*b.spatial : (pl+1)*b.spatial]
-		b.gradSums[2*pl], b.gradSums[2*pl+1] = vec.NormGradSums(plane, x, b.plane(), b.reluMask(pl%b.channels))
+		b.gradSums[2*pl], b.gradSums[2*pl+1] = vec.NormGradSums(plane, x, vec.Run(b.spatial), b.reluMask(pl%b.channels))
 	}
 }
 
@@ -422,12 +422,9 @@ func (b *BatchNorm) pooledGrad(n int, dst []float32) {
 		pl := n*b.channels + c
 		d := dst[c*b.spatial : (c+1)*b.spatial]
 		b.pool.unpoolPlane(d, pl)
-		vec.NormGrad(d, d, b.x.Data[pl*b.spatial:(pl+1)*b.spatial], b.plane(), b.reluMask(c), b.termA[c], b.termB[c], b.termC[c])
+		vec.NormGrad(d, d, b.x.Data[pl*b.spatial:(pl+1)*b.spatial], vec.Run(b.spatial), b.reluMask(c), b.termA[c], b.termB[c], b.termC[c])
 	}
 }
-
-// plane is one image plane as vec.Runs.
-func (b *BatchNorm) plane() vec.Runs { return vec.Runs{N: b.spatial, Stride: b.spatial, Count: 1} }
 
 // affine returns channel c's normalisation by mean μ and inv = 1/√(σ² +
 // ε): y = γ·(x − μ)·inv + β is one multiply-add per value, scale·x +

@@ -418,7 +418,7 @@ func (c *Conv2D) finishImage(n int, y []float32) {
 		p := c.geom.oh * c.geom.ow
 		for o := range c.Out {
 			at := 2 * (n*c.Out + o)
-			c.planeSums[at], c.planeSums[at+1] = vec.Moments(y[o*p:(o+1)*p], vec.Runs{N: p, Stride: p, Count: 1})
+			c.planeSums[at], c.planeSums[at+1] = vec.Moments(y[o*p:(o+1)*p], vec.Run(p))
 		}
 	}
 	switch {

@@ -38,6 +38,10 @@ const normLanes = 16
 // above, and the runs' sums added in turn to +0.
 type Runs struct{ N, Stride, Count int }
 
+// Run returns the single run of n values from the first: an image plane
+// of n = H·W values taken on its own.
+func Run(n int) Runs { return Runs{N: n, Stride: n, Count: 1} }
+
 // span returns how many elements r covers, from the first run's start
 // to the last run's end, after checking that the runs are well formed
 // and do not overlap.
