@@ -584,7 +584,7 @@ func (wc *winoConv) backwardSwaps(n int) bool {
 	for w := range workers {
 		lo, hi := parallel.Range(n, workers, w)
 		for i0 := lo; i0 < hi; i0 += wc.images {
-			s.chunks = wc.bwd.chunks(s.chunks[:0], 0, min(i0+wc.images, hi)-i0, wc.images)
+			s.chunks = wc.inputGradChunks(s.chunks, i0, min(i0+wc.images, hi))
 			for _, k := range s.chunks {
 				if winoSwapPays(wc.bwd.out, wc.bwd.tiles(k)) {
 					return true
@@ -593,6 +593,14 @@ func (wc *winoConv) backwardSwaps(n int) bool {
 		}
 	}
 	return false
+}
+
+// inputGradChunks returns, in dst's memory, the chunks in which the
+// backward pass makes the input gradient of images [i0, i1), a group of
+// at most wc.images, numbered from i0: the one place backwardImages and
+// backwardSwaps take them from.
+func (wc *winoConv) inputGradChunks(dst []chunk, i0, i1 int) []chunk {
+	return wc.bwd.chunks(dst[:0], 0, i1-i0, wc.images)
 }
 
 // forward computes the convolution of the batch c.x into c.y.
@@ -976,7 +984,7 @@ func (wc *winoConv) backwardImages(worker, lo, hi int) {
 		}
 
 		// ∂L/∂x: dy convolved with the turned filters.
-		s.chunks = b.chunks(s.chunks[:0], 0, i1-i0, wc.images)
+		s.chunks = wc.inputGradChunks(s.chunks, i0, i1)
 		for _, k := range s.chunks {
 			wc.multiply(s, b, k, wc.uBack, wc.uBackPacked, dy[k.img0*outSize:k.img1*outSize])
 			wc.output(s, b, k, c.dxTo.Data[(i0+k.img0)*inSize:(i0+k.img1)*inSize], nil)
