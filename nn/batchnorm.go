@@ -58,9 +58,9 @@ type BatchNorm struct {
 	env      *Env
 	train    bool
 	relu     bool // whether the last Forward applied a ReLU (see bnReLU)
-	x, dy    *tensor.Tensor
+	x        *tensor.Tensor
 	y, dx    tensor.Tensor
-	dxTo     *tensor.Tensor // where backwardChannels writes ∂L/∂x: dx, or dy itself
+	dy, dxTo *tensor.Tensor // during backwardInto: ∂L/∂y, and where ∂L/∂x goes (dx, dy or x)
 	mean     []float32      // the batch's μ per channel, of the last forward
 	invStd   []float32      // 1/√(σ² + ε) per channel, of the last forward
 	scale    []float32      // the last Forward's y = scale·x + shift, per channel
@@ -321,7 +321,7 @@ func (b *BatchNorm) backwardOverInput(dy *tensor.Tensor) *tensor.Tensor {
 func (b *BatchNorm) backwardInto(dy, dx *tensor.Tensor) *tensor.Tensor {
 	b.dy, b.dxTo = dy, dx
 	b.env.For(b.channels, b.bwd)
-	b.dxTo = nil
+	b.dy, b.dxTo = nil, nil // dy may now hold ∂L/∂x: nothing keeps it
 	return dx
 }
 
