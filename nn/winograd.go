@@ -46,7 +46,10 @@ type winoConv struct {
 
 	// u holds U_ξ for each ξ as the products of chunks multiplied
 	// transposed read it, [In, Out] (element [ξ][c][o]); uBack the
-	// backward filters' [Out, In].
+	// backward filters' [Out, In]. Both are made the first time a pass
+	// has such a chunk (a small batch of small images), which a
+	// training step at batch 64 seldom has: until then they take no
+	// memory.
 	u, uBack []float32
 	// uPacked and uBackPacked hold the same U_ξ once in the multiply's
 	// slivers (gemm.PackedA), for the products of chunks
@@ -240,16 +243,12 @@ func newWinoConv(c *Conv2D, alg *winograd.Algorithm) *winoConv {
 			wc.fwd.lanes, wc.bwd.lanes, wc.fwd.channelLanes = fl, bl, cl
 		}
 	}
-	wc.u = make([]float32, wc.points*c.In*c.Out)
-	wc.uBack = make([]float32, wc.points*c.In*c.Out)
 	wc.uPacked = make([]gemm.PackedA, wc.points)
 	wc.uBackPacked = make([]gemm.PackedA, wc.points)
 	wc.k, wc.kTurned = alg.FilterMatrix(false), alg.FilterMatrix(true)
 	wc.scratch = make([]winoScratch, c.env.Workers())
-	perWorker := (wc.points + c.env.Workers() - 1) / c.env.Workers()
 	for w := range wc.scratch {
 		wc.scratch[w].ws = c.env.gemm.Workspace(w)
-		wc.scratch[w].uT = make([]float32, perWorker*c.In*c.Out)
 	}
 	wc.fwdFn, wc.bwdFn, wc.poolFn = wc.forwardChunks, wc.backwardImages, wc.poolImages
 	wc.gradFn, wc.uFn, wc.uBackFn = wc.filterGrads, wc.transformFilterRange, wc.transformTurnedRange
@@ -277,9 +276,11 @@ type packedFilters struct {
 	step int
 	pads []int32
 	// packed are the operands the filters make; data is the memory they
-	// read, [points][stride]: own, the layer's, or the block a training
+	// read, values long ([points][stride]): own, the layer's, made the
+	// first time an evaluation pass needs it, or the block a training
 	// pass uses (see winoConv.placeFilters).
 	packed    []gemm.PackedA
+	values    int
 	data, own []float32
 }
 
@@ -325,8 +326,7 @@ func newPackedFilters(packed []gemm.PackedA, m, k int, turned bool) packedFilter
 		f.runs = append(f.runs, filterRun{at: int32(i), n: int32(n), pair: from[i]})
 		i += n
 	}
-	f.packed, f.own = packed, make([]float32, len(packed)*f.stride)
-	f.place(f.own)
+	f.packed, f.values = packed, len(packed)*f.stride
 	return f
 }
 
@@ -349,15 +349,23 @@ func (f *packedFilters) place(data []float32) {
 // last convolution) would be fetched for every pass and held through
 // the step. Evaluation keeps its filters from one batch to the next
 // (uFrom, and uBackSet for the input gradients of a model evaluated) in
-// memory no training pass writes. It reports whether the memory may
-// still hold f's filters: its own always, the block only when f was the
-// last to take it.
+// memory no training pass writes, made by the first evaluation pass, so
+// that a layer only ever trained, or only evaluated forward, holds no
+// memory for the directions it never evaluates. It reports whether the
+// memory may still hold f's filters: its own once made, the block only
+// when f was the last to take it.
 func (wc *winoConv) placeFilters(f *packedFilters, train bool) (held bool) {
-	data, held := f.own, true
 	if train {
-		data, held = wc.c.env.filterBlock(len(f.own), f)
+		var data []float32
+		data, held = wc.c.env.filterBlock(f.values, f)
+		f.place(data)
+		return held
 	}
-	f.place(data)
+	held = f.own != nil
+	if !held {
+		f.own = make([]float32, f.values) // the first evaluation pass
+	}
+	f.place(f.own)
 	return held
 }
 
@@ -486,6 +494,12 @@ func (wc *winoConv) reserve(w, n int, training bool) {
 func (wc *winoConv) transformFilters(inPlace bool) {
 	wc.uSet = inPlace
 	if inPlace {
+		in, out := wc.c.In, wc.c.Out
+		wc.u = grow(wc.u, wc.points*in*out)
+		perWorker := (wc.points + len(wc.scratch) - 1) / len(wc.scratch)
+		for w := range wc.scratch {
+			wc.scratch[w].uT = grow(wc.scratch[w].uT, perWorker*in*out)
+		}
 		wc.c.env.For(wc.points, wc.uFn)
 	} else {
 		wc.transformPacked(&wc.packedFwd, wc.k)
@@ -553,6 +567,7 @@ func (wc *winoConv) transformFilterRange(worker, lo, hi int) {
 // shared out among the workers.
 func (wc *winoConv) transformBackFilters(inPlace bool) {
 	if inPlace {
+		wc.uBack = grow(wc.uBack, wc.points*wc.c.In*wc.c.Out)
 		wc.c.env.For(wc.points, wc.uBackFn)
 	} else {
 		wc.transformPacked(&wc.packedBack, wc.kTurned)

@@ -257,6 +257,8 @@ func TestWinogradPackedFilters(t *testing.T) {
 				return c
 			}
 			name := fmt.Sprintf("%s, %d to %d channels", alg, in, out)
+			wc.placeFilters(&wc.packedFwd, false) // as an evaluation pass does first
+			wc.placeFilters(&wc.packedBack, false)
 			wc.transformFilters(false)
 			direct := products(wc.uPacked, out, in)
 			wc.transformFilters(true)
@@ -513,6 +515,55 @@ func TestWinogradSharedMemory(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestWinogradMemoryOnFirstUse checks that a Winograd convolution makes
+// the memory of each kind of pass the first time such a pass runs: a
+// layer only trained keeps no transformed filters of its own (a training
+// pass keeps them in the Env's shared block) and none laid out for the
+// products of few tiles (u, uBack); evaluating forward makes only the
+// forward filters, and an input gradient after evaluation the turned
+// ones. Each pass still gives what a layer with all of it made first
+// gives, bit for bit (TestWinogradSharedMemory and the tests against the
+// direct convolution check the values).
+func TestWinogradMemoryOnFirstUse(t *testing.T) {
+	env := NewEnv(1, 2)
+	defer env.Close()
+	env.NeedInputGrad = true
+	c := &Conv2D{Out: 24, KH: 3, KW: 3, PadH: 1, PadW: 1}
+	if _, err := c.Build([]int{16, 24, 24}, env); err != nil {
+		t.Fatal(err)
+	}
+	forceWinograd(c, winograd.F4)
+	r := rng.New(37)
+	r.FillUniform(c.weight.Value.Data, 0.3)
+	x := tensor.New(8, 16, 24, 24)
+	r.FillUniform(x.Data, 1)
+	dy := tensor.New(8, 24, 24, 24)
+	r.FillUniform(dy.Data, 1)
+	wc := c.wino
+	check := func(when string, fwd, back bool) {
+		t.Helper()
+		if got := wc.packedFwd.own != nil; got != fwd {
+			t.Errorf("%s: forward filters of its own made %v, want %v", when, got, fwd)
+		}
+		if got := wc.packedBack.own != nil; got != back {
+			t.Errorf("%s: turned filters of its own made %v, want %v", when, got, back)
+		}
+		if wc.u != nil || wc.uBack != nil || wc.scratch[0].uT != nil {
+			t.Errorf("%s: filters for transposed products made, with no chunk of few tiles", when)
+		}
+	}
+	check("built", false, false)
+	for range 2 {
+		c.Forward(x, true)
+		c.Backward(dy)
+	}
+	check("after two training steps", false, false)
+	c.Forward(x, false)
+	check("after evaluation", true, false)
+	c.Backward(dy)
+	check("after an input gradient in evaluation", true, true)
 }
 
 // scratchPoison is a layer that passes its input and gradient through
