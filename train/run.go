@@ -116,7 +116,7 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 		}
 	}
 	scoreAndSave := func() error {
-		final, err := Evaluate(m.Net, r.Test, 256)
+		final, err := Evaluate(m.Net, r.Test, cfg.scoringBatch())
 		if err != nil {
 			return err
 		}

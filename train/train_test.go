@@ -294,10 +294,12 @@ func TestFitScoresTheAverage(t *testing.T) {
 	}
 	last := res.State.History[len(res.State.History)-1]
 	var averaged, trained *Evaluation
-	if err := avg.Use(func() (err error) { averaged, err = Evaluate(m.Net, val, 256); return err }); err != nil {
+	// Scored at the batch size Fit scores at (the training batch's), the
+	// loss adds up in the same order, to the same bits.
+	if err := avg.Use(func() (err error) { averaged, err = Evaluate(m.Net, val, cfg.BatchSize); return err }); err != nil {
 		t.Fatal(err)
 	}
-	if trained, err = Evaluate(m.Net, val, 256); err != nil {
+	if trained, err = Evaluate(m.Net, val, cfg.BatchSize); err != nil {
 		t.Fatal(err)
 	}
 	if last.ValLoss != averaged.Loss {
@@ -338,5 +340,28 @@ func TestNonFiniteTestLossStops(t *testing.T) {
 	}
 	if res == nil || res.Stopped != "diverged" || res.State.Epoch != ends || len(res.State.History) != ends {
 		t.Errorf("result %+v after %d EpochEnd calls; want diverged with only the ended epochs recorded", res, ends)
+	}
+}
+
+// TestScoringKeepsTheTrainingBatch checks that scoring during training
+// runs at the training batch size unless told otherwise: every layer
+// keeps the memory of the largest batch it has held, so scoring 150
+// images at once would leave each layer's buffers ten times a training
+// batch's for the rest of the run. The network's output after Fit tells:
+// its buffer holds as many rows as the largest batch it was grown to.
+func TestScoringKeepsTheTrainingBatch(t *testing.T) {
+	for _, evalBatch := range []int{0, 50} {
+		m, env := newStripesModel(t, 1)
+		cfg := stripesConfig(m, 1)
+		cfg.Validation, cfg.EvalBatch = stripes(150, 5), evalBatch
+		if _, err := Fit(context.Background(), m.Net, stripes(64, 1), cfg, nil); err != nil {
+			t.Fatal(err)
+		}
+		y := m.Net.Forward(tensor.New(cfg.BatchSize, 1, 8, 8), false)
+		rows := cap(y.Data) / y.Shape[1]
+		if want := max(cfg.BatchSize, evalBatch); rows != want {
+			t.Errorf("EvalBatch %d: the output's buffer holds %d rows after training at %d; want %d", evalBatch, rows, cfg.BatchSize, want)
+		}
+		env.Close()
 	}
 }
