@@ -110,9 +110,15 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 	}
 	out.Result = res
 	if cfg.Validation != nil {
-		// The model file holds the kept epoch: score that one.
-		if m, err = model.Load(r.Out, r.Env); err != nil {
+		// The model file holds the kept epoch: score that one, with its
+		// weights put into the network trained, whose buffers are made
+		// already (a network of its own would make as many again).
+		kept, err := model.Load(r.Out, r.Env)
+		if err != nil {
 			return out, err
+		}
+		if err := copyWeights(m.Net, kept.Net); err != nil {
+			return out, fmt.Errorf("%s: %w", r.Out, err)
 		}
 	}
 	scoreAndSave := func() error {
@@ -154,4 +160,19 @@ func Resume(ck *Checkpoint, m *model.Model, trainSet *data.Dataset, norm *data.N
 		return Config{}, err
 	}
 	return cfg, nil
+}
+
+// copyWeights puts src's parameters into dst, a network of the same spec.
+func copyWeights(dst, src *nn.Sequential) error {
+	to, from := dst.Params(), src.Params()
+	if len(to) != len(from) {
+		return fmt.Errorf("%d parameters, the network trained has %d", len(from), len(to))
+	}
+	for i, p := range to {
+		if len(p.Value.Data) != len(from[i].Value.Data) {
+			return fmt.Errorf("parameter %s holds %d values, the network trained's %d", from[i].Name, len(from[i].Value.Data), len(p.Value.Data))
+		}
+		copy(p.Value.Data, from[i].Value.Data)
+	}
+	return nil
 }

@@ -336,3 +336,45 @@ func TestSnapshots(t *testing.T) {
 		t.Errorf("scoring the snapshots together: %v", err)
 	}
 }
+
+// TestRunScoresTheKeptEpochNotTheLast keeps an earlier epoch than the
+// last (the first to reach the best validation accuracy, which later
+// epochs only tie) and checks that the test scores, the model file and
+// the Outcome's model are all that epoch's weights, not the last's.
+func TestRunScoresTheKeptEpochNotTheLast(t *testing.T) {
+	m, env := newStripesModel(t, 1)
+	defer env.Close()
+	d := stripes(200, 1)
+	trainSet, val := d.Subset(seq(0, 150)), d.Subset(seq(150, 200))
+	cfg, err := Recipe{Epochs: 6, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "sgd", LR: 0.05, Momentum: 0.9},
+		Schedule: "cosine"}.Config(m.Net, trainSet, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Validation, cfg.EarlyStop = val, EarlyStop{Metric: "val_accuracy"}
+	dir := t.TempDir()
+	run := Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: val, Out: filepath.Join(dir, "m.safetensors")}
+	var last []float32
+	run.EpochDone = func(Epoch, *State) { last = weights(m.Net) }
+	out, err := run.Do(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if best := out.Result.State.BestEpoch; best >= 6 {
+		t.Fatalf("kept epoch %d of 6: the test needs an earlier one", best)
+	}
+	saved, err := model.Load(run.Out, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(weights(out.Model.Net), weights(saved.Net)) || slices.Equal(weights(saved.Net), last) {
+		t.Error("the Outcome's model does not hold the kept epoch's weights, or the file holds the last epoch's")
+	}
+	ev, err := Evaluate(saved.Net, val, cfg.BatchSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Loss != out.Final.Loss {
+		t.Errorf("the kept epoch scores %g, the outcome says %g", ev.Loss, out.Final.Loss)
+	}
+}
