@@ -352,6 +352,7 @@ func TestNonFiniteTestLossStops(t *testing.T) {
 func TestScoringKeepsTheTrainingBatch(t *testing.T) {
 	for _, evalBatch := range []int{0, 50} {
 		m, env := newStripesModel(t, 1)
+		t.Cleanup(env.Close)
 		cfg := stripesConfig(m, 1)
 		cfg.Validation, cfg.EvalBatch = stripes(150, 5), evalBatch
 		if _, err := Fit(context.Background(), m.Net, stripes(64, 1), cfg, nil); err != nil {
@@ -362,6 +363,5 @@ func TestScoringKeepsTheTrainingBatch(t *testing.T) {
 		if want := max(cfg.BatchSize, evalBatch); rows != want {
 			t.Errorf("EvalBatch %d: the output's buffer holds %d rows after training at %d; want %d", evalBatch, rows, cfg.BatchSize, want)
 		}
-		env.Close()
 	}
 }
