@@ -350,11 +350,20 @@ func loadHAM(o Options) (*Sets, error) {
 		train, s.Joined = append(slices.Clone(split.Train), split.Val...), true
 	}
 	s.trainRecords = set.RecordsAt(train)
-	d := set.Dataset
-	s.Train, s.Test = d.Subset(train), d.Subset(split.Test)
+	// The parts hold the loaded images, reordered, rather than copies of
+	// them: set is not used again.
+	parts := [][]int{train, split.Test}
+	if !o.TrainVal {
+		parts = append(parts, split.Val)
+	}
+	ds, err := set.Dataset.Partition(parts...)
+	if err != nil {
+		return nil, err
+	}
+	s.Train, s.Test = ds[0], ds[1]
 	s.Train.Name, s.Test.Name = HAM10000+"/train", HAM10000+"/test"
 	if !o.TrainVal {
-		s.Validation = d.Subset(split.Val)
+		s.Validation = ds[2]
 		s.Validation.Name = HAM10000 + "/val"
 	}
 	return s, nil
