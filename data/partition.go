@@ -57,21 +57,28 @@ func (d *Dataset) Partition(parts ...[]int) ([]*Dataset, error) {
 	out := make([]*Dataset, len(parts))
 	at := 0
 	for p, idx := range parts {
-		lo, hi := at, at+len(idx)
-		at = hi
-		part := &Dataset{Name: d.Name, Labels: slices.Clone(d.Labels[lo:hi]), Classes: d.Classes}
-		shape := append([]int{hi - lo}, d.Shape()...)
-		if d.Pixels != nil {
-			s := d.Pixels.exampleSize()
-			part.Pixels = &Pixels{Shape: shape, Data: d.Pixels.Data[lo*s : hi*s : hi*s],
-				Levels: append([][256]float32(nil), d.Pixels.Levels...)}
-		} else {
-			s := d.ExampleSize()
-			part.Images = &tensor.Tensor{Shape: shape, Data: d.Images.Data[lo*s : hi*s : hi*s]}
-		}
-		out[p] = part
+		out[p] = d.View(at, at+len(idx))
+		at += len(idx)
 	}
 	return out, nil
+}
+
+// View returns examples [lo, hi) of d as a dataset that holds that run of
+// d's images, not a copy, with labels and value tables (Pixels.Levels) of
+// its own: normalising it leaves d as it was, but changing its images'
+// values would change d's. It panics when the range is not within d.
+func (d *Dataset) View(lo, hi int) *Dataset {
+	v := &Dataset{Name: d.Name, Labels: slices.Clone(d.Labels[lo:hi]), Classes: d.Classes}
+	shape := append([]int{hi - lo}, d.Shape()...)
+	if d.Pixels != nil {
+		s := d.Pixels.exampleSize()
+		v.Pixels = &Pixels{Shape: shape, Data: d.Pixels.Data[lo*s : hi*s : hi*s],
+			Levels: append([][256]float32(nil), d.Pixels.Levels...)}
+	} else {
+		s := d.ExampleSize()
+		v.Images = &tensor.Tensor{Shape: shape, Data: d.Images.Data[lo*s : hi*s : hi*s]}
+	}
+	return v
 }
 
 // permuteRows reorders the rows of size values in data in place, so that
