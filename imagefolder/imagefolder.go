@@ -30,6 +30,7 @@ import (
 	_ "image/jpeg"
 	_ "image/png"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -133,12 +134,20 @@ type Set struct {
 
 // Part returns the pictures of the named parts together, in the order of
 // the names (Part(Train, Validation) to train on both), named after them.
+// Parts that lie together in the set's memory, in that order (Train,
+// Validation, Test, as Load lays them out), come as a view of it (see
+// data.Dataset.View); others as a copy.
 func (s *Set) Part(names ...string) *data.Dataset {
 	var idx []int
 	for _, name := range names {
 		idx = append(idx, s.indices[name]...)
 	}
-	d := s.all.Subset(idx)
+	var d *data.Dataset
+	if len(idx) > 0 && idx[len(idx)-1]-idx[0] == len(idx)-1 && slices.IsSorted(idx) {
+		d = s.all.View(idx[0], idx[0]+len(idx)) // a run: indices are distinct
+	} else {
+		d = s.all.Subset(idx)
+	}
 	d.Name = s.all.Name + "/" + strings.Join(names, "+")
 	return d
 }
@@ -220,8 +229,33 @@ func Load(opts Options) (*Set, error) {
 			set.Files[p.part] = append(set.Files[p.part], p.rel)
 		}
 	}
-	for part := range set.indices {
-		set.Parts[part] = set.Part(part)
+	// Each part is a run of all's images rather than a copy: all is
+	// reordered part after part (Train, Validation, Test, then any other
+	// a split file names; the pictures that failed last), and the
+	// indices renumbered to match.
+	names := []string{Train, Validation, Test}
+	for _, part := range slices.Sorted(maps.Keys(set.indices)) {
+		if !slices.Contains(names, part) {
+			names = append(names, part)
+		}
+	}
+	var parts [][]int
+	names = slices.DeleteFunc(names, func(part string) bool { return set.indices[part] == nil })
+	for _, part := range names {
+		parts = append(parts, set.indices[part])
+	}
+	views, err := set.all.Partition(parts...)
+	if err != nil {
+		return nil, err
+	}
+	at := 0
+	for i, part := range names {
+		views[i].Name = set.all.Name + "/" + part
+		set.Parts[part] = views[i]
+		for j := range set.indices[part] {
+			set.indices[part][j] = at + j
+		}
+		at += len(parts[i])
 	}
 	for _, part := range []string{Train, Test} {
 		if set.Parts[part] == nil {

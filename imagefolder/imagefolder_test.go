@@ -149,21 +149,36 @@ func TestLoadClassFolders(t *testing.T) {
 	}
 	// The pictures are the classes': a disc's middle is bright, its corner
 	// dark; stripes alternate.
-	d := set.Parts[Train]
-	for i, l := range d.Labels {
-		x := d.Example(i)
-		mid, corner := x[15*41+20], x[0]
-		if set.Classes[l] != "stripes" && !(mid > 0.8 && corner < 0.2) {
-			t.Fatalf("%s (%s): middle %.2f, corner %.2f", set.Files[Train][i], set.Classes[l], mid, corner)
+	// Each part's pictures are its files', in its order, and its labels
+	// theirs: the file's folder names its class.
+	for _, part := range []string{Train, Validation, Test} {
+		d := set.Parts[part]
+		for i, l := range d.Labels {
+			x := d.Example(i)
+			mid, corner := x[15*41+20], x[0]
+			file := set.Files[part][i]
+			if !strings.HasPrefix(file, set.Classes[l]+"/") ||
+				set.Classes[l] != "stripes" && !(mid > 0.8 && corner < 0.2) {
+				t.Fatalf("%s part, %s (%s): middle %.2f, corner %.2f", part, file, set.Classes[l], mid, corner)
+			}
 		}
 	}
 
-	// Part puts parts together in the order asked, each as it is alone.
-	both := set.Part(Train, Validation)
+	// Part puts parts together in the order asked, each as it is alone:
+	// the training and validation parts, which lie together, as a view
+	// of the pictures they hold; the other order as a copy.
 	tr, va := set.Parts[Train], set.Parts[Validation]
-	if both.Len() != tr.Len()+va.Len() || !slices.Equal(both.Pixels.Data, append(slices.Clone(tr.Pixels.Data), va.Pixels.Data...)) ||
-		!slices.Equal(both.Labels, append(slices.Clone(tr.Labels), va.Labels...)) {
-		t.Error("Part(Train, Validation) is not the training part followed by the validation part")
+	for _, names := range [][]string{{Train, Validation}, {Validation, Train}} {
+		first, second := set.Parts[names[0]], set.Parts[names[1]]
+		both := set.Part(names...)
+		if both.Len() != tr.Len()+va.Len() || !slices.Equal(both.Pixels.Data, append(slices.Clone(first.Pixels.Data), second.Pixels.Data...)) ||
+			!slices.Equal(both.Labels, append(slices.Clone(first.Labels), second.Labels...)) {
+			t.Errorf("Part(%s, %s) is not the one part followed by the other", names[0], names[1])
+		}
+		shared := &both.Pixels.Data[0] == &tr.Pixels.Data[0]
+		if shared != (names[0] == Train) {
+			t.Errorf("Part(%s, %s) holds the training part's pictures: %v", names[0], names[1], shared)
+		}
 	}
 	// Loaded again: from the cache, the same pixels and split.
 	again, err := Load(Options{Dir: dir, Seed: 1, CacheDir: cache})
