@@ -9,7 +9,9 @@
 // memory grows with the batch, not with the dataset; other data (a
 // user's float32 tensor) is held as float32 (Images). Datasets can be cut
 // down to some classes (ClassSubset), split into training and validation
-// sets (Split), normalised per channel (Normalization), and walked through
+// sets (Split), laid out part after part so that each part holds its run
+// of the images rather than a copy (Partition, View), normalised per
+// channel (Normalization), and walked through
 // in seeded, shuffled mini-batches that allocate nothing once warmed up
 // (Batches).
 //
