@@ -22,16 +22,7 @@ import (
 // a model file holding the kept epoch with its test scores, which are
 // Outcome.Final's.
 func TestRunKeepsTheBestEpoch(t *testing.T) {
-	m, env := newStripesModel(t, 1)
-	defer env.Close()
-	d := stripes(200, 1)
-	trainSet, val := d.Subset(seq(0, 150)), d.Subset(seq(150, 200))
-	cfg, err := Recipe{Epochs: 4, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "sgd", LR: 0.05, Momentum: 0.9},
-		Schedule: "cosine"}.Config(m.Net, trainSet, nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Validation = val
+	m, env, trainSet, val, cfg := newStripesRun(t, 4)
 	dir := t.TempDir()
 	run := Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: val,
 		Out: filepath.Join(dir, "m.safetensors"), Log: filepath.Join(dir, "m.jsonl"), Checkpoint: filepath.Join(dir, "m.ckpt"),
@@ -63,6 +54,25 @@ func TestRunKeepsTheBestEpoch(t *testing.T) {
 	if _, err := os.Stat(run.Checkpoint); err != nil {
 		t.Error(err)
 	}
+}
+
+// newStripesRun makes the model and data of a run on stripes: 150
+// training images, 50 validation images (also scored as its test part)
+// and the Config of SGD on a cosine schedule for the given epochs, with
+// the validation part set. The environment is closed when the test ends.
+func newStripesRun(t *testing.T, epochs int) (*model.Model, *nn.Env, *data.Dataset, *data.Dataset, Config) {
+	t.Helper()
+	m, env := newStripesModel(t, 1)
+	t.Cleanup(env.Close)
+	d := stripes(200, 1)
+	trainSet, val := d.Subset(seq(0, 150)), d.Subset(seq(150, 200))
+	cfg, err := Recipe{Epochs: epochs, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "sgd", LR: 0.05, Momentum: 0.9},
+		Schedule: "cosine"}.Config(m.Net, trainSet, nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Validation = val
+	return m, env, trainSet, val, cfg
 }
 
 func seq(lo, hi int) []int {
@@ -342,16 +352,8 @@ func TestSnapshots(t *testing.T) {
 // epochs only tie) and checks that the test scores, the model file and
 // the Outcome's model are all that epoch's weights, not the last's.
 func TestRunScoresTheKeptEpochNotTheLast(t *testing.T) {
-	m, env := newStripesModel(t, 1)
-	defer env.Close()
-	d := stripes(200, 1)
-	trainSet, val := d.Subset(seq(0, 150)), d.Subset(seq(150, 200))
-	cfg, err := Recipe{Epochs: 6, BatchSize: 16, Seed: 1, Optimizer: optim.Settings{Name: "sgd", LR: 0.05, Momentum: 0.9},
-		Schedule: "cosine"}.Config(m.Net, trainSet, nil, env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Validation, cfg.EarlyStop = val, EarlyStop{Metric: "val_accuracy"}
+	m, env, trainSet, val, cfg := newStripesRun(t, 6)
+	cfg.EarlyStop = EarlyStop{Metric: "val_accuracy"}
 	dir := t.TempDir()
 	run := Run{Model: m, Env: env, Config: cfg, Train: trainSet, Test: val, Out: filepath.Join(dir, "m.safetensors")}
 	var last []float32
