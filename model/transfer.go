@@ -36,17 +36,27 @@ func Transfer(from *Model, in Input, classes []string, env *nn.Env) (*Model, err
 	if err != nil {
 		return nil, fmt.Errorf("model %s: %w", from.Spec, err)
 	}
-	src, dst := from.Net.Params(), m.Net.Params()
-	if len(src) != len(dst) {
-		return nil, fmt.Errorf("model %s: %d parameters to copy into %d", from.Spec, len(src), len(dst))
-	}
-	for i, p := range dst {
-		if p.Value.Len() != src[i].Value.Len() {
-			return nil, fmt.Errorf("model %s: parameter %d has %d values, its copy %d", from.Spec, i, src[i].Value.Len(), p.Value.Len())
-		}
-		copy(p.Value.Data, src[i].Value.Data)
+	if err := CopyParams(m.Net, from.Net); err != nil {
+		return nil, fmt.Errorf("model %s: %w", from.Spec, err)
 	}
 	return m, nil
+}
+
+// CopyParams copies the values of src's parameters, running statistics
+// included, into dst's, a network of the same spec: as many parameters,
+// each of as many values.
+func CopyParams(dst, src *nn.Sequential) error {
+	to, from := dst.Params(), src.Params()
+	if len(to) != len(from) {
+		return fmt.Errorf("%d parameters to copy into %d", len(from), len(to))
+	}
+	for i, p := range to {
+		if p.Value.Len() != from[i].Value.Len() {
+			return fmt.Errorf("parameter %s has %d values, its copy %d", from[i].Name, from[i].Value.Len(), p.Value.Len())
+		}
+		copy(p.Value.Data, from[i].Value.Data)
+	}
+	return nil
 }
 
 // shapeText writes an example's shape as people and command lines write

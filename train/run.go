@@ -117,7 +117,7 @@ func (r *Run) Do(ctx context.Context, state *State) (*Outcome, error) {
 		if err != nil {
 			return out, err
 		}
-		if err := copyWeights(m.Net, kept.Net); err != nil {
+		if err := model.CopyParams(m.Net, kept.Net); err != nil {
 			return out, fmt.Errorf("%s: %w", r.Out, err)
 		}
 	}
@@ -160,19 +160,4 @@ func Resume(ck *Checkpoint, m *model.Model, trainSet *data.Dataset, norm *data.N
 		return Config{}, err
 	}
 	return cfg, nil
-}
-
-// copyWeights puts src's parameters into dst, a network of the same spec.
-func copyWeights(dst, src *nn.Sequential) error {
-	to, from := dst.Params(), src.Params()
-	if len(to) != len(from) {
-		return fmt.Errorf("%d parameters, the network trained has %d", len(from), len(to))
-	}
-	for i, p := range to {
-		if len(p.Value.Data) != len(from[i].Value.Data) {
-			return fmt.Errorf("parameter %s holds %d values, the network trained's %d", from[i].Name, len(from[i].Value.Data), len(p.Value.Data))
-		}
-		copy(p.Value.Data, from[i].Value.Data)
-	}
-	return nil
 }
