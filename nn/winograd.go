@@ -128,9 +128,10 @@ type winoGeom struct {
 // [img0, img1).
 type chunk struct{ img0, img1, ty0, ty1 int }
 
-// winoScratch is one worker's memory. Its float slices but uT point
-// into the worker's part of the scratch that all layers share
-// (Env.workerScratch), set again before each pass (reserve).
+// winoScratch is one worker's memory. Its float slices point into the
+// worker's part of the scratch that all layers share (Env.workerScratch):
+// uT set again before each filter transform that uses it, the others
+// before each pass (reserve).
 type winoScratch struct {
 	v, m   []float32 // [points][channels][tiles]
 	mT     []float32 // one M_ξ computed transposed, [tiles][channels]
@@ -496,9 +497,13 @@ func (wc *winoConv) transformFilters(inPlace bool) {
 	if inPlace {
 		in, out := wc.c.In, wc.c.Out
 		wc.u = grow(wc.u, wc.points*in*out)
-		perWorker := (wc.points + len(wc.scratch) - 1) / len(wc.scratch)
+		// Each worker's products of its ξ, in its part of the scratch
+		// all layers share: they last this transform only.
+		size := [1]int{(wc.points + len(wc.scratch) - 1) / len(wc.scratch) * in * out}
 		for w := range wc.scratch {
-			wc.scratch[w].uT = grow(wc.scratch[w].uT, perWorker*in*out)
+			var part [1][]float32
+			wc.c.env.carve(w, size[:], part[:])
+			wc.scratch[w].uT = part[0]
 		}
 		wc.c.env.For(wc.points, wc.uFn)
 	} else {
