@@ -526,12 +526,12 @@ const (
 	gradOverOutput                   // the output, when it has the input's shape
 )
 
-// gradTo is gradOverInput when overInput is true, else gradOwn.
-func gradTo(overInput bool) gradTarget {
+// gradTo is gradOverInput when overInput is true, else otherwise.
+func gradTo(overInput bool, otherwise gradTarget) gradTarget {
 	if overInput {
 		return gradOverInput
 	}
-	return gradOwn
+	return otherwise
 }
 
 // backward is Backward, writing ∂L/∂x where to says (see

@@ -357,7 +357,7 @@ func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 		// The batch norm's and the pool's backward passes made image by
 		// image, as the convolution asks for each image's gradient.
 		l.conv.gradOf = l.bn.pooledGradFn
-		dx := l.conv.backward(l.bn.pooledBackward(dy, l.pool), gradTo(w.input))
+		dx := l.conv.backward(l.bn.pooledBackward(dy, l.pool), gradTo(w.input, gradOwn))
 		l.conv.gradOf = nil
 		return dx
 	}
@@ -365,13 +365,9 @@ func (l convBN) backward(dy *tensor.Tensor, w overwrite) *tensor.Tensor {
 		dy, w.dy = l.pool.Backward(dy), true
 	}
 	if w.dy {
-		to := gradOverOutput
-		if w.input {
-			to = gradOverInput
-		}
-		return l.conv.backward(l.bn.backwardInPlace(dy), to)
+		return l.conv.backward(l.bn.backwardInPlace(dy), gradTo(w.input, gradOverOutput))
 	}
-	return l.conv.backward(l.bn.backwardOverInput(dy), gradTo(w.input))
+	return l.conv.backward(l.bn.backwardOverInput(dy), gradTo(w.input, gradOwn))
 }
 
 // outputUnread reports whether the layer's output is free once the layer
