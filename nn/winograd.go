@@ -277,13 +277,15 @@ type packedFilters struct {
 	step int
 	pads []int32
 	// packed are the operands the filters make; data is the memory they
-	// read, values long ([points][stride]): own, the layer's, made the
+	// read, [points][stride] (values long): own, the layer's, made the
 	// first time an evaluation pass needs it, or the block a training
 	// pass uses (see winoConv.placeFilters).
 	packed    []gemm.PackedA
-	values    int
 	data, own []float32
 }
+
+// values is the length of the memory f's filters are placed in.
+func (f *packedFilters) values() int { return len(f.packed) * f.stride }
 
 // filterRun is n packed places from at on, holding filter pairs pair,
 // pair + step, ... (a pair o·In + c is filter o on channel c).
@@ -327,7 +329,7 @@ func newPackedFilters(packed []gemm.PackedA, m, k int, turned bool) packedFilter
 		f.runs = append(f.runs, filterRun{at: int32(i), n: int32(n), pair: from[i]})
 		i += n
 	}
-	f.packed, f.values = packed, len(packed)*f.stride
+	f.packed = packed
 	return f
 }
 
@@ -358,13 +360,13 @@ func (f *packedFilters) place(data []float32) {
 func (wc *winoConv) placeFilters(f *packedFilters, train bool) (held bool) {
 	if train {
 		var data []float32
-		data, held = wc.c.env.filterBlock(f.values, f)
+		data, held = wc.c.env.filterBlock(f.values(), f)
 		f.place(data)
 		return held
 	}
 	held = f.own != nil
 	if !held {
-		f.own = make([]float32, f.values) // the first evaluation pass
+		f.own = make([]float32, f.values()) // the first evaluation pass
 	}
 	f.place(f.own)
 	return held
